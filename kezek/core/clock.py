@@ -1,0 +1,20 @@
+"""The one place code asks for the time, so tests can travel in it (time-machine)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def now() -> dt.datetime:
+    """Aware current time in the local zone (Asia/Almaty)."""
+    return timezone.now().astimezone(local_tz())
+
+
+def today() -> dt.date:
+    return now().date()

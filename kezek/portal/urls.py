@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("location/", views.location_set, name="location_set"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/<int:organisation_id>/", views.organisation_detail, name="organisation_detail"),
+]
