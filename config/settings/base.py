@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "kezek.registry",
     "kezek.facilities",
     "kezek.portal",
+    "kezek.demo",
 ]
 
 MIDDLEWARE = [
