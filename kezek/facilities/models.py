@@ -15,12 +15,12 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_kk if (get_language() or "ru").startswith("kk") and self.name_kk else self.name_ru
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Language(models.TextChoices):
@@ -122,7 +122,9 @@ class Organisation(BilingualNameMixin):
             models.CheckConstraint(
                 condition=Q(kind__in=["kindergarten", "mini_centre", "sanatorium"]), name="org_kind_valid"
             ),
-            models.CheckConstraint(condition=Q(ownership__in=["state", "private"]), name="org_ownership_valid"),
+            models.CheckConstraint(
+                condition=Q(ownership__in=["state", "private"]), name="org_ownership_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(work_week__in=["five_day", "six_day", "round_the_clock"]),
                 name="org_work_week_valid",
@@ -160,6 +162,9 @@ class BaseFee(models.Model):
             models.CheckConstraint(condition=Q(age_to__lte=8), name="fee_age_to_preschool"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.age_from}–{self.age_to}: {self.monthly_fee} ₸"
+
 
 class Group(models.Model):
     """A group of children of an age range [age_from, age_to) in years, in one language."""
@@ -190,7 +195,9 @@ class Group(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "name", "academic_year"], name="group_name_unique_per_year"
             ),
-            models.CheckConstraint(condition=Q(age_from__lt=models.F("age_to")), name="group_age_range_valid"),
+            models.CheckConstraint(
+                condition=Q(age_from__lt=models.F("age_to")), name="group_age_range_valid"
+            ),
             models.CheckConstraint(condition=Q(age_to__lte=8), name="group_age_to_preschool"),
             models.CheckConstraint(condition=Q(capacity__lte=60), name="group_capacity_sane"),
             models.CheckConstraint(

@@ -86,4 +86,3 @@ class OrganisationDetailOut(OrganisationOut):
     @staticmethod
     def resolve_base_fees(obj: Organisation) -> list[BaseFee]:
         return list(obj.base_fees.all())
-

@@ -1,6 +1,6 @@
 """Reads of localities, organisations and groups."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
 from kezek.core.errors import NotFound
@@ -48,7 +48,7 @@ def organisation_list(
     if kind:
         qs = qs.filter(kind=kind)
     if name:
-        qs = qs.filter(name_ru__icontains=name) | qs.filter(name_kk__icontains=name)
+        qs = qs.filter(Q(name_ru__icontains=name) | Q(name_kk__icontains=name))
     if language or age_from is not None or age_to is not None:
         groups = Group.objects.filter(organisation=OuterRef("pk"), is_active=True)
         if language:

@@ -29,7 +29,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/home.html",
-        {"shown_locality": locality, "page": page, "location_chosen": bool(request.COOKIES.get(facilities.LOCALITY_COOKIE))},
+        {
+            "shown_locality": locality,
+            "page": page,
+            "location_chosen": bool(request.COOKIES.get(facilities.LOCALITY_COOKIE)),
+        },
     )
 
 
@@ -73,7 +77,11 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
             age_from=age,
             age_to=age + 1 if age is not None else None,
         )
-    page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page")) if organisations is not None else None
+    page = (
+        Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+        if organisations is not None
+        else None
+    )
     return render(
         request,
         "portal/organisation_list.html",

@@ -45,6 +45,9 @@ class RegistryKinship(models.Model):
             models.CheckConstraint(condition=~Q(parent=models.F("child")), name="kinship_not_self"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.parent_id} → {self.child_id}"
+
 
 class RegistryBenefit(models.Model):
     """A benefit record from the social registries (first-priority categories, rule Q4)."""
@@ -64,3 +67,6 @@ class RegistryBenefit(models.Model):
                 name="benefit_validity_range",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category} ({self.person_id})"

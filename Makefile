@@ -1,0 +1,38 @@
+# Kezek — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Install, migrate, load the small demo region and serve the portal with the background worker.
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --scale small --if-empty
+	DEBUG=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py db_worker & $(PY) manage.py runserver $(HOST):$(PORT)'
+
+## The whole test suite (uses DATABASE_URL when set, else SQLite).
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+
+## Refresh translation catalogues (kk, ru, en) and compile them.
+messages: install
+	$(PY) manage.py makemessages --no-obsolete --no-location -l kk -l ru -l en -i '.venv/*' -i 'build/*'
+	$(PY) manage.py compilemessages -i '.venv'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache .mypy_cache .ruff_cache
