@@ -1,0 +1,106 @@
+"""Canonical JSON and the hash of a ledger event: pure functions, shared by append and verify.
+
+hash = sha256(prev_hash + canonical_json(event)), where `event` is
+{seq, kind, occurred_at (UTC, ISO 8601 with microseconds), subject_type, subject_id, locality_code,
+payload} and canonical JSON is `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
+encoded as UTF-8. `prev_hash` has a fixed length (64 hex digits), so the concatenation is unambiguous.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from .errors import LedgerPayloadError
+
+HASH_LENGTH = 64
+GENESIS_HASH = "0" * HASH_LENGTH
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling of `value` (plain JSON types only; raises TypeError/ValueError otherwise)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def canonical_time(moment: dt.datetime) -> str:
+    """`moment` in UTC with microseconds, e.g. `2025-09-01T02:00:00.000000+00:00`."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise LedgerPayloadError("ledger timestamps must be timezone-aware")
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    kind: str,
+    occurred_at: dt.datetime,
+    subject_type: str,
+    subject_id: str,
+    locality_code: str,
+    payload: Any,
+) -> str:
+    """sha256 hex digest of `prev_hash` followed by the canonical JSON of the event."""
+    body = canonical_json(
+        {
+            "seq": seq,
+            "kind": kind,
+            "occurred_at": canonical_time(occurred_at),
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "locality_code": locality_code,
+            "payload": payload,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def to_json_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Convert `payload` to the plain JSON value that is stored and hashed, or raise LedgerPayloadError.
+
+    Dates, datetimes, Decimals and UUIDs become strings (as DjangoJSONEncoder writes them). Floats are
+    refused: PostgreSQL's jsonb rewrites some numbers (`1e16` comes back as an integer), which would
+    change the hash; use int or Decimal. NUL characters are refused (PostgreSQL cannot store them).
+    """
+    if not isinstance(payload, Mapping):
+        raise LedgerPayloadError(f"ledger payload must be a dict, not {type(payload).__name__}")
+    try:
+        value = json.loads(json.dumps(payload, cls=DjangoJSONEncoder, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise LedgerPayloadError(f"ledger payload is not JSON-serialisable: {exc}") from exc
+    _check_json(value, "payload")
+    try:
+        canonical_json(value).encode("utf-8")
+    except (TypeError, ValueError) as exc:  # e.g. lone surrogates, mixed key types
+        raise LedgerPayloadError(f"ledger payload cannot be canonicalised: {exc}") from exc
+    return value
+
+
+def check_text(name: str, value: object, *, max_length: int) -> str:
+    """Check one of the event's text fields (kind, subject fields); return it unchanged."""
+    if not isinstance(value, str):
+        raise LedgerPayloadError(f"{name} must be a string, not {type(value).__name__}")
+    if len(value) > max_length:
+        raise LedgerPayloadError(f"{name} is longer than {max_length} characters")
+    if "\x00" in value:
+        raise LedgerPayloadError(f"{name} contains a NUL character")
+    return value
+
+
+def _check_json(value: Any, path: str) -> None:
+    if isinstance(value, float):
+        raise LedgerPayloadError(f"{path}: floats are not allowed in the ledger (use int or Decimal)")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise LedgerPayloadError(f"{path}: NUL characters are not allowed in the ledger")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                raise LedgerPayloadError(f"{path}: NUL characters are not allowed in the ledger")
+            _check_json(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(item, f"{path}[{index}]")

@@ -1,0 +1,91 @@
+"""Writing the ledger. Every change of someone's place in the queue is recorded through `ledger_append`."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from kezek.core import clock
+
+from .errors import LedgerNotInTransaction, LedgerPayloadError
+from .hashing import GENESIS_HASH, check_text, event_hash, to_json_payload
+from .models import TEXT_LIMITS, LedgerEvent, LedgerHead
+
+KIND_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
+HEAD_ID = 1
+
+
+def ledger_append(
+    *,
+    kind: str,
+    payload: Mapping[str, Any],
+    subject_type: str = "",
+    subject_id: str = "",
+    locality_code: str = "",
+) -> LedgerEvent:
+    """Append one event to the chain and return it.
+
+    Must be called inside the caller's `transaction.atomic()`, so the event commits or rolls back with
+    the change it records; otherwise raises LedgerNotInTransaction. `kind` is a dotted lower-case name
+    ("application.registered"). `payload` must be JSON-serialisable (dates, Decimals and UUIDs become
+    strings; floats are refused); a bad event raises LedgerPayloadError before anything is written.
+    Appends are serialised by locking the single LedgerHead row, so the chain never forks.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise LedgerNotInTransaction(
+            "ledger_append must run inside the caller's transaction.atomic() block, "
+            "so the event is written in the same transaction as the change it records"
+        )
+    for name, value in (
+        ("kind", kind),
+        ("subject_type", subject_type),
+        ("subject_id", subject_id),
+        ("locality_code", locality_code),
+    ):
+        check_text(name, value, max_length=TEXT_LIMITS[name])
+    if not KIND_RE.fullmatch(kind):
+        raise LedgerPayloadError(
+            f"kind {kind!r} is not a dotted lower-case name such as 'application.registered'"
+        )
+    body = to_json_payload(payload)
+
+    head = _lock_head()
+    seq = head.last_seq + 1
+    occurred_at = clock.now()
+    digest = event_hash(
+        prev_hash=head.last_hash,
+        seq=seq,
+        kind=kind,
+        occurred_at=occurred_at,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        locality_code=locality_code,
+        payload=body,
+    )
+    event = LedgerEvent(
+        seq=seq,
+        kind=kind,
+        occurred_at=occurred_at,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        locality_code=locality_code,
+        payload=body,
+        prev_hash=head.last_hash,
+        hash=digest,
+    )
+    event.save()
+    LedgerHead.objects.filter(pk=HEAD_ID).update(last_seq=seq, last_hash=digest)
+    return event
+
+
+def _lock_head() -> LedgerHead:
+    """Lock the head row, creating it on the first append (or after a flush)."""
+    head = LedgerHead.objects.select_for_update().filter(pk=HEAD_ID).first()
+    if head is None:
+        # ON CONFLICT DO NOTHING: two first appends racing both end up locking the same row.
+        LedgerHead.objects.bulk_create(
+            [LedgerHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        head = LedgerHead.objects.select_for_update().get(pk=HEAD_ID)
+    return head
