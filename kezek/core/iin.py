@@ -83,7 +83,11 @@ def make_iin(*, birth_date: dt.date, sex: str, serial: int) -> str | None:
     """Build the IIN for a birth date, sex and 4-digit serial; None if that serial has no check digit."""
     if not 0 <= serial <= 9999:
         raise ValueError("serial must have 4 digits")
-    base = {1800: 1, 1900: 3, 2000: 5}[birth_date.year // 100 * 100]
+    if sex not in ("M", "F"):
+        raise ValueError(f"sex must be 'M' or 'F', not {sex!r}")
+    base = {1800: 1, 1900: 3, 2000: 5}.get(birth_date.year // 100 * 100)
+    if base is None:
+        raise ValueError(f"no IIN century digit for {birth_date.year} (1800–2099 only)")
     century_digit = base if sex == "M" else base + 1
     first_eleven = f"{birth_date:%y%m%d}{century_digit}{serial:04d}"
     digit = check_digit(first_eleven)
