@@ -1,0 +1,68 @@
+"""`manage.py seed_demo`: load the deterministic demo data (regions, kindergartens, registry)."""
+
+from argparse import ArgumentParser, RawDescriptionHelpFormatter
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kezek.demo.generate import DEFAULT_SEED, SCALES
+from kezek.demo.services import DemoDataInUse, DemoDataPresent, demo_data_present, demo_load
+
+
+class Command(BaseCommand):
+    help = """Load deterministic demo data: the same --scale and --seed always give the same rows.
+
+scales:
+  small    2 localities of East Kazakhstan, 24 organisations, 3 000 children (what `make run` loads)
+  region   about one city (Ust-Kamenogorsk and its districts): 350 organisations, ~2 000 groups,
+           110 000 children and their parents in the local registry
+  country  every region of Kazakhstan: 12 000 organisations, 2 000 000 children (for benchmarks)
+
+Demo data = the demo regions (codes such as `vko`, with their localities, departments, organisations,
+groups, base fees) and the whole local registry (persons, kinship, benefits).
+When demo data already exists the command refuses and changes nothing (exit status 1), unless:
+  --reset     delete the demo data first and load again, in one transaction (fails, changing nothing,
+              if other records such as applications still reference demo rows);
+  --if-empty  do nothing and exit successfully (used by `make run`).
+Everything is written in one transaction: an interrupted run leaves no partial data.
+Prints one summary line (counts, seconds); -v 2 also reports progress on stderr."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = RawDescriptionHelpFormatter
+        return parser
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--scale", choices=list(SCALES), default="small", help="how much data to load (default: small)"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
+        )
+        existing = parser.add_mutually_exclusive_group()
+        existing.add_argument(
+            "--reset", action="store_true", help="delete existing demo data first, then load"
+        )
+        existing.add_argument(
+            "--if-empty", action="store_true", help="skip quietly (exit 0) if demo data already exists"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"]:
+            present = demo_data_present()
+            if present:
+                self.stdout.write(f"seed_demo: demo data already present ({present}); nothing loaded")
+                return
+        progress = self.stderr.write if options["verbosity"] >= 2 else None
+        try:
+            result = demo_load(
+                scale=options["scale"], seed=options["seed"], reset=options["reset"], progress=progress
+            )
+        except DemoDataPresent as exc:
+            raise CommandError(
+                f"demo data already present ({exc}); nothing loaded. "
+                "Use --reset to replace it or --if-empty to skip."
+            ) from exc
+        except DemoDataInUse as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(result.summary()))
