@@ -1,0 +1,67 @@
+import pytest
+from django.test import Client
+
+from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org():
+    city = LocalityFactory(code="oskemen", name_ru="Усть-Каменогорск", name_kk="Өскемен")
+    organisation = OrganisationFactory(
+        locality=city, name_ru="Детский сад «Лада»", name_kk="«Лада» балабақшасы", ownership="private"
+    )
+    GroupFactory(organisation=organisation, language="kk", age_from=2, age_to=3)
+    return organisation
+
+
+def test_home_lists_organisations_in_russian_by_default(client: Client, org) -> None:
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="ru">' in html
+    assert "Детский сад «Лада»" in html
+    assert "Усть-Каменогорск" in html
+
+
+def test_home_in_kazakh(client: Client, org) -> None:
+    client.post("/i18n/setlang/", {"language": "kk", "next": "/"})
+    html = client.get("/").content.decode()
+    assert '<html lang="kk">' in html
+    assert "«Лада» балабақшасы" in html
+    assert "Өскемен" in html
+
+
+def test_location_selector_sets_cookie_and_filters(client: Client, org) -> None:
+    other = LocalityFactory(code="ridder", name_ru="Риддер", name_kk="Риддер")
+    OrganisationFactory(locality=other, name_ru="Ясли-сад Риддера")
+    html = client.get("/").content.decode()
+    assert 'name="locality"' in html  # asked first, before a location is chosen
+    response = client.post("/location/", {"locality": "ridder", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert "Ясли-сад Риддера" in html
+    assert "Детский сад «Лада»" not in html
+
+
+def test_location_rejects_unknown_and_foreign_redirects(client: Client, org) -> None:
+    assert client.post("/location/", {"locality": "atlantis"}).status_code == 404
+    response = client.post("/location/", {"locality": "oskemen", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_organisation_list_filters_and_errors(client: Client, org) -> None:
+    assert "Лада" in client.get("/organisations/", {"language": "kk"}).content.decode()
+    assert "Лада" not in client.get("/organisations/", {"language": "ru"}).content.decode()
+    response = client.get("/organisations/", {"age": "42"})
+    assert response.status_code == 200
+    assert "error-summary" in response.content.decode()
+
+
+def test_passport_page(client: Client, org) -> None:
+    response = client.get(f"/organisations/{org.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert org.address in html
+    assert client.get("/organisations/999999/").status_code == 404
