@@ -21,13 +21,13 @@ def test_localities_paginated(client: Client, city) -> None:
 
 def test_organisation_filters(client: Client, city) -> None:
     other_city = LocalityFactory()
-    state_kk = OrganisationFactory(locality=city, ownership="state", kind="kindergarten")
+    state_kk = OrganisationFactory.create(locality=city, ownership="state", kind="kindergarten")
     GroupFactory(organisation=state_kk, language="kk", age_from=2, age_to=3)
-    private_ru = OrganisationFactory(locality=city, ownership="private", kind="mini_centre")
+    private_ru = OrganisationFactory.create(locality=city, ownership="private", kind="mini_centre")
     GroupFactory(organisation=private_ru, language="ru", age_from=4, age_to=5)
-    OrganisationFactory(locality=other_city)
+    OrganisationFactory.create(locality=other_city)
 
-    def ids(**params: object) -> set[int]:
+    def ids(**params: str | int) -> set[int]:
         response = client.get("/api/v1/organisations", {"locality": "oskemen", **params})
         assert response.status_code == 200, response.content
         return {item["id"] for item in response.json()["items"]}
@@ -51,7 +51,7 @@ def test_organisation_filters(client: Client, city) -> None:
         {"page": 0},
     ],
 )
-def test_organisation_filters_reject_bad_input(client: Client, city, params: dict[str, object]) -> None:
+def test_organisation_filters_reject_bad_input(client: Client, city, params: dict[str, str | int]) -> None:
     response = client.get("/api/v1/organisations", params)
     assert response.status_code == 422
     assert response.json()["code"] == "invalid"
@@ -64,7 +64,7 @@ def test_unknown_locality_is_404(client: Client) -> None:
 
 
 def test_organisation_detail_has_passport_and_groups(client: Client, city) -> None:
-    org = OrganisationFactory(locality=city)
+    org = OrganisationFactory.create(locality=city)
     GroupFactory(organisation=org, language="kk", age_from=2, age_to=3, capacity=20)
     GroupFactory(organisation=org, language="ru", age_from=3, age_to=4, capacity=25)
     GroupFactory(organisation=org, language="en", age_from=3, age_to=4, is_active=False)

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def org():
     city = LocalityFactory(code="oskemen", name_ru="Усть-Каменогорск", name_kk="Өскемен")
-    organisation = OrganisationFactory(
+    organisation = OrganisationFactory.create(
         locality=city, name_ru="Детский сад «Лада»", name_kk="«Лада» балабақшасы", ownership="private"
     )
     GroupFactory(organisation=organisation, language="kk", age_from=2, age_to=3)
@@ -35,7 +35,7 @@ def test_home_in_kazakh(client: Client, org) -> None:
 
 def test_location_selector_sets_cookie_and_filters(client: Client, org) -> None:
     other = LocalityFactory(code="ridder", name_ru="Риддер", name_kk="Риддер")
-    OrganisationFactory(locality=other, name_ru="Ясли-сад Риддера")
+    OrganisationFactory.create(locality=other, name_ru="Ясли-сад Риддера")
     html = client.get("/").content.decode()
     assert 'name="locality"' in html  # asked first, before a location is chosen
     response = client.post("/location/", {"locality": "ridder", "next": "/"})
