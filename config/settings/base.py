@@ -16,6 +16,9 @@ INSTALLED_APPS = [
     "kezek.ledger",
     "kezek.registry",
     "kezek.facilities",
+    "kezek.notifications",
+    "kezek.verification",
+    "kezek.waitlist",
     "kezek.portal",
     "kezek.demo",
 ]

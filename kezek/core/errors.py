@@ -34,3 +34,14 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class TooManyRequests(DomainError):
+    """A rate limit or lockout refused the request; `retry_after` is in seconds when known."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str | Promise, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
