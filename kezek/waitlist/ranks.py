@@ -1,0 +1,111 @@
+"""Fenwick trees of queued applications per (locality, cohort, tier), stored in `waitlist_rank_node`.
+
+Node `i` holds the number of queued applications with ordinal in `(i - lowbit(i), i]`. Counting the
+queued applications of a tier with ordinal <= x reads the nodes x, x - lowbit(x), … (at most
+log2(CAPACITY) rows); adding or removing one writes the nodes x, x + lowbit(x), … up to CAPACITY. Node
+CAPACITY therefore holds the tier's total. Missing rows count as zero.
+
+Callers hold the cohort's `CohortCounter` row lock (see services), so the writes of one cohort are
+serialised and always touch rows in ascending order: no deadlocks.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+from . import ordering
+from .models import RankNode
+
+CAPACITY = 1 << 21  # ordinals per cohort and locality: 2 097 152
+
+
+def _check(ordinal: int) -> None:
+    if not 1 <= ordinal <= CAPACITY:
+        raise ValueError(f"ordinal {ordinal} outside 1..{CAPACITY}")
+
+
+def update_nodes(ordinal: int) -> list[int]:
+    """Nodes to change when the application with `ordinal` joins or leaves the queue."""
+    _check(ordinal)
+    nodes = []
+    while ordinal <= CAPACITY:
+        nodes.append(ordinal)
+        ordinal += ordinal & -ordinal
+    return nodes
+
+
+def prefix_nodes(ordinal: int) -> list[int]:
+    """Nodes whose sum is the count of ordinals 1..`ordinal` (empty for 0)."""
+    if ordinal:
+        _check(ordinal)
+    nodes = []
+    while ordinal > 0:
+        nodes.append(ordinal)
+        ordinal -= ordinal & -ordinal
+    return nodes
+
+
+def rank_add(*, locality_id: int, cohort: int, tier: str, ordinal: int, delta: int) -> None:
+    """Count (+1) or uncount (-1) one queued application. Must run inside the caller's transaction."""
+    rank_add_many(locality_id=locality_id, cohort=cohort, changes=[(tier, ordinal, delta)])
+
+
+def rank_add_many(*, locality_id: int, cohort: int, changes: Iterable[tuple[str, int, int]]) -> None:
+    """Apply several (tier, ordinal, delta) changes of one cohort in one statement."""
+    totals: dict[tuple[str, int], int] = {}
+    for tier, ordinal, delta in changes:
+        for node in update_nodes(ordinal):
+            totals[tier, node] = totals.get((tier, node), 0) + delta
+    rows = sorted((tier, node, delta) for (tier, node), delta in totals.items() if delta)
+    if not rows:
+        return
+    table = RankNode._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    params: list[object] = []
+    for tier, node, delta in rows:
+        params += [locality_id, cohort, tier, node, delta]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (locality_id, cohort, tier, node, count) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT (locality_id, cohort, tier, node) DO UPDATE SET count = {table}.count + excluded.count",
+            params,
+        )
+
+
+def tier_counts(
+    *, locality_id: int, cohort: int, prefixes: dict[str, int]
+) -> tuple[ordering.TierTotals, dict[str, int]]:
+    """Totals of the three tiers and, per tier in `prefixes`, the count of ordinals <= the given one.
+
+    One indexed query of at most 3 + Σ log2(CAPACITY) rows.
+    """
+    wanted: dict[tuple[str, int], list[str]] = {}
+    for tier in ordering.TIERS:
+        wanted.setdefault((tier, CAPACITY), []).append(f"total:{tier}")
+    for tier, ordinal in prefixes.items():
+        for node in prefix_nodes(ordinal):
+            wanted.setdefault((tier, node), []).append(f"prefix:{tier}")
+    nodes = sorted({node for _tier, node in wanted})
+    sums: dict[str, int] = {}
+    rows = RankNode.objects.filter(locality_id=locality_id, cohort=cohort, node__in=nodes).values_list(
+        "tier", "node", "count"
+    )
+    for tier, node, count in rows:
+        for key in wanted.get((tier, node), ()):
+            sums[key] = sums.get(key, 0) + count
+    totals = ordering.TierTotals(
+        extraordinary=sums.get(f"total:{ordering.EXTRAORDINARY}", 0),
+        first_priority=sums.get(f"total:{ordering.FIRST_PRIORITY}", 0),
+        general=sums.get(f"total:{ordering.GENERAL}", 0),
+    )
+    return totals, {tier: sums.get(f"prefix:{tier}", 0) for tier in prefixes}
+
+
+def rebuild_rows(ordinals_by_tier: dict[str, list[int]]) -> dict[tuple[str, int], int]:
+    """Node counts of a whole cohort built from scratch (for bulk loads): {(tier, node): count}."""
+    counts: dict[tuple[str, int], int] = {}
+    for tier, ordinals in ordinals_by_tier.items():
+        for ordinal in ordinals:
+            for node in update_nodes(ordinal):
+                counts[tier, node] = counts.get((tier, node), 0) + 1
+    return counts

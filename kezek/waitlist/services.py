@@ -1,0 +1,588 @@
+"""Writes of the queue. Each service is one transaction and writes its ledger event inside it.
+
+Every change of an application's place in the queue (joining, leaving, tier change) goes through
+`_enter_queue` / `_leave_queue` under the cohort's lock, which keep the Fenwick counts (ranks.py) in step.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from kezek.core import clock
+from kezek.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kezek.core.iin import InvalidIIN, parse_iin
+from kezek.core.phones import normalize_phone
+from kezek.core.workdays import add_working_days
+from kezek.facilities.models import Language, Locality
+from kezek.ledger.services import ledger_append
+from kezek.notifications.services import notification_enqueue
+from kezek.registry.adapters import PersonRecord, get_registry
+from kezek.verification.models import PhoneCodePurpose
+from kezek.verification.services import phone_code_consume
+
+from . import ranks
+from .models import (
+    Applicant,
+    Application,
+    BenefitCategory,
+    BenefitClaim,
+    Child,
+    CohortCounter,
+    NotifyChannel,
+    QueueSettings,
+    StopListEntry,
+    Tier,
+)
+
+MAX_CHILD_AGE = 7  # Q2: a child of 7 has aged out of preschool
+MIN_APPLICANT_AGE = 18
+DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+DOCUMENT_VALID_DAYS = 31  # Q5: a certificate is valid one month
+STOP_LIST_WORKING_DAYS = 10  # S2
+AUTOMATIC_RESTORE = (StopListEntry.Reason.DIRECTION_EXPIRED, StopListEntry.Reason.BENEFIT_REJECTED)
+Reason = StopListEntry.Reason
+Status = Application.Status
+
+
+@dataclass(frozen=True)
+class ApplicantInput:
+    """What the applicant types in the wizard besides the IINs and phones."""
+
+    address: str
+    language: str
+    email: str = ""
+    notify_channel: str = NotifyChannel.SMS
+    notify_language: str = "ru"
+
+
+@dataclass(frozen=True)
+class BenefitDocument:
+    """An extraordinary-benefit claim (Q5): the category code and its certificate."""
+
+    category_code: str
+    document: UploadedFile
+    issued_on: dt.date
+
+
+# --- validation helpers ---------------------------------------------------------------------------
+
+
+def _parse(iin: str, *, field: str) -> dt.date:
+    try:
+        return parse_iin(iin).birth_date
+    except InvalidIIN as exc:
+        raise ValidationFailed(_("The IIN is not valid: check the digits."), code=f"{field}_invalid") from exc
+
+
+def _age(birth_date: dt.date, on: dt.date) -> int:
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def _person(iin: str, *, field: str) -> PersonRecord:
+    person = get_registry().find_person(iin=iin)
+    if person is None:
+        raise ValidationFailed(
+            _("No person with this IIN was found in the state register."), code=f"{field}_not_found"
+        )
+    return person
+
+
+def _validate_document(document: BenefitDocument, *, locality: Locality, today: dt.date) -> BenefitCategory:
+    category = _category(code=document.category_code, locality=locality)
+    if category.tier != Tier.EXTRAORDINARY:
+        raise ValidationFailed(
+            _("Only extraordinary benefits are claimed with a document."), code="benefit_not_extraordinary"
+        )
+    upload = document.document
+    if upload.size is None or upload.size > DOCUMENT_MAX_BYTES:
+        raise ValidationFailed(_("The document must be at most 5 MB."), code="document_too_large")
+    head = upload.read(8)
+    upload.seek(0)
+    if not (head.startswith(b"%PDF-") or head.startswith(b"\xff\xd8\xff")):
+        raise ValidationFailed(_("The document must be a PDF or JPEG file."), code="document_type")
+    if not today - dt.timedelta(days=DOCUMENT_VALID_DAYS) <= document.issued_on <= today:
+        raise ValidationFailed(
+            _("The certificate must have been issued within the last month."), code="document_outdated"
+        )
+    return category
+
+
+def _category(*, code: str, locality: Locality) -> BenefitCategory:
+    category = (
+        BenefitCategory.objects.filter(code=code, is_active=True)
+        .filter(locality__in=[locality])
+        .first()
+        or BenefitCategory.objects.filter(code=code, is_active=True, locality__isnull=True).first()
+    )
+    if category is None:
+        raise ValidationFailed(_("Unknown benefit category."), code="benefit_unknown")
+    return category
+
+
+def _registry_first_priority(*, locality: Locality, iins: list[str], on: dt.date) -> list[BenefitCategory]:
+    """First-priority categories that the registry confirms for the child or the applicant (Q5)."""
+    registry = get_registry()
+    codes = {record.category for iin in iins for record in registry.benefits(iin=iin, on=on)}
+    if not codes:
+        return []
+    found: dict[str, BenefitCategory] = {}
+    candidates = BenefitCategory.objects.filter(
+        tier=Tier.FIRST_PRIORITY, is_active=True, registry_code__in=codes
+    ).filter(locality__isnull=True) | BenefitCategory.objects.filter(
+        tier=Tier.FIRST_PRIORITY, is_active=True, registry_code__in=codes, locality=locality
+    )
+    for category in candidates.order_by("locality_id"):  # locality-specific ones (non-null) last, win
+        found[category.code] = category
+    return sorted(found.values(), key=lambda c: c.code)
+
+
+# --- the queue's bookkeeping ----------------------------------------------------------------------
+
+
+def _lock_cohort(*, locality_id: int, cohort: int) -> CohortCounter:
+    """Lock the cohort's counter row (created on first use); serialises every change of the cohort."""
+    counter = CohortCounter.objects.select_for_update().filter(locality_id=locality_id, cohort=cohort).first()
+    if counter is None:
+        CohortCounter.objects.bulk_create(
+            [CohortCounter(locality_id=locality_id, cohort=cohort)], ignore_conflicts=True
+        )
+        counter = CohortCounter.objects.select_for_update().get(locality_id=locality_id, cohort=cohort)
+    return counter
+
+
+def _enter_queue(application: Application) -> None:
+    ranks.rank_add(
+        locality_id=application.locality_id,
+        cohort=application.cohort,
+        tier=application.tier,
+        ordinal=application.ordinal,
+        delta=+1,
+    )
+
+
+def _leave_queue(application: Application) -> None:
+    ranks.rank_add(
+        locality_id=application.locality_id,
+        cohort=application.cohort,
+        tier=application.tier,
+        ordinal=application.ordinal,
+        delta=-1,
+    )
+
+
+def _locked(application: Application) -> Application:
+    """Lock the cohort, then re-read the application under the lock (its status may have moved)."""
+    _lock_cohort(locality_id=application.locality_id, cohort=application.cohort)
+    return Application.objects.select_for_update().select_related("locality", "applicant").get(
+        pk=application.pk
+    )
+
+
+def _set_status(application: Application, status: str, *, reason: str = "") -> None:
+    was_queued = application.status == Status.QUEUED
+    if was_queued and status != Status.QUEUED:
+        _leave_queue(application)
+    elif not was_queued and status == Status.QUEUED:
+        _enter_queue(application)
+    application.status = status
+    application.status_reason = reason
+    application.status_changed_at = clock.now()
+    application.save(update_fields=["status", "status_reason", "status_changed_at"])
+
+
+def _ledger(kind: str, application: Application, **payload: object) -> None:
+    ledger_append(
+        kind=kind,
+        subject_type="application",
+        subject_id=str(application.pk),
+        locality_code=application.locality.code,
+        payload={"number": application.pk, "status": application.status, "tier": application.tier, **payload},
+    )
+
+
+def _notify(application: Application, template: str, key: str, **context: object) -> None:
+    applicant = application.applicant
+    email_channel = applicant.notify_channel == NotifyChannel.EMAIL and applicant.email
+    notification_enqueue(
+        channel=NotifyChannel.EMAIL if email_channel else NotifyChannel.SMS,
+        recipient=applicant.email if email_channel else applicant.phone,
+        language=applicant.notify_language,
+        template=template,
+        context={"number": application.pk, **context},
+        idempotency_key=f"application:{application.pk}:{key}",
+    )
+
+
+# --- services -------------------------------------------------------------------------------------
+
+
+def application_register(
+    *,
+    locality: Locality,
+    applicant_iin: str,
+    child_iin: str,
+    phone: str,
+    phone_code_id: str,
+    phone_alt: str,
+    phone_alt_code_id: str,
+    details: ApplicantInput,
+    extraordinary: BenefitDocument | None = None,
+) -> Application:
+    """Register an application (Q1): confirmed phones (I4), persons from the registry (I3), tier (Q4, Q5).
+
+    Writes nothing unless everything is valid: applicant, child, application, benefit claims, the ledger
+    event `application.registered` and the SMS/email with the number commit together.
+    """
+    today = clock.today()
+    applicant_iin, child_iin = applicant_iin.strip(), child_iin.strip()
+    child_birth = _parse(child_iin, field="child_iin")
+    applicant_birth = _parse(applicant_iin, field="applicant_iin")
+    if applicant_iin == child_iin:
+        raise ValidationFailed(_("The applicant and the child must be different persons."), code="same_person")
+    phone, phone_alt = normalize_phone(phone), normalize_phone(phone_alt)
+    if phone == phone_alt:
+        raise ValidationFailed(_("Enter two different phone numbers."), code="same_phone")
+    if details.language not in Language.values:
+        raise ValidationFailed(_("Unknown language."), code="language_invalid")
+    if details.notify_language not in ("kk", "ru", "en"):
+        raise ValidationFailed(_("Unknown notification language."), code="notify_language_invalid")
+    if details.notify_channel == NotifyChannel.EMAIL and not details.email:
+        raise ValidationFailed(_("Enter an email address to be notified by email."), code="email_required")
+    address = details.address.strip()
+    if not 5 <= len(address) <= 255:
+        raise ValidationFailed(_("Enter the actual address (5 to 255 characters)."), code="address_invalid")
+    if _age(child_birth, today) >= MAX_CHILD_AGE or child_birth > today:
+        raise ValidationFailed(_("Only children under 7 can join the queue."), code="child_age")
+    if _age(applicant_birth, today) < MIN_APPLICANT_AGE:
+        raise ValidationFailed(_("The applicant must be an adult."), code="applicant_age")
+    child_person = _person(child_iin, field="child_iin")
+    applicant_person = _person(applicant_iin, field="applicant_iin")
+    if child_person.birth_date != child_birth:
+        raise ValidationFailed(
+            _("The birth date in the register does not match the IIN."), code="child_birth_date_mismatch"
+        )
+    extraordinary_category = (
+        _validate_document(extraordinary, locality=locality, today=today) if extraordinary else None
+    )
+    first_priority = _registry_first_priority(locality=locality, iins=[child_iin, applicant_iin], on=today)
+
+    try:
+        with transaction.atomic():
+            phone_code_consume(code_id=phone_code_id, phone=phone, purpose=PhoneCodePurpose.PHONE_VERIFICATION)
+            phone_code_consume(
+                code_id=phone_alt_code_id, phone=phone_alt, purpose=PhoneCodePurpose.PHONE_VERIFICATION
+            )
+            applicant, _created = Applicant.objects.update_or_create(
+                iin=applicant_iin,
+                defaults={
+                    "last_name": applicant_person.last_name,
+                    "first_name": applicant_person.first_name,
+                    "middle_name": applicant_person.middle_name,
+                    "phone": phone,
+                    "phone_alt": phone_alt,
+                    "email": details.email,
+                    "notify_channel": details.notify_channel,
+                    "notify_language": details.notify_language,
+                },
+            )
+            child, _created = Child.objects.update_or_create(
+                iin=child_iin,
+                defaults={
+                    "last_name": child_person.last_name,
+                    "first_name": child_person.first_name,
+                    "middle_name": child_person.middle_name,
+                    "birth_date": child_birth,
+                    "sex": child_person.sex,
+                },
+            )
+            counter = _lock_cohort(locality_id=locality.pk, cohort=child_birth.year)
+            if Application.objects.filter(
+                child=child, locality=locality, status__in=Application.ACTIVE_STATUSES
+            ).exists():
+                raise Conflict(
+                    _("This child already has an active application in this locality."), code="duplicate"
+                )
+            now = clock.now()
+            registered_at = max(now, counter.last_registered_at or now)  # monotone within the cohort
+            counter.last_ordinal += 1
+            counter.last_registered_at = registered_at
+            counter.save(update_fields=["last_ordinal", "last_registered_at"])
+            if extraordinary_category is not None:
+                tier = Tier.EXTRAORDINARY
+            else:
+                tier = Tier.FIRST_PRIORITY if first_priority else Tier.GENERAL
+            application = Application.objects.create(
+                locality=locality,
+                child=child,
+                applicant=applicant,
+                cohort=child_birth.year,
+                ordinal=counter.last_ordinal,
+                tier=tier,
+                status=Status.QUEUED,
+                status_changed_at=registered_at,
+                registered_at=registered_at,
+                valid_until=_one_year_after(registered_at.date()),
+                language=details.language,
+                address=address,
+            )
+            for category in first_priority:
+                BenefitClaim.objects.create(
+                    application=application,
+                    category=category,
+                    source=BenefitClaim.Source.REGISTRY,
+                    status=BenefitClaim.Status.CONFIRMED,
+                    created_at=now,
+                    decided_at=now,
+                )
+            if extraordinary is not None and extraordinary_category is not None:
+                claim = BenefitClaim(
+                    application=application,
+                    category=extraordinary_category,
+                    source=BenefitClaim.Source.DOCUMENT,
+                    status=BenefitClaim.Status.PENDING,
+                    document_issued_on=extraordinary.issued_on,
+                    created_at=now,
+                )
+                claim.document.save(f"{application.pk}.{_extension(extraordinary.document)}",
+                                    extraordinary.document, save=False)
+                claim.save()
+            _enter_queue(application)
+            _ledger(
+                "application.registered",
+                application,
+                cohort=application.cohort,
+                ordinal=application.ordinal,
+                registered_at=application.registered_at,
+                valid_until=application.valid_until,
+                benefits=sorted(c.category.code for c in application.benefit_claims.all()),
+            )
+            _notify(application, "application_registered", "registered", locality=locality.name)
+    except IntegrityError as exc:
+        raise Conflict(
+            _("This child already has an active application in this locality."), code="duplicate"
+        ) from exc
+    return application
+
+
+def _extension(upload: UploadedFile) -> str:
+    upload.seek(0)
+    head = upload.read(4)
+    upload.seek(0)
+    return "pdf" if head.startswith(b"%PDF") else "jpg"
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def application_withdraw(
+    *,
+    application: Application,
+    by_applicant: Applicant | None = None,
+    by_staff: AbstractBaseUser | None = None,
+    reason: str = "",
+) -> Application:
+    """Withdraw an application (Q2): by its own applicant, or by staff with a written reason."""
+    if (by_applicant is None) == (by_staff is None):
+        raise ValueError("exactly one of by_applicant and by_staff")
+    if by_applicant is not None and application.applicant_id != by_applicant.pk:
+        raise NotFound(_("Application not found."))
+    reason = reason.strip()
+    if by_staff is not None and len(reason) < 5:
+        raise ValidationFailed(_("Staff must write the reason of a withdrawal."), code="reason_required")
+    with transaction.atomic():
+        application = _locked(application)
+        if application.status not in (Status.QUEUED, Status.STOP_LISTED):
+            raise Conflict(_("This application can no longer be withdrawn."), code="status")
+        _close_stop_list(application)
+        _set_status(
+            application,
+            Status.WITHDRAWN,
+            reason=reason or str(_("withdrawn by the applicant")),
+        )
+        _ledger("application.withdrawn", application, by="applicant" if by_applicant else "staff")
+        _notify(application, "application_withdrawn", "withdrawn")
+    return application
+
+
+def _close_stop_list(application: Application) -> None:
+    StopListEntry.objects.filter(application=application, restored_at__isnull=True).update(
+        restored_at=clock.now()
+    )
+
+
+def application_stop_list(
+    *, application: Application, reason: str, note: str = "", by_staff: AbstractBaseUser | None = None
+) -> StopListEntry:
+    """Put a queued application on the stop-list (S1, S2); automatic reasons get their restore date."""
+    if reason not in Reason.values:
+        raise ValidationFailed(_("Unknown stop-list reason."), code="reason_invalid")
+    note = note.strip()
+    if reason == Reason.MANUAL and (by_staff is None or len(note) < 5):
+        raise ValidationFailed(_("A manual stop-listing needs a written reason."), code="reason_required")
+    with transaction.atomic():
+        application = _locked(application)
+        if application.status != Status.QUEUED:
+            raise Conflict(_("Only a queued application can be put on the stop-list."), code="status")
+        entry = _stop_list(application, reason=reason, note=note, by_staff=by_staff)
+    return entry
+
+
+def _stop_list(
+    application: Application, *, reason: str, note: str = "", by_staff: AbstractBaseUser | None = None
+) -> StopListEntry:
+    now = clock.now()
+    restore_on = add_working_days(now.date(), STOP_LIST_WORKING_DAYS) if reason in AUTOMATIC_RESTORE else None
+    entry = StopListEntry.objects.create(
+        application=application,
+        reason=reason,
+        note=note,
+        since=now,
+        restore_on=restore_on,
+        created_by=by_staff if by_staff is not None and by_staff.pk else None,
+    )
+    _set_status(application, Status.STOP_LISTED, reason=str(Reason(reason).label))
+    _ledger("application.stop_listed", application, reason=reason, restore_on=restore_on)
+    _notify(application, "application_stop_listed", f"stop_listed:{entry.pk}", reason=Reason(reason).label)
+    return entry
+
+
+def application_restore(
+    *,
+    application: Application,
+    by_applicant: Applicant | None = None,
+    by_staff: AbstractBaseUser | None = None,
+) -> Application:
+    """Take an application off the stop-list (S2): `cleanup` by its applicant at any time, `manual` by
+    staff; automatic reasons come back by themselves (`stop_list_restore_due`)."""
+    with transaction.atomic():
+        application = _locked(application)
+        entry = StopListEntry.objects.filter(application=application, restored_at__isnull=True).first()
+        if application.status != Status.STOP_LISTED or entry is None:
+            raise Conflict(_("This application is not on the stop-list."), code="status")
+        if by_applicant is not None:
+            if application.applicant_id != by_applicant.pk:
+                raise NotFound(_("Application not found."))
+            if entry.reason != Reason.CLEANUP:
+                raise PermissionDenied(_("Only the education department can lift this stop-listing."))
+        elif by_staff is None:
+            raise ValueError("by_applicant or by_staff")
+        _restore(application, entry, by="applicant" if by_applicant else "staff")
+    return application
+
+
+def _restore(application: Application, entry: StopListEntry, *, by: str) -> None:
+    entry.restored_at = clock.now()
+    entry.save(update_fields=["restored_at"])
+    _set_status(application, Status.QUEUED)
+    _ledger("application.restored", application, reason=entry.reason, by=by)
+    _notify(application, "application_restored", f"restored:{entry.pk}")
+
+
+def stop_list_restore_due(*, today: dt.date | None = None, limit: int = 500) -> int:
+    """Restore every automatic stop-listing whose date has come (S2). Idempotent; safe concurrently."""
+    today = today or clock.today()
+    due = list(
+        StopListEntry.objects.filter(restored_at__isnull=True, restore_on__lte=today)
+        .order_by("restore_on", "pk")
+        .values_list("application_id", flat=True)[:limit]
+    )
+    restored = 0
+    for application_id in due:
+        with transaction.atomic():
+            application = _locked(Application.objects.get(pk=application_id))
+            entry = StopListEntry.objects.filter(
+                application=application, restored_at__isnull=True, restore_on__lte=today
+            ).first()
+            if entry is None or application.status != Status.STOP_LISTED:
+                continue  # another tick got there first
+            _restore(application, entry, by="system")
+            restored += 1
+    return restored
+
+
+def benefit_claim_decide(
+    *, claim: BenefitClaim, confirm: bool, by_staff: AbstractBaseUser, reason: str = ""
+) -> BenefitClaim:
+    """Confirm or reject a pending extraordinary claim (Q5). A rejection puts the application back in
+    its lower tier with its original registered_at, through the stop-list (P5, S2 `benefit_rejected`)."""
+    reason = reason.strip()
+    if not confirm and len(reason) < 5:
+        raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
+    with transaction.atomic():
+        application = _locked(claim.application)
+        claim = BenefitClaim.objects.select_for_update().select_related("category").get(pk=claim.pk)
+        if claim.status != BenefitClaim.Status.PENDING:
+            raise Conflict(_("This benefit has already been decided."), code="status")
+        claim.status = BenefitClaim.Status.CONFIRMED if confirm else BenefitClaim.Status.REJECTED
+        claim.decided_at = clock.now()
+        claim.decided_by = by_staff if by_staff.pk else None
+        claim.reason = reason
+        claim.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        _ledger(
+            "benefit.decided", application, category=claim.category.code, decision=claim.status
+        )
+        if not confirm:
+            _change_tier(application)
+            if application.status == Status.QUEUED:
+                _stop_list(application, reason=Reason.BENEFIT_REJECTED, note=reason, by_staff=by_staff)
+    return claim
+
+
+def _change_tier(application: Application) -> None:
+    claims = BenefitClaim.objects.filter(application=application).exclude(status=BenefitClaim.Status.REJECTED)
+    tiers = set(claims.values_list("category__tier", flat=True))
+    tier = next((t for t in (Tier.EXTRAORDINARY, Tier.FIRST_PRIORITY) if t in tiers), Tier.GENERAL)
+    if tier == application.tier:
+        return
+    queued = application.status == Status.QUEUED
+    if queued:
+        _leave_queue(application)
+    application.tier = tier
+    application.save(update_fields=["tier"])
+    if queued:
+        _enter_queue(application)
+    _ledger("application.tier_changed", application)
+
+
+def application_extend(*, application: Application) -> Application:
+    """Extend the validity by one year (Q7, C3)."""
+    with transaction.atomic():
+        application = _locked(application)
+        if application.status not in Application.ACTIVE_STATUSES:
+            raise Conflict(_("Only an active application can be extended."), code="status")
+        application.valid_until = _one_year_after(application.valid_until)
+        application.save(update_fields=["valid_until"])
+        _ledger("application.extended", application, valid_until=application.valid_until)
+        _notify(
+            application,
+            "application_extended",
+            f"extended:{application.valid_until.isoformat()}",
+            valid_until=application.valid_until,
+        )
+    return application
+
+
+def queue_settings_update(*, locality: Locality, priority_ratio: int) -> QueueSettings:
+    """Change a locality's interleave ratio (Q4); the change is a public ledger event."""
+    if not 1 <= priority_ratio <= 20:
+        raise ValidationFailed(_("The ratio must be between 1 and 20."), code="ratio_invalid")
+    with transaction.atomic():
+        settings_row, _created = QueueSettings.objects.select_for_update().get_or_create(locality=locality)
+        settings_row.priority_ratio = priority_ratio
+        settings_row.save(update_fields=["priority_ratio"])
+        ledger_append(
+            kind="queue_settings.changed",
+            subject_type="locality",
+            subject_id=locality.code,
+            locality_code=locality.code,
+            payload={"priority_ratio": priority_ratio},
+        )
+    return settings_row
