@@ -4,8 +4,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
-from kezek.core.errors import DomainError
+from kezek.cabinet.api import router as cabinet_router
+from kezek.core.errors import DomainError, TooManyRequests
 from kezek.facilities.api import router as facilities_router
+from kezek.verification.api import router as verification_router
+from kezek.waitlist.api import router as waitlist_router
 
 api = NinjaAPI(
     title="Kezek API",
@@ -17,7 +20,10 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, {"code": exc.code, "detail": str(exc.message)}, status=exc.status)
+    response = api.create_response(request, {"code": exc.code, "detail": str(exc.message)}, status=exc.status)
+    if isinstance(exc, TooManyRequests) and exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -26,3 +32,6 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 
 api.add_router("/", facilities_router)
+api.add_router("/", verification_router)
+api.add_router("/", waitlist_router)
+api.add_router("/", cabinet_router)

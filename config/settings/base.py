@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "kezek.notifications",
     "kezek.verification",
     "kezek.waitlist",
+    "kezek.cabinet",
     "kezek.portal",
     "kezek.demo",
 ]

@@ -27,3 +27,12 @@ if IS_PRODUCTION:
     SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Cabinet and staff passwords.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "1" if IS_PRODUCTION else "0"))

@@ -241,9 +241,7 @@ class Application(models.Model):
             models.UniqueConstraint(
                 fields=["locality", "cohort", "ordinal"], name="application_ordinal_unique"
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ALL_STATUSES), name="application_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=ALL_STATUSES), name="application_status_valid"),
             models.CheckConstraint(
                 condition=Q(tier__in=[t.value for t in Tier]), name="application_tier_valid"
             ),
@@ -260,10 +258,6 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"No. {self.pk}"
 
-    @property
-    def number(self) -> int:
-        return self.pk
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Q1: number, registered_at, child, cohort and ordinal never change once written (also a trigger).
         if not self._state.adding and kwargs.get("update_fields") is None:
@@ -272,6 +266,10 @@ class Application(models.Model):
         if frozen & set(kwargs.get("update_fields") or ()):
             raise TypeError("registered_at, child, locality, cohort and ordinal never change (Q1)")
         super().save(*args, **kwargs)
+
+    @property
+    def number(self) -> int:
+        return self.pk
 
 
 class BenefitClaim(models.Model):
@@ -342,7 +340,9 @@ class StopListEntry(models.Model):
         verbose_name = _("stop-list entry")
         verbose_name_plural = _("stop-list entries")
         indexes = [
-            models.Index(fields=["restore_on"], condition=Q(restored_at__isnull=True), name="stop_list_due_idx"),
+            models.Index(
+                fields=["restore_on"], condition=Q(restored_at__isnull=True), name="stop_list_due_idx"
+            ),
         ]
         constraints = [
             # One open entry per application.

@@ -61,13 +61,14 @@ def rank_add_many(*, locality_id: int, cohort: int, changes: Iterable[tuple[str,
         return
     table = RankNode._meta.db_table
     values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
-    params: list[object] = []
+    params: list[int | str] = []
     for tier, node, delta in rows:
         params += [locality_id, cohort, tier, node, delta]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (locality_id, cohort, tier, node, count) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (locality_id, cohort, tier, node) DO UPDATE SET count = {table}.count + excluded.count",
+            "ON CONFLICT (locality_id, cohort, tier, node) "
+            f"DO UPDATE SET count = {table}.count + excluded.count",
             params,
         )
 

@@ -36,7 +36,7 @@ class CheckResult:
     """What the public check-queue answers about one application (no names: Q6, O5)."""
 
     number: int
-    locality_code: str
+    locality: str
     cohort: int
     tier: str
     status: str
@@ -121,7 +121,9 @@ def queue_position(*, application: Application, today: dt.date | None = None) ->
         totals=totals,
         ratio=priority_ratio(locality_id=application.locality_id),
     )
-    return Position(cohort=application.cohort, position=position, cohort_size=totals.total, tier=application.tier)
+    return Position(
+        cohort=application.cohort, position=position, cohort_size=totals.total, tier=application.tier
+    )
 
 
 def check_queue(*, iin: str) -> list[CheckResult]:
@@ -136,23 +138,24 @@ def check_queue(*, iin: str) -> list[CheckResult]:
         .order_by("pk")
     )
     today = clock.today()
-    results = []
-    for application in applications:
-        position = queue_position(application=application, today=today)
-        results.append(
-            CheckResult(
-                number=application.pk,
-                locality_code=application.locality.code,
-                cohort=application.cohort,
-                tier=application.tier,
-                status=effective_status(application, today=today),
-                registered_at=application.registered_at,
-                valid_until=application.valid_until,
-                position=position.position if position else None,
-                cohort_size=position.cohort_size if position else None,
-            )
-        )
-    return results
+    return [application_summary(application=application, today=today) for application in applications]
+
+
+def application_summary(*, application: Application, today: dt.date | None = None) -> CheckResult:
+    """Number, cohort, tier, status and position of one application (no names)."""
+    today = today or clock.today()
+    position = queue_position(application=application, today=today)
+    return CheckResult(
+        number=application.pk,
+        locality=application.locality.code,
+        cohort=application.cohort,
+        tier=application.tier,
+        status=effective_status(application, today=today),
+        registered_at=application.registered_at,
+        valid_until=application.valid_until,
+        position=position.position if position else None,
+        cohort_size=position.cohort_size if position else None,
+    )
 
 
 def _initials(last_name: str, first_name: str) -> str:
@@ -166,6 +169,8 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
     ordinal index, so a page costs three small index range reads however long the cohort is.
     Applications whose automatic restoration is overdue are left out until the sweep applies it.
     """
+    if not 2000 <= cohort <= 2100:
+        raise ValidationFailed(_("Unknown birth year."), code="cohort_invalid")
     totals, _prefix = ranks.tier_counts(locality_id=locality.pk, cohort=cohort, prefixes={})
     ratio = priority_ratio(locality_id=locality.pk)
     positions = range(offset + 1, min(offset + limit, totals.total) + 1)

@@ -7,8 +7,10 @@ Every change of an application's place in the queue (joining, leaving, tier chan
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -64,8 +66,8 @@ class BenefitDocument:
     """An extraordinary-benefit claim (Q5): the category code and its certificate."""
 
     category_code: str
-    document: UploadedFile
-    issued_on: dt.date
+    document: UploadedFile | None
+    issued_on: dt.date | None
 
 
 # --- validation helpers ---------------------------------------------------------------------------
@@ -92,19 +94,24 @@ def _person(iin: str, *, field: str) -> PersonRecord:
 
 
 def _validate_document(document: BenefitDocument, *, locality: Locality, today: dt.date) -> BenefitCategory:
+    upload, issued_on = document.document, document.issued_on
+    if upload is None or issued_on is None:
+        raise ValidationFailed(
+            _("Attach the certificate and its date of issue to claim an extraordinary benefit."),
+            code="document_required",
+        )
     category = _category(code=document.category_code, locality=locality)
     if category.tier != Tier.EXTRAORDINARY:
         raise ValidationFailed(
             _("Only extraordinary benefits are claimed with a document."), code="benefit_not_extraordinary"
         )
-    upload = document.document
     if upload.size is None or upload.size > DOCUMENT_MAX_BYTES:
         raise ValidationFailed(_("The document must be at most 5 MB."), code="document_too_large")
     head = upload.read(8)
     upload.seek(0)
     if not (head.startswith(b"%PDF-") or head.startswith(b"\xff\xd8\xff")):
         raise ValidationFailed(_("The document must be a PDF or JPEG file."), code="document_type")
-    if not today - dt.timedelta(days=DOCUMENT_VALID_DAYS) <= document.issued_on <= today:
+    if not today - dt.timedelta(days=DOCUMENT_VALID_DAYS) <= issued_on <= today:
         raise ValidationFailed(
             _("The certificate must have been issued within the last month."), code="document_outdated"
         )
@@ -113,9 +120,7 @@ def _validate_document(document: BenefitDocument, *, locality: Locality, today: 
 
 def _category(*, code: str, locality: Locality) -> BenefitCategory:
     category = (
-        BenefitCategory.objects.filter(code=code, is_active=True)
-        .filter(locality__in=[locality])
-        .first()
+        BenefitCategory.objects.filter(code=code, is_active=True).filter(locality__in=[locality]).first()
         or BenefitCategory.objects.filter(code=code, is_active=True, locality__isnull=True).first()
     )
     if category is None:
@@ -177,8 +182,8 @@ def _leave_queue(application: Application) -> None:
 def _locked(application: Application) -> Application:
     """Lock the cohort, then re-read the application under the lock (its status may have moved)."""
     _lock_cohort(locality_id=application.locality_id, cohort=application.cohort)
-    return Application.objects.select_for_update().select_related("locality", "applicant").get(
-        pk=application.pk
+    return (
+        Application.objects.select_for_update().select_related("locality", "applicant").get(pk=application.pk)
     )
 
 
@@ -242,7 +247,9 @@ def application_register(
     child_birth = _parse(child_iin, field="child_iin")
     applicant_birth = _parse(applicant_iin, field="applicant_iin")
     if applicant_iin == child_iin:
-        raise ValidationFailed(_("The applicant and the child must be different persons."), code="same_person")
+        raise ValidationFailed(
+            _("The applicant and the child must be different persons."), code="same_person"
+        )
     phone, phone_alt = normalize_phone(phone), normalize_phone(phone_alt)
     if phone == phone_alt:
         raise ValidationFailed(_("Enter two different phone numbers."), code="same_phone")
@@ -250,6 +257,11 @@ def application_register(
         raise ValidationFailed(_("Unknown language."), code="language_invalid")
     if details.notify_language not in ("kk", "ru", "en"):
         raise ValidationFailed(_("Unknown notification language."), code="notify_language_invalid")
+    if details.email:
+        try:
+            validate_email(details.email)
+        except DjangoValidationError as exc:
+            raise ValidationFailed(_("Enter a valid email address."), code="email_invalid") from exc
     if details.notify_channel == NotifyChannel.EMAIL and not details.email:
         raise ValidationFailed(_("Enter an email address to be notified by email."), code="email_required")
     address = details.address.strip()
@@ -272,7 +284,9 @@ def application_register(
 
     try:
         with transaction.atomic():
-            phone_code_consume(code_id=phone_code_id, phone=phone, purpose=PhoneCodePurpose.PHONE_VERIFICATION)
+            phone_code_consume(
+                code_id=phone_code_id, phone=phone, purpose=PhoneCodePurpose.PHONE_VERIFICATION
+            )
             phone_code_consume(
                 code_id=phone_alt_code_id, phone=phone_alt, purpose=PhoneCodePurpose.PHONE_VERIFICATION
             )
@@ -338,7 +352,7 @@ def application_register(
                     created_at=now,
                     decided_at=now,
                 )
-            if extraordinary is not None and extraordinary_category is not None:
+            if extraordinary and extraordinary.document and extraordinary_category is not None:
                 claim = BenefitClaim(
                     application=application,
                     category=extraordinary_category,
@@ -347,8 +361,8 @@ def application_register(
                     document_issued_on=extraordinary.issued_on,
                     created_at=now,
                 )
-                claim.document.save(f"{application.pk}.{_extension(extraordinary.document)}",
-                                    extraordinary.document, save=False)
+                upload = extraordinary.document
+                claim.document.save(f"{application.pk}.{_extension(upload)}", upload, save=False)
                 claim.save()
             _enter_queue(application)
             _ledger(
@@ -386,7 +400,7 @@ def application_withdraw(
     *,
     application: Application,
     by_applicant: Applicant | None = None,
-    by_staff: AbstractBaseUser | None = None,
+    by_staff: User | None = None,
     reason: str = "",
 ) -> Application:
     """Withdraw an application (Q2): by its own applicant, or by staff with a written reason."""
@@ -419,7 +433,7 @@ def _close_stop_list(application: Application) -> None:
 
 
 def application_stop_list(
-    *, application: Application, reason: str, note: str = "", by_staff: AbstractBaseUser | None = None
+    *, application: Application, reason: str, note: str = "", by_staff: User | None = None
 ) -> StopListEntry:
     """Put a queued application on the stop-list (S1, S2); automatic reasons get their restore date."""
     if reason not in Reason.values:
@@ -436,7 +450,7 @@ def application_stop_list(
 
 
 def _stop_list(
-    application: Application, *, reason: str, note: str = "", by_staff: AbstractBaseUser | None = None
+    application: Application, *, reason: str, note: str = "", by_staff: User | None = None
 ) -> StopListEntry:
     now = clock.now()
     restore_on = add_working_days(now.date(), STOP_LIST_WORKING_DAYS) if reason in AUTOMATIC_RESTORE else None
@@ -458,7 +472,7 @@ def application_restore(
     *,
     application: Application,
     by_applicant: Applicant | None = None,
-    by_staff: AbstractBaseUser | None = None,
+    by_staff: User | None = None,
 ) -> Application:
     """Take an application off the stop-list (S2): `cleanup` by its applicant at any time, `manual` by
     staff; automatic reasons come back by themselves (`stop_list_restore_due`)."""
@@ -509,7 +523,7 @@ def stop_list_restore_due(*, today: dt.date | None = None, limit: int = 500) -> 
 
 
 def benefit_claim_decide(
-    *, claim: BenefitClaim, confirm: bool, by_staff: AbstractBaseUser, reason: str = ""
+    *, claim: BenefitClaim, confirm: bool, by_staff: User, reason: str = ""
 ) -> BenefitClaim:
     """Confirm or reject a pending extraordinary claim (Q5). A rejection puts the application back in
     its lower tier with its original registered_at, through the stop-list (P5, S2 `benefit_rejected`)."""
@@ -526,9 +540,7 @@ def benefit_claim_decide(
         claim.decided_by = by_staff if by_staff.pk else None
         claim.reason = reason
         claim.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _ledger(
-            "benefit.decided", application, category=claim.category.code, decision=claim.status
-        )
+        _ledger("benefit.decided", application, category=claim.category.code, decision=claim.status)
         if not confirm:
             _change_tier(application)
             if application.status == Status.QUEUED:

@@ -1,0 +1,204 @@
+"""Cabinet API: sign-in (IIN → SMS code → password), forgotten password, phone change, my applications.
+
+The session stores only the applicant's id; every read goes through the applicant's own applications.
+Requests after sign-in authenticate by the session cookie and must carry the CSRF token.
+"""
+
+import datetime as dt
+import uuid
+
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Schema
+from ninja.security import APIKeyCookie
+from pydantic import Field
+
+from kezek.core.errors import PermissionDenied
+from kezek.core.http import client_ip
+from kezek.core.phones import mask_phone
+from kezek.core.schemas import ErrorOut
+from kezek.verification.models import PhoneCode
+from kezek.waitlist import selectors as waitlist
+from kezek.waitlist import services as waitlist_services
+from kezek.waitlist.models import Applicant
+from kezek.waitlist.schemas import ApplicationOut
+
+from . import services
+from .sessions import PENDING_KEY, applicant_from_session, sign_in, sign_out
+
+router = Router(tags=["cabinet"])
+
+
+class CabinetSession(APIKeyCookie):
+    """The Django session cookie of a signed-in applicant (CSRF-checked)."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Applicant | None:
+        return applicant_from_session(request)
+
+
+cabinet_auth = CabinetSession()
+
+
+class IinIn(Schema):
+    iin: str = Field(max_length=20)
+
+
+class CodeSentOut(Schema):
+    code_id: uuid.UUID
+    expires_at: dt.datetime
+    phone: str
+
+
+class CodeIn(Schema):
+    code_id: uuid.UUID
+    code: str = Field(max_length=12)
+
+
+class NextStepOut(Schema):
+    next: str
+
+
+class PasswordIn(Schema):
+    password: str = Field(max_length=128)
+
+
+class PasswordResetIn(CodeIn):
+    password: str = Field(max_length=128)
+
+
+class PhoneChangeIn(Schema):
+    applicant_iin: str = Field(max_length=20)
+    child_iin: str = Field(max_length=20)
+    new_phone: str = Field(max_length=30)
+
+
+class DoneOut(Schema):
+    ok: bool = True
+
+
+def _sent(phone_code: PhoneCode) -> CodeSentOut:
+    return CodeSentOut(
+        code_id=phone_code.id, expires_at=phone_code.expires_at, phone=mask_phone(phone_code.phone)
+    )
+
+
+CODE_ERRORS = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+@router.post("/cabinet/login", response={200: CodeSentOut, **CODE_ERRORS}, summary="Sign-in, step 1: IIN")
+def login_start(request: HttpRequest, data: IinIn) -> CodeSentOut:
+    return _sent(
+        services.cabinet_login_start(
+            iin=data.iin, ip=client_ip(request), language=translation.get_language() or "ru"
+        )
+    )
+
+
+@router.post(
+    "/cabinet/login/confirm", response={200: NextStepOut, **CODE_ERRORS}, summary="Sign-in, step 2: SMS code"
+)
+def login_confirm(request: HttpRequest, data: CodeIn) -> NextStepOut:
+    applicant = services.cabinet_login_confirm(code_id=data.code_id, code=data.code)
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = applicant.pk
+    return NextStepOut(next="password" if applicant.password else "set_password")
+
+
+@router.post(
+    "/cabinet/login/password",
+    response={200: DoneOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Sign-in, step 3: password (set on the first sign-in)",
+)
+def login_password(request: HttpRequest, data: PasswordIn) -> DoneOut:
+    pending = request.session.get(PENDING_KEY)
+    applicant = Applicant.objects.filter(pk=pending).first() if isinstance(pending, int) else None
+    if applicant is None:
+        raise PermissionDenied(_("Start the sign-in again: enter your IIN and the SMS code."))
+    if applicant.password:
+        services.cabinet_password_check(applicant=applicant, password=data.password)
+    else:
+        services.cabinet_password_set(applicant=applicant, password=data.password)
+    sign_in(request, applicant)
+    return DoneOut()
+
+
+@router.post("/cabinet/logout", response={200: DoneOut}, summary="Sign out")
+def logout(request: HttpRequest) -> DoneOut:
+    sign_out(request)
+    return DoneOut()
+
+
+@router.post(
+    "/cabinet/password/reset", response={200: CodeSentOut, **CODE_ERRORS}, summary="Forgot password: IIN"
+)
+def password_reset_start(request: HttpRequest, data: IinIn) -> CodeSentOut:
+    return _sent(
+        services.cabinet_password_reset_start(
+            iin=data.iin, ip=client_ip(request), language=translation.get_language() or "ru"
+        )
+    )
+
+
+@router.post(
+    "/cabinet/password/reset/confirm",
+    response={200: DoneOut, **CODE_ERRORS},
+    summary="Forgot password: SMS code and the new password",
+)
+def password_reset(request: HttpRequest, data: PasswordResetIn) -> DoneOut:
+    services.cabinet_password_reset(code_id=data.code_id, code=data.code, password=data.password)
+    return DoneOut()
+
+
+@router.post(
+    "/cabinet/phone",
+    response={200: CodeSentOut, **CODE_ERRORS},
+    summary="Change the phone: send a code to it",
+)
+def phone_change_start(request: HttpRequest, data: PhoneChangeIn) -> CodeSentOut:
+    return _sent(
+        services.cabinet_phone_change_start(
+            applicant_iin=data.applicant_iin,
+            child_iin=data.child_iin,
+            new_phone=data.new_phone,
+            ip=client_ip(request),
+            language=translation.get_language() or "ru",
+        )
+    )
+
+
+@router.post(
+    "/cabinet/phone/confirm", response={200: DoneOut, **CODE_ERRORS}, summary="Change the phone: the code"
+)
+def phone_change_confirm(request: HttpRequest, data: CodeIn) -> DoneOut:
+    services.cabinet_phone_change_confirm(code_id=data.code_id, code=data.code)
+    return DoneOut()
+
+
+@router.get(
+    "/cabinet/applications",
+    response={200: list[ApplicationOut], 401: ErrorOut},
+    auth=cabinet_auth,
+    summary="My applications",
+)
+def my_applications(request: HttpRequest) -> list[waitlist.CheckResult]:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    return [
+        waitlist.application_summary(application=a) for a in waitlist.applications_of(applicant=applicant)
+    ]
+
+
+@router.post(
+    "/cabinet/applications/{number}/withdraw",
+    response={200: ApplicationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    auth=cabinet_auth,
+    summary="Withdraw my application",
+)
+def withdraw(request: HttpRequest, number: int) -> waitlist.CheckResult:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    application = waitlist.application_of(applicant=applicant, number=number)
+    waitlist_services.application_withdraw(application=application, by_applicant=applicant)
+    application.refresh_from_db()
+    return waitlist.application_summary(application=application)
