@@ -1,12 +1,17 @@
-"""The order of a cohort (Q4), as pure arithmetic over tier ranks.
+"""The order of a cohort (Q4), as arithmetic over tier ranks and counts.
 
-A cohort's queue is: every extraordinary application (by registered_at, number), then first-priority
-(P) and general (G) applications interleaved `1 : ratio` — P, G×ratio, P, G×ratio, … — and when one list
-runs out the other continues alone. Within a tier the order is (registered_at, number), which is the
-application's `ordinal` in its cohort.
+A cohort's queue is: every extraordinary application (by registered_at, number — its `ordinal`), then
+first-priority (P) and general (G) applications interleaved `1 : ratio` — P, G×ratio, P, G×ratio, … —
+and when one list runs out the other continues alone. One more rule makes the order fair in time: **a
+general application never overtakes a first-priority one registered before it.** So when the general
+list had run out at the moment a P registered, that P keeps its place ahead of the G's that come later:
+registering a general application never changes anyone's position (issue #3), and only an
+extraordinary one moves those behind it, by exactly one.
 
-Given the tier sizes, the position of the k-th member of a tier is a closed formula, and so is the
-inverse (which tier and rank stand at position m). Positions are 1-based.
+Formally, with P_k the k-th queued P and G_g the g-th queued G (each by ordinal), P_k stands before G_g
+iff ``min((k-1)·ratio, Gbefore(P_k)) <= g-1`` where Gbefore(x) counts the queued G's registered before x.
+Both sides only grow with k, which gives the closed formulas of `position` below. `interleave` is the
+plain step-by-step merge that tests and the ledger replay compare them with. Positions are 1-based.
 """
 
 from collections.abc import Sequence
@@ -31,79 +36,53 @@ class TierTotals:
     def total(self) -> int:
         return self.extraordinary + self.first_priority + self.general
 
-    def of(self, tier: str) -> int:
-        counts = {EXTRAORDINARY: self.extraordinary, FIRST_PRIORITY: self.first_priority}
-        return counts.get(tier, self.general) if tier in TIERS else _unknown_tier(tier)
-
-
-def _unknown_tier(tier: str) -> int:
-    raise ValueError(f"unknown tier {tier!r}")
-
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def merged_position(*, tier: str, rank: int, totals: TierTotals, ratio: int) -> int:
-    """Position in the cohort of the `rank`-th (1-based) application of `tier`."""
+def position(*, tier: str, rank: int, totals: TierTotals, ratio: int, before: int = 0) -> int:
+    """Position in the cohort of the `rank`-th (1-based) queued application of `tier`.
+
+    `before`: for a P, the number of queued G's registered before it; for a G, the number of queued P's
+    registered before it (ignored for extraordinary applications).
+    """
     if ratio < 1:
         raise ValueError("ratio must be at least 1")
-    if not 1 <= rank <= totals.of(tier):
-        raise ValueError(f"rank {rank} outside 1..{totals.of(tier)} of tier {tier}")
     if tier == EXTRAORDINARY:
         return rank
     head = totals.extraordinary
     if tier == FIRST_PRIORITY:
-        # Before the p-th P stand p-1 P's and (p-1)·ratio G's, or all G's if fewer.
-        return head + (rank - 1) + min(totals.general, (rank - 1) * ratio) + 1
-    # Before the g-th G stand g-1 G's and one P per started block of `ratio` G's, or all P's if fewer.
-    return head + rank + min(totals.first_priority, _ceil_div(rank, ratio))
-
-
-def tier_at(*, position: int, totals: TierTotals, ratio: int) -> tuple[str, int]:
-    """Inverse of `merged_position`: (tier, rank) of the application standing at `position`."""
-    if not 1 <= position <= totals.total:
-        raise ValueError(f"position {position} outside 1..{totals.total}")
-    if position <= totals.extraordinary:
-        return EXTRAORDINARY, position
-    m = position - totals.extraordinary  # 1-based within the P/G part
-    p_regular, g_regular = _counts_in_regular(totals.first_priority, totals.general, ratio)
-    if m <= p_regular + g_regular:
-        # While both lists last the pattern is regular: blocks of (1 P, `ratio` G).
-        block_index, offset = divmod(m - 1, ratio + 1)
-        if offset == 0:
-            return FIRST_PRIORITY, block_index + 1
-        return GENERAL, block_index * ratio + offset
-    # Past the regular part one list has run out; the other continues alone.
-    rest = m - (p_regular + g_regular)
-    if p_regular < totals.first_priority:
-        return FIRST_PRIORITY, p_regular + rest
-    return GENERAL, g_regular + rest
-
-
-def _counts_in_regular(p_total: int, g_total: int, ratio: int) -> tuple[int, int]:
-    """How many P's and G's the strictly alternating part holds before one list runs out."""
-    if p_total == 0 or g_total == 0:
-        return 0, 0
-    blocks_for_g = _ceil_div(g_total, ratio)
-    if p_total >= blocks_for_g:
-        # G runs out first, inside (or at the end of) block number `blocks_for_g`.
-        return blocks_for_g, g_total
-    # P runs out first: p_total full blocks.
-    return p_total, p_total * ratio
+        # Before P_k: the k-1 earlier P's and the G's of its pattern slot, but no G registered after it.
+        return head + (rank - 1) + min((rank - 1) * ratio, before) + 1
+    if tier == GENERAL:
+        # Before G_g: g-1 G's; the P's of the started blocks, and every P registered before it.
+        return head + rank + max(min(totals.first_priority, _ceil_div(rank, ratio)), before)
+    raise ValueError(f"unknown tier {tier!r}")
 
 
 def interleave(
-    *, extraordinary: Sequence[T], first_priority: Sequence[T], general: Sequence[T], ratio: int
+    *,
+    extraordinary: Sequence[T],
+    first_priority: Sequence[tuple[int, T]],
+    general: Sequence[tuple[int, T]],
+    ratio: int,
 ) -> list[T]:
-    """Reference implementation of the cohort order by plain list building (used by tests and replay)."""
+    """Reference order by a plain merge (tests, replay). P and G items are (ordinal, item) by ordinal.
+
+    The next P goes first when its turn in the pattern has come (ratio G's per earlier P already
+    placed) or when the next G registered after it; otherwise the next G goes.
+    """
     order: list[T] = list(extraordinary)
-    p, g = 0, 0
+    p = g = 0
     while p < len(first_priority) or g < len(general):
-        if p < len(first_priority):
-            order.append(first_priority[p])
+        p_turn = p < len(first_priority) and (
+            g == len(general) or g >= p * ratio or first_priority[p][0] < general[g][0]
+        )
+        if p_turn:
+            order.append(first_priority[p][1])
             p += 1
-        take = general[g : g + ratio]
-        order.extend(take)
-        g += len(take)
+        else:
+            order.append(general[g][1])
+            g += 1
     return order

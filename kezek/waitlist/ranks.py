@@ -57,20 +57,38 @@ def rank_add_many(*, locality_id: int, cohort: int, changes: Iterable[tuple[str,
         for node in update_nodes(ordinal):
             totals[tier, node] = totals.get((tier, node), 0) + delta
     rows = sorted((tier, node, delta) for (tier, node), delta in totals.items() if delta)
-    if not rows:
-        return
     table = RankNode._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
-    params: list[int | str] = []
-    for tier, node, delta in rows:
-        params += [locality_id, cohort, tier, node, delta]
+    growing = [row for row in rows if row[2] > 0]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (locality_id, cohort, tier, node, count) VALUES {values} "  # noqa: S608
-            "ON CONFLICT (locality_id, cohort, tier, node) "
-            f"DO UPDATE SET count = {table}.count + excluded.count",
-            params,
-        )
+        if growing:
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(growing))
+            params: list[int | str] = []
+            for tier, node, delta in growing:
+                params += [locality_id, cohort, tier, node, delta]
+            cursor.execute(
+                f"INSERT INTO {table} (locality_id, cohort, tier, node, count) VALUES {values} "  # noqa: S608
+                "ON CONFLICT (locality_id, cohort, tier, node) "
+                f"DO UPDATE SET count = {table}.count + excluded.count",
+                params,
+            )
+        # Shrinking nodes exist already (they were counted up before); a missing one is a broken tree.
+        for (tier, delta), nodes in _group_shrinking(rows).items():
+            marks = ", ".join(["%s"] * len(nodes))
+            cursor.execute(
+                f"UPDATE {table} SET count = count + %s "  # noqa: S608
+                f"WHERE locality_id = %s AND cohort = %s AND tier = %s AND node IN ({marks})",
+                [delta, locality_id, cohort, tier, *nodes],
+            )
+            if cursor.rowcount != len(nodes):
+                raise RuntimeError(f"rank tree of {locality_id}/{cohort}/{tier} lacks nodes {nodes}")
+
+
+def _group_shrinking(rows: list[tuple[str, int, int]]) -> dict[tuple[str, int], list[int]]:
+    groups: dict[tuple[str, int], list[int]] = {}
+    for tier, node, delta in rows:
+        if delta < 0:
+            groups.setdefault((tier, delta), []).append(node)
+    return groups
 
 
 def tier_counts(

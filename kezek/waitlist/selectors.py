@@ -8,6 +8,7 @@ are counted as queued, so a late sweep never shows a wrong position.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,8 @@ from . import ordering, ranks
 from .models import Applicant, Application, QueueSettings, StopListEntry
 
 DEFAULT_RATIO = 3
+# Q4: a P's position depends on the G's registered before it, and a G's on the P's.
+OTHER_TIER = {ordering.FIRST_PRIORITY: ordering.GENERAL, ordering.GENERAL: ordering.FIRST_PRIORITY}
 Status = Application.Status
 
 
@@ -109,20 +112,22 @@ def queue_position(*, application: Application, today: dt.date | None = None) ->
     today = today or clock.today()
     if effective_status(application, today=today) != Status.QUEUED:
         return None
+    other = OTHER_TIER.get(application.tier)
+    wanted = {application.tier: application.ordinal}
+    if other:
+        wanted[other] = application.ordinal - 1
     totals, prefix = _cohort_counts(
-        locality_id=application.locality_id,
-        cohort=application.cohort,
-        prefixes={application.tier: application.ordinal},
-        today=today,
+        locality_id=application.locality_id, cohort=application.cohort, prefixes=wanted, today=today
     )
-    position = ordering.merged_position(
+    place = ordering.position(
         tier=application.tier,
         rank=prefix[application.tier],
         totals=totals,
         ratio=priority_ratio(locality_id=application.locality_id),
+        before=prefix[other] if other else 0,
     )
     return Position(
-        cohort=application.cohort, position=position, cohort_size=totals.total, tier=application.tier
+        cohort=application.cohort, position=place, cohort_size=totals.total, tier=application.tier
     )
 
 
@@ -162,59 +167,85 @@ def _initials(last_name: str, first_name: str) -> str:
     return "".join(f"{part[:1].upper()}." for part in (last_name, first_name) if part)
 
 
+_QUEUE_PAGE_SQL = """
+WITH q AS (
+    SELECT a.id, a.tier, a.registered_at, c.last_name, c.first_name,
+           ROW_NUMBER() OVER (PARTITION BY a.tier ORDER BY a.ordinal) AS rk,
+           SUM(CASE WHEN a.tier = 'general' THEN 1 ELSE 0 END)
+               OVER (ORDER BY a.ordinal ROWS UNBOUNDED PRECEDING) AS g_upto,
+           SUM(CASE WHEN a.tier = 'first_priority' THEN 1 ELSE 0 END)
+               OVER (ORDER BY a.ordinal ROWS UNBOUNDED PRECEDING) AS p_upto
+    FROM waitlist_application a JOIN waitlist_child c ON c.id = a.child_id
+    WHERE a.locality_id = %(locality)s AND a.cohort = %(cohort)s AND a.status = 'queued'
+), placed AS (
+    SELECT id, tier, registered_at, last_name, first_name,
+           CASE tier
+             WHEN 'extraordinary' THEN rk
+             WHEN 'first_priority' THEN %(e)s + rk + {least}((rk - 1) * %(ratio)s, g_upto)
+             ELSE %(e)s + rk + {greatest}({least}(%(p)s, (rk + %(ratio)s - 1) / %(ratio)s), p_upto)
+           END AS position
+    FROM q
+)
+SELECT position, id, tier, registered_at, last_name, first_name FROM placed
+ORDER BY position LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
 def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> tuple[int, list[QueueRow]]:
     """Rows `offset+1 … offset+limit` of a cohort's public queue (O4) and the cohort's size.
 
-    Positions are mapped back to tier ranks (`ordering.tier_at`), and each tier's slice is read by its
-    ordinal index, so a page costs three small index range reads however long the cohort is.
-    Applications whose automatic restoration is overdue are left out until the sweep applies it.
+    The same formulas as `ordering.position`, in SQL with window functions over the cohort (one query).
+    Applications whose automatic restoration is overdue appear once the sweep has applied it.
     """
     if not 2000 <= cohort <= 2100:
         raise ValidationFailed(_("Unknown birth year."), code="cohort_invalid")
     totals, _prefix = ranks.tier_counts(locality_id=locality.pk, cohort=cohort, prefixes={})
-    ratio = priority_ratio(locality_id=locality.pk)
-    positions = range(offset + 1, min(offset + limit, totals.total) + 1)
-    wanted = [(pos, *ordering.tier_at(position=pos, totals=totals, ratio=ratio)) for pos in positions]
-    by_tier: dict[str, dict[int, Application]] = {}
-    for tier in ordering.TIERS:
-        tier_ranks = [rank for _pos, t, rank in wanted if t == tier]
-        if not tier_ranks:
-            continue
-        first, last = min(tier_ranks), max(tier_ranks)
-        rows = (
-            Application.objects.filter(locality=locality, cohort=cohort, tier=tier, status=Status.QUEUED)
-            .order_by("ordinal")
-            .select_related("child")
-            .only("pk", "tier", "registered_at", "ordinal", "child__last_name", "child__first_name")
-        )[first - 1 : last]
-        by_tier[tier] = {first + i: row for i, row in enumerate(rows)}
-    result = []
-    for pos, tier, rank in wanted:
-        row = by_tier.get(tier, {}).get(rank)
-        if row is not None:
-            result.append(
-                QueueRow(
-                    position=pos,
-                    number=row.pk,
-                    tier=row.tier,
-                    registered_at=row.registered_at,
-                    initials=_initials(row.child.last_name, row.child.first_name),
-                )
-            )
-    return totals.total, result
+    postgres = connection.vendor == "postgresql"
+    sql = _QUEUE_PAGE_SQL.format(
+        least="LEAST" if postgres else "MIN", greatest="GREATEST" if postgres else "MAX"
+    )
+    params = {
+        "locality": locality.pk,
+        "cohort": cohort,
+        "e": totals.extraordinary,
+        "p": totals.first_priority,
+        "ratio": priority_ratio(locality_id=locality.pk),
+        "limit": limit,
+        "offset": offset,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return totals.total, [
+        QueueRow(
+            position=position,
+            number=number,
+            tier=tier,
+            registered_at=_aware(registered_at),
+            initials=_initials(last_name, first_name),
+        )
+        for position, number, tier, registered_at, last_name, first_name in rows
+    ]
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    """Raw SQLite rows give text; PostgreSQL gives aware datetimes."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def cohort_order_reference(*, locality_id: int, cohort: int) -> list[int]:
-    """The cohort's order by plain sorting (Q4): the oracle that tests compare positions with."""
+    """The cohort's order by a plain merge (Q4): the oracle that tests compare positions with."""
     queued = Application.objects.filter(locality_id=locality_id, cohort=cohort, status=Status.QUEUED)
 
-    def ids(tier: str) -> list[int]:
-        return list(queued.filter(tier=tier).order_by("registered_at", "pk").values_list("pk", flat=True))
+    def rows(tier: str) -> list[tuple[int, int]]:
+        return list(queued.filter(tier=tier).order_by("ordinal").values_list("ordinal", "pk"))
 
     return ordering.interleave(
-        extraordinary=ids(ordering.EXTRAORDINARY),
-        first_priority=ids(ordering.FIRST_PRIORITY),
-        general=ids(ordering.GENERAL),
+        extraordinary=[pk for _ordinal, pk in rows(ordering.EXTRAORDINARY)],
+        first_priority=rows(ordering.FIRST_PRIORITY),
+        general=rows(ordering.GENERAL),
         ratio=priority_ratio(locality_id=locality_id),
     )
 

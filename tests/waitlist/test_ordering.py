@@ -1,68 +1,72 @@
-"""Q4 order as arithmetic: the closed formulas agree with plain list building, for any mix."""
+"""Q4 order as arithmetic: the closed formulas agree with the plain merge, for any mix and any timing."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kezek.waitlist.ordering import (
-    EXTRAORDINARY,
-    FIRST_PRIORITY,
-    GENERAL,
-    TierTotals,
-    interleave,
-    merged_position,
-    tier_at,
-)
+from kezek.waitlist.ordering import EXTRAORDINARY, FIRST_PRIORITY, GENERAL, TierTotals, interleave, position
 
-sizes = st.integers(min_value=0, max_value=40)
 ratios = st.integers(min_value=1, max_value=6)
+# A cohort as the tiers of its applications in registration order (ordinal = index + 1).
+cohorts = st.lists(st.sampled_from([EXTRAORDINARY, FIRST_PRIORITY, GENERAL, GENERAL, GENERAL]), max_size=60)
 
 
-def build(e: int, p: int, g: int, ratio: int) -> list[tuple[str, int]]:
+def order(tiers: list[str], ratio: int) -> list[int]:
+    """Ordinals in queue order, by the reference merge."""
+    by_tier = {tier: [(i + 1, i + 1) for i, t in enumerate(tiers) if t == tier] for tier in set(tiers)}
     return interleave(
-        extraordinary=[(EXTRAORDINARY, i + 1) for i in range(e)],
-        first_priority=[(FIRST_PRIORITY, i + 1) for i in range(p)],
-        general=[(GENERAL, i + 1) for i in range(g)],
+        extraordinary=[ordinal for ordinal, _ in by_tier.get(EXTRAORDINARY, [])],
+        first_priority=by_tier.get(FIRST_PRIORITY, []),
+        general=by_tier.get(GENERAL, []),
         ratio=ratio,
     )
 
 
-@given(sizes, sizes, sizes, ratios)
-def test_formulas_agree_with_the_reference_order(e: int, p: int, g: int, ratio: int) -> None:
-    totals = TierTotals(e, p, g)
-    order = build(e, p, g, ratio)
-    assert len(order) == totals.total
-    for position, (tier, rank) in enumerate(order, start=1):
-        assert merged_position(tier=tier, rank=rank, totals=totals, ratio=ratio) == position
-        assert tier_at(position=position, totals=totals, ratio=ratio) == (tier, rank)
+def formula_positions(tiers: list[str], ratio: int) -> dict[int, int]:
+    totals = TierTotals(tiers.count(EXTRAORDINARY), tiers.count(FIRST_PRIORITY), tiers.count(GENERAL))
+    other = {FIRST_PRIORITY: GENERAL, GENERAL: FIRST_PRIORITY}
+    result = {}
+    for i, tier in enumerate(tiers):
+        rank = tiers[: i + 1].count(tier)
+        before = tiers[:i].count(other[tier]) if tier in other else 0
+        result[i + 1] = position(tier=tier, rank=rank, totals=totals, ratio=ratio, before=before)
+    return result
 
 
-@given(sizes, sizes, sizes, ratios)
-def test_positions_are_exactly_one_to_n(e: int, p: int, g: int, ratio: int) -> None:
-    totals = TierTotals(e, p, g)
-    positions = sorted(
-        merged_position(tier=tier, rank=rank, totals=totals, ratio=ratio)
-        for tier, size in ((EXTRAORDINARY, e), (FIRST_PRIORITY, p), (GENERAL, g))
-        for rank in range(1, size + 1)
-    )
-    assert positions == list(range(1, totals.total + 1))
+@given(cohorts, ratios)
+def test_formulas_agree_with_the_reference_merge(tiers: list[str], ratio: int) -> None:
+    expected = {ordinal: pos for pos, ordinal in enumerate(order(tiers, ratio), start=1)}
+    assert formula_positions(tiers, ratio) == expected
+    assert sorted(expected.values()) == list(range(1, len(tiers) + 1))
 
 
-@given(sizes, sizes, ratios)
-def test_interleave_pattern(p: int, g: int, ratio: int) -> None:
-    """P, G×ratio, P, G×ratio, …; when one list runs out the other continues alone; each in order."""
-    tiers = [tier for tier, _rank in build(0, p, g, ratio)]
-    both = min(p, -(-g // ratio)) if g else 0
-    for block in range(both):
-        start = block * (ratio + 1)
-        assert tiers[start] == FIRST_PRIORITY
-        generals = min(ratio, g - block * ratio)
-        assert tiers[start + 1 : start + 1 + generals] == [GENERAL] * generals
-    order = build(0, p, g, ratio)
-    for tier in (FIRST_PRIORITY, GENERAL):
-        ranks = [rank for t, rank in order if t == tier]
-        assert ranks == sorted(ranks)
+@given(cohorts, ratios)
+def test_interleave_pattern_when_everyone_registered_at_once(tiers: list[str], ratio: int) -> None:
+    """With every G registered before every P, the order is exactly P, G×ratio, P, G×ratio, … (Q4)."""
+    p, g = tiers.count(FIRST_PRIORITY), tiers.count(GENERAL)
+    tiers = [GENERAL] * g + [FIRST_PRIORITY] * p
+    placed = [tiers[ordinal - 1] for ordinal in order(tiers, ratio)]
+    expected: list[str] = []
+    while len(expected) < p + g:
+        if expected.count(FIRST_PRIORITY) < p:
+            expected.append(FIRST_PRIORITY)
+        left = g - expected.count(GENERAL)
+        expected += [GENERAL] * min(ratio, left)
+    assert placed == expected
 
 
-def test_the_papers_example() -> None:
-    order = [tier[0] for tier, _rank in build(1, 2, 5, 3)]
-    assert order == ["e", "f", "g", "g", "g", "f", "g", "g"]  # E, P, G, G, G, P, G, G
+@given(cohorts, ratios, st.sampled_from([EXTRAORDINARY, FIRST_PRIORITY, GENERAL]))
+def test_a_newcomer_moves_only_those_behind_it(tiers: list[str], ratio: int, newcomer: str) -> None:
+    """A new G moves nobody; a new E moves everyone behind it by one; nobody is ever moved forward."""
+    before = formula_positions(tiers, ratio)
+    after = formula_positions([*tiers, newcomer], ratio)
+    mine = after[len(tiers) + 1]
+    for ordinal, old in before.items():
+        assert after[ordinal] == (old + 1 if old >= mine else old)
+    if newcomer == GENERAL:
+        assert mine == len(tiers) + 1
+
+
+def test_a_small_example() -> None:
+    tiers = [GENERAL, GENERAL, GENERAL, GENERAL, GENERAL, FIRST_PRIORITY, FIRST_PRIORITY, EXTRAORDINARY]
+    placed = [tiers[ordinal - 1][0] for ordinal in order(tiers, 3)]
+    assert placed == ["e", "f", "g", "g", "g", "f", "g", "g"]  # E, P, G, G, G, P, G, G
