@@ -4,5 +4,7 @@ from .base import *  # noqa: F403
 from .database import *  # noqa: F403
 from .i18n import *  # noqa: F403
 from .logging import *  # noqa: F403
+from .notifications import *  # noqa: F403
 from .security import *  # noqa: F403
 from .tasks import *  # noqa: F403
+from .verification import *  # noqa: F403

@@ -8,14 +8,17 @@ from tests.factories.facilities import (
     OrganisationFactory,
     RegionFactory,
 )
+from tests.factories.notifications import OutboxMessageFactory as OutboxMessageFactory
 from tests.factories.registry import (
     RegistryBenefitFactory,
     RegistryKinshipFactory,
     RegistryPersonFactory,
 )
+from tests.factories.waitlist import ConfirmedPhoneCodeFactory, certificate, register_application
 
 __all__ = [
     "BaseFeeFactory",
+    "ConfirmedPhoneCodeFactory",
     "EducationDepartmentFactory",
     "GroupFactory",
     "LocalityFactory",
@@ -24,4 +27,6 @@ __all__ = [
     "RegistryBenefitFactory",
     "RegistryKinshipFactory",
     "RegistryPersonFactory",
+    "certificate",
+    "register_application",
 ]

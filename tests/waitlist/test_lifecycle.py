@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 import pytest
 import time_machine
@@ -119,9 +120,9 @@ def test_extension_adds_a_year() -> None:
     assert fresh(application).valid_until == until.replace(year=until.year + 1)
 
 
-def replay() -> tuple[dict[int, dict[str, object]], dict[str, int]]:
+def replay() -> tuple[dict[int, dict[str, Any]], dict[str, int]]:
     """Fold the ledger into each application's state and each locality's ratio."""
-    state: dict[int, dict[str, object]] = {}
+    state: dict[int, dict[str, Any]] = {}
     ratios: dict[str, int] = {}
     for event in LedgerEvent.objects.order_by("seq"):
         if event.kind == "queue_settings.changed":
@@ -162,7 +163,7 @@ def test_replaying_the_ledger_reproduces_statuses_and_positions(staff: User) -> 
         if row["status"] == "queued":
             queues[str(row["locality"]), row["cohort"]][str(row["tier"])].append(
                 (int(row["ordinal"]), number)
-            )  # type: ignore[call-overload]
+            )
     for (locality_code, _cohort), tiers in queues.items():
         order = ordering.interleave(
             extraordinary=[n for _o, n in sorted(tiers[ordering.EXTRAORDINARY])],

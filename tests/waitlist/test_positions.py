@@ -8,9 +8,9 @@ from django.contrib.auth.models import User
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kezek.registry.models import RegistryPerson
 from kezek.waitlist import selectors, services
 from kezek.waitlist.models import Application, RankNode
-from kezek.registry.models import RegistryPerson
 from tests.factories import LocalityFactory, RegistryPersonFactory, register_application
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 
+from kezek.core import clock
 from kezek.core.errors import Conflict, DomainError, ValidationFailed
 from kezek.ledger.models import LedgerEvent
 from kezek.notifications.models import OutboxMessage
@@ -103,7 +104,7 @@ def document(content: bytes, *, days_ago: int = 1, size: int | None = None) -> d
     upload = SimpleUploadedFile("cert.pdf", content)
     if size is not None:
         upload.size = size
-    issued = dt.date.today() - dt.timedelta(days=days_ago)
+    issued = clock.today() - dt.timedelta(days=days_ago)
     return {
         "extraordinary": services.BenefitDocument(category_code="military", document=upload, issued_on=issued)
     }
@@ -164,7 +165,7 @@ BAD_INPUT = {
     "unknown_benefit": (
         lambda w: {
             "extraordinary": services.BenefitDocument(
-                category_code="astronaut", document=certificate(), issued_on=dt.date.today()
+                category_code="astronaut", document=certificate(), issued_on=clock.today()
             )
         },
         "benefit_unknown",
