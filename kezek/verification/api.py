@@ -6,7 +6,7 @@ to the phone on record; this endpoint only confirms a number the parent typed.
 
 from django.http import HttpRequest
 from django.utils import translation
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from kezek.core.http import client_ip
@@ -29,7 +29,7 @@ class PhoneIn(Schema):
     response={201: PhoneCodeStartOut, 422: ErrorOut, 429: ErrorOut},
     summary="Send an SMS code to confirm a phone number",
 )
-def phone_code_send(request: HttpRequest, data: PhoneIn) -> tuple[int, PhoneCodeStartOut]:
+def phone_code_send(request: HttpRequest, data: PhoneIn) -> Status[PhoneCodeStartOut]:
     code = services.phone_code_send(
         phone=data.phone,
         purpose=PhoneCodePurpose.PHONE_VERIFICATION,
@@ -37,9 +37,8 @@ def phone_code_send(request: HttpRequest, data: PhoneIn) -> tuple[int, PhoneCode
         language=translation.get_language() or "ru",
     )
     wait = phone_code_send_wait(phone=code.phone, ip=code.ip)
-    return 201, PhoneCodeStartOut(
-        code_id=code.id, expires_at=code.expires_at, resend_after_seconds=wait.seconds
-    )
+    out = PhoneCodeStartOut(code_id=code.id, expires_at=code.expires_at, resend_after_seconds=wait.seconds)
+    return Status(201, out)
 
 
 @router.post(

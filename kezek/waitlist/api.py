@@ -1,7 +1,7 @@
 """Queue API: register an application, public check-queue by IIN, public queue lists (O4)."""
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -13,6 +13,7 @@ from .schemas import ApplicationIn, ApplicationOut, IinIn, QueuePageOut, QueueRo
 
 router = Router(tags=["queue"])
 QUEUE_PAGE_SIZE = 50
+OPTIONAL_FILE = File(None)  # the benefit certificate (multipart), only with benefit_category
 
 
 @router.post(
@@ -21,8 +22,8 @@ QUEUE_PAGE_SIZE = 50
     summary="Register an application (two confirmed phones, persons from the registry)",
 )
 def application_register(
-    request: HttpRequest, data: Form[ApplicationIn], document: File[UploadedFile] | None = None
-) -> tuple[int, selectors.CheckResult]:
+    request: HttpRequest, data: Form[ApplicationIn], document: UploadedFile | None = OPTIONAL_FILE
+) -> Status[selectors.CheckResult]:
     locality = facilities.locality_get(code=data.locality)
     extraordinary = (
         services.BenefitDocument(
@@ -48,7 +49,7 @@ def application_register(
         ),
         extraordinary=extraordinary,
     )
-    return 201, selectors.application_summary(application=application)
+    return Status(201, selectors.application_summary(application=application))
 
 
 @router.post(

@@ -1,0 +1,38 @@
+"""Notifications: the SMS backend and gateway, email, and the outbox's retry policy."""
+
+from .env import IS_PRODUCTION, env_bool, env_str
+
+# Dotted path of a kezek.notifications.backends.BaseSmsBackend. The default writes to the log only (the
+# message is in the outbox table either way); "kezek.notifications.backends.HttpSmsGateway" sends.
+SMS_BACKEND = env_str("SMS_BACKEND", "kezek.notifications.backends.LogSmsBackend")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_CONNECT_TIMEOUT = float(env_str("SMS_GATEWAY_CONNECT_TIMEOUT", "3"))  # seconds
+SMS_GATEWAY_READ_TIMEOUT = float(env_str("SMS_GATEWAY_READ_TIMEOUT", "10"))  # seconds
+SMS_GATEWAY_TRIES = int(env_str("SMS_GATEWAY_TRIES", "3"))  # within one attempt of the outbox
+SMS_GATEWAY_RETRY_DELAY = float(env_str("SMS_GATEWAY_RETRY_DELAY", "0.5"))  # seconds, doubled per try
+
+# Email: the console in development, SMTP (EMAIL_HOST, …) in production.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kezek <noreply@kezek.example.kz>")
+
+# Outbox: attempts before a message fails for good; backoff between attempts (seconds, doubled after
+# each failed attempt, capped); how long a sender's claim lasts before another sender may take the row
+# (longer than the slowest send: tries × (connect + read timeout) + delays); the tick sweep's batch.
+NOTIFICATIONS_MAX_ATTEMPTS = int(env_str("NOTIFICATIONS_MAX_ATTEMPTS", "5"))
+NOTIFICATIONS_RETRY_DELAY = float(env_str("NOTIFICATIONS_RETRY_DELAY", "60"))
+NOTIFICATIONS_RETRY_MAX_DELAY = float(env_str("NOTIFICATIONS_RETRY_MAX_DELAY", "3600"))
+NOTIFICATIONS_LEASE_SECONDS = float(env_str("NOTIFICATIONS_LEASE_SECONDS", "300"))
+NOTIFICATIONS_SWEEP_BATCH = int(env_str("NOTIFICATIONS_SWEEP_BATCH", "50"))
+NOTIFICATIONS_SWEEP_SECONDS = float(env_str("NOTIFICATIONS_SWEEP_SECONDS", "30"))
