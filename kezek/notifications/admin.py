@@ -1,0 +1,60 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from kezek.core.masking import mask_email, mask_phone
+
+from .models import Channel, OutboxMessage
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: messages are written by `notification_enqueue` and changed only by their sender."""
+
+    list_display = [
+        "id",
+        "channel",
+        "masked_recipient",
+        "template",
+        "language",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "template", "language"]
+    search_fields = ["=recipient", "=idempotency_key", "=public_id"]
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+    fields = readonly_fields = (
+        "public_id",
+        "channel",
+        "masked_recipient",
+        "language",
+        "template",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "locked_until",
+        "created_at",
+        "sent_at",
+        "provider_message_id",
+        "last_error",
+    )
+
+    @admin.display(description=_("recipient"))
+    def masked_recipient(self, obj: OutboxMessage) -> str:
+        return mask_phone(obj.recipient) if obj.channel == Channel.SMS else mask_email(obj.recipient)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
