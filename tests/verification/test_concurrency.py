@@ -1,11 +1,9 @@
 """Throttles and exactly-once under real concurrency: threads with their own PostgreSQL connections."""
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from kezek.core.errors import DomainError
 from kezek.notifications.models import OutboxMessage
@@ -16,40 +14,10 @@ from kezek.verification.services import (
     phone_code_consume,
     phone_code_send,
 )
+from tests.concurrency import run_parallel
 from tests.verification.conftest import new_phone, send, wrong
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_parallel(count: int, fn: Callable[[int], object]) -> Counter[str]:
-    """Run fn(0..count-1) in as many threads, released together; returns outcomes: "ok" or the error code."""
-    start = threading.Barrier(count)
-    outcomes: Counter[str] = Counter()
-    unexpected: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker(n: int) -> None:
-        try:
-            start.wait()
-            fn(n)
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        except BaseException as exc:  # reported below
-            unexpected.append(exc)
-            return
-        finally:
-            connection.close()
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert unexpected == []
-    return outcomes
 
 
 def test_twenty_parallel_wrong_guesses_never_exceed_five_attempts() -> None:
