@@ -2,6 +2,7 @@
 distinct ordinals and exact positions, the partial unique constraint one application per child."""
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_parallel_registrations_in_one_cohort_get_exact_positions() -> None:
     applications = list(Application.objects.filter(locality=locality))
     assert sorted(a.ordinal for a in applications) == list(range(1, 25))
     by_ordinal = sorted(applications, key=lambda a: a.ordinal)
-    assert all(a.registered_at <= b.registered_at for a, b in zip(by_ordinal, by_ordinal[1:], strict=False))
+    assert all(a.registered_at <= b.registered_at for a, b in itertools.pairwise(by_ordinal))
     reference = selectors.cohort_order_reference(locality_id=locality.pk, cohort=2022)
     for place, number in enumerate(reference, start=1):
         position = selectors.queue_position(application=Application.objects.get(pk=number))
