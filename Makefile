@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale small --if-empty
-	DEBUG=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py db_worker & $(PY) manage.py runserver $(HOST):$(PORT)'
+	DEBUG=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py db_worker & $(PY) manage.py tick --every 60 > /dev/null & $(PY) manage.py runserver $(HOST):$(PORT)'
 
 ## The whole test suite (uses DATABASE_URL when set, else SQLite).
 test: install
