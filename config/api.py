@@ -2,6 +2,8 @@
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kezek.cabinet.api import router as cabinet_router
@@ -29,6 +31,18 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     return api.create_response(request, {"code": "invalid", "detail": exc.errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own refusals (no session, a failed CSRF check) in the same shape as ours, translated."""
+    if isinstance(exc, AuthenticationError):
+        body = {"code": "unauthorized", "detail": _("Sign in to the personal cabinet first.")}
+    elif exc.status_code == 403:
+        body = {"code": "csrf", "detail": _("The page has expired. Reload it and try again.")}
+    else:
+        body = {"code": "http_error", "detail": str(exc.message)}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 api.add_router("/", facilities_router)

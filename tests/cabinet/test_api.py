@@ -148,3 +148,12 @@ def test_sign_out() -> None:
     assert sign_in(client, register_application()) == 200
     post(client, "/cabinet/logout", {})
     assert client.get("/api/v1/cabinet/applications").status_code == 401
+
+
+def test_refusals_have_the_api_error_shape() -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert client.get("/api/v1/cabinet/applications").json()["code"] == "unauthorized"
+    mine = register_application()
+    assert sign_in(client, mine) == 200
+    response = post(client, f"/cabinet/applications/{mine.pk}/withdraw", {})
+    assert (response.status_code, response.json()["code"]) == (403, "csrf")
