@@ -1,8 +1,8 @@
 """The JSON API: django-ninja under /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from django.utils.translation import gettext as _
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
