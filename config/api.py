@@ -40,6 +40,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         body = {"code": "unauthorized", "detail": _("Sign in to the personal cabinet first.")}
     elif exc.status_code == 403:
         body = {"code": "csrf", "detail": _("The page has expired. Reload it and try again.")}
+    elif exc.status_code == 400:  # a body that is not JSON at all: invalid input like any other
+        return api.create_response(
+            request, {"code": "invalid", "detail": _("The request could not be read.")}, status=422
+        )
     else:
         body = {"code": "http_error", "detail": str(exc.message)}
     return api.create_response(request, body, status=exc.status_code)

@@ -1,5 +1,14 @@
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.db import connection
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    """Uploaded certificates go to a temporary folder, never into the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

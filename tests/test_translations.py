@@ -1,11 +1,16 @@
-"""Translation catalogues: complete (kk, ru), compiled .mo up to date, placeholders intact.
+"""Translation catalogues: complete (kk, ru), compiled .mo up to date, placeholders intact, and in
+step with the source (every gettext string of the code and templates is in them, none is stale).
 
 Stdlib only: a small parser of .po files and a reader of GNU .mo files, cross-checked with
-gettext.GNUTranslations (what Django itself uses to load catalogues). No database needed.
+gettext.GNUTranslations (what Django itself uses to load catalogues). No database needed. The source
+strings are extracted by Django's own `makemessages` (xgettext) from a temporary copy of the project.
 """
 
 import gettext
+import io
+import os
 import re
+import shutil
 import struct
 from collections import Counter
 from collections.abc import Callable
@@ -13,9 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
 from django.utils import translation
 
-LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+LOCALE_DIR = PROJECT_DIR / "locale"
 REQUIRED_COMPLETE = ("kk", "ru")  # en is the source language: its msgstr stay empty
 EXPECTED_PLURAL_FORMS = {
     "ru": (
@@ -44,6 +53,7 @@ class PoEntry:
     msgstr: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
     line: int = 0
+    references: list[str] = field(default_factory=list)  # `#: file:line` comments
 
     @property
     def key(self) -> str:
@@ -77,6 +87,7 @@ def parse_po(path: Path) -> list[PoEntry]:
     """Entries of a .po file in order (obsolete `#~` entries are skipped)."""
     entries: list[PoEntry] = []
     flags: set[str] = set()
+    references: list[str] = []
     current: PoEntry | None = None
     pending_ctxt: str | None = None
     target: tuple[str, int] | None = None  # which string continuation lines extend
@@ -103,6 +114,8 @@ def parse_po(path: Path) -> list[PoEntry]:
         if line.startswith("#"):
             if line.startswith("#,"):
                 flags |= {flag.strip() for flag in line[2:].split(",") if flag.strip()}
+            elif line.startswith("#:"):
+                references += line[2:].split()
             continue
         if line.startswith('"'):
             if target is None:
@@ -117,9 +130,11 @@ def parse_po(path: Path) -> list[PoEntry]:
         if keyword == "msgctxt":
             pending_ctxt, target = text, ("msgctxt", 0)
         elif keyword == "msgid":
-            current = PoEntry(msgid=text, msgctxt=pending_ctxt, flags=flags, line=number)
+            current = PoEntry(
+                msgid=text, msgctxt=pending_ctxt, flags=flags, line=number, references=references
+            )
             entries.append(current)
-            pending_ctxt, flags, target = None, set(), ("msgid", 0)
+            pending_ctxt, flags, references, target = None, set(), [], ("msgid", 0)
         elif current is None:
             raise ValueError(f"{path}:{number}: {keyword} before msgid")
         elif keyword == "msgid_plural":
@@ -185,6 +200,88 @@ def po_id(po: Path) -> str:
 
 def messages(po: Path) -> list[PoEntry]:
     return [e for e in parse_po(po) if not e.is_header]
+
+
+# The extensions `makemessages` reads for the "django" domain; only these files are copied.
+SOURCE_SUFFIXES = frozenset({".py", ".html", ".txt"})
+GETTEXT_PROGRAMS = ("xgettext", "msguniq")  # what `makemessages` runs to build the .pot
+
+
+@dataclass(frozen=True)
+class SourceStrings:
+    entries: list[PoEntry]  # the .pot built from the source, with `#:` references
+    log: str  # what makemessages/xgettext printed (warnings)
+
+    def identities(self) -> dict[tuple[str, str | None], PoEntry]:
+        return {identity(e): e for e in self.entries}
+
+
+def identity(entry: PoEntry) -> tuple[str, str | None]:
+    """What must agree between source and catalogue: context, msgid and plural msgid."""
+    return entry.key, entry.msgid_plural
+
+
+def make_messages_ignore_patterns() -> list[str]:
+    """The `-i` patterns of `make messages`, so the extraction scans exactly the files it scans."""
+    command = next(
+        (
+            line
+            for line in (PROJECT_DIR / "Makefile").read_text(encoding="utf-8").splitlines()
+            if "makemessages" in line and not line.lstrip().startswith("#")
+        ),
+        None,
+    )
+    assert command is not None, "the Makefile has no makemessages command (target `messages`)"
+    return re.findall(r"(?:-i|--ignore)[ =]'([^']*)'", command)
+
+
+def copy_sources(destination: Path) -> None:
+    """Copy the project's .py/.html/.txt files, walking it as makemessages does.
+
+    Hidden directories (.git, .venv, caches) and MEDIA_ROOT/STATIC_ROOT are skipped as makemessages
+    skips them; a `locale` directory is recreated empty, so the strings of an app with a catalogue of
+    its own still go there and not into the project's catalogue. Templates are copied because
+    makemessages writes temporary .py files next to them: the real tree is never touched.
+    """
+    skipped = {Path(root).resolve() for root in (settings.MEDIA_ROOT, settings.STATIC_ROOT) if root}
+    for dirpath, dirnames, filenames in os.walk(PROJECT_DIR):
+        here = Path(dirpath)
+        target = destination / here.relative_to(PROJECT_DIR)
+        walk_into = []
+        for name in dirnames:
+            if name.startswith(".") or name == "__pycache__" or (here / name).resolve() in skipped:
+                continue
+            if name == "locale":
+                (target / name).mkdir(parents=True, exist_ok=True)
+                continue
+            walk_into.append(name)
+        dirnames[:] = walk_into
+        for name in filenames:
+            if Path(name).suffix in SOURCE_SUFFIXES:
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(here / name, target / name)
+
+
+def extract_source_strings(project: Path) -> SourceStrings:
+    """Build django.pot of a source tree (a copy) with `makemessages` itself, as `make messages` does."""
+    locale = project / "locale"
+    locale.mkdir(exist_ok=True)
+    log = io.StringIO()
+    # No language folders in the copy's locale/: --all builds the .pot only, --keep-pot keeps it.
+    with pytest.MonkeyPatch.context() as patch, override_settings(LOCALE_PATHS=[str(locale)]):
+        patch.chdir(project)
+        call_command(
+            "makemessages",
+            all=True,
+            keep_pot=True,
+            ignore_patterns=make_messages_ignore_patterns(),
+            verbosity=1,
+            stdout=log,
+            stderr=log,
+        )
+    pot = locale / "django.pot"
+    assert pot.exists(), f"makemessages wrote no {pot}:\n{log.getvalue()}"
+    return SourceStrings(entries=messages(pot), log=log.getvalue())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,7 +421,8 @@ def test_parser_self_check(tmp_path: Path) -> None:
     po = tmp_path / "x.po"
     po.write_text(
         'msgid ""\nmsgstr "Language: xx\\n"\n\n'
-        '#, fuzzy, python-format\nmsgctxt "c"\nmsgid "a \\"%(n)s\\" "\n"b"\nmsgstr ""\n"x"\n\n'
+        "#: kezek/a.py:3 templates/b.html:7\n#, fuzzy, python-format\n#: kezek/c.py:1\n"
+        'msgctxt "c"\nmsgid "a \\"%(n)s\\" "\n"b"\nmsgstr ""\n"x"\n\n'
         'msgid "one"\nmsgid_plural "many"\nmsgstr[0] "1"\nmsgstr[1] ""\n',
         encoding="utf-8",
     )
@@ -334,8 +432,97 @@ def test_parser_self_check(tmp_path: Path) -> None:
     assert (first.msgctxt, first.msgid, first.msgstr) == ("c", 'a "%(n)s" b', {0: "x"})
     assert first.key == 'c\x04a "%(n)s" b'
     assert first.flags == {"fuzzy", "python-format"}
+    assert first.references == ["kezek/a.py:3", "templates/b.html:7", "kezek/c.py:1"]
+    assert header.references == second.references == []
     assert not first.is_translated
     assert second.msgid_plural == "many"
     assert second.msgstr == {0: "1", 1: ""}
     assert not second.is_translated
     assert placeholders("%(a)s {b} %s %% {{c}} %d") == Counter({"%(a)s": 1, "{b}": 1, "%s": 1, "%d": 1})
+
+
+def gettext_tools() -> None:
+    missing = [program for program in GETTEXT_PROGRAMS if shutil.which(program) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (Debian package `gettext`): cannot extract strings")
+
+
+@pytest.fixture(scope="module")
+def source_strings(tmp_path_factory: pytest.TempPathFactory) -> SourceStrings:
+    gettext_tools()
+    project = tmp_path_factory.mktemp("sources")
+    copy_sources(project)
+    return extract_source_strings(project)
+
+
+def _describe(entry: PoEntry) -> str:
+    where = ", ".join(entry.references[:3]) + (", ..." if len(entry.references) > 3 else "")
+    plural = f" / {entry.msgid_plural!r}" if entry.msgid_plural is not None else ""
+    ctx = f" [context {entry.msgctxt!r}]" if entry.msgctxt is not None else ""
+    return f"{entry.msgid!r}{plural}{ctx} ({where or 'no location'})"
+
+
+def test_source_strings_are_extracted(source_strings: SourceStrings) -> None:
+    """The extraction works at all: strings of Python code, a template and a plural are found."""
+    found = source_strings.identities()
+    assert ("Kazakh", None) in found, source_strings.log  # config/settings/i18n.py
+    assert ("Next", None) in found, source_strings.log  # a {% translate %} in templates/
+    assert ("%(counter)s organisation", "%(counter)s organisations") in found, source_strings.log
+    assert all(e.references for e in source_strings.entries), "every extracted string has a location"
+
+
+@pytest.mark.parametrize("po", [po for po in PO_FILES if po.name == "django.po"], ids=po_id)
+def test_every_source_string_is_in_the_catalogue(po: Path, source_strings: SourceStrings) -> None:
+    """A gettext string added to the code or a template is in the catalogue (`make messages` was run)."""
+    catalogue = {identity(e) for e in messages(po)}
+    missing = [_describe(entry) for key, entry in source_strings.identities().items() if key not in catalogue]
+    assert not missing, (
+        f"{len(missing)} source strings are not in {po_id(po)}: run `make messages`, translate the new "
+        "kk/ru entries and compile:\n" + "\n".join(sorted(missing))
+    )
+
+
+@pytest.mark.parametrize("po", [po for po in PO_FILES if po.name == "django.po"], ids=po_id)
+def test_catalogue_has_no_stale_entries(po: Path, source_strings: SourceStrings) -> None:
+    """Every catalogue entry is still used somewhere (`make messages` runs with --no-obsolete)."""
+    used = source_strings.identities()
+    stale = [e.label() for e in messages(po) if identity(e) not in used]
+    assert not stale, (
+        f"{po_id(po)} has entries no source uses any more (changed or removed strings): run "
+        "`make messages`:\n" + "\n".join(stale)
+    )
+
+
+def test_extraction_self_check(tmp_path: Path) -> None:
+    """On a tiny tree: code, templates and plurals are found; ignored and hidden folders are not."""
+    gettext_tools()
+    files = {
+        "app/views.py": (
+            "from django.utils.translation import gettext_lazy as _, ngettext, pgettext\n"
+            "A = _('Kezek: one')\n"
+            "B = ngettext('%(n)s child', '%(n)s children', 2)\n"
+            "C = pgettext('queue', 'Kezek: next')\n"
+        ),
+        "app/templates/app/page.html": "{% load i18n %}{% translate 'Kezek: two' %}",
+        "app/templates/app/sms.txt": (
+            "{% load i18n %}{% blocktranslate trimmed count n=n %}\nKezek: {{ n }} day\n"
+            "{% plural %}\nKezek: {{ n }} days\n{% endblocktranslate %}"
+        ),
+        "build/lib/copy.py": "from django.utils.translation import gettext as _\nX = _('Kezek: built')\n",
+        ".venv/lib/site.py": "from django.utils.translation import gettext as _\nY = _('Kezek: venv')\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+
+    found = extract_source_strings(tmp_path).identities()
+
+    assert set(found) == {
+        ("Kezek: one", None),
+        ("%(n)s child", "%(n)s children"),
+        ("queue\x04Kezek: next", None),
+        ("Kezek: two", None),
+        ("Kezek: %(n)s day", "Kezek: %(n)s days"),
+    }
+    assert found[("Kezek: two", None)].references == ["app/templates/app/page.html:1"]
+    assert not list(tmp_path.rglob("*.html.py")), "makemessages' temporary files are cleaned up"

@@ -1,7 +1,8 @@
 from django.http import HttpRequest
 from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from kezek.core.pagination import BoundedPageNumberPagination
 from kezek.core.schemas import ErrorOut
 
 from . import selectors
@@ -12,13 +13,13 @@ router = Router(tags=["facilities"])
 
 
 @router.get("/localities", response={200: list[LocalityOut], 422: ErrorOut})
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPageNumberPagination, page_size=100)
 def localities(request: HttpRequest) -> object:
     return selectors.locality_list()
 
 
 @router.get("/organisations", response={200: list[OrganisationOut], 404: ErrorOut, 422: ErrorOut})
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def organisations(request: HttpRequest, filters: Query[OrganisationFilter]) -> object:
     locality_id = selectors.locality_get(code=filters.locality).pk if filters.locality else None
     return selectors.organisation_list(

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kezek.core.phones import mask_phone
 
@@ -38,7 +39,7 @@ class PhoneCode(models.Model):
     purpose = models.CharField(_("purpose"), max_length=32, choices=PhoneCodePurpose.choices)
     phone = models.CharField(_("phone"), max_length=PHONE_LENGTH)
     subject = models.CharField(
-        _("subject"),
+        pgettext_lazy("what a code is bound to", "subject"),
         max_length=SUBJECT_MAX_LENGTH,
         blank=True,
         help_text=_("What the code is bound to, e.g. an application id; empty when not bound."),

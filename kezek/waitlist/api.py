@@ -5,6 +5,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from kezek.core.pagination import MAX_PAGE
 from kezek.core.schemas import ErrorOut
 from kezek.facilities import selectors as facilities
 
@@ -62,7 +63,7 @@ def queue_check(request: HttpRequest, data: IinIn) -> list[selectors.CheckResult
 
 
 class QueuePageQuery(Schema):
-    page: int = Field(default=1, ge=1, le=100_000)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
 
 
 @router.get(

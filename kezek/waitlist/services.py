@@ -419,7 +419,7 @@ def application_withdraw(
         _set_status(
             application,
             Status.WITHDRAWN,
-            reason=reason or str(_("withdrawn by the applicant")),
+            reason=reason or "applicant",  # staff write a sentence; the applicant's own withdrawal a code
         )
         _ledger("application.withdrawn", application, by="applicant" if by_applicant else "staff")
         _notify(application, "application_withdrawn", "withdrawn")
@@ -462,7 +462,7 @@ def _stop_list(
         restore_on=restore_on,
         created_by=by_staff if by_staff is not None and by_staff.pk else None,
     )
-    _set_status(application, Status.STOP_LISTED, reason=str(Reason(reason).label))
+    _set_status(application, Status.STOP_LISTED, reason=reason)  # the code; shown translated
     _ledger("application.stop_listed", application, reason=reason, restore_on=restore_on)
     _notify(application, "application_stop_listed", f"stop_listed:{entry.pk}", reason=Reason(reason).label)
     return entry
