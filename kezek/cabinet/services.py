@@ -50,17 +50,17 @@ def _consume(phone_code: PhoneCode, *, purpose: str) -> Applicant:
     return Applicant.objects.select_for_update().get(pk=int(phone_code.subject))
 
 
+def _code_to_applicant(applicant: Applicant, *, purpose: str, ip: str | None, language: str) -> PhoneCode:
+    return phone_code_send(
+        phone=applicant.phone, purpose=purpose, ip=ip, language=language, subject=str(applicant.pk)
+    )
+
+
 def cabinet_login_start(*, iin: str, ip: str | None, language: str) -> PhoneCode:
     """Step 1: send a sign-in code to the phone of the applicant's applications."""
     applicant = _applicant(iin)
     attempt_limiter_check(key=_password_key(applicant))
-    return phone_code_send(
-        phone=applicant.phone,
-        purpose=PhoneCodePurpose.CABINET_LOGIN,
-        ip=ip,
-        language=language,
-        subject=str(applicant.pk),
-    )
+    return _code_to_applicant(applicant, purpose=PhoneCodePurpose.CABINET_LOGIN, ip=ip, language=language)
 
 
 def cabinet_login_confirm(*, code_id: uuid.UUID, code: str) -> Applicant:
@@ -95,13 +95,8 @@ def cabinet_password_set(*, applicant: Applicant, password: str) -> Applicant:
 
 def cabinet_password_reset_start(*, iin: str, ip: str | None, language: str) -> PhoneCode:
     """Forgot password: send a reset code to the applicant's phone."""
-    applicant = _applicant(iin)
-    return phone_code_send(
-        phone=applicant.phone,
-        purpose=PhoneCodePurpose.PASSWORD_RESET,
-        ip=ip,
-        language=language,
-        subject=str(applicant.pk),
+    return _code_to_applicant(
+        _applicant(iin), purpose=PhoneCodePurpose.PASSWORD_RESET, ip=ip, language=language
     )
 
 

@@ -1,16 +1,14 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kezek.core.admin import ReadOnlyAdmin
 from kezek.core.masking import mask_email, mask_phone
 
 from .models import Channel, OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     """Read-only: messages are written by `notification_enqueue` and changed only by their sender."""
 
     list_display = [
@@ -49,12 +47,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("recipient"))
     def masked_recipient(self, obj: OutboxMessage) -> str:
         return mask_phone(obj.recipient) if obj.channel == Channel.SMS else mask_email(obj.recipient)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

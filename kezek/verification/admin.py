@@ -5,21 +5,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kezek.core.admin import ReadOnlyAdmin
 from kezek.core.errors import ValidationFailed
 from kezek.core.phones import normalize_phone
 
 from .models import FailedAttempt, PhoneCode
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PhoneCode)

@@ -93,6 +93,11 @@ def _person(iin: str, *, field: str) -> PersonRecord:
     return person
 
 
+def _names(person: PersonRecord) -> dict[str, str]:
+    """Names as the registry gives them (I3): never typed by the applicant."""
+    return {"last_name": person.last_name, "first_name": person.first_name, "middle_name": person.middle_name}
+
+
 def _validate_document(document: BenefitDocument, *, locality: Locality, today: dt.date) -> BenefitCategory:
     upload, issued_on = document.document, document.issued_on
     if upload is None or issued_on is None:
@@ -293,9 +298,7 @@ def application_register(
             applicant, _created = Applicant.objects.update_or_create(
                 iin=applicant_iin,
                 defaults={
-                    "last_name": applicant_person.last_name,
-                    "first_name": applicant_person.first_name,
-                    "middle_name": applicant_person.middle_name,
+                    **_names(applicant_person),
                     "phone": phone,
                     "phone_alt": phone_alt,
                     "email": details.email,
@@ -306,9 +309,7 @@ def application_register(
             child, _created = Child.objects.update_or_create(
                 iin=child_iin,
                 defaults={
-                    "last_name": child_person.last_name,
-                    "first_name": child_person.first_name,
-                    "middle_name": child_person.middle_name,
+                    **_names(child_person),
                     "birth_date": child_birth,
                     "sex": child_person.sex,
                 },
