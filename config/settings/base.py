@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "kezek.verification",
     "kezek.waitlist",
     "kezek.cabinet",
+    "kezek.placement",
     "kezek.portal",
     "kezek.demo",
 ]

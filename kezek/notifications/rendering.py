@@ -75,6 +75,21 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
             "application_restored", {"number"}, gettext_lazy("Kezek: application No. %(number)s is restored")
         ),
         _template(
+            "places_offered",
+            {"number", "organisation", "until"},
+            gettext_lazy("Kezek: a free place for application No. %(number)s"),
+        ),
+        _template(
+            "direction_issued",
+            {"number", "direction", "until"},
+            gettext_lazy("Kezek: direction No. %(direction)s for application No. %(number)s"),
+        ),
+        _template(
+            "direction_expired",
+            {"number", "direction"},
+            gettext_lazy("Kezek: direction No. %(direction)s has expired"),
+        ),
+        _template(
             "application_extended",
             {"number", "valid_until"},
             gettext_lazy("Kezek: application No. %(number)s is extended"),

@@ -16,7 +16,7 @@ plain step-by-step merge that tests and the ledger replay compare them with. Pos
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 EXTRAORDINARY = "extraordinary"
 FIRST_PRIORITY = "first_priority"
@@ -64,11 +64,12 @@ def position(*, tier: str, rank: int, totals: TierTotals, ratio: int, before: in
 def interleave(
     *,
     extraordinary: Sequence[T],
-    first_priority: Sequence[tuple[int, T]],
-    general: Sequence[tuple[int, T]],
+    first_priority: Sequence[tuple[Any, T]],
+    general: Sequence[tuple[Any, T]],
     ratio: int,
 ) -> list[T]:
-    """Reference order by a plain merge (tests, replay). P and G items are (ordinal, item) by ordinal.
+    """Reference order by a plain merge (tests, replay). P and G items are (key, item) sorted by key: the
+    ordinal within a cohort, or (registered_at, number) across cohorts.
 
     The next P goes first when its turn in the pattern has come (ratio G's per earlier P already
     placed) or when the next G registered after it; otherwise the next G goes.

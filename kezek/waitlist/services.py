@@ -444,10 +444,40 @@ def application_stop_list(
         raise ValidationFailed(_("A manual stop-listing needs a written reason."), code="reason_required")
     with transaction.atomic():
         application = _locked(application)
-        if application.status != Status.QUEUED:
+        # An expired direction (P5) stop-lists the application that held it.
+        allowed = (Status.QUEUED, Status.REFERRED) if reason == Reason.DIRECTION_EXPIRED else (Status.QUEUED,)
+        if application.status not in allowed:
             raise Conflict(_("Only a queued application can be put on the stop-list."), code="status")
         entry = _stop_list(application, reason=reason, note=note, by_staff=by_staff)
     return entry
+
+
+def application_refer(*, application: Application, direction_number: int) -> Application:
+    """The application took a direction (P4): it leaves the queue while the direction lives.
+
+    Must run inside the caller's transaction (the direction and this change commit together)."""
+    application = _locked(application)
+    if application.status != Status.QUEUED:
+        raise Conflict(_("This application is not in the queue."), code="application_not_queued")
+    _set_status(application, Status.REFERRED)
+    _ledger("application.referred", application, direction=direction_number)
+    return application
+
+
+def application_unrefer(
+    *, application: Application, direction_number: int, enrolled: bool = False
+) -> Application:
+    """The application's direction ended: enrolled (Q2), or declined (back to its place in the queue)."""
+    application = _locked(application)
+    if application.status != Status.REFERRED:
+        raise Conflict(_("This application holds no direction."), code="status")
+    _set_status(application, Status.ENROLLED if enrolled else Status.QUEUED)
+    _ledger(
+        "application.enrolled" if enrolled else "application.returned",
+        application,
+        direction=direction_number,
+    )
+    return application
 
 
 def _stop_list(

@@ -1,0 +1,352 @@
+"""Writes of distribution (P1–P5): publish freed places, take a direction exactly once, extend, decline,
+expire, enrol, depart. Each service is one transaction with its ledger events.
+
+Locks: a group's row (`select_for_update`) serialises its seat accounting; a place is taken by a
+conditional UPDATE (`status = 'open'`), so of any number of racing parents exactly one gets it; partial
+unique constraints (one live direction per place and per application) stand behind both.
+"""
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from kezek.core import clock
+from kezek.core.errors import Conflict, NotFound, ValidationFailed
+from kezek.core.workdays import add_working_days
+from kezek.facilities.models import Group
+from kezek.ledger.services import ledger_append
+from kezek.notifications.services import notification_enqueue
+from kezek.waitlist import services as waitlist
+from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
+
+from . import selectors
+from .models import Direction, Enrollment, Place, PlacementSettings, PriorityHolder, Publication
+
+State = Direction.State
+
+
+def _ledger(kind: str, *, subject_type: str, subject_id: int, group: Group, **payload: object) -> None:
+    ledger_append(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        locality_code=group.organisation.locality.code,
+        payload={"group": group.pk, "organisation": group.organisation_id, **payload},
+    )
+
+
+def _locked_group(group_id: int) -> Group:
+    return (
+        Group.objects.select_for_update(of=("self",))
+        .select_related("organisation__locality")
+        .get(pk=group_id)
+    )
+
+
+def _notify(application: Application, template: str, key: str, **context: object) -> None:
+    applicant = application.applicant
+    email = applicant.notify_channel == "email" and applicant.email
+    notification_enqueue(
+        channel="email" if email else "sms",
+        recipient=applicant.email if email else applicant.phone,
+        language=applicant.notify_language,
+        template=template,
+        context={"number": application.pk, **context},
+        idempotency_key=f"placement:{application.pk}:{key}",
+    )
+
+
+def _window_end(now: dt.datetime, settings: PlacementSettings) -> dt.datetime:
+    """P2: `priority_days` calendar days later, at `priority_hour` local time."""
+    day = now.date() + dt.timedelta(days=settings.priority_days)
+    return dt.datetime.combine(day, dt.time(settings.priority_hour), tzinfo=clock.local_tz())
+
+
+def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> Publication | None:
+    """Publish every seat of the group that nobody holds (P1) and pick its priority holders (P2).
+
+    Idempotent: with nothing unaccounted for it publishes nothing and returns None.
+    """
+    with transaction.atomic():
+        group = _locked_group(group.pk)
+        free = selectors.unaccounted_seats(group=group)
+        if free <= 0 or not group.is_active:
+            return None
+        settings = selectors.placement_settings(locality=group.organisation.locality)
+        now = clock.now()
+        publication = Publication.objects.create(
+            group=group,
+            places=free,
+            cause=cause,
+            policy=settings.distribution_policy,
+            published_at=now,
+            priority_until=_window_end(now, settings),
+        )
+        Place.objects.bulk_create([Place(publication=publication, group=group) for _ in range(free)])
+        holders = selectors.eligible_in_order(group=group, limit=free, on=now.date())
+        PriorityHolder.objects.bulk_create(
+            [PriorityHolder(publication=publication, application=a, rank=i) for i, a in enumerate(holders, 1)]
+        )
+        _ledger(
+            "places.published",
+            subject_type="publication",
+            subject_id=publication.pk,
+            group=group,
+            places=free,
+            cause=cause,
+            priority_until=publication.priority_until,
+            holders=[a.pk for a in holders],
+        )
+        for application in holders:
+            _notify(
+                application,
+                "places_offered",
+                f"offered:{publication.pk}",
+                organisation=group.organisation.name,
+                until=publication.priority_until,
+            )
+    return publication
+
+
+def direction_take(*, application: Application, group: Group, applicant: Applicant) -> Direction:
+    """A parent takes a free place of `group` for one application (P2–P4): exactly once.
+
+    During a publication's priority window only its holders may take its places; afterwards any
+    eligible queued application, first come first served. The loser of a race gets 409.
+    """
+    if application.applicant_id != applicant.pk:
+        raise NotFound(_("Application not found."))
+    now = clock.now()
+    selectors.check_eligible(application=application, group=group, on=now.date())
+    settings = selectors.placement_settings(locality=application.locality)
+    try:
+        with transaction.atomic():
+            candidates = selectors.takeable_places(application=application, group=group, now=now)
+            # Places are interchangeable: skip the ones others are taking; when all are being taken, wait
+            # for them (a place whose taker commits no longer matches `status = 'open'`).
+            place = (
+                candidates.select_for_update(skip_locked=True, of=("self",)).first()
+                or candidates.select_for_update(of=("self",)).first()
+            )
+            if place is None or not Place.objects.filter(pk=place.pk, status=Place.Status.OPEN).update(
+                status=Place.Status.TAKEN
+            ):
+                raise Conflict(_("There is no free place left in this group for you."), code="no_place")
+            direction = Direction.objects.create(
+                place=place,
+                group=group,
+                application=application,
+                state=State.BENEFIT_CONFIRMATION
+                if _benefit_pending(application)
+                else State.AWAITING_ENROLLMENT,
+                issued_at=now,
+                valid_until=_end_of(add_working_days(now.date(), settings.direction_working_days)),
+                latest_valid_until=now + dt.timedelta(days=settings.direction_max_days),
+            )
+            waitlist.application_refer(application=application, direction_number=direction.pk)
+            group = Group.objects.select_related("organisation__locality").get(pk=group.pk)
+            _ledger(
+                "direction.issued",
+                subject_type="direction",
+                subject_id=direction.pk,
+                group=group,
+                application=application.pk,
+                place=place.pk,
+                state=direction.state,
+                valid_until=direction.valid_until,
+            )
+            _notify(
+                application,
+                "direction_issued",
+                f"direction:{direction.pk}",
+                direction=direction.pk,
+                until=direction.valid_until,
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("This application already holds a direction."), code="direction_exists") from exc
+    return direction
+
+
+def _benefit_pending(application: Application) -> bool:
+    return BenefitClaim.objects.filter(application=application, status=BenefitClaim.Status.PENDING).exists()
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    """The first instant after `day` (local): a direction "valid through day D" ends at D+1 00:00."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=clock.local_tz())
+
+
+def _locked_direction(direction: Direction) -> Direction:
+    return Direction.objects.select_for_update().select_related("application", "group").get(pk=direction.pk)
+
+
+def direction_extend(*, direction: Direction, applicant: Applicant) -> Direction:
+    """Extend a live direction by its validity again, up to `direction_max_days` in total (P4)."""
+    with transaction.atomic():
+        direction = _locked_direction(direction)
+        if direction.application.applicant_id != applicant.pk:
+            raise NotFound(_("Direction not found."))
+        now = clock.now()
+        if (
+            direction.state not in (State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT)
+            or direction.valid_until <= now
+        ):
+            raise Conflict(_("Only a valid direction can be extended."), code="status")
+        settings = selectors.placement_settings(locality=direction.application.locality)
+        last_day = (direction.valid_until - dt.timedelta(microseconds=1)).astimezone(clock.local_tz()).date()
+        longer = _end_of(add_working_days(last_day, settings.direction_working_days))
+        new_until = min(longer, direction.latest_valid_until)
+        if new_until <= direction.valid_until:
+            raise Conflict(_("The direction cannot be extended any further."), code="extension_limit")
+        direction.valid_until = new_until
+        direction.save(update_fields=["valid_until"])
+        group = Group.objects.select_related("organisation__locality").get(pk=direction.group_id)
+        _ledger(
+            "direction.extended",
+            subject_type="direction",
+            subject_id=direction.pk,
+            group=group,
+            valid_until=new_until,
+        )
+    return direction
+
+
+def _close(direction: Direction, state: str, *, reason: str = "") -> None:
+    direction.state = state
+    direction.closed_at = clock.now()
+    direction.reason = reason
+    direction.save(update_fields=["state", "closed_at", "reason"])
+
+
+def _release_place(direction: Direction) -> None:
+    Place.objects.filter(pk=direction.place_id, status=Place.Status.TAKEN).update(
+        status=Place.Status.RELEASED
+    )
+
+
+def direction_decline(*, direction: Direction, applicant: Applicant) -> Direction:
+    """The parent declines the direction: the application returns to its place, the place is published."""
+    with transaction.atomic():
+        _locked_group(direction.group_id)  # lock order: group, direction, cohort, ledger
+        direction = _locked_direction(direction)
+        if direction.application.applicant_id != applicant.pk:
+            raise NotFound(_("Direction not found."))
+        if direction.state not in (State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT):
+            raise Conflict(_("This direction is no longer valid."), code="status")
+        _close(direction, State.DECLINED)
+        _release_place(direction)
+        waitlist.application_unrefer(application=direction.application, direction_number=direction.pk)
+        group = Group.objects.select_related("organisation__locality").get(pk=direction.group_id)
+        _ledger("direction.declined", subject_type="direction", subject_id=direction.pk, group=group)
+        places_publish(group=group, cause=Publication.Cause.DIRECTION_DIED)
+    return direction
+
+
+def directions_expire_due(*, limit: int = 500) -> int:
+    """Sweep (P5): live directions past their deadline expire; the place is published again and the
+    application goes to the stop-list for 10 working days. Idempotent; safe concurrently."""
+    now = clock.now()
+    due = list(
+        Direction.objects.filter(
+            state__in=[State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT], valid_until__lte=now
+        )
+        .order_by("valid_until", "pk")
+        .values_list("pk", "group_id")[:limit]
+    )
+    expired = 0
+    for pk, group_id in due:
+        with transaction.atomic():
+            _locked_group(group_id)
+            direction = (
+                Direction.objects.select_for_update(skip_locked=True)
+                .filter(
+                    pk=pk,
+                    state__in=[State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT],
+                    valid_until__lte=now,
+                )
+                .select_related("application", "group")
+                .first()
+            )
+            if direction is None:
+                continue  # another tick has it
+            _close(direction, State.EXPIRED)
+            _release_place(direction)
+            waitlist.application_stop_list(
+                application=direction.application, reason=StopListEntry.Reason.DIRECTION_EXPIRED
+            )
+            group = Group.objects.select_related("organisation__locality").get(pk=direction.group_id)
+            _ledger("direction.expired", subject_type="direction", subject_id=direction.pk, group=group)
+            _notify(
+                direction.application, "direction_expired", f"expired:{direction.pk}", direction=direction.pk
+            )
+            places_publish(group=group, cause=Publication.Cause.DIRECTION_DIED)
+        expired += 1
+    return expired
+
+
+def direction_enroll(*, direction: Direction, by_staff: User, on: dt.date | None = None) -> Enrollment:
+    """The kindergarten enrols the child of a direction awaiting enrolment (P4)."""
+    on = on or clock.today()
+    with transaction.atomic():
+        _locked_group(direction.group_id)
+        direction = _locked_direction(direction)
+        if direction.state != State.AWAITING_ENROLLMENT:
+            raise Conflict(_("Only a direction awaiting enrolment can be enrolled."), code="status")
+        if direction.valid_until <= clock.now():
+            raise Conflict(_("The direction has expired."), code="expired")
+        if on > clock.today():
+            raise ValidationFailed(_("The enrolment date cannot be in the future."), code="date_future")
+        _close(direction, State.ENROLLED)
+        Place.objects.filter(pk=direction.place_id).update(status=Place.Status.FILLED)
+        enrollment = Enrollment.objects.create(
+            group=direction.group, child=direction.application.child, direction=direction, enrolled_on=on
+        )
+        waitlist.application_unrefer(
+            application=direction.application, direction_number=direction.pk, enrolled=True
+        )
+        group = Group.objects.select_related("organisation__locality").get(pk=direction.group_id)
+        _ledger(
+            "direction.enrolled",
+            subject_type="direction",
+            subject_id=direction.pk,
+            group=group,
+            enrolled_on=on,
+            by=by_staff.pk,
+        )
+    return enrollment
+
+
+def enrollment_depart(
+    *, enrollment: Enrollment, by_staff: User, on: dt.date | None = None, reason: str
+) -> Enrollment:
+    """A child leaves the group: the seat is free and published at once (P1)."""
+    on = on or clock.today()
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise ValidationFailed(_("Write the reason of the departure."), code="reason_required")
+    with transaction.atomic():
+        _locked_group(enrollment.group_id)
+        enrollment = (
+            Enrollment.objects.select_for_update()
+            .select_related("group__organisation__locality")
+            .get(pk=enrollment.pk)
+        )
+        if enrollment.left_on is not None:
+            raise Conflict(_("The child has already left."), code="status")
+        if on < enrollment.enrolled_on or on > clock.today():
+            raise ValidationFailed(_("The departure date is not possible."), code="date_invalid")
+        enrollment.left_on = on
+        enrollment.leave_reason = reason
+        enrollment.save(update_fields=["left_on", "leave_reason"])
+        _ledger(
+            "enrollment.departed",
+            subject_type="enrollment",
+            subject_id=enrollment.pk,
+            group=enrollment.group,
+            left_on=on,
+            by=by_staff.pk,
+        )
+        places_publish(group=enrollment.group, cause=Publication.Cause.DEPARTURE)
+    return enrollment

@@ -1,0 +1,56 @@
+"""P4 exactly once under real concurrency (PostgreSQL, one connection per thread)."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from kezek.placement import services
+from kezek.placement.models import Direction, Place
+from tests.concurrency import run_parallel
+from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
+from tests.factories import register_application as register
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ALMATY = dt.timezone(dt.timedelta(hours=5))
+
+
+def test_sixty_applicants_race_for_ten_places() -> None:
+    locality = LocalityFactory.create()
+    group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=10)
+    apps = [
+        register(
+            locality=locality,
+            child=RegistryPersonFactory.create(birth_date=dt.date(2024, 1, 1) + dt.timedelta(days=n)),
+        )
+        for n in range(60)
+    ]
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY), tick=False):
+        services.places_publish(group=group)
+    with time_machine.travel(dt.datetime(2026, 12, 8, 7, 0, tzinfo=ALMATY), tick=False):  # general access
+        outcomes = run_parallel(
+            60,
+            lambda n: services.direction_take(application=apps[n], group=group, applicant=apps[n].applicant),
+        )
+    assert outcomes == {"ok": 10, "no_place": 50}
+    directions = Direction.objects.filter(group=group)
+    assert directions.count() == 10
+    assert len({d.place_id for d in directions}) == 10
+    assert len({d.application_id for d in directions}) == 10
+    assert Place.objects.filter(group=group, status="taken").count() == 10
+
+
+def test_one_application_clicking_ten_times_gets_one_direction() -> None:
+    locality = LocalityFactory.create()
+    group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=5)
+    app = register(locality=locality, child=RegistryPersonFactory.create(birth_date=dt.date(2024, 3, 3)))
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY), tick=False):
+        services.places_publish(group=group)
+        outcomes = run_parallel(
+            10, lambda n: services.direction_take(application=app, group=group, applicant=app.applicant)
+        )
+    assert outcomes["ok"] == 1
+    assert sum(outcomes.values()) == 10
+    assert set(outcomes) <= {"ok", "direction_exists", "application_not_queued"}
+    assert Direction.objects.filter(application=app).count() == 1
+    assert Place.objects.filter(group=group, status="open").count() == 4
