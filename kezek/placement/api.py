@@ -1,0 +1,213 @@
+"""Distribution API: free places (public), directions (cabinet), enrolment and departure (staff)."""
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Schema, Status
+from ninja.security import SessionAuth
+from pydantic import Field
+
+from kezek.cabinet.api import cabinet_auth
+from kezek.core.errors import NotFound, PermissionDenied
+from kezek.core.schemas import ErrorOut
+from kezek.facilities.models import Group
+from kezek.waitlist.models import Applicant, Application
+
+from . import selectors, services
+from .models import Direction, Enrollment
+
+router = Router(tags=["free places and directions"])
+
+
+class StaffSession(SessionAuth):
+    """A signed-in staff user (the staff back-office and its scopes come with issue #6)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_staff else None
+
+
+staff_auth = StaffSession()
+
+
+class FreePlacesOut(Schema):
+    age_from: int
+    age_to: int
+    general: int
+    general_by_language: dict[str, int]
+    priority: int
+
+
+class OrganisationFreeOut(Schema):
+    organisation: int
+    ranges: list[FreePlacesOut]
+
+
+class FreePlacesQuery(Schema):
+    organisation: int = Field(ge=1)
+
+
+@router.get(
+    "/free-places",
+    response={200: OrganisationFreeOut, 422: ErrorOut},
+    summary="Free places of an organisation by age range: general access (by language) and priority access",
+)
+def free_places(request: HttpRequest, query: Query[FreePlacesQuery]) -> OrganisationFreeOut:
+    ranges = selectors.free_places(organisation_id=query.organisation)
+    return OrganisationFreeOut(
+        organisation=query.organisation, ranges=[FreePlacesOut(**r.__dict__) for r in ranges]
+    )
+
+
+class DirectionIn(Schema):
+    application: int = Field(ge=1)
+    group: int = Field(ge=1)
+
+
+class DirectionOut(Schema):
+    number: int
+    application: int
+    group: int
+    organisation: int
+    state: str
+    issued_at: dt.datetime
+    valid_until: dt.datetime
+    latest_valid_until: dt.datetime
+    verification_code: str
+
+
+def _out(direction: Direction) -> DirectionOut:
+    return DirectionOut(
+        number=direction.pk,
+        application=direction.application_id,
+        group=direction.group_id,
+        organisation=direction.group.organisation_id,
+        state=selectors.direction_state(direction),
+        issued_at=direction.issued_at,
+        valid_until=direction.valid_until,
+        latest_valid_until=direction.latest_valid_until,
+        verification_code=direction.verification_code,
+    )
+
+
+def _own_direction(request: HttpRequest, number: int) -> tuple[Applicant, Direction]:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    direction = (
+        Direction.objects.select_related("group").filter(pk=number, application__applicant=applicant).first()
+    )
+    if direction is None:
+        raise NotFound(_("Direction not found."))
+    return applicant, direction
+
+
+CABINET_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@router.post(
+    "/cabinet/directions",
+    response={201: DirectionOut, **CABINET_ERRORS},
+    auth=cabinet_auth,
+    summary="Take a free place: get a direction for one of my applications",
+)
+def direction_take(request: HttpRequest, data: DirectionIn) -> Status[DirectionOut]:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    application = Application.objects.filter(pk=data.application, applicant=applicant).first()
+    group = Group.objects.select_related("organisation").filter(pk=data.group, is_active=True).first()
+    if application is None or group is None:
+        raise NotFound(_("Application or group not found."))
+    direction = services.direction_take(application=application, group=group, applicant=applicant)
+    return Status(201, _out(direction))
+
+
+@router.get(
+    "/cabinet/directions",
+    response={200: list[DirectionOut], 401: ErrorOut},
+    auth=cabinet_auth,
+    summary="My directions",
+)
+def my_directions(request: HttpRequest) -> list[DirectionOut]:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    directions = Direction.objects.filter(application__applicant=applicant).select_related("group")
+    return [_out(d) for d in directions]
+
+
+@router.post(
+    "/cabinet/directions/{number}/extend",
+    response={200: DirectionOut, **CABINET_ERRORS},
+    auth=cabinet_auth,
+    summary="Extend my direction",
+)
+def direction_extend(request: HttpRequest, number: int) -> DirectionOut:
+    applicant, direction = _own_direction(request, number)
+    return _out(services.direction_extend(direction=direction, applicant=applicant))
+
+
+@router.post(
+    "/cabinet/directions/{number}/decline",
+    response={200: DirectionOut, **CABINET_ERRORS},
+    auth=cabinet_auth,
+    summary="Decline my direction (the application returns to its place in the queue)",
+)
+def direction_decline(request: HttpRequest, number: int) -> DirectionOut:
+    applicant, direction = _own_direction(request, number)
+    return _out(services.direction_decline(direction=direction, applicant=applicant))
+
+
+class EnrollIn(Schema):
+    enrolled_on: dt.date | None = None
+
+
+class EnrollmentOut(Schema):
+    id: int
+    group_id: int
+    enrolled_on: dt.date
+    left_on: dt.date | None
+
+
+class DepartIn(Schema):
+    left_on: dt.date | None = None
+    reason: str = Field(max_length=500)
+
+
+STAFF_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _staff(request: HttpRequest) -> User:
+    user: User = request.auth  # type: ignore[attr-defined]
+    if not user.is_staff:
+        raise PermissionDenied(_("Staff only."))
+    return user
+
+
+@router.post(
+    "/staff/directions/{number}/enroll",
+    response={200: EnrollmentOut, **STAFF_ERRORS},
+    auth=staff_auth,
+    summary="Kindergarten: enrol the child of a direction",
+)
+def enroll(request: HttpRequest, number: int, data: EnrollIn) -> Enrollment:
+    staff = _staff(request)
+    direction = (
+        Direction.objects.filter(pk=number).exclude(state=Direction.State.BENEFIT_CONFIRMATION).first()
+    )
+    if direction is None:  # P4: the kindergarten cannot see a direction waiting for benefit confirmation
+        raise NotFound(_("Direction not found."))
+    return services.direction_enroll(direction=direction, by_staff=staff, on=data.enrolled_on)
+
+
+@router.post(
+    "/staff/enrollments/{enrollment_id}/depart",
+    response={200: EnrollmentOut, **STAFF_ERRORS},
+    auth=staff_auth,
+    summary="Kindergarten: a child leaves the group (the seat is published)",
+)
+def depart(request: HttpRequest, enrollment_id: int, data: DepartIn) -> Enrollment:
+    staff = _staff(request)
+    enrollment = Enrollment.objects.filter(pk=enrollment_id).first()
+    if enrollment is None:
+        raise NotFound(_("Enrolment not found."))
+    return services.enrollment_depart(
+        enrollment=enrollment, by_staff=staff, on=data.left_on, reason=data.reason
+    )
