@@ -7,7 +7,10 @@ class PlacementConfig(AppConfig):
 
     def ready(self) -> None:
         from kezek.core.tick import register_sweep
+        from kezek.waitlist import signals
 
-        from .services import directions_expire_due
+        from .services import directions_expire_due, on_benefit_decided, on_benefit_deciding
 
         register_sweep("placement.directions_expire", lambda: directions_expire_due())
+        signals.benefit_deciding.connect(on_benefit_deciding, dispatch_uid="placement.benefit_deciding")
+        signals.benefit_decided.connect(on_benefit_decided, dispatch_uid="placement.benefit_decided")

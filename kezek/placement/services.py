@@ -9,13 +9,14 @@ unique constraints (one live direction per place and per application) stand behi
 import datetime as dt
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
-from kezek.facilities.models import Group
+from kezek.facilities.models import Group, Locality
 from kezek.ledger.services import ledger_append
 from kezek.notifications.services import notification_enqueue
 from kezek.waitlist import services as waitlist
@@ -350,3 +351,75 @@ def enrollment_depart(
         )
         places_publish(group=enrollment.group, cause=Publication.Cause.DEPARTURE)
     return enrollment
+
+
+def _live_direction(application: Application) -> Direction | None:
+    return (
+        Direction.objects.select_for_update()
+        .filter(application=application, state__in=[State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT])
+        .select_related("group__organisation__locality")
+        .first()
+    )
+
+
+def on_benefit_deciding(*, application: Application, **_: object) -> None:
+    """Take the group lock of the application's live direction before the queue locks its cohort."""
+    group_id = (
+        Direction.objects.filter(application=application, state=State.BENEFIT_CONFIRMATION)
+        .values_list("group_id", flat=True)
+        .first()
+    )
+    if group_id is not None:
+        _locked_group(group_id)
+
+
+def on_benefit_decided(*, application: Application, confirmed: bool, **_: object) -> None:
+    """P4/P5: a confirmed benefit sends the waiting direction to the kindergarten; a rejected one revokes
+    it and publishes its place again (the queue then stop-lists the application)."""
+    direction = _live_direction(application)
+    if direction is None or direction.state != State.BENEFIT_CONFIRMATION:
+        return
+    group = direction.group
+    if confirmed:
+        direction.state = State.AWAITING_ENROLLMENT
+        direction.save(update_fields=["state"])
+        _ledger("direction.benefit_confirmed", subject_type="direction", subject_id=direction.pk, group=group)
+        return
+    _close(direction, State.REVOKED, reason="benefit_rejected")
+    _release_place(direction)
+    _ledger(
+        "direction.revoked",
+        subject_type="direction",
+        subject_id=direction.pk,
+        group=group,
+        reason="benefit_rejected",
+    )
+    places_publish(group=group, cause=Publication.Cause.DIRECTION_DIED)
+
+
+def placement_settings_update(*, locality: Locality, **changes: object) -> PlacementSettings:
+    """Change a locality's distribution settings (P2–P4); every change is a public ledger event."""
+    allowed = {f.name for f in PlacementSettings._meta.concrete_fields} - {"id", "locality"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(_("Unknown setting."), code="setting_unknown")
+    with transaction.atomic():
+        row = PlacementSettings.objects.select_for_update().filter(locality=locality).first()
+        row = row or PlacementSettings(locality=locality)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        try:
+            row.full_clean()
+        except DjangoValidationError as exc:
+            raise ValidationFailed(
+                _("A setting has a value outside its range."), code="setting_invalid"
+            ) from exc
+        row.save()
+        ledger_append(
+            kind="placement_settings.changed",
+            subject_type="locality",
+            subject_id=locality.code,
+            locality_code=locality.code,
+            payload={name: getattr(row, name) for name in sorted(allowed)},
+        )
+    return row

@@ -26,7 +26,7 @@ from kezek.registry.adapters import PersonRecord, get_registry
 from kezek.verification.models import PhoneCodePurpose
 from kezek.verification.services import phone_code_consume
 
-from . import ranks
+from . import ranks, signals
 from .models import (
     Applicant,
     Application,
@@ -562,6 +562,7 @@ def benefit_claim_decide(
     if not confirm and len(reason) < 5:
         raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
     with transaction.atomic():
+        signals.benefit_deciding.send(sender=Application, application=claim.application)
         application = _locked(claim.application)
         claim = BenefitClaim.objects.select_for_update().select_related("category").get(pk=claim.pk)
         if claim.status != BenefitClaim.Status.PENDING:
@@ -574,8 +575,10 @@ def benefit_claim_decide(
         _ledger("benefit.decided", application, category=claim.category.code, decision=claim.status)
         if not confirm:
             _change_tier(application)
-            if application.status == Status.QUEUED:
-                _stop_list(application, reason=Reason.BENEFIT_REJECTED, note=reason, by_staff=by_staff)
+        # A direction waiting for this benefit goes on to the kindergarten, or is revoked (P4, P5).
+        signals.benefit_decided.send(sender=Application, application=application, confirmed=confirm)
+        if not confirm and application.status in (Status.QUEUED, Status.REFERRED):
+            _stop_list(application, reason=Reason.BENEFIT_REJECTED, note=reason, by_staff=by_staff)
     return claim
 
 

@@ -154,3 +154,43 @@ def test_too_old_child_is_not_eligible(group: Group) -> None:
     services.places_publish(group=group)
     with time_machine.travel(MONDAY + dt.timedelta(days=2), tick=False), pytest.raises(ValidationFailed):
         services.direction_take(application=old, group=group, applicant=old.applicant)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_benefit_decision_moves_or_revokes_the_waiting_direction(group: Group) -> None:
+    from kezek.waitlist.models import BenefitClaim
+    from kezek.waitlist.services import benefit_claim_decide
+
+    staff = User.objects.create(username="operator")
+    confirmed, rejected = queue(group, 2, tier="extraordinary")
+    services.places_publish(group=group)
+    first = services.direction_take(application=confirmed, group=group, applicant=confirmed.applicant)
+    second = services.direction_take(application=rejected, group=group, applicant=rejected.applicant)
+    assert {first.state, second.state} == {"benefit_confirmation"}
+    benefit_claim_decide(claim=BenefitClaim.objects.get(application=confirmed), confirm=True, by_staff=staff)
+    benefit_claim_decide(
+        claim=BenefitClaim.objects.get(application=rejected),
+        confirm=False,
+        by_staff=staff,
+        reason="no certificate",
+    )
+    assert Direction.objects.get(pk=first.pk).state == "awaiting_enrollment"
+    assert Direction.objects.get(pk=second.pk).state == "revoked"
+    rejected = Application.objects.get(pk=rejected.pk)
+    assert (rejected.status, rejected.tier) == ("stop_listed", "general")
+    assert Place.objects.filter(group=group, status="open").count() == 2  # republished at once
+    assert ledger_verify().ok
+
+
+def test_placement_settings_changes_are_ledger_events(group: Group) -> None:
+    from kezek.ledger.models import LedgerEvent
+
+    locality = group.organisation.locality
+    services.placement_settings_update(locality=locality, priority_hour=9, distribution_policy="window")
+    assert selectors.placement_settings(locality=locality).priority_hour == 9
+    assert LedgerEvent.objects.filter(kind="placement_settings.changed").count() == 1
+    with pytest.raises(ValidationFailed):
+        services.placement_settings_update(locality=locality, priority_hour=30)
+    with pytest.raises(ValidationFailed):
+        services.placement_settings_update(locality=locality, colour="red")
+    assert LedgerEvent.objects.filter(kind="placement_settings.changed").count() == 1
