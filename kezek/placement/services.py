@@ -85,7 +85,7 @@ def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> 
             published_at=now,
             priority_until=_window_end(now, settings),
         )
-        Place.objects.bulk_create([Place(publication=publication, group=group) for _ in range(free)])
+        places = Place.objects.bulk_create([Place(publication=publication, group=group) for _ in range(free)])
         holders = selectors.eligible_in_order(group=group, limit=free, on=now.date())
         PriorityHolder.objects.bulk_create(
             [PriorityHolder(publication=publication, application=a, rank=i) for i, a in enumerate(holders, 1)]
@@ -95,7 +95,7 @@ def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> 
             subject_type="publication",
             subject_id=publication.pk,
             group=group,
-            places=free,
+            places=[place.pk for place in places],
             cause=cause,
             priority_until=publication.priority_until,
             holders=[a.pk for a in holders],

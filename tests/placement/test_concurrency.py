@@ -54,3 +54,31 @@ def test_one_application_clicking_ten_times_gets_one_direction() -> None:
     assert set(outcomes) <= {"ok", "direction_exists", "application_not_queued"}
     assert Direction.objects.filter(application=app).count() == 1
     assert Place.objects.filter(group=group, status="open").count() == 4
+
+
+def test_two_ticks_at_once_expire_each_direction_once() -> None:
+    from kezek.core.tick import tick_run
+    from kezek.placement.models import Publication
+    from kezek.waitlist.models import StopListEntry
+
+    locality = LocalityFactory.create()
+    group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=6)
+    apps = [
+        register(locality=locality, child=RegistryPersonFactory.create(birth_date=dt.date(2024, 4, 1 + n)))
+        for n in range(6)
+    ]
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY), tick=False):
+        services.places_publish(group=group)
+        for app in apps:
+            services.direction_take(application=app, group=group, applicant=app.applicant)
+    with time_machine.travel(dt.datetime(2027, 1, 20, 10, 0, tzinfo=ALMATY), tick=False):
+        outcomes = run_parallel(4, lambda n: tick_run())
+    assert outcomes == {"ok": 4}
+    assert Direction.objects.filter(state="expired").count() == 6
+    assert StopListEntry.objects.filter(reason="direction_expired").count() == 6
+    republished = Publication.objects.filter(group=group, cause="direction_died").values_list(
+        "places", flat=True
+    )
+    assert sum(republished) == 6
+    assert Place.objects.filter(group=group, status="open").count() == 6
+    assert Place.objects.filter(group=group, status="released").count() == 6

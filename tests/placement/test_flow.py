@@ -194,3 +194,46 @@ def test_placement_settings_changes_are_ledger_events(group: Group) -> None:
     with pytest.raises(ValidationFailed):
         services.placement_settings_update(locality=locality, colour="red")
     assert LedgerEvent.objects.filter(kind="placement_settings.changed").count() == 1
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_replaying_the_ledger_reproduces_directions_and_places(group: Group) -> None:
+    from kezek.ledger.models import LedgerEvent
+
+    staff = User.objects.create(username="head")
+    apps = queue(group, 5)
+    services.places_publish(group=group)
+    taken = [services.direction_take(application=a, group=group, applicant=a.applicant) for a in apps[:3]]
+    services.direction_decline(direction=taken[0], applicant=apps[0].applicant)
+    enrollment = services.direction_enroll(direction=taken[1], by_staff=staff)
+    services.enrollment_depart(enrollment=enrollment, by_staff=staff, reason="moved away")
+    with time_machine.travel(MONDAY + dt.timedelta(days=30), tick=False):
+        tick_run()  # taken[2] expires; its place is published again
+
+    place_state: dict[int, str] = {}
+    direction_state: dict[int, str] = {}
+    direction_place: dict[int, int] = {}
+    closing = {
+        "direction.declined": "declined",
+        "direction.expired": "expired",
+        "direction.revoked": "revoked",
+    }
+    for event in LedgerEvent.objects.order_by("seq"):
+        payload = event.payload
+        if event.kind == "places.published":
+            place_state.update(dict.fromkeys(payload["places"], "open"))
+        elif event.kind == "direction.issued":
+            direction_state[int(event.subject_id)] = payload["state"]
+            direction_place[int(event.subject_id)] = payload["place"]
+            place_state[payload["place"]] = "taken"
+        elif event.kind in closing:
+            direction_state[int(event.subject_id)] = closing[event.kind]
+            place_state[direction_place[int(event.subject_id)]] = "released"
+        elif event.kind == "direction.enrolled":
+            direction_state[int(event.subject_id)] = "enrolled"
+            place_state[direction_place[int(event.subject_id)]] = "filled"
+        elif event.kind == "direction.benefit_confirmed":
+            direction_state[int(event.subject_id)] = "awaiting_enrollment"
+    assert direction_state == dict(Direction.objects.values_list("pk", "state"))
+    assert place_state == dict(Place.objects.values_list("pk", "status"))
+    assert ledger_verify().ok
