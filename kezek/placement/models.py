@@ -132,12 +132,14 @@ class PriorityHolder(models.Model):
     publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="holders")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
     rank = models.PositiveSmallIntegerField(_("rank"))
+    until = models.DateTimeField(_("priority access until"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["publication", "application"], name="holder_unique"),
             models.UniqueConstraint(fields=["publication", "rank"], name="holder_rank_unique"),
         ]
+        indexes = [models.Index(fields=["application", "until"], name="holder_application_idx")]
 
     def __str__(self) -> str:
         return f"{self.publication_id}#{self.rank}: {self.application_id}"

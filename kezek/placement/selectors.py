@@ -22,6 +22,7 @@ from .models import (
     Enrollment,
     Place,
     PlacementSettings,
+    Policy,
     PriorityHolder,
 )
 
@@ -122,11 +123,31 @@ def eligible_in_order(*, group: Group, limit: int, on: dt.date) -> list[Applicat
     return merged[:limit]
 
 
+SIBLING_BIRTH_DAYS = 31  # P6: twins and siblings born less than a month apart
+SIBLING_REGISTRATION = dt.timedelta(days=1)  # … registered together
+
+
+def sibling_batch(*, application: Application) -> list[Application]:
+    """The application and its queued siblings registered together (P6), by number."""
+    child = application.child
+    siblings = Application.objects.filter(
+        applicant_id=application.applicant_id,
+        locality_id=application.locality_id,
+        status=Application.Status.QUEUED,
+        child__birth_date__gt=child.birth_date - dt.timedelta(days=SIBLING_BIRTH_DAYS),
+        child__birth_date__lt=child.birth_date + dt.timedelta(days=SIBLING_BIRTH_DAYS),
+        registered_at__gt=application.registered_at - SIBLING_REGISTRATION,
+        registered_at__lt=application.registered_at + SIBLING_REGISTRATION,
+    ).exclude(pk=application.pk)
+    return [application, *siblings.order_by("pk")]
+
+
 def takeable_places(*, application: Application, group: Group, now: dt.datetime) -> QuerySet[Place]:
-    """Open places of `group` this application may take now: its priority ones, and every place whose
-    publication's window has ended (P2)."""
-    mine = PriorityHolder.objects.filter(application=application, publication__priority_until__gt=now)
-    allowed = Q(publication__priority_until__lte=now) | Q(publication_id__in=mine.values("publication_id"))
+    """Open places of `group` this application may take now: its priority ones, and — policy `window` —
+    every place whose publication's window has ended (P2). Under policy `offer` only holders ever may."""
+    mine = PriorityHolder.objects.filter(application=application, until__gt=now)
+    general = Q(publication__priority_until__lte=now, publication__policy=Policy.WINDOW)
+    allowed = general | Q(publication_id__in=mine.values("publication_id"))
     return Place.objects.filter(group=group, status=Place.Status.OPEN).filter(allowed).order_by("pk")
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -23,7 +24,7 @@ from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
 
 from . import selectors
-from .models import Direction, Enrollment, Place, PlacementSettings, PriorityHolder, Publication
+from .models import Direction, Enrollment, Place, PlacementSettings, Policy, PriorityHolder, Publication
 
 State = Direction.State
 
@@ -88,7 +89,12 @@ def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> 
         places = Place.objects.bulk_create([Place(publication=publication, group=group) for _ in range(free)])
         holders = selectors.eligible_in_order(group=group, limit=free, on=now.date())
         PriorityHolder.objects.bulk_create(
-            [PriorityHolder(publication=publication, application=a, rank=i) for i, a in enumerate(holders, 1)]
+            [
+                PriorityHolder(
+                    publication=publication, application=a, rank=i, until=publication.priority_until
+                )
+                for i, a in enumerate(holders, 1)
+            ]
         )
         _ledger(
             "places.published",
@@ -114,59 +120,76 @@ def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> 
 def direction_take(*, application: Application, group: Group, applicant: Applicant) -> Direction:
     """A parent takes a free place of `group` for one application (P2–P4): exactly once.
 
-    During a publication's priority window only its holders may take its places; afterwards any
-    eligible queued application, first come first served. The loser of a race gets 409.
+    During a publication's priority window only its holders may take its places; afterwards (policy
+    `window`) any eligible queued application, first come first served. Twins and siblings registered
+    together (P6) take places together, in this group, or not at all. The loser of a race gets 409.
     """
     if application.applicant_id != applicant.pk:
         raise NotFound(_("Application not found."))
     now = clock.now()
-    selectors.check_eligible(application=application, group=group, on=now.date())
+    batch = selectors.sibling_batch(application=application)
+    for member in batch:
+        selectors.check_eligible(application=member, group=group, on=now.date())
     settings = selectors.placement_settings(locality=application.locality)
+    group = Group.objects.select_related("organisation__locality").get(pk=group.pk)
     try:
         with transaction.atomic():
             candidates = selectors.takeable_places(application=application, group=group, now=now)
-            # Places are interchangeable: skip the ones others are taking; when all are being taken, wait
-            # for them (a place whose taker commits no longer matches `status = 'open'`).
-            place = (
-                candidates.select_for_update(skip_locked=True, of=("self",)).first()
-                or candidates.select_for_update(of=("self",)).first()
-            )
-            if place is None or not Place.objects.filter(pk=place.pk, status=Place.Status.OPEN).update(
-                status=Place.Status.TAKEN
-            ):
-                raise Conflict(_("There is no free place left in this group for you."), code="no_place")
-            direction = Direction.objects.create(
-                place=place,
-                group=group,
-                application=application,
-                state=State.BENEFIT_CONFIRMATION
-                if _benefit_pending(application)
-                else State.AWAITING_ENROLLMENT,
-                issued_at=now,
-                valid_until=_end_of(add_working_days(now.date(), settings.direction_working_days)),
-                latest_valid_until=now + dt.timedelta(days=settings.direction_max_days),
-            )
-            waitlist.application_refer(application=application, direction_number=direction.pk)
-            group = Group.objects.select_related("organisation__locality").get(pk=group.pk)
-            _ledger(
-                "direction.issued",
-                subject_type="direction",
-                subject_id=direction.pk,
-                group=group,
-                application=application.pk,
-                place=place.pk,
-                state=direction.state,
-                valid_until=direction.valid_until,
-            )
-            _notify(
-                application,
-                "direction_issued",
-                f"direction:{direction.pk}",
-                direction=direction.pk,
-                until=direction.valid_until,
-            )
+            places = [_take_one(candidates) for _member in batch]
+            directions = [
+                _issue(member, place, group=group, settings=settings, now=now)
+                for member, place in zip(batch, places, strict=True)
+            ]
     except IntegrityError as exc:
         raise Conflict(_("This application already holds a direction."), code="direction_exists") from exc
+    return next(d for d in directions if d.application_id == application.pk)
+
+
+def _take_one(candidates: QuerySet[Place]) -> Place:
+    """Take one of the candidate places with a conditional UPDATE, or raise 409."""
+    # Places are interchangeable: skip the ones others are taking; when all are being taken, wait for
+    # them (a place whose taker commits no longer matches `status = 'open'`).
+    place = (
+        candidates.select_for_update(skip_locked=True, of=("self",)).first()
+        or candidates.select_for_update(of=("self",)).first()
+    )
+    if place is None or not Place.objects.filter(pk=place.pk, status=Place.Status.OPEN).update(
+        status=Place.Status.TAKEN
+    ):
+        raise Conflict(_("There is no free place left in this group for you."), code="no_place")
+    return place
+
+
+def _issue(
+    application: Application, place: Place, *, group: Group, settings: PlacementSettings, now: dt.datetime
+) -> Direction:
+    direction = Direction.objects.create(
+        place=place,
+        group=group,
+        application=application,
+        state=State.BENEFIT_CONFIRMATION if _benefit_pending(application) else State.AWAITING_ENROLLMENT,
+        issued_at=now,
+        valid_until=_end_of(add_working_days(now.date(), settings.direction_working_days)),
+        latest_valid_until=now + dt.timedelta(days=settings.direction_max_days),
+    )
+    waitlist.application_refer(application=application, direction_number=direction.pk)
+    _ledger(
+        "direction.issued",
+        subject_type="direction",
+        subject_id=direction.pk,
+        group=group,
+        application=application.pk,
+        place=place.pk,
+        state=direction.state,
+        valid_until=direction.valid_until,
+    )
+    _notify(
+        application,
+        "direction_issued",
+        f"direction:{direction.pk}",
+        direction=direction.pk,
+        until=direction.valid_until,
+    )
     return direction
 
 
@@ -423,3 +446,105 @@ def placement_settings_update(*, locality: Locality, **changes: object) -> Place
             payload={name: getattr(row, name) for name in sorted(allowed)},
         )
     return row
+
+
+def offers_advance(*, limit: int = 200) -> int:
+    """Sweep for policy `offer` (P2): places not taken when their offer's window ended are offered to the
+    next applications in line, with a new window. Idempotent; safe concurrently (group lock)."""
+    now = clock.now()
+    due = list(
+        Publication.objects.filter(
+            policy=Policy.OFFER, priority_until__lte=now, place_set__status=Place.Status.OPEN
+        )
+        .distinct()
+        .order_by("priority_until", "pk")
+        .values_list("pk", "group_id")[:limit]
+    )
+    moved = 0
+    for pk, group_id in due:
+        with transaction.atomic():
+            group = _locked_group(group_id)
+            publication = Publication.objects.select_for_update().get(pk=pk)
+            still_open = publication.place_set.filter(status=Place.Status.OPEN).count()
+            if publication.priority_until > now or not still_open:
+                continue  # another tick moved it
+            previous = set(publication.holders.values_list("application_id", flat=True))
+            line = selectors.eligible_in_order(group=group, limit=still_open + len(previous), on=now.date())
+            nxt = [a for a in line if a.pk not in previous][:still_open]
+            settings = selectors.placement_settings(locality=group.organisation.locality)
+            publication.priority_until = _window_end(now, settings)
+            publication.save(update_fields=["priority_until"])
+            first_rank = len(previous) + 1
+            PriorityHolder.objects.bulk_create(
+                [
+                    PriorityHolder(
+                        publication=publication,
+                        application=a,
+                        rank=first_rank + i,
+                        until=publication.priority_until,
+                    )
+                    for i, a in enumerate(nxt)
+                ]
+            )
+            _ledger(
+                "places.offer_moved",
+                subject_type="publication",
+                subject_id=publication.pk,
+                group=group,
+                priority_until=publication.priority_until,
+                holders=[a.pk for a in nxt],
+            )
+            for application in nxt:
+                _notify(
+                    application,
+                    "places_offered",
+                    f"offered:{publication.pk}:{publication.priority_until:%Y%m%d%H}",
+                    organisation=group.organisation.name,
+                    until=publication.priority_until,
+                )
+        moved += 1
+    return moved
+
+
+def enrollment_staff_child(
+    *, group: Group, child_iin: str, by_staff: User, reason: str, on: dt.date | None = None
+) -> Enrollment:
+    """P7: a child of the kindergarten's staff enrolled outside the queue, by the head's written order.
+
+    It takes a free seat (an open place, else an unpublished one) and is marked publicly in the protocol.
+    """
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise ValidationFailed(_("Write the head's order (number, date and reason)."), code="reason_required")
+    on = on or clock.today()
+    child = waitlist.child_from_registry(iin=child_iin)
+    with transaction.atomic():
+        group = _locked_group(group.pk)
+        place = (
+            Place.objects.select_for_update()
+            .filter(group=group, status=Place.Status.OPEN)
+            .order_by("-pk")
+            .first()
+        )
+        if place is not None:
+            place.status = Place.Status.FILLED
+            place.save(update_fields=["status"])
+        elif selectors.unaccounted_seats(group=group) <= 0:
+            raise Conflict(_("The group has no free seat."), code="no_place")
+        try:
+            with transaction.atomic():
+                enrollment = Enrollment.objects.create(
+                    group=group, child=child, staff_child=True, staff_reason=reason, enrolled_on=on
+                )
+        except IntegrityError as exc:
+            raise Conflict(_("The child is already enrolled in a group."), code="already_enrolled") from exc
+        _ledger(
+            "enrollment.staff_child",
+            subject_type="enrollment",
+            subject_id=enrollment.pk,
+            group=group,
+            place=place.pk if place else None,
+            reason=reason,
+            by=by_staff.pk,
+        )
+    return enrollment

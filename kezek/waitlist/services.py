@@ -397,6 +397,16 @@ def _one_year_after(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1, day=28)
 
 
+def child_from_registry(*, iin: str) -> Child:
+    """The child of this IIN as the registry knows them (I1, I3), stored once; 422 when not found."""
+    birth = _parse(iin.strip(), field="child_iin")
+    person = _person(iin.strip(), field="child_iin")
+    child, _created = Child.objects.update_or_create(
+        iin=person.iin, defaults={**_names(person), "birth_date": birth, "sex": person.sex}
+    )
+    return child
+
+
 def application_withdraw(
     *,
     application: Application,

@@ -1,0 +1,92 @@
+"""P2 policy `offer`, P6 siblings, P7 staff children."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+
+from kezek.core.errors import Conflict, ValidationFailed
+from kezek.core.tick import tick_run
+from kezek.facilities.models import Group
+from kezek.ledger.models import LedgerEvent
+from kezek.placement import services
+from kezek.placement.models import Direction, Enrollment, Place
+from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
+from tests.factories import register_application as register
+from tests.factories.waitlist import next_phone
+
+pytestmark = pytest.mark.django_db
+ALMATY = dt.timezone(dt.timedelta(hours=5))
+MONDAY = dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY)
+
+
+@pytest.fixture
+def group() -> Group:
+    organisation = OrganisationFactory.create(locality=LocalityFactory.create())
+    return GroupFactory.create(organisation=organisation, capacity=1)
+
+
+def toddler(day: int):  # type: ignore[no-untyped-def]
+    return RegistryPersonFactory.create(birth_date=dt.date(2024, 2, 1) + dt.timedelta(days=day))
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_offer_moves_to_the_next_in_line_when_unanswered(group: Group) -> None:
+    services.placement_settings_update(locality=group.organisation.locality, distribution_policy="offer")
+    first, second = (register(locality=group.organisation.locality, child=toddler(n)) for n in (1, 2))
+    publication = services.places_publish(group=group)
+    assert publication is not None
+    assert [h.application_id for h in publication.holders.all()] == [first.pk]
+    with time_machine.travel(dt.datetime(2026, 12, 8, 7, 30, tzinfo=ALMATY), tick=False):
+        # Window over but no general access under `offer`: the second cannot take it yet.
+        with pytest.raises(Conflict):
+            services.direction_take(application=second, group=group, applicant=second.applicant)
+        assert tick_run()["placement.offers_advance"] == 1
+        assert tick_run()["placement.offers_advance"] == 0
+        with pytest.raises(Conflict):  # the first's offer is gone
+            services.direction_take(application=first, group=group, applicant=first.applicant)
+        direction = services.direction_take(application=second, group=group, applicant=second.applicant)
+        assert direction.state == "awaiting_enrollment"
+    assert LedgerEvent.objects.filter(kind="places.offer_moved").count() == 1
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_twins_get_directions_together_or_not_at_all(group: Group) -> None:
+    locality = group.organisation.locality
+    parent = RegistryPersonFactory.create(adult=True)
+    phones = (next_phone(), next_phone())
+    twin_a = register(locality=locality, child=toddler(10), applicant=parent, phones=phones)
+    twin_b = register(locality=locality, child=toddler(10), applicant=parent, phones=phones)
+    services.places_publish(group=group)  # one seat only
+    with time_machine.travel(dt.datetime(2026, 12, 8, 8, 0, tzinfo=ALMATY), tick=False):
+        with pytest.raises(Conflict):
+            services.direction_take(application=twin_a, group=group, applicant=twin_a.applicant)
+        assert Direction.objects.count() == 0
+        assert Place.objects.filter(status="open").count() == 1  # nothing half-taken
+        Group.objects.filter(pk=group.pk).update(capacity=2)
+        services.places_publish(group=group)
+    with time_machine.travel(dt.datetime(2026, 12, 9, 8, 0, tzinfo=ALMATY), tick=False):
+        services.direction_take(application=twin_a, group=group, applicant=twin_a.applicant)
+    assert set(Direction.objects.values_list("application_id", flat=True)) == {twin_a.pk, twin_b.pk}
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_staff_child_takes_a_seat_with_a_written_order_and_is_marked(group: Group) -> None:
+    staff = User.objects.create(username="head")
+    child = toddler(20)
+    with pytest.raises(ValidationFailed):
+        services.enrollment_staff_child(group=group, child_iin=child.iin, by_staff=staff, reason="")
+    services.places_publish(group=group)
+    enrollment = services.enrollment_staff_child(
+        group=group, child_iin=child.iin, by_staff=staff, reason="Order No. 12 of 07.12.2026, teacher's son"
+    )
+    assert enrollment.staff_child
+    assert Place.objects.get().status == "filled"
+    assert LedgerEvent.objects.filter(kind="enrollment.staff_child").count() == 1
+    other = toddler(21)
+    with pytest.raises(Conflict):  # no seat left
+        services.enrollment_staff_child(
+            group=group, child_iin=other.iin, by_staff=staff, reason="Order No. 13 of 07.12.2026, nurse's son"
+        )
+    assert Enrollment.objects.count() == 1
