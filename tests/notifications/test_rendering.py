@@ -28,6 +28,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "application_stop_listed": {"number": 4021, "reason": "not confirmed"},
     "application_restored": {"number": 4021},
     "application_extended": {"number": 4021, "valid_until": dt.date(2027, 9, 1)},
+    "places_offered": {
+        "number": 4021,
+        "organisation": "Детский сад «Лада»",
+        "until": dt.datetime(2026, 12, 8, 7, 0, tzinfo=dt.UTC),
+    },
+    "direction_issued": {"number": 4021, "direction": 77, "until": dt.datetime(2026, 12, 15, tzinfo=dt.UTC)},
+    "direction_expired": {"number": 4021, "direction": 77},
 }
 PHONE_CODE = (
     "Kezek: your confirmation code is %(code)s, valid %(minutes)s minute. Do not tell it to anyone.",

@@ -27,7 +27,7 @@ def group() -> Group:
     return GroupFactory.create(organisation=organisation, capacity=1)
 
 
-def toddler(day: int):  # type: ignore[no-untyped-def]
+def toddler(day: int):
     return RegistryPersonFactory.create(birth_date=dt.date(2024, 2, 1) + dt.timedelta(days=day))
 
 
