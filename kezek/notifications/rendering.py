@@ -87,7 +87,7 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
         _template(
             "direction_expired",
             {"number", "direction"},
-            gettext_lazy("Kezek: direction No. %(direction)s has expired"),
+            gettext_lazy("Kezek: direction No. %(direction)s for application No. %(number)s has expired"),
         ),
         _template(
             "application_extended",
