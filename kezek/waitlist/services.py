@@ -187,8 +187,11 @@ def _leave_queue(application: Application) -> None:
 def _locked(application: Application) -> Application:
     """Lock the cohort, then re-read the application under the lock (its status may have moved)."""
     _lock_cohort(locality_id=application.locality_id, cohort=application.cohort)
+    # of=self: lock the application row only, never its applicant or locality (lock order, no deadlocks).
     return (
-        Application.objects.select_for_update().select_related("locality", "applicant").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("locality", "applicant")
+        .get(pk=application.pk)
     )
 
 
@@ -285,27 +288,24 @@ def application_register(
     extraordinary_category = (
         _validate_document(extraordinary, locality=locality, today=today) if extraordinary else None
     )
+    if not get_registry().is_parent_of(parent_iin=applicant_iin, child_iin=child_iin):
+        raise ValidationFailed(
+            _("The state register does not list the applicant as the child's parent or guardian."),
+            code="not_parent",
+        )
     first_priority = _registry_first_priority(locality=locality, iins=[child_iin, applicant_iin], on=today)
 
     try:
         with transaction.atomic():
+            # The cohort lock first: every change of a cohort takes it before any other row (lock order).
+            counter = _lock_cohort(locality_id=locality.pk, cohort=child_birth.year)
             phone_code_consume(
                 code_id=phone_code_id, phone=phone, purpose=PhoneCodePurpose.PHONE_VERIFICATION
             )
             phone_code_consume(
                 code_id=phone_alt_code_id, phone=phone_alt, purpose=PhoneCodePurpose.PHONE_VERIFICATION
             )
-            applicant, _created = Applicant.objects.update_or_create(
-                iin=applicant_iin,
-                defaults={
-                    **_names(applicant_person),
-                    "phone": phone,
-                    "phone_alt": phone_alt,
-                    "email": details.email,
-                    "notify_channel": details.notify_channel,
-                    "notify_language": details.notify_language,
-                },
-            )
+            applicant = _applicant_for(applicant_person, phones=(phone, phone_alt), details=details)
             child, _created = Child.objects.update_or_create(
                 iin=child_iin,
                 defaults={
@@ -314,7 +314,6 @@ def application_register(
                     "sex": child_person.sex,
                 },
             )
-            counter = _lock_cohort(locality_id=locality.pk, cohort=child_birth.year)
             if Application.objects.filter(
                 child=child, locality=locality, status__in=Application.ACTIVE_STATUSES
             ).exists():
@@ -381,6 +380,31 @@ def application_register(
             _("This child already has an active application in this locality."), code="duplicate"
         ) from exc
     return application
+
+
+def _applicant_for(person: PersonRecord, *, phones: tuple[str, str], details: ApplicantInput) -> Applicant:
+    """The applicant's record. A new one takes the confirmed phones; an existing cabinet keeps its phones and
+    contact choices — the anonymous wizard must have confirmed its main phone (no takeover by IIN)."""
+    existing = Applicant.objects.select_for_update(of=("self",)).filter(iin=person.iin).first()
+    if existing is None:
+        return Applicant.objects.create(
+            iin=person.iin,
+            **_names(person),
+            phone=phones[0],
+            phone_alt=phones[1],
+            email=details.email,
+            notify_channel=details.notify_channel,
+            notify_language=details.notify_language,
+        )
+    if existing.phone not in phones:
+        raise ValidationFailed(
+            _(
+                "You already have a personal cabinet: confirm its main phone number, or change the number "
+                "in the cabinet first."
+            ),
+            code="phone_not_on_record",
+        )
+    return existing
 
 
 def _extension(upload: UploadedFile) -> str:

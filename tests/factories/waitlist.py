@@ -10,7 +10,7 @@ from factory.django import DjangoModelFactory
 
 from kezek.core import clock
 from kezek.facilities.models import Locality
-from kezek.registry.models import RegistryPerson
+from kezek.registry.models import RegistryKinship, RegistryPerson
 from kezek.verification.models import PhoneCode, PhoneCodePurpose
 from kezek.waitlist import services
 from kezek.waitlist.models import Application
@@ -57,6 +57,7 @@ def register_application(
     locality = locality or LocalityFactory.create()
     child = child or RegistryPersonFactory.create()
     applicant = applicant or RegistryPersonFactory.create(adult=True)
+    RegistryKinship.objects.get_or_create(parent=applicant, child=child)
     if tier == "first_priority":
         RegistryBenefitFactory.create(person=child, category="large_family")
     phone, phone_alt = phones or (next_phone(), next_phone())

@@ -10,6 +10,7 @@ from kezek.core import clock
 from kezek.core.errors import Conflict, DomainError, ValidationFailed
 from kezek.ledger.models import LedgerEvent
 from kezek.notifications.models import OutboxMessage
+from kezek.registry.models import RegistryKinship, RegistryPerson
 from kezek.waitlist import selectors, services
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, Child
 from tests.factories import (
@@ -81,8 +82,13 @@ class Wizard:
             "extraordinary": None,
         }
 
-    def register(self, **changes: object) -> Application:
-        return services.application_register(**{**self.kwargs, **changes})  # type: ignore[arg-type]
+    def register(self, *, kinship: bool = True, **changes: object) -> Application:
+        kwargs = {**self.kwargs, **changes}
+        parent = RegistryPerson.objects.filter(iin=kwargs["applicant_iin"]).first()
+        child = RegistryPerson.objects.filter(iin=kwargs["child_iin"]).first()
+        if kinship and parent and child and parent != child:
+            RegistryKinship.objects.get_or_create(parent=parent, child=child)
+        return services.application_register(**kwargs)  # type: ignore[arg-type]
 
 
 def spoil_iin(iin: str) -> str:
@@ -126,6 +132,7 @@ BAD_INPUT = {
         "child_age",
     ),
     "same_phone_twice": (lambda w: {"phone_alt": w.phone}, "same_phone"),
+    "applicant_not_the_parent": (lambda w: {"kinship": False}, "not_parent"),
     "not_a_mobile_phone": (lambda w: {"phone": "+7 7232 24 00 87"}, "phone_not_mobile"),
     "unconfirmed_code": (unconfirmed_code, "phone_not_confirmed"),
     "expired_confirmation": (expired_confirmation, "phone_not_confirmed"),
@@ -183,9 +190,10 @@ def test_bad_input_is_refused_and_writes_nothing(case: str) -> None:
     wizard = Wizard()
     spoil, code = BAD_INPUT[case]
     changes = spoil(wizard)
+    kinship = bool(changes.pop("kinship", True))
     before = counts()
     with pytest.raises(DomainError) as caught:
-        wizard.register(**changes)
+        wizard.register(kinship=kinship, **changes)
     assert caught.value.code == code
     assert 400 <= caught.value.status < 500
     assert str(caught.value.message)  # a sentence for the parent
@@ -260,3 +268,21 @@ def test_check_queue_by_either_iin_shows_no_names() -> None:
         (result,) = selectors.check_queue(iin=iin)
         assert (result.number, result.position, result.cohort_size) == (application.pk, 1, 1)
         assert application.child.last_name not in str(result)
+
+
+def test_an_existing_cabinet_keeps_its_phones() -> None:
+    """No takeover by IIN: a second registration must confirm the cabinet's main phone; it changes nothing."""
+    first = Wizard()
+    application = first.register()
+    again = Wizard()
+    again.kwargs.update(applicant_iin=first.applicant.iin)
+    before = counts()
+    with pytest.raises(ValidationFailed) as caught:
+        again.register()
+    assert caught.value.code == "phone_not_on_record"
+    assert counts() == before
+    assert Applicant.objects.get(pk=application.applicant_id).phone == first.phone
+    code = ConfirmedPhoneCodeFactory.create(phone=first.phone)
+    second = again.register(phone=first.phone, phone_code_id=str(code.pk))
+    assert second.applicant_id == application.applicant_id
+    assert Applicant.objects.get(pk=application.applicant_id).phone_alt == first.phone_alt
