@@ -63,17 +63,26 @@ def priority_ratio(*, locality_id: int) -> int:
     return ratio.first() or DEFAULT_RATIO
 
 
-def _due_restorations(*, locality_id: int, cohort: int, today: dt.date) -> list[tuple[str, int]]:
-    """(tier, ordinal) of applications whose automatic restoration is due but not applied yet."""
-    return list(
-        StopListEntry.objects.filter(
-            restored_at__isnull=True,
-            restore_on__lte=today,
-            application__locality_id=locality_id,
-            application__cohort=cohort,
-            application__status=Status.STOP_LISTED,
-        ).values_list("application__tier", "application__ordinal")
+def _due_entries(*, locality_id: int, cohort: int, today: dt.date) -> QuerySet[StopListEntry]:
+    """Stop-list stays whose automatic restoration is due but not applied yet (the sweep runs late)."""
+    return StopListEntry.objects.filter(
+        restored_at__isnull=True,
+        restore_on__lte=today,
+        application__locality_id=locality_id,
+        application__cohort=cohort,
+        application__status=Status.STOP_LISTED,
     )
+
+
+def _due_restorations(*, locality_id: int, cohort: int, today: dt.date) -> list[tuple[str, int]]:
+    """(tier, ordinal) of the applications of `_due_entries`."""
+    due = _due_entries(locality_id=locality_id, cohort=cohort, today=today)
+    return list(due.values_list("application__tier", "application__ordinal"))
+
+
+def _late_ids(*, locality_id: int, cohort: int, today: dt.date) -> list[int]:
+    due = _due_entries(locality_id=locality_id, cohort=cohort, today=today)
+    return list(due.values_list("application_id", flat=True))
 
 
 def effective_status(application: Application, *, today: dt.date | None = None) -> str:
@@ -176,7 +185,8 @@ WITH q AS (
            SUM(CASE WHEN a.tier = 'first_priority' THEN 1 ELSE 0 END)
                OVER (ORDER BY a.ordinal ROWS UNBOUNDED PRECEDING) AS p_upto
     FROM waitlist_application a JOIN waitlist_child c ON c.id = a.child_id
-    WHERE a.locality_id = %(locality)s AND a.cohort = %(cohort)s AND a.status = 'queued'
+    WHERE a.locality_id = %(locality)s AND a.cohort = %(cohort)s
+      AND (a.status = 'queued' OR a.id IN ({late}))
 ), placed AS (
     SELECT id, tier, registered_at, last_name, first_name,
            CASE tier
@@ -195,14 +205,18 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
     """Rows `offset+1 … offset+limit` of a cohort's public queue (O4) and the cohort's size.
 
     The same formulas as `ordering.position`, in SQL with window functions over the cohort (one query).
-    Applications whose automatic restoration is overdue appear once the sweep has applied it.
+    Applications whose automatic restoration is overdue already count as queued, as in `queue_position`.
     """
     if not 2000 <= cohort <= 2100:
         raise ValidationFailed(_("Unknown birth year."), code="cohort_invalid")
-    totals, _prefix = ranks.tier_counts(locality_id=locality.pk, cohort=cohort, prefixes={})
+    today = clock.today()
+    totals, _prefix = _cohort_counts(locality_id=locality.pk, cohort=cohort, prefixes={}, today=today)
+    late = _late_ids(locality_id=locality.pk, cohort=cohort, today=today)
     postgres = connection.vendor == "postgresql"
     sql = _QUEUE_PAGE_SQL.format(
-        least="LEAST" if postgres else "MIN", greatest="GREATEST" if postgres else "MAX"
+        least="LEAST" if postgres else "MIN",
+        greatest="GREATEST" if postgres else "MAX",
+        late=", ".join(str(int(pk)) for pk in late) or "NULL",
     )
     params = {
         "locality": locality.pk,

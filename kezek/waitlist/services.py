@@ -372,7 +372,6 @@ def application_register(
                 ordinal=application.ordinal,
                 registered_at=application.registered_at,
                 valid_until=application.valid_until,
-                benefits=sorted(c.category.code for c in application.benefit_claims.all()),
             )
             _notify(application, "application_registered", "registered", locality=locality.name)
     except IntegrityError as exc:
@@ -611,9 +610,22 @@ def benefit_claim_decide(
             _change_tier(application)
         # A direction waiting for this benefit goes on to the kindergarten, or is revoked (P4, P5).
         signals.benefit_decided.send(sender=Application, application=application, confirmed=confirm)
-        if not confirm and application.status in (Status.QUEUED, Status.REFERRED):
-            _stop_list(application, reason=Reason.BENEFIT_REJECTED, note=reason, by_staff=by_staff)
+        if not confirm:
+            _stop_list_for_rejection(application, note=reason, by_staff=by_staff)
     return claim
+
+
+def _stop_list_for_rejection(application: Application, *, note: str, by_staff: User) -> None:
+    """P5: a rejected benefit goes through the stop-list (`benefit_rejected`). A parent-liftable `cleanup`
+    stay becomes this one (so it is not lifted at once); a staff or automatic stay is left as it is."""
+    if application.status == Status.STOP_LISTED:
+        entry = StopListEntry.objects.filter(application=application, restored_at__isnull=True).first()
+        if entry is None or entry.reason != Reason.CLEANUP:
+            return
+        _close_stop_list(application)
+        _set_status(application, Status.QUEUED)  # momentarily: _stop_list takes it out again
+    if application.status in (Status.QUEUED, Status.REFERRED):
+        _stop_list(application, reason=Reason.BENEFIT_REJECTED, note=note, by_staff=by_staff)
 
 
 def _change_tier(application: Application) -> None:

@@ -175,3 +175,35 @@ def test_replaying_the_ledger_reproduces_statuses_and_positions(staff: User) -> 
             position = selectors.queue_position(application=Application.objects.get(pk=number))
             assert position is not None
             assert position.position == place
+
+
+def test_rejection_of_a_cleanup_stop_listed_application_is_not_lifted_by_the_parent(staff: User) -> None:
+    special = register_application(tier="extraordinary")
+    services.application_stop_list(application=special, reason="cleanup")
+    claim = BenefitClaim.objects.get(application=special)
+    services.benefit_claim_decide(claim=claim, confirm=False, by_staff=staff, reason="certificate is forged")
+    entry = StopListEntry.objects.get(application=special, restored_at__isnull=True)
+    assert entry.reason == "benefit_rejected"
+    with pytest.raises(PermissionDenied):
+        services.application_restore(application=fresh(special), by_applicant=special.applicant)
+
+
+def test_the_public_ledger_names_no_benefit_category() -> None:
+    application = register_application(tier="first_priority")
+    event = LedgerEvent.objects.get(kind="application.registered", subject_id=str(application.pk))
+    assert "large_family" not in str(event.payload)
+
+
+@time_machine.travel(dt.datetime(2026, 12, 14, 10, 0, tzinfo=ALMATY), tick=False)
+def test_queue_list_and_check_agree_before_the_late_sweep() -> None:
+    locality = LocalityFactory.create()
+    first, second = register_application(locality=locality), register_application(locality=locality)
+    services.application_stop_list(application=first, reason="direction_expired")
+    with time_machine.travel(dt.datetime(2026, 12, 29, 9, 0, tzinfo=ALMATY), tick=False):
+        total, rows = selectors.queue_page(locality=locality, cohort=first.cohort, offset=0, limit=10)
+        check = selectors.queue_position(application=fresh(first))
+        if first.cohort == second.cohort:
+            assert total == 2
+        assert check is not None
+        assert [r.number for r in rows if r.number == first.pk][0] == first.pk
+        assert next(r.position for r in rows if r.number == first.pk) == check.position
