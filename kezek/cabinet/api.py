@@ -57,6 +57,16 @@ class CodeIn(Schema):
     code: str = Field(max_length=12)
 
 
+class TwoCodesSentOut(Schema):
+    new_phone: CodeSentOut
+    second_phone: CodeSentOut
+
+
+class TwoCodesIn(CodeIn):
+    alt_code_id: uuid.UUID
+    alt_code: str = Field(max_length=12)
+
+
 class NextStepOut(Schema):
     next: str
 
@@ -154,26 +164,29 @@ def password_reset(request: HttpRequest, data: PasswordResetIn) -> DoneOut:
 
 @router.post(
     "/cabinet/phone",
-    response={200: CodeSentOut, **CODE_ERRORS},
-    summary="Change the phone: send a code to it",
+    response={200: TwoCodesSentOut, **CODE_ERRORS},
+    summary="Change the main phone: codes to the new number and to the second phone on record",
 )
-def phone_change_start(request: HttpRequest, data: PhoneChangeIn) -> CodeSentOut:
-    return _sent(
-        services.cabinet_phone_change_start(
-            applicant_iin=data.applicant_iin,
-            child_iin=data.child_iin,
-            new_phone=data.new_phone,
-            ip=client_ip(request),
-            language=translation.get_language() or "ru",
-        )
+def phone_change_start(request: HttpRequest, data: PhoneChangeIn) -> TwoCodesSentOut:
+    to_new, to_alt = services.cabinet_phone_change_start(
+        applicant_iin=data.applicant_iin,
+        child_iin=data.child_iin,
+        new_phone=data.new_phone,
+        ip=client_ip(request),
+        language=translation.get_language() or "ru",
     )
+    return TwoCodesSentOut(new_phone=_sent(to_new), second_phone=_sent(to_alt))
 
 
 @router.post(
-    "/cabinet/phone/confirm", response={200: DoneOut, **CODE_ERRORS}, summary="Change the phone: the code"
+    "/cabinet/phone/confirm",
+    response={200: DoneOut, **CODE_ERRORS},
+    summary="Change the main phone: both codes",
 )
-def phone_change_confirm(request: HttpRequest, data: CodeIn) -> DoneOut:
-    services.cabinet_phone_change_confirm(code_id=data.code_id, code=data.code)
+def phone_change_confirm(request: HttpRequest, data: TwoCodesIn) -> DoneOut:
+    services.cabinet_phone_change_confirm(
+        code_id=data.code_id, code=data.code, alt_code_id=data.alt_code_id, alt_code=data.alt_code
+    )
     return DoneOut()
 
 
@@ -192,7 +205,7 @@ def my_applications(request: HttpRequest) -> list[waitlist.CheckResult]:
 
 @router.post(
     "/cabinet/applications/{number}/withdraw",
-    response={200: ApplicationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: ApplicationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     auth=cabinet_auth,
     summary="Withdraw my application",
 )

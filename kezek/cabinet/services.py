@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from kezek.core.errors import NotFound, ValidationFailed
 from kezek.core.iin import is_valid_iin
 from kezek.core.phones import mask_phone, normalize_phone
+from kezek.notifications.services import notification_enqueue
 from kezek.verification.models import PhoneCode, PhoneCodePurpose
 from kezek.verification.services import (
     attempt_limiter_check,
@@ -110,29 +111,50 @@ def cabinet_password_reset(*, code_id: uuid.UUID, code: str, password: str) -> A
 
 def cabinet_phone_change_start(
     *, applicant_iin: str, child_iin: str, new_phone: str, ip: str | None, language: str
-) -> PhoneCode:
-    """Change of phone: proven by the child's IIN and a code sent to the new number."""
+) -> tuple[PhoneCode, PhoneCode]:
+    """Change of the main phone (lost or replaced): proven by the child's IIN, a code to the new number and
+    a code to the second phone on record — IINs are not secrets. Returns (new phone's code, second's)."""
     applicant = _applicant(applicant_iin)
     if not Application.objects.filter(applicant=applicant, child__iin=child_iin.strip()).exists():
         raise ValidationFailed(_("The child's IIN does not match the applications."), code="child_mismatch")
     new_phone = normalize_phone(new_phone)
-    if new_phone == applicant.phone_alt:
-        raise ValidationFailed(_("Enter a number different from the second phone."), code="same_phone")
-    return phone_code_send(
-        phone=new_phone,
-        purpose=PhoneCodePurpose.PHONE_CHANGE,
-        ip=ip,
-        language=language,
-        subject=str(applicant.pk),
+    if new_phone in (applicant.phone, applicant.phone_alt):
+        raise ValidationFailed(_("Enter a number different from both phones on record."), code="same_phone")
+    purpose = PhoneCodePurpose.PHONE_CHANGE
+    to_new = phone_code_send(
+        phone=new_phone, purpose=purpose, ip=ip, language=language, subject=str(applicant.pk)
     )
+    to_alt = phone_code_send(
+        phone=applicant.phone_alt, purpose=purpose, ip=ip, language=language, subject=f"{applicant.pk}:alt"
+    )
+    return to_new, to_alt
 
 
-def cabinet_phone_change_confirm(*, code_id: uuid.UUID, code: str) -> Applicant:
-    """Change of phone: the code from the SMS to the new number; the number becomes the main phone."""
-    phone_code = phone_code_confirm(code_id=code_id, code=code)
+def cabinet_phone_change_confirm(
+    *, code_id: uuid.UUID, code: str, alt_code_id: uuid.UUID, alt_code: str
+) -> Applicant:
+    """Change of phone: both codes; the new number becomes the main phone, the old one is told, and every
+    open cabinet session ends (the session fingerprint covers the phone)."""
+    new = phone_code_confirm(code_id=code_id, code=code)
+    alt = phone_code_confirm(code_id=alt_code_id, code=alt_code)
     with transaction.atomic():
-        applicant = _consume(phone_code, purpose=PhoneCodePurpose.PHONE_CHANGE)
-        applicant.phone = phone_code.phone
+        applicant = _consume(new, purpose=PhoneCodePurpose.PHONE_CHANGE)
+        phone_code_consume(
+            code_id=alt.id,
+            phone=applicant.phone_alt,
+            purpose=PhoneCodePurpose.PHONE_CHANGE,
+            subject=f"{applicant.pk}:alt",
+        )
+        old_phone = applicant.phone
+        applicant.phone = new.phone
         applicant.save(update_fields=["phone"])
+        notification_enqueue(
+            channel="sms",
+            recipient=old_phone,
+            language=applicant.notify_language,
+            template="phone_changed",
+            context={"phone": mask_phone(new.phone)},
+            idempotency_key=f"phone_changed:{new.id}",
+        )
     logger.info("applicant %s changed the main phone to %s", applicant.pk, mask_phone(applicant.phone))
     return applicant

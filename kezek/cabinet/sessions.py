@@ -1,17 +1,28 @@
-"""The cabinet's session keys: the session holds the applicant's id and nothing personal."""
+"""The cabinet's session keys: the session holds the applicant's id and a fingerprint, nothing personal.
+
+The fingerprint is an HMAC of the password hash and the main phone: changing either ends every session
+opened before (like Django's session auth hash for users).
+"""
 
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from kezek.waitlist.models import Applicant
 
 PENDING_KEY = "cabinet_pending_applicant"
 APPLICANT_KEY = "cabinet_applicant"
+FINGERPRINT_KEY = "cabinet_fingerprint"
+
+
+def _fingerprint(applicant: Applicant) -> str:
+    return salted_hmac("kezek.cabinet.session", f"{applicant.password}|{applicant.phone}").hexdigest()
 
 
 def sign_in(request: HttpRequest, applicant: Applicant) -> None:
     request.session.cycle_key()  # no session fixation
     request.session.pop(PENDING_KEY, None)
     request.session[APPLICANT_KEY] = applicant.pk
+    request.session[FINGERPRINT_KEY] = _fingerprint(applicant)
 
 
 def sign_out(request: HttpRequest) -> None:
@@ -20,6 +31,11 @@ def sign_out(request: HttpRequest) -> None:
 
 def applicant_from_session(request: HttpRequest) -> Applicant | None:
     applicant_id = request.session.get(APPLICANT_KEY)
-    if applicant_id is None:
+    if not isinstance(applicant_id, int):
         return None
-    return Applicant.objects.filter(pk=applicant_id).first()
+    applicant = Applicant.objects.filter(pk=applicant_id).first()
+    if applicant is None or not constant_time_compare(
+        request.session.get(FINGERPRINT_KEY, ""), _fingerprint(applicant)
+    ):
+        return None
+    return applicant

@@ -123,24 +123,34 @@ def test_forgotten_password() -> None:
     assert sign_in(Client(), application, password=new) == 200
 
 
-def test_phone_change_needs_the_childs_iin_and_a_code_to_the_new_number() -> None:
+def test_phone_change_needs_the_childs_iin_and_codes_to_the_new_and_the_second_phone() -> None:
     application = register_application()
+    applicant = application.applicant
+    signed_in = Client()
+    assert sign_in(signed_in, application) == 200
     client = Client()
     new_phone = next_phone()
-    wrong = {
-        "applicant_iin": application.applicant.iin,
-        "child_iin": application.applicant.iin,
-        "new_phone": new_phone,
-    }
+    wrong = {"applicant_iin": applicant.iin, "child_iin": applicant.iin, "new_phone": new_phone}
     assert post(client, "/cabinet/phone", wrong).status_code == 422
     sent = post(client, "/cabinet/phone", wrong | {"child_iin": application.child.iin})
     assert sent.status_code == 200
-    code = last_code(new_phone)
-    assert (
-        post(client, "/cabinet/phone/confirm", {"code_id": sent.json()["code_id"], "code": code}).status_code
-        == 200
-    )
-    assert Applicant.objects.get(pk=application.applicant_id).phone == new_phone
+    codes = sent.json()
+    new_code, alt_code = last_code(new_phone), last_code(applicant.phone_alt)
+    body = {"code_id": codes["new_phone"]["code_id"], "code": new_code}
+    # The new number's code alone is not enough.
+    bad = body | {
+        "alt_code_id": codes["second_phone"]["code_id"],
+        "alt_code": "000000" if alt_code != "000000" else "111111",
+    }
+    assert post(client, "/cabinet/phone/confirm", bad).status_code == 422
+    good = body | {"alt_code_id": codes["second_phone"]["code_id"], "alt_code": alt_code}
+    assert post(client, "/cabinet/phone/confirm", good).status_code == 200
+    assert Applicant.objects.get(pk=applicant.pk).phone == new_phone
+    notice = outbox_latest(recipient=applicant.phone, template="phone_changed")
+    assert notice is not None
+    assert new_phone not in notice.body  # masked
+    # Every session opened before the change has ended.
+    assert signed_in.get("/api/v1/cabinet/applications").status_code == 401
 
 
 def test_sign_out() -> None:
