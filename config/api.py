@@ -3,12 +3,13 @@
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kezek.cabinet.api import router as cabinet_router
 from kezek.core.errors import DomainError, TooManyRequests
 from kezek.facilities.api import router as facilities_router
+from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
 from kezek.verification.api import router as verification_router
 from kezek.waitlist.api import router as waitlist_router
@@ -41,6 +42,15 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         body = {"code": "unauthorized", "detail": _("Sign in to the personal cabinet first.")}
     elif exc.status_code == 403:
         body = {"code": "csrf", "detail": _("The page has expired. Reload it and try again.")}
+    elif isinstance(exc, Throttled):
+        response = api.create_response(
+            request,
+            {"code": "too_many_requests", "detail": _("Too many requests. Try again in a minute.")},
+            status=429,
+        )
+        if exc.wait:
+            response["Retry-After"] = str(int(exc.wait) + 1)
+        return response
     elif exc.status_code == 400:  # a body that is not JSON at all: invalid input like any other
         return api.create_response(
             request, {"code": "invalid", "detail": _("The request could not be read.")}, status=422
@@ -55,3 +65,4 @@ api.add_router("/", verification_router)
 api.add_router("/", waitlist_router)
 api.add_router("/", cabinet_router)
 api.add_router("/", placement_router)
+api.add_router("/", opendata_router)

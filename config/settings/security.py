@@ -36,3 +36,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "1" if IS_PRODUCTION else "0"))
+# Public check-queue by IIN: requests per client address (django-ninja rate, e.g. "60/m"); keeps bulk
+# enumeration of IINs slow. Counted in the cache (configure a shared cache such as Redis in production).
+QUEUE_CHECK_RATE = env_str("QUEUE_CHECK_RATE", "60/m")

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from ninja.throttling import AnonRateThrottle
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -13,3 +14,10 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(hops) >= proxies:
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+class ClientRateThrottle(AnonRateThrottle):
+    """django-ninja's per-client throttle, keyed by `client_ip` (our trusted-proxy rule), in the cache."""
+
+    def get_ident(self, request: HttpRequest) -> str | None:
+        return client_ip(request)

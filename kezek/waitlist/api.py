@@ -1,10 +1,12 @@
 """Queue API: register an application, public check-queue by IIN, public queue lists (O4)."""
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from kezek.core.http import ClientRateThrottle
 from kezek.core.pagination import MAX_PAGE
 from kezek.core.schemas import ErrorOut
 from kezek.facilities import selectors as facilities
@@ -55,7 +57,8 @@ def application_register(
 
 @router.post(
     "/queue/check",
-    response={200: list[ApplicationOut], 422: ErrorOut},
+    response={200: list[ApplicationOut], 422: ErrorOut, 429: ErrorOut},
+    throttle=[ClientRateThrottle(settings.QUEUE_CHECK_RATE)],
     summary="Check the queue by the child's or the applicant's IIN (no other person's data)",
 )
 def queue_check(request: HttpRequest, data: IinIn) -> list[selectors.CheckResult]:

@@ -165,3 +165,17 @@ def test_openapi_declares_every_error_status(client: Client) -> None:
     register = spec["paths"]["/api/v1/applications"]["post"]["responses"]
     assert {"201", "404", "409", "422"} <= register.keys()
     assert {"200", "422"} <= spec["paths"]["/api/v1/queue/check"]["post"]["responses"].keys()
+
+
+def test_check_queue_is_throttled_per_client(client: Client) -> None:
+    body = {"iin": "111111111111"}
+    statuses = [
+        client.post(
+            "/api/v1/queue/check", body, content_type="application/json", REMOTE_ADDR="10.1.2.3"
+        ).status_code
+        for _ in range(61)
+    ]
+    assert statuses[:60] == [422] * 60
+    assert statuses[60] == 429
+    other = client.post("/api/v1/queue/check", body, content_type="application/json", REMOTE_ADDR="10.1.2.4")
+    assert other.status_code == 422
