@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -5,6 +7,8 @@ from kezek.core.admin import ReadOnlyAdmin
 from kezek.core.masking import mask_email, mask_phone
 
 from .models import Channel, OutboxMessage
+
+CODE_TEMPLATES = frozenset({"phone_code", "cabinet_code"})  # their digits are one-time codes
 
 
 @admin.register(OutboxMessage)
@@ -33,7 +37,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         "language",
         "template",
         "subject",
-        "body",
+        "safe_body",
         "status",
         "attempts",
         "next_attempt_at",
@@ -43,6 +47,13 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         "provider_message_id",
         "last_error",
     )
+
+    @admin.display(description=_("text"))
+    def safe_body(self, obj: OutboxMessage) -> str:
+        """Staff never read a live one-time code: the digits of code messages are hidden."""
+        if obj.template in CODE_TEMPLATES:
+            return re.sub(r"\d", "•", obj.body)
+        return obj.body
 
     @admin.display(description=_("recipient"))
     def masked_recipient(self, obj: OutboxMessage) -> str:

@@ -142,3 +142,19 @@ def test_mask_name(parts: tuple[str, str, str], masked: str) -> None:
 )
 def test_mask_email(email: str, masked: str) -> None:
     assert mask_email(email) == masked
+
+
+@pytest.mark.django_db
+def test_admin_hides_the_digits_of_one_time_codes(admin_client: Client) -> None:
+    with transaction.atomic():
+        message = notification_enqueue(
+            channel="sms",
+            recipient="+77011234567",
+            language="ru",
+            template="phone_code",
+            context={"code": "482913", "minutes": 5},
+            idempotency_key="otp:admin-test",
+        )
+    html = admin_client.get(f"/admin/notifications/outboxmessage/{message.pk}/change/").content.decode()
+    assert "482913" not in html
+    assert "••••••" in html
