@@ -1,6 +1,7 @@
 """P2 policy `offer`, P6 siblings, P7 staff children."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -90,3 +91,20 @@ def test_staff_child_takes_a_seat_with_a_written_order_and_is_marked(group: Grou
             group=group, child_iin=other.iin, by_staff=staff, reason="Order No. 13 of 07.12.2026, nurse's son"
         )
     assert Enrollment.objects.count() == 1
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_new_group_and_a_raised_capacity_publish_their_seats(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    organisation = OrganisationFactory.create(locality=LocalityFactory.create())
+    with django_capture_on_commit_callbacks(execute=True):
+        group = GroupFactory.create(organisation=organisation, capacity=2)
+    assert Place.objects.filter(group=group, status="open").count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        group.capacity = 5
+        group.save()
+    assert Place.objects.filter(group=group, status="open").count() == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        group.save()  # nothing changed: nothing more is published
+    assert Place.objects.filter(group=group).count() == 5
