@@ -10,9 +10,11 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from kezek.cabinet.api import cabinet_auth
+from kezek.core import clock
 from kezek.core.errors import NotFound, PermissionDenied
 from kezek.core.schemas import ErrorOut
 from kezek.facilities.models import Group
+from kezek.facilities.selectors import locality_get
 from kezek.waitlist.models import Applicant, Application
 
 from . import selectors, services
@@ -59,6 +61,48 @@ def free_places(request: HttpRequest, query: Query[FreePlacesQuery]) -> Organisa
     return OrganisationFreeOut(
         organisation=query.organisation, ranges=[FreePlacesOut(**r.__dict__) for r in ranges]
     )
+
+
+class SearchQuery(Schema):
+    locality: str = Field(max_length=40)
+    age: int | None = Field(default=None, ge=0, le=7, description="the child's age in full years")
+    application: int | None = Field(default=None, ge=1, description="or an application number")
+    language: str | None = Field(default=None, max_length=2)
+    organisation: int | None = Field(default=None, ge=1)
+
+
+class GroupFreeOut(Schema):
+    group_id: int
+    organisation_id: int
+    organisation: str
+    age_from: int
+    age_to: int
+    language: str
+    kind: str
+    general: int
+    priority: int
+
+
+@router.get(
+    "/free-places/search",
+    response={200: list[GroupFreeOut], 404: ErrorOut, 422: ErrorOut},
+    summary="Search free places: by locality, the child's age or an application, language, organisation",
+)
+def free_places_search(request: HttpRequest, query: Query[SearchQuery]) -> list[GroupFreeOut]:
+    locality = locality_get(code=query.locality)
+    birth_date = None
+    if query.application is not None:
+        application = Application.objects.select_related("child").filter(pk=query.application).first()
+        if application is None:
+            raise NotFound(_("Application not found."))
+        birth_date = application.child.birth_date
+    elif query.age is not None:
+        # A child of `age` full years today: born between its birthdays `age + 1` and `age` years ago.
+        birth_date = selectors.years_before(clock.today(), query.age) - dt.timedelta(days=1)
+    rows = selectors.free_places_search(
+        locality=locality, birth_date=birth_date, language=query.language, organisation_id=query.organisation
+    )
+    return [GroupFreeOut(**row.__dict__) for row in rows]
 
 
 class DirectionIn(Schema):

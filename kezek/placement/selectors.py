@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -62,16 +63,17 @@ def reference_date(*, group: Group, on: dt.date, settings: PlacementSettings) ->
     return on
 
 
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def _birth_range(group: Group, ref: dt.date) -> tuple[dt.date, dt.date]:
     """Birth dates (exclusive, inclusive] of children aged [age_from, age_to) full years on `ref`."""
-
-    def years_before(years: int) -> dt.date:
-        try:
-            return ref.replace(year=ref.year - years)
-        except ValueError:  # 29 February
-            return ref.replace(year=ref.year - years, day=28)
-
-    return years_before(group.age_to), years_before(group.age_from)
+    return years_before(ref, group.age_to), years_before(ref, group.age_from)
 
 
 def _eligible(group: Group, on: dt.date) -> QuerySet[Application]:
@@ -195,3 +197,75 @@ def free_places(*, organisation_id: int, now: dt.datetime | None = None) -> list
                 age_from, age_to, entry.general + 1, by_language, entry.priority
             )
     return [ranges[key] for key in sorted(ranges)]
+
+
+@dataclass(frozen=True)
+class GroupFree:
+    """A group with open places, as the search lists it."""
+
+    group_id: int
+    organisation_id: int
+    organisation: str
+    age_from: int
+    age_to: int
+    language: str
+    kind: str
+    general: int
+    priority: int
+
+
+def free_places_search(
+    *,
+    locality: Locality,
+    birth_date: dt.date | None = None,
+    language: str | None = None,
+    organisation_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[GroupFree]:
+    """Groups of a locality with open places, for a child born on `birth_date` (its age on today's
+    reference date must fit the group, P3), by language and organisation; general and priority counts."""
+    now = now or clock.now()
+    places = Place.objects.filter(
+        status=Place.Status.OPEN, group__organisation__locality=locality, group__is_active=True
+    )
+    if language:
+        places = places.filter(group__language=language)
+    if organisation_id:
+        places = places.filter(group__organisation_id=organisation_id)
+    rows = places.values_list(
+        "group_id",
+        "group__organisation_id",
+        "group__organisation__name_ru",
+        "group__organisation__name_kk",
+        "group__age_from",
+        "group__age_to",
+        "group__language",
+        "group__kind",
+        "group__academic_year",
+        "publication__priority_until",
+    )
+    settings = placement_settings(locality=locality)
+    kazakh = (translation.get_language() or "ru").startswith("kk")
+    found: dict[int, GroupFree] = {}
+    for gid, oid, name_ru, name_kk, age_from, age_to, lang, kind, year, until in rows:
+        if birth_date is not None:
+            probe = Group(age_from=age_from, age_to=age_to, academic_year=year)
+            after, upto = _birth_range(probe, reference_date(group=probe, on=now.date(), settings=settings))
+            if not after < birth_date <= upto:
+                continue
+        entry = found.get(gid) or GroupFree(
+            gid, oid, (name_kk if kazakh and name_kk else name_ru), age_from, age_to, lang, kind, 0, 0
+        )
+        priority = until > now
+        found[gid] = GroupFree(
+            entry.group_id,
+            entry.organisation_id,
+            entry.organisation,
+            age_from,
+            age_to,
+            lang,
+            kind,
+            entry.general + (0 if priority else 1),
+            entry.priority + (1 if priority else 0),
+        )
+    return sorted(found.values(), key=lambda g: (g.organisation, g.age_from, g.group_id))

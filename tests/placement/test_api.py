@@ -99,3 +99,25 @@ def test_direction_waiting_for_benefit_confirmation_is_invisible_to_the_kinderga
         f"/api/v1/staff/directions/{direction.pk}/enroll", {}, content_type="application/json"
     )
     assert response.status_code == 404
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_free_places_search(group: Group) -> None:
+    app = register(locality=group.organisation.locality, child=toddler(5))
+    services.places_publish(group=group)
+    code = group.organisation.locality.code
+    client = Client()
+
+    def search(**params: str | int) -> list[dict[str, object]]:
+        response = client.get("/api/v1/free-places/search", {"locality": code, **params})
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    assert [(r["group_id"], r["priority"], r["general"]) for r in search()] == [(group.pk, 2, 0)]
+    assert len(search(age=2)) == 1
+    assert search(age=4) == []
+    assert len(search(application=app.pk)) == 1
+    assert search(language="kk") == []
+    assert client.get("/api/v1/free-places/search", {"locality": "nowhere"}).status_code == 404
+    too_old: dict[str, str | int] = {"locality": code, "age": 99}
+    assert client.get("/api/v1/free-places/search", too_old).status_code == 422
