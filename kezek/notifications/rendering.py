@@ -78,9 +78,6 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
             "phone_changed", {"phone"}, gettext_lazy("Kezek: the main phone of your cabinet was changed")
         ),
         _template(
-            "phone_changed", {"phone"}, gettext_lazy("Kezek: the main phone of your cabinet was changed")
-        ),
-        _template(
             "places_offered",
             {"number", "organisation", "until"},
             gettext_lazy("Kezek: a free place for application No. %(number)s"),

@@ -7,6 +7,7 @@ import secrets
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kezek.facilities.models import Group, Locality
 from kezek.waitlist.models import Application, Child
@@ -163,7 +164,7 @@ class Direction(models.Model):
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="directions")
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="directions")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="directions")
-    state = models.CharField(_("state"), max_length=25, choices=State.choices)
+    state = models.CharField(pgettext_lazy("of a direction", "state"), max_length=25, choices=State.choices)
     issued_at = models.DateTimeField(_("issued at"))
     valid_until = models.DateTimeField(_("valid until"))
     latest_valid_until = models.DateTimeField(_("can be extended until"))
