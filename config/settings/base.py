@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "kezek.waitlist",
     "kezek.cabinet",
     "kezek.placement",
+    "kezek.opendata",
     "kezek.portal",
     "kezek.demo",
 ]

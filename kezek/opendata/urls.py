@@ -1,0 +1,34 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class ExportFormat:
+    regex = "csv|json"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ExportFormat, "opendata_format")
+
+app_name = "opendata"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("publications/", views.publications, name="publications"),
+    path("directions/", views.directions, name="directions"),
+    path("queue/", views.queue, name="queue"),
+    path(
+        "<slug:locality>/publications.<opendata_format:fmt>",
+        views.publications_export,
+        name="publications_export",
+    ),
+    path(
+        "<slug:locality>/directions.<opendata_format:fmt>", views.directions_export, name="directions_export"
+    ),
+    path("<slug:locality>/queue/<int:cohort>.<opendata_format:fmt>", views.queue_export, name="queue_export"),
+]
