@@ -181,7 +181,8 @@ class Direction(models.Model):
         indexes = [
             models.Index(
                 fields=["valid_until"], condition=Q(state__in=LIVE_DIRECTION_STATES), name="direction_due_idx"
-            )
+            ),
+            models.Index(fields=["issued_at"], name="direction_issued_idx"),  # the public protocol (O3)
         ]
         constraints = [
             # P4: exactly one live direction per place, at most one per application.
@@ -239,7 +240,10 @@ class Enrollment(models.Model):
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         indexes = [
-            models.Index(fields=["group"], condition=Q(left_on__isnull=True), name="enrollment_current_idx")
+            models.Index(fields=["group"], condition=Q(left_on__isnull=True), name="enrollment_current_idx"),
+            # Figures (O1): enrolled / left in the last five days.
+            models.Index(fields=["enrolled_on"], name="enrollment_enrolled_idx"),
+            models.Index(fields=["left_on"], name="enrollment_left_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
