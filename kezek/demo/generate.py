@@ -36,6 +36,10 @@ BENEFIT_END_LAST = dt.date(2031, 12, 31)
 ACADEMIC_YEAR = 2026
 DEFAULT_SEED = 2026
 
+# Share of (not large, not orphaned) families holding one of `cat.BENEFIT_CATEGORIES`: with large families
+# and orphans about 12 % of the children have a first-priority benefit (Q4).
+BENEFIT_FAMILY_SHARE = 0.095
+
 # IIN serials: each (birth date, sex) starts at a serial below this and counts up (I1: 4 digits).
 SERIAL_START_SPREAD = 2000
 
@@ -55,6 +59,8 @@ class ScaleSpec:
     organisations: tuple[tuple[str, int], ...]  # (locality code, number of organisations), in order
     children: int
     kazakh_share: float  # share of Kazakh families (names, group languages)
+    # Queue applications to load (see queue.py); None: one for every registry child under 7.
+    applications: int | None = None
 
 
 def _country_organisations(total: int) -> tuple[tuple[str, int], ...]:
@@ -94,7 +100,13 @@ SCALES: dict[str, ScaleSpec] = {
         kazakh_share=0.55,
     ),
     # Every region of the catalogue, for benchmarks.
-    "country": ScaleSpec("country", _country_organisations(12_000), children=2_000_000, kazakh_share=0.7),
+    "country": ScaleSpec(
+        "country",
+        _country_organisations(12_000),
+        children=2_000_000,
+        kazakh_share=0.7,
+        applications=1_000_000,
+    ),
 }
 
 
@@ -122,7 +134,7 @@ def _random_date(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
 T = TypeVar("T")
 
 
-def _weighted(rng: random.Random, options: Sequence[tuple[float, T]]) -> T:
+def weighted_choice(rng: random.Random, options: Sequence[tuple[float, T]]) -> T:
     """One of `options` ((weight, value), …) in proportion to the weights."""
     total = sum(weight for weight, _value in options)
     point = rng.random() * total
@@ -147,7 +159,7 @@ def _coordinate(rng: random.Random, centre: float, spread: float) -> Decimal:
     return Decimal(f"{centre + rng.gauss(0.0, spread):.6f}")
 
 
-def _address(rng: random.Random, place: cat.PlaceSpec) -> str:
+def random_address(rng: random.Random, place: cat.PlaceSpec) -> str:
     street = rng.choice(place.streets or cat.GENERIC_STREETS)
     house = str(rng.randint(1, 160))
     if rng.random() < 0.15:
@@ -277,7 +289,7 @@ def plan_department(
         name_kk=name_kk,
         phone=format_phone(rng, place.area_code),
         email=f"edu-{place.code}@gov.kz",
-        address=_address(rng, place),
+        address=random_address(rng, place),
     )
 
 
@@ -402,7 +414,7 @@ def plan_organisation(
         opens_at, closes_at = dt.time(0, 0), dt.time(23, 59)
     else:
         work_week = Organisation.WorkWeek.SIX_DAY if week_roll < 0.14 else Organisation.WorkWeek.FIVE_DAY
-        opens_at, closes_at = _weighted(rng, _HOURS)
+        opens_at, closes_at = weighted_choice(rng, _HOURS)
 
     equipment: list[str] = []
     if kind == Organisation.Kind.SANATORIUM:
@@ -426,7 +438,7 @@ def plan_organisation(
         phone=format_phone(rng, place.area_code) if rng.random() < 0.9 else "",
         website=f"https://{slug}.kz" if rng.random() < (0.4 if private else 0.15) else "",
         email=f"{slug}@mail.kz" if rng.random() < 0.6 else "",
-        address=_address(rng, place),
+        address=random_address(rng, place),
         latitude=_coordinate(rng, place.latitude, spread),
         longitude=_coordinate(rng, place.longitude, spread * 1.4),
     )
@@ -462,7 +474,9 @@ def _age_ranges(rng: random.Random, kind: str) -> list[tuple[int, int]]:
 def plan_groups(rng: random.Random, *, organisation: Organisation, kazakh_share: float) -> list[Group]:
     """4–8 groups (mini-centres 2–4) covering ages 1 to 6/7, in Kazakh and/or Russian."""
     kind = organisation.kind
-    mode = _weighted(rng, [(kazakh_share * 0.6, "kk"), ((1 - kazakh_share) * 0.6, "ru"), (0.4, "mixed")])
+    mode = weighted_choice(
+        rng, [(kazakh_share * 0.6, "kk"), ((1 - kazakh_share) * 0.6, "ru"), (0.4, "mixed")]
+    )
     used: set[str] = set()
     groups: list[Group] = []
     for age_from, age_to in _age_ranges(rng, kind):
@@ -725,8 +739,8 @@ def _add_family(
         for child in children:
             row = chunk.persons[child]
             chunk.benefits.append(_benefit_row(rng, child, "large_family", row.birth_date, ending=0.4))
-    elif rng.random() < 0.055:
-        category = _weighted(rng, [(c.weight, c) for c in cat.BENEFIT_CATEGORIES])
+    elif rng.random() < BENEFIT_FAMILY_SHARE:
+        category = weighted_choice(rng, [(c.weight, c) for c in cat.BENEFIT_CATEGORIES])
         holders = children if category.family_wide else [rng.choice(children)]
         for child in holders:
             row = chunk.persons[child]

@@ -1,20 +1,48 @@
 """Loading and removing the demo data (the `seed_demo` command is a thin shell around `demo_load`).
 
 "Demo data" is everything `seed_demo` writes: the demo regions (catalogue codes such as `vko`, with their
-localities, education departments, organisations, groups and base fees) and the local registry (persons,
-kinship links, benefits), which only the demo fills (rule I3).
+localities, education departments, organisations, groups and base fees), the local registry (persons,
+kinship links, benefits), which only the demo fills (rule I3), and the queue (applicants, children,
+applications, benefit claims, stop-list, cohort counters, Fenwick rank nodes) with its ledger events.
+
+The ledger and resets. Every seeded queue entry has its `application.registered` event (and the events of
+its demo history: benefit decision, last yearly confirmation, stop-listing), hash-chained with the same
+`event_hash` as `ledger_append` and written in time order, so `manage.py ledger_verify` passes. The events
+are bulk-written from the genesis hash, so a load needs an empty ledger: existing ledger events count as
+demo data (plain loads refuse, `--if-empty` skips). The ledger is append-only and a database trigger
+refuses DELETE on PostgreSQL, so `--reset` empties it with TRUNCATE (which the triggers allow, as Django's
+`flush` needs) — the whole ledger, since the queue it records is deleted too — and reports how many events
+it removed. That is only acceptable for a demo database: with KEZEK_ENV=production a reset that would
+empty a non-empty ledger is refused.
 """
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ForeignObjectRel, ManyToManyRel, Model, ProtectedError, RestrictedError
+from django.utils import translation
 
+from kezek.core import clock
 from kezek.facilities.models import BaseFee, EducationDepartment, Group, Locality, Organisation, Region
+from kezek.ledger.hashing import GENESIS_HASH, event_hash
+from kezek.ledger.models import LedgerEvent, LedgerHead
 from kezek.registry.models import RegistryBenefit, RegistryKinship, RegistryPerson
+from kezek.waitlist import ordering, ranks
+from kezek.waitlist.models import (
+    Applicant,
+    Application,
+    BenefitCategory,
+    BenefitClaim,
+    Child,
+    CohortCounter,
+    QueueSettings,
+    RankNode,
+    StopListEntry,
+)
 
 from . import catalogue as cat
 from .generate import (
@@ -25,9 +53,34 @@ from .generate import (
     plan_locality,
     plan_region,
 )
-from .writers import registry_writer
+from .queue import (
+    DOCUMENT_NAME,
+    EVENT_KINDS,
+    EXTRAORDINARY_WEIGHTS,
+    CandidateCollector,
+    QueuePlan,
+    TooManyApplications,
+    event_moment,
+    event_payload,
+    plan_queue,
+)
+from .writers import TableWriter, registry_writer, table_writer
 
 REGISTRY_CHUNK_CHILDREN = 20_000
+LEDGER_COLUMNS = [
+    "seq", "kind", "occurred_at", "subject_type", "subject_id", "locality_code", "payload", "prev_hash",
+    "hash",
+]  # fmt: skip
+# Queue tables, children before parents (the order of DELETE when TRUNCATE is not possible).
+QUEUE_MODELS: tuple[type[Model], ...] = (
+    StopListEntry,
+    BenefitClaim,
+    Application,
+    RankNode,
+    CohortCounter,
+    Child,
+    Applicant,
+)
 
 Progress = Callable[[str], None]
 
@@ -37,7 +90,10 @@ class DemoDataPresent(Exception):
 
 
 class DemoDataInUse(Exception):
-    """Demo rows cannot be deleted: other records (applications, …) still point at them."""
+    """Demo rows cannot be deleted: other records (directions, …) still point at them."""
+
+
+__all__ = ["DemoDataInUse", "DemoDataPresent", "TooManyApplications", "demo_data_present", "demo_load"]
 
 
 @dataclass
@@ -53,6 +109,13 @@ class SeedCounts:
     parents: int = 0
     kinships: int = 0
     benefits: int = 0
+    applicants: int = 0
+    applications: int = 0
+    first_priority: int = 0
+    extraordinary: int = 0
+    stop_listed: int = 0
+    rank_nodes: int = 0
+    ledger_events: int = 0
 
 
 @dataclass
@@ -61,6 +124,7 @@ class SeedResult:
     seed: int
     counts: SeedCounts = field(default_factory=SeedCounts)
     seconds: float = 0.0
+    ledger_emptied: int = 0  # events a --reset removed (TRUNCATE)
 
     def summary(self) -> str:
         c = self.counts
@@ -68,7 +132,10 @@ class SeedResult:
             f"seed_demo scale={self.scale} seed={self.seed}: {c.regions} regions, {c.localities} localities, "
             f"{c.departments} departments, {c.organisations} organisations, {c.groups} groups, "
             f"{c.base_fees} base fees, {c.children} children, {c.parents} parents, "
-            f"{c.kinships} kinship links, {c.benefits} benefits in {self.seconds:.1f} s"
+            f"{c.kinships} kinship links, {c.benefits} benefits, {c.applications} applications "
+            f"({c.first_priority} first-priority, {c.extraordinary} extraordinary, {c.stop_listed} "
+            f"stop-listed) of {c.applicants} applicants, {c.ledger_events} ledger events "
+            f"in {self.seconds:.1f} s"
         )
 
 
@@ -81,17 +148,27 @@ def demo_data_present() -> str:
         found.append(f"{len(codes)} demo region(s) ({shown})")
     if RegistryPerson.objects.exists():
         found.append(f"{RegistryPerson.objects.count()} registry persons")
-    return " and ".join(found)
+    if Application.objects.exists():
+        found.append(f"{Application.objects.count()} applications")
+    if LedgerEvent.objects.exists() or LedgerHead.objects.exists():
+        found.append(f"{LedgerEvent.objects.count()} ledger events")
+    return ", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else "".join(found)
 
 
-def demo_delete() -> None:
-    """Delete the demo regions (with everything in them) and the whole local registry.
+def demo_delete() -> int:
+    """Delete the demo regions (with everything in them), the whole queue, the ledger and the registry.
 
-    Raises DemoDataInUse when other records still reference demo rows. Call inside a transaction.
+    Returns the number of ledger events removed (see the module's docstring). Raises DemoDataInUse when
+    other records still reference demo rows, or when it would empty the ledger of a production database.
+    Call inside a transaction.
     """
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     try:
         with transaction.atomic():
+            _delete_queue()
+            QueueSettings.objects.filter(locality__in=localities).delete()
+            BenefitCategory.objects.filter(locality__in=localities).delete()
+            emptied = _empty_ledger()
             BaseFee.objects.filter(organisation__locality__in=localities).delete()
             Group.objects.filter(organisation__locality__in=localities).delete()
             Organisation.objects.filter(locality__in=localities).delete()
@@ -101,19 +178,39 @@ def demo_delete() -> None:
             _delete_registry()
     except (ProtectedError, RestrictedError, IntegrityError) as exc:
         raise DemoDataInUse(f"demo data is referenced by other records and cannot be reset: {exc}") from exc
+    return emptied
 
 
-def _delete_registry() -> None:
-    """Empty the registry tables with plain SQL (the ORM would load millions of rows to cascade)."""
+def _referencing(models: tuple[type[Model], ...]) -> list[type[Model]]:
+    """Every other model whose table references these tables, directly or through another one."""
+    found: dict[type[Model], None] = {}
+    pending = list(models)
+    while pending:
+        model = pending.pop()
+        for rel in model._meta.get_fields(include_hidden=True):  # hidden: related_name="+" too
+            if not isinstance(rel, ForeignObjectRel):
+                continue
+            other = rel.through if isinstance(rel, ManyToManyRel) else rel.related_model
+            if isinstance(other, type) and other not in models and other not in found:
+                found[other] = None
+                pending.append(other)
+    return list(found)
+
+
+def _truncate_or_delete(models: tuple[type[Model], ...]) -> None:
+    """Empty the tables (children first). PostgreSQL: TRUNCATE, together with the tables that reference
+    them when those are empty (directions, … of a demo nobody used); else DELETE, which tells whether rows of
+    other tables still use them (IntegrityError)."""
     qn = connection.ops.quote_name
-    tables = [qn(model._meta.db_table) for model in (RegistryBenefit, RegistryKinship, RegistryPerson)]
+    tables = [qn(model._meta.db_table) for model in models]
     if connection.vendor == "postgresql":
+        empty = [model for model in _referencing(models) if not model._base_manager.exists()]
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {', '.join(tables)}")
+                cursor.execute(f"TRUNCATE {', '.join(tables + [qn(m._meta.db_table) for m in empty])}")
             return
         except DatabaseError:
-            pass  # another table references the registry: DELETE, which tells whether rows still use it
+            pass  # another table references them and holds rows: DELETE, which tells whether they use them
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # foreign keys are deferred: check them now
@@ -125,39 +222,106 @@ def _delete_registry() -> None:
         connection.check_constraints()
 
 
+def _delete_queue() -> None:
+    """Empty the queue tables (every application, applicant and child: the queue is demo data)."""
+    _truncate_or_delete(QUEUE_MODELS)
+
+
+def _empty_ledger() -> int:
+    """Empty the ledger (TRUNCATE on PostgreSQL: its trigger refuses DELETE); return the events removed."""
+    events = LedgerEvent.objects.count()
+    if not events and not LedgerHead.objects.exists():
+        return 0
+    if events and getattr(settings, "IS_PRODUCTION", False):
+        raise DemoDataInUse(
+            f"refusing to empty the ledger ({events} events) of a production database (KEZEK_ENV=production)"
+        )
+    qn = connection.ops.quote_name
+    tables = [qn(model._meta.db_table) for model in (LedgerEvent, LedgerHead)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            for table in tables:  # SQLite's trigger refuses UPDATE only
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — table names come from the models
+    return events
+
+
+def _delete_registry() -> None:
+    """Empty the registry tables with plain SQL (the ORM would load millions of rows to cascade)."""
+    _truncate_or_delete((RegistryBenefit, RegistryKinship, RegistryPerson))
+
+
 def demo_load(
     *,
     scale: str,
     seed: int,
     reset: bool = False,
     use_copy: bool | None = None,
+    applications: int | None = None,
     progress: Progress | None = None,
 ) -> SeedResult:
     """Generate the demo data of `scale` from `seed` and write it in one transaction.
 
     Refuses (DemoDataPresent) when demo data exists, unless `reset`: then it is deleted first, in the
-    same transaction. `use_copy` forces the registry writer (default: COPY on PostgreSQL).
+    same transaction. `use_copy` forces the writer (default: COPY on PostgreSQL). `applications`: how many
+    queue applications to load (default: the scale's; TooManyApplications beyond the children under 7).
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {sorted(SCALES)}")
+    if applications is not None and applications < 0:
+        raise ValueError("applications must not be negative")
     started = time.perf_counter()
     result = SeedResult(scale=scale, seed=seed)
     say = progress or (lambda _message: None)
     with transaction.atomic():
         if reset:
-            demo_delete()
+            result.ledger_emptied = demo_delete()
         else:
             present = demo_data_present()
             if present:
                 raise DemoDataPresent(present)
         _load_facilities(spec_name=scale, seed=seed, counts=result.counts, say=say)
         say(f"facilities written ({time.perf_counter() - started:.1f} s)")
+        collector = CandidateCollector()
         _load_registry(
-            spec_name=scale, seed=seed, counts=result.counts, use_copy=use_copy, say=say, started=started
+            spec_name=scale,
+            seed=seed,
+            counts=result.counts,
+            use_copy=use_copy,
+            say=say,
+            started=started,
+            collector=collector,
         )
-        say(f"registry written, committing ({time.perf_counter() - started:.1f} s)")
+        say(f"registry written ({time.perf_counter() - started:.1f} s)")
+        count = SCALES[scale].applications if applications is None else applications
+        if count != 0:
+            _load_queue(
+                spec_name=scale,
+                seed=seed,
+                collector=collector,
+                count=count,
+                counts=result.counts,
+                writer=table_writer(use_copy=use_copy),
+                say=lambda message: say(f"{message} ({time.perf_counter() - started:.1f} s)"),
+            )
+        _analyze()
+        say(f"committing ({time.perf_counter() - started:.1f} s)")
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _analyze() -> None:
+    """PostgreSQL: fresh planner statistics of the bulk-loaded tables, so the first queries after a load
+    (the API's lookups, a benchmark) get index plans instead of guesses made for empty tables."""
+    if connection.vendor != "postgresql":
+        return
+    models: tuple[type[Model], ...] = (
+        RegistryPerson, RegistryKinship, RegistryBenefit, *QUEUE_MODELS, BenefitClaim, LedgerEvent
+    )  # fmt: skip
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(dict.fromkeys(qn(m._meta.db_table) for m in models))}")
 
 
 def _load_facilities(*, spec_name: str, seed: int, counts: SeedCounts, say: Progress) -> None:
@@ -196,7 +360,14 @@ def _load_facilities(*, spec_name: str, seed: int, counts: SeedCounts, say: Prog
 
 
 def _load_registry(
-    *, spec_name: str, seed: int, counts: SeedCounts, use_copy: bool | None, say: Progress, started: float
+    *,
+    spec_name: str,
+    seed: int,
+    counts: SeedCounts,
+    use_copy: bool | None,
+    say: Progress,
+    started: float,
+    collector: CandidateCollector,
 ) -> None:
     spec = SCALES[spec_name]
     rng = random.Random(f"kezek-demo:{seed}:registry")
@@ -214,4 +385,195 @@ def _load_registry(
         counts.parents += chunk.parents
         counts.kinships += len(chunk.kinships)
         counts.benefits += len(chunk.benefits)
+        collector.add_chunk(chunk)
         say(f"registry: {counts.children} / {spec.children} children ({time.perf_counter() - started:.1f} s)")
+
+
+# -------------------------------------------------------------------------------------------- queue
+
+
+def _load_queue(
+    *,
+    spec_name: str,
+    seed: int,
+    collector: CandidateCollector,
+    count: int | None,
+    counts: SeedCounts,
+    writer: TableWriter,
+    say: Progress,
+) -> None:
+    """Plan the queue from the registry's children and write it with its counters, rank nodes and ledger."""
+    if LedgerEvent.objects.exists() or LedgerHead.objects.exists():
+        raise DemoDataPresent(f"{LedgerEvent.objects.count()} ledger events")  # the chain starts at genesis
+    spec = SCALES[spec_name]
+    categories = list(BenefitCategory.objects.filter(locality__isnull=True, is_active=True))
+    category_ids = {category.code: category.pk for category in categories}
+    first_priority = {
+        c.registry_code: c.code for c in categories if c.tier == ordering.FIRST_PRIORITY and c.registry_code
+    }
+    extraordinary_codes = {c.code for c in categories if c.tier == ordering.EXTRAORDINARY}
+    plan = plan_queue(
+        random.Random(f"kezek-demo:{seed}:queue"),
+        collector.candidates,
+        places=[(place, organisations) for _region, place, organisations in places_of(spec)],
+        count=count,
+        first_priority=first_priority,
+        extraordinary=[(w, code) for w, code in EXTRAORDINARY_WEIGHTS if code in extraordinary_codes],
+        tz=clock.local_tz(),
+    )
+    collector.candidates.clear()
+    say(f"queue planned: {len(plan.applications)} applications of {plan.eligible} children under 7")
+    locality_ids = dict(
+        Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES).values_list("code", "pk")
+    )
+    numbers = _write_queue_rows(plan, writer=writer, locality_ids=locality_ids, category_ids=category_ids)
+    say("applications written")
+    counts.applicants += len(plan.applicants)
+    counts.applications += len(plan.applications)
+    for application in plan.applications:
+        counts.first_priority += application.tier == ordering.FIRST_PRIORITY
+        counts.extraordinary += application.tier == ordering.EXTRAORDINARY
+        counts.stop_listed += application.status == Application.Status.STOP_LISTED
+    counts.rank_nodes += _write_counters(plan, writer=writer, locality_ids=locality_ids)
+    say("cohort counters and rank nodes written")
+    chain = _LedgerChain(plan, numbers)
+    counts.ledger_events += writer.insert(
+        LedgerEvent,
+        LEDGER_COLUMNS,
+        chain.rows(),
+    )
+    if chain.seq:
+        # A fresh head (INSERT): its trigger guards UPDATEs, which advance one event at a time.
+        LedgerHead.objects.create(id=1, last_seq=chain.seq, last_hash=chain.last_hash)
+    say(f"ledger written: {counts.ledger_events} events")
+
+
+def _write_queue_rows(
+    plan: QueuePlan, *, writer: TableWriter, locality_ids: dict[str, int], category_ids: dict[str, int]
+) -> list[int]:
+    """Applicants, children, applications (numbers in registration order), claims, stop-list entries.
+
+    Returns the applications' numbers, by the plan's order."""
+    applicant_ids = dict(
+        zip(
+            (a.person.iin for a in plan.applicants),
+            writer.allocate_ids(Applicant, len(plan.applicants)),
+            strict=True,
+        )
+    )
+    writer.insert(
+        Applicant,
+        ["id", "iin", "last_name", "first_name", "middle_name", "phone", "phone_alt", "email",
+         "notify_channel", "notify_language", "password", "created_at"],
+        (
+            (applicant_ids[a.person.iin], a.person.iin, a.person.last_name, a.person.first_name,
+             a.person.middle_name, a.phone, a.phone_alt, "", "sms", a.notify_language, "", a.created_at)
+            for a in plan.applicants
+        ),
+    )  # fmt: skip
+    applications = plan.applications
+    child_ids = writer.allocate_ids(Child, len(applications))
+    writer.insert(
+        Child,
+        ["id", "iin", "last_name", "first_name", "middle_name", "birth_date", "sex"],
+        (
+            (child_id, a.child.iin, a.child.last_name, a.child.first_name, a.child.middle_name,
+             a.child.birth_date, a.child.sex)
+            for child_id, a in zip(child_ids, applications, strict=True)
+        ),
+    )  # fmt: skip
+    numbers = writer.allocate_ids(Application, len(applications))
+    with translation.override(settings.LANGUAGE_CODE):
+        cleanup = str(StopListEntry.Reason.CLEANUP.label)  # what `_set_status` writes (S2)
+    writer.insert(
+        Application,
+        ["id", "locality_id", "child_id", "applicant_id", "cohort", "ordinal", "tier", "status",
+         "status_reason", "status_changed_at", "registered_at", "valid_until", "language", "address"],
+        (
+            (number, locality_ids[a.locality], child_id, applicant_ids[a.applicant.person.iin], a.cohort,
+             a.ordinal, a.tier, a.status, cleanup if a.stop_listed_at else "", a.status_changed_at,
+             a.registered_at, a.valid_until, a.language, a.address)
+            for number, child_id, a in zip(numbers, child_ids, applications, strict=True)
+        ),
+    )  # fmt: skip
+    writer.insert(
+        BenefitClaim,
+        ["application_id", "category_id", "source", "status", "document", "document_issued_on",
+         "created_at", "decided_at", "decided_by_id", "reason"],
+        _claim_rows(plan, numbers, category_ids),
+    )  # fmt: skip
+    writer.insert(
+        StopListEntry,
+        ["application_id", "reason", "note", "since", "restore_on", "restored_at", "created_by_id"],
+        (
+            (number, StopListEntry.Reason.CLEANUP.value, "", a.stop_listed_at, None, None, None)
+            for number, a in zip(numbers, applications, strict=True)
+            if a.stop_listed_at is not None
+        ),
+    )
+    return numbers
+
+
+def _claim_rows(
+    plan: QueuePlan, numbers: list[int], category_ids: dict[str, int]
+) -> Iterator[tuple[object, ...]]:
+    """Q5: registry benefits confirmed at registration; extraordinary certificates confirmed by staff."""
+    registry, document = BenefitClaim.Source.REGISTRY.value, BenefitClaim.Source.DOCUMENT.value
+    confirmed = BenefitClaim.Status.CONFIRMED.value
+    for number, a in zip(numbers, plan.applications, strict=True):
+        for code in a.first_priority:
+            moment = a.registered_at
+            yield (number, category_ids[code], registry, confirmed, "", None, moment, moment, None, "")
+        if a.extraordinary:
+            yield (number, category_ids[a.extraordinary], document, confirmed, DOCUMENT_NAME,
+                   a.document_issued_on, a.registered_at, a.decided_at, None, "")  # fmt: skip
+
+
+def _write_counters(plan: QueuePlan, *, writer: TableWriter, locality_ids: dict[str, int]) -> int:
+    """CohortCounter rows (last ordinal and its registered_at) and the Fenwick nodes of queued applications
+    (`ranks.rebuild_rows`). Returns the number of rank nodes."""
+    counters: list[tuple[object, ...]] = []
+    nodes: list[tuple[object, ...]] = []
+    for (code, cohort), rows in sorted(plan.cohorts().items()):
+        locality_id = locality_ids[code]
+        last = rows[-1]
+        counters.append((locality_id, cohort, last.ordinal, last.registered_at))
+        ordinals: dict[str, list[int]] = {}
+        for a in rows:
+            if a.status == Application.Status.QUEUED:
+                ordinals.setdefault(a.tier, []).append(a.ordinal)
+        for (tier, node), count in sorted(ranks.rebuild_rows(ordinals).items()):
+            nodes.append((locality_id, cohort, tier, node, count))
+    writer.insert(CohortCounter, ["locality_id", "cohort", "last_ordinal", "last_registered_at"], counters)
+    return writer.insert(RankNode, ["locality_id", "cohort", "tier", "node", "count"], nodes)
+
+
+class _LedgerChain:
+    """The plan's events as ledger rows, hash-chained from the genesis hash (as `ledger_append` would)."""
+
+    def __init__(self, plan: QueuePlan, numbers: list[int]) -> None:
+        self._plan = plan
+        self._numbers = numbers
+        self.seq = 0
+        self.last_hash = GENESIS_HASH
+
+    def rows(self) -> Iterator[tuple[object, ...]]:
+        applications = self._plan.applications
+        for _moment, index, kind in self._plan.events:
+            application, number = applications[index], self._numbers[index]
+            payload = event_payload(application, kind, number=number)
+            occurred_at = event_moment(application, kind)
+            seq, prev_hash = self.seq + 1, self.last_hash
+            digest = event_hash(
+                prev_hash=prev_hash,
+                seq=seq,
+                kind=EVENT_KINDS[kind],
+                occurred_at=occurred_at,
+                subject_type="application",
+                subject_id=str(number),
+                locality_code=application.locality,
+                payload=payload,
+            )
+            self.seq, self.last_hash = seq, digest
+            yield (seq, EVENT_KINDS[kind], occurred_at, "application", str(number), application.locality,
+                   payload, prev_hash, digest)  # fmt: skip

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: load the deterministic demo data (regions, kindergartens, registry)."""
+"""`manage.py seed_demo`: load the deterministic demo data (regions, kindergartens, registry, queue)."""
 
 from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from typing import Any
@@ -6,23 +6,37 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kezek.demo.generate import DEFAULT_SEED, SCALES
-from kezek.demo.services import DemoDataInUse, DemoDataPresent, demo_data_present, demo_load
+from kezek.demo.services import (
+    DemoDataInUse,
+    DemoDataPresent,
+    TooManyApplications,
+    demo_data_present,
+    demo_load,
+)
 
 
 class Command(BaseCommand):
     help = """Load deterministic demo data: the same --scale and --seed always give the same rows.
 
 scales:
-  small    2 localities of East Kazakhstan, 24 organisations, 3 000 children (what `make run` loads)
+  small    2 localities of East Kazakhstan, 24 organisations, 3 000 children (what `make run` loads),
+           a queue of every child under 7 (~2 700 applications)
   region   about one city (Ust-Kamenogorsk and its districts): 350 organisations, ~2 000 groups,
-           110 000 children and their parents in the local registry
-  country  every region of Kazakhstan: 12 000 organisations, 2 000 000 children (for benchmarks)
+           110 000 children and their parents in the local registry, ~100 000 applications
+  country  every region of Kazakhstan: 12 000 organisations, 2 000 000 children, 1 000 000
+           applications (for benchmarks)
+
+The queue: applicants (a registry parent, two mobile phones), children and applications registered over
+the last six years (Q1–Q7: cohorts, ordinals, ~12 % first-priority by registry benefits, ~1.5 %
+extraordinary, a few % stop-listed after a missed yearly confirmation), benefit claims, cohort counters,
+Fenwick rank nodes, and the ledger events of it all, hash-chained (`ledger_verify` passes).
 
 Demo data = the demo regions (codes such as `vko`, with their localities, departments, organisations,
-groups, base fees) and the whole local registry (persons, kinship, benefits).
+groups, base fees), the whole local registry (persons, kinship, benefits), the whole queue and the ledger.
 When demo data already exists the command refuses and changes nothing (exit status 1), unless:
   --reset     delete the demo data first and load again, in one transaction (fails, changing nothing,
-              if other records such as applications still reference demo rows);
+              if other records such as directions still reference demo rows). The append-only ledger is
+              emptied with TRUNCATE and a warning is printed; refused with KEZEK_ENV=production;
   --if-empty  do nothing and exit successfully (used by `make run`).
 Everything is written in one transaction: an interrupted run leaves no partial data.
 Prints one summary line (counts, seconds); -v 2 also reports progress on stderr."""
@@ -38,6 +52,12 @@ Prints one summary line (counts, seconds); -v 2 also reports progress on stderr.
         )
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
+        )
+        parser.add_argument(
+            "--applications",
+            type=int,
+            metavar="N",
+            help="number of queue applications (default: every child under 7; country: 1 000 000)",
         )
         existing = parser.add_mutually_exclusive_group()
         existing.add_argument(
@@ -56,13 +76,24 @@ Prints one summary line (counts, seconds); -v 2 also reports progress on stderr.
         progress = self.stderr.write if options["verbosity"] >= 2 else None
         try:
             result = demo_load(
-                scale=options["scale"], seed=options["seed"], reset=options["reset"], progress=progress
+                scale=options["scale"],
+                seed=options["seed"],
+                reset=options["reset"],
+                applications=options["applications"],
+                progress=progress,
             )
         except DemoDataPresent as exc:
             raise CommandError(
                 f"demo data already present ({exc}); nothing loaded. "
                 "Use --reset to replace it or --if-empty to skip."
             ) from exc
-        except DemoDataInUse as exc:
+        except (DemoDataInUse, TooManyApplications, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        if result.ledger_emptied:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"seed_demo --reset: the append-only ledger was EMPTIED ({result.ledger_emptied} events "
+                    "removed) together with the queue it recorded. Only ever do this to a demo database."
+                )
+            )
         self.stdout.write(self.style.SUCCESS(result.summary()))
