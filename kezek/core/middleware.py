@@ -1,10 +1,10 @@
 """Refuse NUL characters anywhere in a request: PostgreSQL text cannot hold them, so they could only ever
-end in a 500. A JSON answer (422, the API's error shape) for the API, a plain 400 page elsewhere."""
+end in a 500. 422: in the API's error shape for the API and JSON exports, plain text elsewhere."""
 
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 NUL_MARKS = (b"\x00", b"\\u0000", b"%00")
@@ -17,9 +17,9 @@ class RejectNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._has_nul(request):
             message = _("The request contains a character that is not allowed.")
-            if request.path.startswith("/api/"):
+            if request.path.startswith("/api/") or request.path.endswith(".json"):
                 return JsonResponse({"code": "invalid", "detail": message}, status=422)
-            return HttpResponseBadRequest(message)
+            return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
     @staticmethod

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from . import ordering
 from .models import RankNode
 
 CAPACITY = 1 << 21  # ordinals per cohort and locality: 2 097 152
@@ -89,35 +88,6 @@ def _group_shrinking(rows: list[tuple[str, int, int]]) -> dict[tuple[str, int], 
         if delta < 0:
             groups.setdefault((tier, delta), []).append(node)
     return groups
-
-
-def tier_counts(
-    *, locality_id: int, cohort: int, prefixes: dict[str, int]
-) -> tuple[ordering.TierTotals, dict[str, int]]:
-    """Totals of the three tiers and, per tier in `prefixes`, the count of ordinals <= the given one.
-
-    One indexed query of at most 3 + Σ log2(CAPACITY) rows.
-    """
-    wanted: dict[tuple[str, int], list[str]] = {}
-    for tier in ordering.TIERS:
-        wanted.setdefault((tier, CAPACITY), []).append(f"total:{tier}")
-    for tier, ordinal in prefixes.items():
-        for node in prefix_nodes(ordinal):
-            wanted.setdefault((tier, node), []).append(f"prefix:{tier}")
-    nodes = sorted({node for _tier, node in wanted})
-    sums: dict[str, int] = {}
-    rows = RankNode.objects.filter(locality_id=locality_id, cohort=cohort, node__in=nodes).values_list(
-        "tier", "node", "count"
-    )
-    for tier, node, count in rows:
-        for key in wanted.get((tier, node), ()):
-            sums[key] = sums.get(key, 0) + count
-    totals = ordering.TierTotals(
-        extraordinary=sums.get(f"total:{ordering.EXTRAORDINARY}", 0),
-        first_priority=sums.get(f"total:{ordering.FIRST_PRIORITY}", 0),
-        general=sums.get(f"total:{ordering.GENERAL}", 0),
-    )
-    return totals, {tier: sums.get(f"prefix:{tier}", 0) for tier in prefixes}
 
 
 def rebuild_rows(ordinals_by_tier: dict[str, list[int]]) -> dict[tuple[str, int], int]:

@@ -18,7 +18,7 @@ from kezek.core.iin import is_valid_iin
 from kezek.facilities.models import Locality
 
 from . import ordering, ranks
-from .models import Applicant, Application, QueueSettings, StopListEntry
+from .models import Applicant, Application, Child, QueueSettings, StopListEntry
 
 DEFAULT_RATIO = 3
 # Q4: a P's position depends on the G's registered before it, and a G's on the P's.
@@ -63,26 +63,67 @@ def priority_ratio(*, locality_id: int) -> int:
     return ratio.first() or DEFAULT_RATIO
 
 
-def _due_entries(*, locality_id: int, cohort: int, today: dt.date) -> QuerySet[StopListEntry]:
-    """Stop-list stays whose automatic restoration is due but not applied yet (the sweep runs late)."""
-    return StopListEntry.objects.filter(
-        restored_at__isnull=True,
-        restore_on__lte=today,
-        application__locality_id=locality_id,
-        application__cohort=cohort,
-        application__status=Status.STOP_LISTED,
+@dataclass(frozen=True)
+class CohortSnapshot:
+    """What positions in one cohort need, read in one round trip: tier totals, prefix counts at the
+    asked ordinals, the locality's ratio, and the overdue automatic restorations (counted as queued)."""
+
+    totals: ordering.TierTotals
+    prefix: dict[str, int]
+    ratio: int
+    late_ids: frozenset[int]
+
+
+_SNAPSHOT_SQL = """
+SELECT 'n', tier, node, count FROM waitlist_rank_node
+ WHERE locality_id = %s AND cohort = %s AND tier IN ('extraordinary', 'first_priority', 'general')
+   AND node IN ({nodes})
+UNION ALL
+SELECT 'r', '', priority_ratio, 0 FROM waitlist_queuesettings WHERE locality_id = %s
+UNION ALL
+SELECT 'd', a.tier, a.ordinal, a.id FROM waitlist_stoplistentry e
+  JOIN waitlist_application a ON a.id = e.application_id
+ WHERE e.restored_at IS NULL AND e.restore_on <= %s
+   AND a.locality_id = %s AND a.cohort = %s AND a.status = 'stop_listed'
+"""
+
+
+def cohort_snapshot(
+    *, locality_id: int, cohort: int, prefixes: dict[str, int], today: dt.date
+) -> CohortSnapshot:
+    """One indexed query: at most 3 + Σ log2(N) rank-node rows, the ratio row, the overdue stays."""
+    wanted: dict[tuple[str, int], list[str]] = {}
+    for tier in ordering.TIERS:
+        wanted.setdefault((tier, ranks.CAPACITY), []).append(f"total:{tier}")
+    for tier, ordinal in prefixes.items():
+        for node in ranks.prefix_nodes(ordinal):
+            wanted.setdefault((tier, node), []).append(f"prefix:{tier}")
+    nodes = sorted({node for _tier, node in wanted})
+    sql = _SNAPSHOT_SQL.format(nodes=", ".join(["%s"] * len(nodes)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [locality_id, cohort, *nodes, locality_id, today, locality_id, cohort])
+        rows = cursor.fetchall()
+    sums: dict[str, int] = {}
+    ratio, late = DEFAULT_RATIO, []
+    for kind, tier, number, count in rows:
+        if kind == "n":
+            for key in wanted.get((tier, number), ()):
+                sums[key] = sums.get(key, 0) + count
+        elif kind == "r":
+            ratio = number
+        else:
+            late.append((tier, number, count))
+    for tier, ordinal, _pk in late:  # restored in effect already: count them as the sweep will
+        sums[f"total:{tier}"] = sums.get(f"total:{tier}", 0) + 1
+        if tier in prefixes and ordinal <= prefixes[tier]:
+            sums[f"prefix:{tier}"] = sums.get(f"prefix:{tier}", 0) + 1
+    totals = ordering.TierTotals(*(sums.get(f"total:{tier}", 0) for tier in ordering.TIERS))
+    return CohortSnapshot(
+        totals=totals,
+        prefix={tier: sums.get(f"prefix:{tier}", 0) for tier in prefixes},
+        ratio=ratio,
+        late_ids=frozenset(pk for _tier, _ordinal, pk in late),
     )
-
-
-def _due_restorations(*, locality_id: int, cohort: int, today: dt.date) -> list[tuple[str, int]]:
-    """(tier, ordinal) of the applications of `_due_entries`."""
-    due = _due_entries(locality_id=locality_id, cohort=cohort, today=today)
-    return list(due.values_list("application__tier", "application__ordinal"))
-
-
-def _late_ids(*, locality_id: int, cohort: int, today: dt.date) -> list[int]:
-    due = _due_entries(locality_id=locality_id, cohort=cohort, today=today)
-    return list(due.values_list("application_id", flat=True))
 
 
 def effective_status(application: Application, *, today: dt.date | None = None) -> str:
@@ -97,56 +138,50 @@ def effective_status(application: Application, *, today: dt.date | None = None) 
     return str(application.status)
 
 
-def _cohort_counts(
-    *, locality_id: int, cohort: int, prefixes: dict[str, int], today: dt.date
-) -> tuple[ordering.TierTotals, dict[str, int]]:
-    totals, prefix = ranks.tier_counts(locality_id=locality_id, cohort=cohort, prefixes=prefixes)
-    late = _due_restorations(locality_id=locality_id, cohort=cohort, today=today)
-    if late:
-        extra = {tier: sum(1 for t, _o in late if t == tier) for tier in ordering.TIERS}
-        totals = ordering.TierTotals(
-            extraordinary=totals.extraordinary + extra[ordering.EXTRAORDINARY],
-            first_priority=totals.first_priority + extra[ordering.FIRST_PRIORITY],
-            general=totals.general + extra[ordering.GENERAL],
-        )
-        prefix = {
-            tier: count + sum(1 for t, o in late if t == tier and o <= prefixes[tier])
-            for tier, count in prefix.items()
-        }
-    return totals, prefix
-
-
-def queue_position(*, application: Application, today: dt.date | None = None) -> Position | None:
-    """The application's place in its cohort (Q3, Q4, Q6), or None when it is not in the queue."""
-    today = today or clock.today()
-    if effective_status(application, today=today) != Status.QUEUED:
-        return None
+def _summary(application: Application, *, today: dt.date) -> tuple[str, Position | None]:
+    """Effective status and position of one application, in one query for a queued or stop-listed one."""
+    if application.status not in (Status.QUEUED, Status.STOP_LISTED):
+        return str(application.status), None
     other = OTHER_TIER.get(application.tier)
     wanted = {application.tier: application.ordinal}
     if other:
         wanted[other] = application.ordinal - 1
-    totals, prefix = _cohort_counts(
+    snap = cohort_snapshot(
         locality_id=application.locality_id, cohort=application.cohort, prefixes=wanted, today=today
     )
+    if application.status == Status.STOP_LISTED and application.pk not in snap.late_ids:
+        return str(application.status), None
     place = ordering.position(
         tier=application.tier,
-        rank=prefix[application.tier],
-        totals=totals,
-        ratio=priority_ratio(locality_id=application.locality_id),
-        before=prefix[other] if other else 0,
+        rank=snap.prefix[application.tier],
+        totals=snap.totals,
+        ratio=snap.ratio,
+        before=snap.prefix[other] if other else 0,
     )
-    return Position(
-        cohort=application.cohort, position=place, cohort_size=totals.total, tier=application.tier
+    position = Position(
+        cohort=application.cohort, position=place, cohort_size=snap.totals.total, tier=application.tier
     )
+    return Status.QUEUED, position
+
+
+def queue_position(*, application: Application, today: dt.date | None = None) -> Position | None:
+    """The application's place in its cohort (Q3, Q4, Q6), or None when it is not in the queue."""
+    return _summary(application, today=today or clock.today())[1]
 
 
 def check_queue(*, iin: str) -> list[CheckResult]:
-    """Public check (Q6): the applications of the child, or of the applicant, with this IIN."""
+    """Public check (Q6): the applications of the child, or of the applicant, with this IIN.
+
+    The most-hit read of the portal: the applications by two indexed IN-subqueries (no OR across joins),
+    then one snapshot query per application (usually one).
+    """
     iin = iin.strip()
     if not is_valid_iin(iin):
         raise ValidationFailed(_("The IIN is not valid: check the digits."), code="iin_invalid")
+    children = Child.objects.filter(iin=iin).values("pk")
+    applicants = Applicant.objects.filter(iin=iin).values("pk")
     applications = (
-        Application.objects.filter(Q(child__iin=iin) | Q(applicant__iin=iin))
+        Application.objects.filter(Q(child_id__in=children) | Q(applicant_id__in=applicants))
         .exclude(status__in=[Status.WITHDRAWN, Status.ARCHIVED])
         .select_related("locality")
         .order_by("pk")
@@ -157,14 +192,13 @@ def check_queue(*, iin: str) -> list[CheckResult]:
 
 def application_summary(*, application: Application, today: dt.date | None = None) -> CheckResult:
     """Number, cohort, tier, status and position of one application (no names)."""
-    today = today or clock.today()
-    position = queue_position(application=application, today=today)
+    status, position = _summary(application, today=today or clock.today())
     return CheckResult(
         number=application.pk,
         locality=application.locality.code,
         cohort=application.cohort,
         tier=application.tier,
-        status=effective_status(application, today=today),
+        status=status,
         registered_at=application.registered_at,
         valid_until=application.valid_until,
         position=position.position if position else None,
@@ -209,9 +243,8 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
     """
     if not 2000 <= cohort <= 2100:
         raise ValidationFailed(_("Unknown birth year."), code="cohort_invalid")
-    today = clock.today()
-    totals, _prefix = _cohort_counts(locality_id=locality.pk, cohort=cohort, prefixes={}, today=today)
-    late = _late_ids(locality_id=locality.pk, cohort=cohort, today=today)
+    snap = cohort_snapshot(locality_id=locality.pk, cohort=cohort, prefixes={}, today=clock.today())
+    totals, late = snap.totals, sorted(snap.late_ids)
     postgres = connection.vendor == "postgresql"
     sql = _QUEUE_PAGE_SQL.format(
         least="LEAST" if postgres else "MIN",
@@ -223,7 +256,7 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
         "cohort": cohort,
         "e": totals.extraordinary,
         "p": totals.first_priority,
-        "ratio": priority_ratio(locality_id=locality.pk),
+        "ratio": snap.ratio,
         "limit": limit,
         "offset": offset,
     }

@@ -21,5 +21,5 @@ def test_nul_is_refused_with_the_api_error_shape(
     assert response.json()["code"] == "invalid"
 
 
-def test_nul_on_a_page_is_a_400(client: Client) -> None:
-    assert client.get("/organisations/?name=%00").status_code == 400
+def test_nul_on_a_page_is_refused(client: Client) -> None:
+    assert client.get("/organisations/?name=%00").status_code == 422

@@ -141,12 +141,14 @@ def test_bad_filters_are_refused_with_422(region: Region, client: Client) -> Non
         ("/open-data/oskemen/publications.csv", {"date_from": "1900-01-01"}),
         ("/open-data/oskemen/directions.csv", {"language": "xx"}),
         ("/open-data/oskemen/directions.json", {"age": "a-b"}),
-        ("/open-data/oskemen/directions.json", {"organisation": "a\x00b"}),
     ]:
         response = client.get(url, params)
         assert response.status_code == 422, (url, params)
         assert response.json()["code"] == "invalid"
         assert response.json()["detail"][0]["loc"][0] == "query"
+    # A NUL is refused before any view (kezek.core.middleware), in the same shape.
+    response = client.get("/open-data/oskemen/directions.json", {"organisation": "a\x00b"})
+    assert (response.status_code, response.json()["code"]) == (422, "invalid")
     response = client.get("/open-data/oskemen/queue/1999.csv")
     assert (response.status_code, response.json()["code"]) == (422, "cohort_invalid")
 
