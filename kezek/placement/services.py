@@ -66,6 +66,18 @@ def _window_end(now: dt.datetime, settings: PlacementSettings) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(settings.priority_hour), tzinfo=clock.local_tz())
 
 
+def _offer(holders: list[Application], *, publication: Publication, group: Group) -> None:
+    """Tell each priority holder about the places (once per holder and window)."""
+    for application in holders:
+        _notify(
+            application,
+            "places_offered",
+            f"offered:{publication.pk}:{publication.priority_until:%Y%m%d%H}",
+            organisation=group.organisation.name,
+            until=publication.priority_until,
+        )
+
+
 def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> Publication | None:
     """Publish every seat of the group that nobody holds (P1) and pick its priority holders (P2).
 
@@ -106,14 +118,7 @@ def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> 
             priority_until=publication.priority_until,
             holders=[a.pk for a in holders],
         )
-        for application in holders:
-            _notify(
-                application,
-                "places_offered",
-                f"offered:{publication.pk}",
-                organisation=group.organisation.name,
-                until=publication.priority_until,
-            )
+        _offer(holders, publication=publication, group=group)
     return publication
 
 
@@ -494,14 +499,7 @@ def offers_advance(*, limit: int = 200) -> int:
                 priority_until=publication.priority_until,
                 holders=[a.pk for a in nxt],
             )
-            for application in nxt:
-                _notify(
-                    application,
-                    "places_offered",
-                    f"offered:{publication.pk}:{publication.priority_until:%Y%m%d%H}",
-                    organisation=group.organisation.name,
-                    until=publication.priority_until,
-                )
+            _offer(nxt, publication=publication, group=group)
         moved += 1
     return moved
 
