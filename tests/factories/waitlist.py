@@ -2,6 +2,7 @@
 ordinals, Fenwick counts, ledger events and notifications are exactly what production writes."""
 
 import datetime as dt
+import importlib
 import itertools
 
 import factory
@@ -13,7 +14,7 @@ from kezek.facilities.models import Locality
 from kezek.registry.models import RegistryKinship, RegistryPerson
 from kezek.verification.models import PhoneCode, PhoneCodePurpose
 from kezek.waitlist import services
-from kezek.waitlist.models import Application
+from kezek.waitlist.models import Application, BenefitCategory
 from tests.factories.facilities import LocalityFactory
 from tests.factories.registry import RegistryBenefitFactory, RegistryPersonFactory
 
@@ -40,6 +41,25 @@ class ConfirmedPhoneCodeFactory(DjangoModelFactory[PhoneCode]):
     confirmed_at = factory.LazyAttribute(lambda o: o.created_at + dt.timedelta(minutes=1))
 
 
+def ensure_benefit_categories() -> None:
+    """Transactional tests flush the database, migrated data included: put the default categories back."""
+    if BenefitCategory.objects.exists():
+        return
+    migration = importlib.import_module("kezek.waitlist.migrations.0002_immutable_and_categories")
+    for code, tier, registry_code, ru, kk, en in migration.CATEGORIES:
+        BenefitCategory.objects.get_or_create(
+            locality=None,
+            code=code,
+            defaults={
+                "tier": tier,
+                "registry_code": registry_code,
+                "name_ru": ru,
+                "name_kk": kk,
+                "name_en": en,
+            },
+        )
+
+
 def certificate(name: str = "certificate.pdf", content: bytes = PDF) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
@@ -55,6 +75,7 @@ def register_application(
 ) -> Application:
     """Register through the service: registry persons, confirmed phone codes, a benefit for the tier."""
     locality = locality or LocalityFactory.create()
+    ensure_benefit_categories()
     child = child or RegistryPersonFactory.create()
     applicant = applicant or RegistryPersonFactory.create(adult=True)
     RegistryKinship.objects.get_or_create(parent=applicant, child=child)

@@ -11,7 +11,7 @@ from tests.concurrency import run_parallel
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
 from tests.factories import register_application as register
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ALMATY = dt.timezone(dt.timedelta(hours=5))
 
 
