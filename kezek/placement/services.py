@@ -258,7 +258,7 @@ def _release_place(direction: Direction) -> None:
 def direction_decline(*, direction: Direction, applicant: Applicant) -> Direction:
     """The parent declines the direction: the application returns to its place, the place is published."""
     with transaction.atomic():
-        _locked_group(direction.group_id)  # lock order: group, direction, cohort, ledger
+        group = _locked_group(direction.group_id)  # lock order: group, direction, cohort, ledger
         direction = _locked_direction(direction)
         if direction.application.applicant_id != applicant.pk:
             raise NotFound(_("Direction not found."))
@@ -267,7 +267,6 @@ def direction_decline(*, direction: Direction, applicant: Applicant) -> Directio
         _close(direction, State.DECLINED)
         _release_place(direction)
         waitlist.application_unrefer(application=direction.application, direction_number=direction.pk)
-        group = Group.objects.select_related("organisation__locality").get(pk=direction.group_id)
         _ledger("direction.declined", subject_type="direction", subject_id=direction.pk, group=group)
         places_publish(group=group, cause=Publication.Cause.DIRECTION_DIED)
     return direction
@@ -287,7 +286,7 @@ def directions_expire_due(*, limit: int = 500) -> int:
     expired = 0
     for pk, group_id in due:
         with transaction.atomic():
-            _locked_group(group_id)
+            group = _locked_group(group_id)
             direction = (
                 Direction.objects.select_for_update(skip_locked=True)
                 .filter(
@@ -305,7 +304,6 @@ def directions_expire_due(*, limit: int = 500) -> int:
             waitlist.application_stop_list(
                 application=direction.application, reason=StopListEntry.Reason.DIRECTION_EXPIRED
             )
-            group = Group.objects.select_related("organisation__locality").get(pk=direction.group_id)
             _ledger("direction.expired", subject_type="direction", subject_id=direction.pk, group=group)
             _notify(
                 direction.application, "direction_expired", f"expired:{direction.pk}", direction=direction.pk
@@ -319,7 +317,7 @@ def direction_enroll(*, direction: Direction, by_staff: User, on: dt.date | None
     """The kindergarten enrols the child of a direction awaiting enrolment (P4)."""
     on = on or clock.today()
     with transaction.atomic():
-        _locked_group(direction.group_id)
+        group = _locked_group(direction.group_id)
         direction = _locked_direction(direction)
         if direction.state != State.AWAITING_ENROLLMENT:
             raise Conflict(_("Only a direction awaiting enrolment can be enrolled."), code="status")
@@ -335,7 +333,6 @@ def direction_enroll(*, direction: Direction, by_staff: User, on: dt.date | None
         waitlist.application_unrefer(
             application=direction.application, direction_number=direction.pk, enrolled=True
         )
-        group = Group.objects.select_related("organisation__locality").get(pk=direction.group_id)
         _ledger(
             "direction.enrolled",
             subject_type="direction",
@@ -356,12 +353,8 @@ def enrollment_depart(
     if len(reason) < 3:
         raise ValidationFailed(_("Write the reason of the departure."), code="reason_required")
     with transaction.atomic():
-        _locked_group(enrollment.group_id)
-        enrollment = (
-            Enrollment.objects.select_for_update()
-            .select_related("group__organisation__locality")
-            .get(pk=enrollment.pk)
-        )
+        group = _locked_group(enrollment.group_id)
+        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         if enrollment.left_on is not None:
             raise Conflict(_("The child has already left."), code="status")
         if on < enrollment.enrolled_on or on > clock.today():
@@ -373,11 +366,11 @@ def enrollment_depart(
             "enrollment.departed",
             subject_type="enrollment",
             subject_id=enrollment.pk,
-            group=enrollment.group,
+            group=group,
             left_on=on,
             by=by_staff.pk,
         )
-        places_publish(group=enrollment.group, cause=Publication.Cause.DEPARTURE)
+        places_publish(group=group, cause=Publication.Cause.DEPARTURE)
     return enrollment
 
 
