@@ -9,7 +9,6 @@ Callers hold the cohort's `CohortCounter` row lock (see services), so the writes
 serialised and always touch rows in ascending order: no deadlocks.
 """
 
-from collections.abc import Iterable
 
 from django.db import connection
 
@@ -45,49 +44,36 @@ def prefix_nodes(ordinal: int) -> list[int]:
 
 
 def rank_add(*, locality_id: int, cohort: int, tier: str, ordinal: int, delta: int) -> None:
-    """Count (+1) or uncount (-1) one queued application. Must run inside the caller's transaction."""
-    rank_add_many(locality_id=locality_id, cohort=cohort, changes=[(tier, ordinal, delta)])
+    """Count (+1) or uncount (-1) one queued application. Must run inside the caller's transaction.
 
-
-def rank_add_many(*, locality_id: int, cohort: int, changes: Iterable[tuple[str, int, int]]) -> None:
-    """Apply several (tier, ordinal, delta) changes of one cohort in one statement."""
-    totals: dict[tuple[str, int], int] = {}
-    for tier, ordinal, delta in changes:
-        for node in update_nodes(ordinal):
-            totals[tier, node] = totals.get((tier, node), 0) + delta
-    rows = sorted((tier, node, delta) for (tier, node), delta in totals.items() if delta)
+    Its nodes are written in ascending order (see the module docstring: no deadlocks).
+    """
+    if delta not in (1, -1):
+        raise ValueError("delta must be +1 or -1")
+    nodes = update_nodes(ordinal)
     table = RankNode._meta.db_table
-    growing = [row for row in rows if row[2] > 0]
     with connection.cursor() as cursor:
-        if growing:
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(growing))
+        if delta > 0:
+            values = ", ".join(["(%s, %s, %s, %s, 1)"] * len(nodes))
             params: list[int | str] = []
-            for tier, node, delta in growing:
-                params += [locality_id, cohort, tier, node, delta]
+            for node in nodes:
+                params += [locality_id, cohort, tier, node]
             cursor.execute(
                 f"INSERT INTO {table} (locality_id, cohort, tier, node, count) VALUES {values} "  # noqa: S608
                 "ON CONFLICT (locality_id, cohort, tier, node) "
                 f"DO UPDATE SET count = {table}.count + excluded.count",
                 params,
             )
-        # Shrinking nodes exist already (they were counted up before); a missing one is a broken tree.
-        for (tier, delta), nodes in _group_shrinking(rows).items():
-            marks = ", ".join(["%s"] * len(nodes))
-            cursor.execute(
-                f"UPDATE {table} SET count = count + %s "  # noqa: S608
-                f"WHERE locality_id = %s AND cohort = %s AND tier = %s AND node IN ({marks})",
-                [delta, locality_id, cohort, tier, *nodes],
-            )
-            if cursor.rowcount != len(nodes):
-                raise RuntimeError(f"rank tree of {locality_id}/{cohort}/{tier} lacks nodes {nodes}")
-
-
-def _group_shrinking(rows: list[tuple[str, int, int]]) -> dict[tuple[str, int], list[int]]:
-    groups: dict[tuple[str, int], list[int]] = {}
-    for tier, node, delta in rows:
-        if delta < 0:
-            groups.setdefault((tier, delta), []).append(node)
-    return groups
+            return
+        # The nodes exist already (they were counted up before); a missing one is a broken tree.
+        marks = ", ".join(["%s"] * len(nodes))
+        cursor.execute(
+            f"UPDATE {table} SET count = count - 1 "  # noqa: S608
+            f"WHERE locality_id = %s AND cohort = %s AND tier = %s AND node IN ({marks})",
+            [locality_id, cohort, tier, *nodes],
+        )
+        if cursor.rowcount != len(nodes):
+            raise RuntimeError(f"rank tree of {locality_id}/{cohort}/{tier} lacks nodes {nodes}")
 
 
 def rebuild_rows(ordinals_by_tier: dict[str, list[int]]) -> dict[tuple[str, int], int]:

@@ -18,7 +18,7 @@ from kezek.core.iin import is_valid_iin
 from kezek.facilities.models import Locality
 
 from . import ordering, ranks
-from .models import Applicant, Application, QueueSettings, StopListEntry
+from .models import Applicant, Application, QueueSettings
 
 DEFAULT_RATIO = 3
 # Q4: a P's position depends on the G's registered before it, and a G's on the P's.
@@ -128,14 +128,7 @@ def cohort_snapshot(
 
 def effective_status(application: Application, *, today: dt.date | None = None) -> str:
     """The status as the rules say it is now, even if the sweep that applies it has not run yet."""
-    if application.status == Status.STOP_LISTED:
-        today = today or clock.today()
-        due = StopListEntry.objects.filter(
-            application=application, restored_at__isnull=True, restore_on__lte=today
-        ).exists()
-        if due:
-            return Status.QUEUED
-    return str(application.status)
+    return _summary(application, today=today or clock.today())[0]
 
 
 def _summary(application: Application, *, today: dt.date) -> tuple[str, Position | None]:

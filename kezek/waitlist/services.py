@@ -1,7 +1,7 @@
 """Writes of the queue. Each service is one transaction and writes its ledger event inside it.
 
 Every change of an application's place in the queue (joining, leaving, tier change) goes through
-`_enter_queue` / `_leave_queue` under the cohort's lock, which keep the Fenwick counts (ranks.py) in step.
+`_queue_count` under the cohort's lock, which keep the Fenwick counts (ranks.py) in step.
 """
 
 import datetime as dt
@@ -164,23 +164,14 @@ def _lock_cohort(*, locality_id: int, cohort: int) -> CohortCounter:
     return counter
 
 
-def _enter_queue(application: Application) -> None:
+def _queue_count(application: Application, delta: int) -> None:
+    """The application joins (+1) or leaves (-1) the queued set of its cohort's Fenwick counts."""
     ranks.rank_add(
         locality_id=application.locality_id,
         cohort=application.cohort,
         tier=application.tier,
         ordinal=application.ordinal,
-        delta=+1,
-    )
-
-
-def _leave_queue(application: Application) -> None:
-    ranks.rank_add(
-        locality_id=application.locality_id,
-        cohort=application.cohort,
-        tier=application.tier,
-        ordinal=application.ordinal,
-        delta=-1,
+        delta=delta,
     )
 
 
@@ -198,9 +189,9 @@ def _locked(application: Application) -> Application:
 def _set_status(application: Application, status: str, *, reason: str = "") -> None:
     was_queued = application.status == Status.QUEUED
     if was_queued and status != Status.QUEUED:
-        _leave_queue(application)
+        _queue_count(application, -1)
     elif not was_queued and status == Status.QUEUED:
-        _enter_queue(application)
+        _queue_count(application, +1)
     application.status = status
     application.status_reason = reason
     application.status_changed_at = clock.now()
@@ -364,7 +355,7 @@ def application_register(
                 upload = extraordinary.document
                 claim.document.save(f"{application.pk}.{_extension(upload)}", upload, save=False)
                 claim.save()
-            _enter_queue(application)
+            _queue_count(application, +1)
             _ledger(
                 "application.registered",
                 application,
@@ -636,11 +627,11 @@ def _change_tier(application: Application) -> None:
         return
     queued = application.status == Status.QUEUED
     if queued:
-        _leave_queue(application)
+        _queue_count(application, -1)
     application.tier = tier
     application.save(update_fields=["tier"])
     if queued:
-        _enter_queue(application)
+        _queue_count(application, +1)
     _ledger("application.tier_changed", application)
 
 
