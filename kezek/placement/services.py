@@ -19,7 +19,6 @@ from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
 from kezek.facilities.models import Group, Locality
 from kezek.ledger.services import ledger_append
-from kezek.notifications.services import notification_enqueue
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
 
@@ -47,19 +46,6 @@ def _locked_group(group_id: int) -> Group:
     )
 
 
-def _notify(application: Application, template: str, key: str, **context: object) -> None:
-    applicant = application.applicant
-    email = applicant.notify_channel == "email" and applicant.email
-    notification_enqueue(
-        channel="email" if email else "sms",
-        recipient=applicant.email if email else applicant.phone,
-        language=applicant.notify_language,
-        template=template,
-        context={"number": application.pk, **context},
-        idempotency_key=f"placement:{application.pk}:{key}",
-    )
-
-
 def _window_end(now: dt.datetime, settings: PlacementSettings) -> dt.datetime:
     """P2: `priority_days` calendar days later, at `priority_hour` local time."""
     day = now.date() + dt.timedelta(days=settings.priority_days)
@@ -69,7 +55,7 @@ def _window_end(now: dt.datetime, settings: PlacementSettings) -> dt.datetime:
 def _offer(holders: list[Application], *, publication: Publication, group: Group) -> None:
     """Tell each priority holder about the places (once per holder and window)."""
     for application in holders:
-        _notify(
+        waitlist.application_notify(
             application,
             "places_offered",
             f"offered:{publication.pk}:{publication.priority_until:%Y%m%d%H}",
@@ -188,7 +174,7 @@ def _issue(
         state=direction.state,
         valid_until=direction.valid_until,
     )
-    _notify(
+    waitlist.application_notify(
         application,
         "direction_issued",
         f"direction:{direction.pk}",
@@ -305,7 +291,7 @@ def directions_expire_due(*, limit: int = 500) -> int:
                 application=direction.application, reason=StopListEntry.Reason.DIRECTION_EXPIRED
             )
             _ledger("direction.expired", subject_type="direction", subject_id=direction.pk, group=group)
-            _notify(
+            waitlist.application_notify(
                 direction.application, "direction_expired", f"expired:{direction.pk}", direction=direction.pk
             )
             places_publish(group=group, cause=Publication.Cause.DIRECTION_DIED)

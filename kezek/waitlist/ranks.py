@@ -9,7 +9,6 @@ Callers hold the cohort's `CohortCounter` row lock (see services), so the writes
 serialised and always touch rows in ascending order: no deadlocks.
 """
 
-
 from django.db import connection
 
 from .models import RankNode

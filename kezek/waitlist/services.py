@@ -208,7 +208,9 @@ def _ledger(kind: str, application: Application, **payload: object) -> None:
     )
 
 
-def _notify(application: Application, template: str, key: str, **context: object) -> None:
+def application_notify(application: Application, template: str, key: str, **context: object) -> None:
+    """Tell the applicant about their application by their chosen channel and language, exactly once
+    per `key` (outbox idempotency). Inside the caller's transaction; used by placement too."""
     applicant = application.applicant
     email_channel = applicant.notify_channel == NotifyChannel.EMAIL and applicant.email
     notification_enqueue(
@@ -364,7 +366,7 @@ def application_register(
                 registered_at=application.registered_at,
                 valid_until=application.valid_until,
             )
-            _notify(application, "application_registered", "registered", locality=locality.name)
+            application_notify(application, "application_registered", "registered", locality=locality.name)
     except IntegrityError as exc:
         raise Conflict(
             _("This child already has an active application in this locality."), code="duplicate"
@@ -447,7 +449,7 @@ def application_withdraw(
             reason=reason or "applicant",  # staff write a sentence; the applicant's own withdrawal a code
         )
         _ledger("application.withdrawn", application, by="applicant" if by_applicant else "staff")
-        _notify(application, "application_withdrawn", "withdrawn")
+        application_notify(application, "application_withdrawn", "withdrawn")
     return application
 
 
@@ -519,7 +521,9 @@ def _stop_list(
     )
     _set_status(application, Status.STOP_LISTED, reason=reason)  # the code; shown translated
     _ledger("application.stop_listed", application, reason=reason, restore_on=restore_on)
-    _notify(application, "application_stop_listed", f"stop_listed:{entry.pk}", reason=Reason(reason).label)
+    application_notify(
+        application, "application_stop_listed", f"stop_listed:{entry.pk}", reason=Reason(reason).label
+    )
     return entry
 
 
@@ -552,7 +556,7 @@ def _restore(application: Application, entry: StopListEntry, *, by: str) -> None
     entry.save(update_fields=["restored_at"])
     _set_status(application, Status.QUEUED)
     _ledger("application.restored", application, reason=entry.reason, by=by)
-    _notify(application, "application_restored", f"restored:{entry.pk}")
+    application_notify(application, "application_restored", f"restored:{entry.pk}")
 
 
 def stop_list_restore_due(*, today: dt.date | None = None, limit: int = 500) -> int:
@@ -644,7 +648,7 @@ def application_extend(*, application: Application) -> Application:
         application.valid_until = _one_year_after(application.valid_until)
         application.save(update_fields=["valid_until"])
         _ledger("application.extended", application, valid_until=application.valid_until)
-        _notify(
+        application_notify(
             application,
             "application_extended",
             f"extended:{application.valid_until.isoformat()}",
