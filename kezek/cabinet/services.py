@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core.errors import NotFound, ValidationFailed
-from kezek.core.iin import is_valid_iin
+from kezek.core.iin import iin_checked
 from kezek.core.phones import mask_phone, normalize_phone
 from kezek.notifications.services import notification_enqueue
 from kezek.verification.models import PhoneCode, PhoneCodePurpose
@@ -30,9 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 def _applicant(iin: str) -> Applicant:
-    iin = iin.strip()
-    if not is_valid_iin(iin):
-        raise ValidationFailed(_("The IIN is not valid: check the digits."), code="iin_invalid")
+    iin = iin_checked(iin.strip()).iin
     applicant = Applicant.objects.filter(iin=iin, applications__isnull=False).distinct().first()
     if applicant is None:
         raise NotFound(_("No application is registered for this IIN."), code="applicant_not_found")

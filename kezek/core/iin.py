@@ -99,3 +99,15 @@ def make_bin(*, registered: dt.date, entity_type: int, attribute: int, serial: i
     first_eleven = f"{registered:%y%m}{entity_type}{attribute}{serial:05d}"
     digit = check_digit(first_eleven)
     return None if digit is None else first_eleven + str(digit)
+
+
+def iin_checked(value: str, *, field: str = "iin") -> ParsedIIN:
+    """Parse an IIN a person typed; a translated 422 (code `<field>_invalid`) when it is not valid."""
+    from django.utils.translation import gettext_lazy as _
+
+    from .errors import ValidationFailed
+
+    try:
+        return parse_iin(value)
+    except InvalidIIN as exc:
+        raise ValidationFailed(_("The IIN is not valid: check the digits."), code=f"{field}_invalid") from exc

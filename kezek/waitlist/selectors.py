@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
 from kezek.core.errors import NotFound, ValidationFailed
-from kezek.core.iin import is_valid_iin
+from kezek.core.iin import iin_checked
 from kezek.facilities.models import Locality
 
 from . import ordering, ranks
@@ -168,9 +168,7 @@ def check_queue(*, iin: str) -> list[CheckResult]:
     The most-hit read of the portal: the applications by two indexed scalar subqueries (no OR across joins),
     then one snapshot query per application (usually one).
     """
-    iin = iin.strip()
-    if not is_valid_iin(iin):
-        raise ValidationFailed(_("The IIN is not valid: check the digits."), code="iin_invalid")
+    iin = iin_checked(iin.strip()).iin
     today = clock.today()
     return [
         _result(application, application.locality_code, *_summary(application, today=today))  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from kezek.core.iin import InvalidIIN, parse_iin
+from kezek.core.iin import iin_checked
 from kezek.core.phones import normalize_phone
 from kezek.core.workdays import add_working_days
 from kezek.facilities.models import Language, Locality
@@ -71,13 +71,6 @@ class BenefitDocument:
 
 
 # --- validation helpers ---------------------------------------------------------------------------
-
-
-def _parse(iin: str, *, field: str) -> dt.date:
-    try:
-        return parse_iin(iin).birth_date
-    except InvalidIIN as exc:
-        raise ValidationFailed(_("The IIN is not valid: check the digits."), code=f"{field}_invalid") from exc
 
 
 def _age(birth_date: dt.date, on: dt.date) -> int:
@@ -245,8 +238,8 @@ def application_register(
     """
     today = clock.today()
     applicant_iin, child_iin = applicant_iin.strip(), child_iin.strip()
-    child_birth = _parse(child_iin, field="child_iin")
-    applicant_birth = _parse(applicant_iin, field="applicant_iin")
+    child_birth = iin_checked(child_iin, field="child_iin").birth_date
+    applicant_birth = iin_checked(applicant_iin, field="applicant_iin").birth_date
     if applicant_iin == child_iin:
         raise ValidationFailed(
             _("The applicant and the child must be different persons."), code="same_person"
@@ -415,7 +408,7 @@ def _one_year_after(day: dt.date) -> dt.date:
 
 def child_from_registry(*, iin: str) -> Child:
     """The child of this IIN as the registry knows them (I1, I3), stored once; 422 when not found."""
-    birth = _parse(iin.strip(), field="child_iin")
+    birth = iin_checked(iin.strip(), field="child_iin").birth_date
     person = _person(iin.strip(), field="child_iin")
     child, _created = Child.objects.update_or_create(
         iin=person.iin, defaults={**_names(person), "birth_date": birth, "sex": person.sex}
