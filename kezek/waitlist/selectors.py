@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
+from kezek.core.db import fetch_prepared
 from kezek.core.errors import NotFound, ValidationFailed
 from kezek.core.iin import iin_checked
 from kezek.facilities.models import Locality
@@ -100,9 +102,7 @@ def cohort_snapshot(
             wanted.setdefault((tier, node), []).append(f"prefix:{tier}")
     nodes = sorted({node for _tier, node in wanted})
     sql = _SNAPSHOT_SQL.format(nodes=", ".join(["%s"] * len(nodes)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [locality_id, cohort, *nodes, locality_id, today, locality_id, cohort])
-        rows = cursor.fetchall()
+    rows = fetch_prepared(sql, [locality_id, cohort, *nodes, locality_id, today, locality_id, cohort])
     sums: dict[str, int] = {}
     ratio, late = DEFAULT_RATIO, []
     for kind, tier, number, count in rows:
@@ -166,14 +166,37 @@ def check_queue(*, iin: str) -> list[CheckResult]:
     """Public check (Q6): the applications of the child, or of the applicant, with this IIN.
 
     The most-hit read of the portal: the applications by two indexed scalar subqueries (no OR across joins),
-    then one snapshot query per application (usually one).
+    then one snapshot query per application (usually one); both are prepared statements on PostgreSQL.
     """
     iin = iin_checked(iin.strip()).iin
     today = clock.today()
-    return [
-        _result(application, application.locality_code, *_summary(application, today=today))  # type: ignore[attr-defined]
-        for application in Application.objects.raw(_CHECK_SQL, [iin, iin])
-    ]
+    results = []
+    for (
+        pk,
+        locality_id,
+        cohort,
+        ordinal,
+        tier,
+        status,
+        registered_at,
+        valid_until,
+        locality,
+    ) in fetch_prepared(_CHECK_SQL, [iin, iin]):
+        application = Application(
+            pk=pk,
+            locality_id=locality_id,
+            cohort=cohort,
+            ordinal=ordinal,
+            tier=tier,
+            status=status,
+            # SQLite's driver returns the stored UTC time naive (the ORM would make it aware).
+            registered_at=registered_at
+            if timezone.is_aware(registered_at)
+            else timezone.make_aware(registered_at, dt.UTC),
+            valid_until=valid_until,
+        )
+        results.append(_result(application, locality, *_summary(application, today=today)))
+    return results
 
 
 # Raw SQL: the most-hit query is not rebuilt by the ORM on every request. Scalar subqueries (IINs are
