@@ -103,17 +103,27 @@ def _validate_document(document: BenefitDocument, *, locality: Locality, today: 
         raise ValidationFailed(
             _("Only extraordinary benefits are claimed with a document."), code="benefit_not_extraordinary"
         )
-    if upload.size is None or upload.size > DOCUMENT_MAX_BYTES:
-        raise ValidationFailed(_("The document must be at most 5 MB."), code="document_too_large")
-    head = upload.read(8)
-    upload.seek(0)
-    if not (head.startswith(b"%PDF-") or head.startswith(b"\xff\xd8\xff")):
-        raise ValidationFailed(_("The document must be a PDF or JPEG file."), code="document_type")
+    document_checked(upload)
     if not today - dt.timedelta(days=DOCUMENT_VALID_DAYS) <= issued_on <= today:
         raise ValidationFailed(
             _("The certificate must have been issued within the last month."), code="document_outdated"
         )
     return category
+
+
+def document_checked(upload: UploadedFile) -> str:
+    """An uploaded certificate (Q5) or medical document (P3) is a PDF or JPEG file of at most 5 MB; returns
+    the file name extension it is stored with."""
+    if upload.size is None or upload.size > DOCUMENT_MAX_BYTES:
+        raise ValidationFailed(_("The document must be at most 5 MB."), code="document_too_large")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    raise ValidationFailed(_("The document must be a PDF or JPEG file."), code="document_type")
 
 
 def _category(*, code: str, locality: Locality) -> BenefitCategory:
@@ -348,7 +358,7 @@ def application_register(
                     created_at=now,
                 )
                 upload = extraordinary.document
-                claim.document.save(f"{application.pk}.{_extension(upload)}", upload, save=False)
+                claim.document.save(f"{application.pk}.{document_checked(upload)}", upload, save=False)
                 claim.save()
             _queue_count(application, +1)
             _ledger(
@@ -390,13 +400,6 @@ def _applicant_for(person: PersonRecord, *, phones: tuple[str, str], details: Ap
             code="phone_not_on_record",
         )
     return existing
-
-
-def _extension(upload: UploadedFile) -> str:
-    upload.seek(0)
-    head = upload.read(4)
-    upload.seek(0)
-    return "pdf" if head.startswith(b"%PDF") else "jpg"
 
 
 def _one_year_after(day: dt.date) -> dt.date:
