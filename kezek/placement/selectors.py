@@ -1,12 +1,25 @@
 """Reads of distribution: seat accounting, eligibility (P3), queue order across cohorts (P2), the places a
-parent may take now, the free-places read model of the passport, directions as they are now."""
+parent may take now, the free-places read model of the passport, directions as they are now.
+
+Reads never wait for the sweeps (`manage.py tick`): a live direction past its deadline is read as expired
+and its seat as published again, as the sweep will leave them (P5)."""
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -35,25 +48,45 @@ def placement_settings(*, locality: Locality) -> PlacementSettings:
     return PlacementSettings.objects.filter(locality=locality).first() or PlacementSettings(locality=locality)
 
 
-def _count(model: type, **filters: object) -> Coalesce:
-    rows = model.objects.filter(group=OuterRef("pk"), **filters).order_by().values("group")  # type: ignore[attr-defined]
+def publication_window(
+    *, freed_at: dt.datetime, now: dt.datetime, settings: PlacementSettings
+) -> dt.datetime:
+    """P2: the end of the priority window of seats freed at `freed_at` and published `now` — `priority_days`
+    calendar days after they were freed, at `priority_hour` local time.
+
+    A late sweep publishes a seat after it was freed: the window still ends when it would have, and one
+    already over (never before `now`) means general access at once. An offer (policy `offer`) is personal:
+    it always runs a whole window from `now`."""
+    start = freed_at if settings.distribution_policy == Policy.WINDOW else now
+    day = start.astimezone(clock.local_tz()).date() + dt.timedelta(days=settings.priority_days)
+    return max(now, dt.datetime.combine(day, dt.time(settings.priority_hour), tzinfo=clock.local_tz()))
+
+
+def _count(model: type, *conditions: Q, **filters: object) -> Coalesce:
+    rows = model.objects.filter(*conditions, group=OuterRef("pk"), **filters).order_by().values("group")  # type: ignore[attr-defined]
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
+
+
+def _rooms(groups: QuerySet[Group], *, live: Q | None = None) -> list[tuple[int, int, int]]:
+    """(group id, locality id, room) in one statement (one snapshot): room = capacity − enrolled − live
+    directions (those also matching `live`) − open places (P1)."""
+    room = (
+        F("capacity")
+        - _count(Enrollment, left_on__isnull=True)
+        - _count(Direction, live or Q(), state__in=LIVE_DIRECTION_STATES)
+        - _count(Place, status=Place.Status.OPEN)
+    )
+    rows = groups.annotate(room=ExpressionWrapper(room, output_field=IntegerField()))
+    return [
+        (pk, locality, int(n))
+        for pk, locality, n in rows.values_list("pk", "organisation__locality_id", "room")
+    ]
 
 
 def unaccounted_seats(*, group: Group) -> int:
     """Capacity − enrolled − live directions − open places, in one statement (one snapshot) (P1)."""
-    row = (
-        Group.objects.filter(pk=group.pk)
-        .annotate(
-            enrolled=_count(Enrollment, left_on__isnull=True),
-            live=_count(Direction, state__in=LIVE_DIRECTION_STATES),
-            open=_count(Place, status=Place.Status.OPEN),
-        )
-        .values_list("capacity", "enrolled", "live", "open")
-        .get()
-    )
-    capacity, enrolled, live, open_places = row
-    return int(capacity) - int(enrolled) - int(live) - int(open_places)
+    ((_pk, _locality, room),) = _rooms(Group.objects.filter(pk=group.pk))
+    return room
 
 
 def reference_date(*, group: Group, on: dt.date, settings: PlacementSettings) -> dt.date:
@@ -161,6 +194,52 @@ def direction_state(direction: Direction, *, now: dt.datetime | None = None) -> 
     return str(direction.state)
 
 
+def _in_priority(policy: str, until: dt.datetime, now: dt.datetime) -> bool:
+    """P2: a place is in priority access while its window runs; under policy `offer` it is only ever offered
+    (the sweep moves an unanswered offer on), never in general access."""
+    return policy == Policy.OFFER or until > now
+
+
+def _free_seats(groups: QuerySet[Group], *, now: dt.datetime) -> list[tuple[int, bool]]:
+    """Every free seat of these groups as (group id, in priority access): the open places, and the seats of
+    live directions past their deadline as the sweep will publish them again (P5)."""
+    places = Place.objects.filter(group__in=groups, status=Place.Status.OPEN).values_list(
+        "group_id", "publication__policy", "publication__priority_until"
+    )
+    seats = [(group_id, _in_priority(policy, until, now)) for group_id, policy, until in places]
+    return seats + _seats_to_republish(groups, now=now)
+
+
+def _seats_to_republish(groups: QuerySet[Group], *, now: dt.datetime) -> list[tuple[int, bool]]:
+    """The seats the sweep (P5) publishes again when it expires the live directions past their deadline:
+    each freed at its direction's deadline (`publication_window`). The sweep publishes what nobody holds,
+    in deadline order, so a group with less room (capacity lowered since) gets only its last ones back."""
+    overdue = (
+        Direction.objects.filter(
+            group__in=groups.filter(is_active=True), state__in=LIVE_DIRECTION_STATES, valid_until__lte=now
+        )
+        .order_by("valid_until", "pk")
+        .values_list("group_id", "valid_until")
+    )
+    deadlines: dict[int, list[dt.datetime]] = {}
+    for group_id, deadline in overdue:
+        deadlines.setdefault(group_id, []).append(deadline)
+    if not deadlines:
+        return []
+    rooms = _rooms(Group.objects.filter(pk__in=deadlines), live=Q(valid_until__gt=now))
+    settings: dict[int, PlacementSettings] = {}
+    seats = []
+    for group_id, locality_id, room in rooms:
+        if locality_id not in settings:
+            settings[locality_id] = placement_settings(locality=Locality.objects.get(pk=locality_id))
+        freed = deadlines[group_id]
+        republished = min(max(room, 0), len(freed))
+        for deadline in freed[len(freed) - republished :]:
+            until = publication_window(freed_at=deadline, now=now, settings=settings[locality_id])
+            seats.append((group_id, _in_priority(settings[locality_id].distribution_policy, until, now)))
+    return seats
+
+
 @dataclass(frozen=True)
 class AgeRangeFree:
     """The passport's free places of one age range (seed: general access with its languages, priority)."""
@@ -173,35 +252,38 @@ class AgeRangeFree:
 
 
 def free_places(*, organisation_id: int, now: dt.datetime | None = None) -> list[AgeRangeFree]:
-    """Open places per age range of an organisation: in priority access while their publication's window
-    runs, in general access after it — computed from `priority_until`, so it is right without a sweep."""
+    """Free places per age range of an organisation: in priority access while their publication's window
+    runs, in general access (by language) after it — computed from the timestamps, so right without the
+    sweeps."""
     now = now or clock.now()
-    rows = Place.objects.filter(group__organisation_id=organisation_id, status=Place.Status.OPEN).values_list(
-        "group__age_from", "group__age_to", "group__language", "publication__priority_until"
-    )
-    ranges: dict[tuple[int, int], AgeRangeFree] = {}
-    for age_from, age_to, language, until in rows:
-        entry = ranges.setdefault(
-            (age_from, age_to), AgeRangeFree(age_from, age_to, general=0, general_by_language={}, priority=0)
-        )
-        if until > now:
-            ranges[age_from, age_to] = AgeRangeFree(
-                age_from, age_to, entry.general, entry.general_by_language, entry.priority + 1
-            )
+    seats = _free_seats(Group.objects.filter(organisation_id=organisation_id), now=now)
+    groups = Group.objects.in_bulk({group_id for group_id, _priority in seats})
+    general: Counter[tuple[int, int]] = Counter()
+    priority: Counter[tuple[int, int]] = Counter()
+    languages: dict[tuple[int, int], Counter[str]] = {}
+    for group_id, in_priority in seats:
+        group = groups[group_id]
+        key = (group.age_from, group.age_to)
+        if in_priority:
+            priority[key] += 1
         else:
-            by_language = {
-                **entry.general_by_language,
-                language: entry.general_by_language.get(language, 0) + 1,
-            }
-            ranges[age_from, age_to] = AgeRangeFree(
-                age_from, age_to, entry.general + 1, by_language, entry.priority
-            )
-    return [ranges[key] for key in sorted(ranges)]
+            general[key] += 1
+            languages.setdefault(key, Counter())[group.language] += 1
+    return [
+        AgeRangeFree(
+            age_from,
+            age_to,
+            general=general[age_from, age_to],
+            general_by_language=dict(languages.get((age_from, age_to), {})),
+            priority=priority[age_from, age_to],
+        )
+        for age_from, age_to in sorted({*general, *priority})
+    ]
 
 
 @dataclass(frozen=True)
 class GroupFree:
-    """A group with open places, as the search lists it."""
+    """A group with free places, as the search lists it."""
 
     group_id: int
     organisation_id: int
@@ -222,50 +304,36 @@ def free_places_search(
     organisation_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[GroupFree]:
-    """Groups of a locality with open places, for a child born on `birth_date` (its age on today's
-    reference date must fit the group, P3), by language and organisation; general and priority counts."""
+    """Groups of a locality with free places (general and priority, as `free_places`), by language and
+    organisation, for a child born on `birth_date`: its age on today's reference date must fit (P3)."""
     now = now or clock.now()
-    places = Place.objects.filter(
-        status=Place.Status.OPEN, group__organisation__locality=locality, group__is_active=True
-    )
+    groups = Group.objects.filter(organisation__locality=locality, is_active=True)
     if language:
-        places = places.filter(group__language=language)
+        groups = groups.filter(language=language)
     if organisation_id:
-        places = places.filter(group__organisation_id=organisation_id)
-    rows = places.values_list(
-        "group_id",
-        "group__organisation_id",
-        "group__organisation__name_ru",
-        "group__organisation__name_kk",
-        "group__age_from",
-        "group__age_to",
-        "group__language",
-        "group__kind",
-        "group__academic_year",
-        "publication__priority_until",
-    )
+        groups = groups.filter(organisation_id=organisation_id)
+    general: Counter[int] = Counter()
+    priority: Counter[int] = Counter()
+    for group_id, in_priority in _free_seats(groups, now=now):
+        (priority if in_priority else general)[group_id] += 1
     settings = placement_settings(locality=locality)
-    kazakh = (translation.get_language() or "ru").startswith("kk")
-    found: dict[int, GroupFree] = {}
-    for gid, oid, name_ru, name_kk, age_from, age_to, lang, kind, year, until in rows:
+    found = []
+    for group in Group.objects.filter(pk__in={*general, *priority}).select_related("organisation"):
         if birth_date is not None:
-            probe = Group(age_from=age_from, age_to=age_to, academic_year=year)
-            after, upto = _birth_range(probe, reference_date(group=probe, on=now.date(), settings=settings))
+            after, upto = _birth_range(group, reference_date(group=group, on=now.date(), settings=settings))
             if not after < birth_date <= upto:
                 continue
-        entry = found.get(gid) or GroupFree(
-            gid, oid, (name_kk if kazakh and name_kk else name_ru), age_from, age_to, lang, kind, 0, 0
+        found.append(
+            GroupFree(
+                group.pk,
+                group.organisation_id,
+                group.organisation.name,
+                group.age_from,
+                group.age_to,
+                group.language,
+                group.kind,
+                general=general[group.pk],
+                priority=priority[group.pk],
+            )
         )
-        priority = until > now
-        found[gid] = GroupFree(
-            entry.group_id,
-            entry.organisation_id,
-            entry.organisation,
-            age_from,
-            age_to,
-            lang,
-            kind,
-            entry.general + (0 if priority else 1),
-            entry.priority + (1 if priority else 0),
-        )
-    return sorted(found.values(), key=lambda g: (g.organisation, g.age_from, g.group_id))
+    return sorted(found, key=lambda g: (g.organisation, g.age_from, g.group_id))

@@ -23,7 +23,16 @@ from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
 
 from . import selectors
-from .models import Direction, Enrollment, Place, PlacementSettings, Policy, PriorityHolder, Publication
+from .models import (
+    LIVE_DIRECTION_STATES,
+    Direction,
+    Enrollment,
+    Place,
+    PlacementSettings,
+    Policy,
+    PriorityHolder,
+    Publication,
+)
 
 State = Direction.State
 
@@ -46,12 +55,6 @@ def _locked_group(group_id: int) -> Group:
     )
 
 
-def _window_end(now: dt.datetime, settings: PlacementSettings) -> dt.datetime:
-    """P2: `priority_days` calendar days later, at `priority_hour` local time."""
-    day = now.date() + dt.timedelta(days=settings.priority_days)
-    return dt.datetime.combine(day, dt.time(settings.priority_hour), tzinfo=clock.local_tz())
-
-
 def _offer(holders: list[Application], *, publication: Publication, group: Group) -> None:
     """Tell each priority holder about the places (once per holder and window)."""
     for application in holders:
@@ -64,9 +67,13 @@ def _offer(holders: list[Application], *, publication: Publication, group: Group
         )
 
 
-def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> Publication | None:
+def places_publish(
+    *, group: Group, cause: str = Publication.Cause.CAPACITY, freed_at: dt.datetime | None = None
+) -> Publication | None:
     """Publish every seat of the group that nobody holds (P1) and pick its priority holders (P2).
 
+    `freed_at` (default now) is when the seats became free: the priority window runs from then
+    (`selectors.publication_window`), so a late sweep gives no longer window, and one already over none.
     Idempotent: with nothing unaccounted for it publishes nothing and returns None.
     """
     with transaction.atomic():
@@ -82,10 +89,14 @@ def places_publish(*, group: Group, cause: str = Publication.Cause.CAPACITY) -> 
             cause=cause,
             policy=settings.distribution_policy,
             published_at=now,
-            priority_until=_window_end(now, settings),
+            priority_until=selectors.publication_window(freed_at=freed_at or now, now=now, settings=settings),
         )
         places = Place.objects.bulk_create([Place(publication=publication, group=group) for _ in range(free)])
-        holders = selectors.eligible_in_order(group=group, limit=free, on=now.date())
+        holders = (
+            selectors.eligible_in_order(group=group, limit=free, on=now.date())
+            if publication.priority_until > now
+            else []
+        )
         PriorityHolder.objects.bulk_create(
             [
                 PriorityHolder(
@@ -248,7 +259,8 @@ def direction_decline(*, direction: Direction, applicant: Applicant) -> Directio
         direction = _locked_direction(direction)
         if direction.application.applicant_id != applicant.pk:
             raise NotFound(_("Direction not found."))
-        if direction.state not in (State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT):
+        if selectors.direction_state(direction) not in LIVE_DIRECTION_STATES:
+            # Past its deadline it has expired (P5), swept or not: declining cannot spare the stop-list.
             raise Conflict(_("This direction is no longer valid."), code="status")
         _close(direction, State.DECLINED)
         _release_place(direction)
@@ -294,7 +306,9 @@ def directions_expire_due(*, limit: int = 500) -> int:
             waitlist.application_notify(
                 direction.application, "direction_expired", f"expired:{direction.pk}", direction=direction.pk
             )
-            places_publish(group=group, cause=Publication.Cause.DIRECTION_DIED)
+            places_publish(
+                group=group, cause=Publication.Cause.DIRECTION_DIED, freed_at=direction.valid_until
+            )
         expired += 1
     return expired
 
@@ -456,7 +470,9 @@ def offers_advance(*, limit: int = 200) -> int:
             line = selectors.eligible_in_order(group=group, limit=still_open + len(previous), on=now.date())
             nxt = [a for a in line if a.pk not in previous][:still_open]
             settings = selectors.placement_settings(locality=group.organisation.locality)
-            publication.priority_until = _window_end(now, settings)
+            publication.priority_until = selectors.publication_window(
+                freed_at=now, now=now, settings=settings
+            )
             publication.save(update_fields=["priority_until"])
             first_rank = len(previous) + 1
             PriorityHolder.objects.bulk_create(
