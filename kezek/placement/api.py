@@ -1,15 +1,18 @@
-"""Distribution API: free places (public), directions (cabinet), enrolment and departure (staff)."""
+"""Distribution API: free places (public), directions and medical indications (cabinet), enrolment,
+departure and decisions on medical indications (staff)."""
 
 import datetime as dt
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.security import SessionAuth
 from pydantic import Field
 
 from kezek.cabinet.api import cabinet_auth
+from kezek.cabinet.sessions import applicant_from_session
 from kezek.core import clock
 from kezek.core.errors import NotFound
 from kezek.core.schemas import ErrorOut
@@ -18,7 +21,7 @@ from kezek.facilities.selectors import locality_get
 from kezek.waitlist.models import Applicant, Application
 
 from . import selectors, services
-from .models import Direction, Enrollment
+from .models import Direction, Enrollment, MedicalIndication
 
 router = Router(tags=["free places and directions"])
 
@@ -91,16 +94,25 @@ class GroupFreeOut(Schema):
 def free_places_search(request: HttpRequest, query: Query[SearchQuery]) -> list[GroupFreeOut]:
     locality = locality_get(code=query.locality)
     birth_date = None
+    eligible_for = None
     if query.application is not None:
         application = Application.objects.select_related("child").filter(pk=query.application).first()
         if application is None:
             raise NotFound(_("Application not found."))
         birth_date = application.child.birth_date
+        # The group kinds a child qualifies for (P3) tell of its health: only its own parent sees them.
+        applicant = applicant_from_session(request)
+        if applicant is not None and application.applicant_id == applicant.pk:
+            eligible_for = application
     elif query.age is not None:
         # A child of `age` full years today: born between its birthdays `age + 1` and `age` years ago.
         birth_date = selectors.years_before(clock.today(), query.age) - dt.timedelta(days=1)
     rows = selectors.free_places_search(
-        locality=locality, birth_date=birth_date, language=query.language, organisation_id=query.organisation
+        locality=locality,
+        birth_date=birth_date,
+        eligible_for=eligible_for,
+        language=query.language,
+        organisation_id=query.organisation,
     )
     return [GroupFreeOut(**row.__dict__) for row in rows]
 
@@ -199,6 +211,60 @@ def direction_decline(request: HttpRequest, number: int) -> DirectionOut:
     return _out(services.direction_decline(direction=direction, applicant=applicant))
 
 
+class MedicalIndicationIn(Schema):
+    application: int = Field(ge=1)
+    issued_on: dt.date
+    valid_until: dt.date
+
+
+class MedicalIndicationOut(Schema):
+    id: int
+    application: int = Field(validation_alias="application_id")
+    issued_on: dt.date
+    valid_until: dt.date
+    status: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    reason: str
+
+
+REQUIRED_FILE = File(...)  # the medical conclusion (multipart): PDF or JPEG, at most 5 MB
+
+
+@router.post(
+    "/cabinet/medical-indications",
+    response={201: MedicalIndicationOut, **CABINET_ERRORS},
+    auth=cabinet_auth,
+    summary="Submit the medical indication of my application's child for sanatorium groups",
+)
+def medical_indication_submit(
+    request: HttpRequest, data: Form[MedicalIndicationIn], document: UploadedFile = REQUIRED_FILE
+) -> Status[MedicalIndication]:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    application = Application.objects.filter(pk=data.application, applicant=applicant).first()
+    if application is None:
+        raise NotFound(_("Application not found."))
+    indication = services.medical_indication_submit(
+        application=application,
+        applicant=applicant,
+        document=document,
+        issued_on=data.issued_on,
+        valid_until=data.valid_until,
+    )
+    return Status(201, indication)
+
+
+@router.get(
+    "/cabinet/medical-indications",
+    response={200: list[MedicalIndicationOut], 401: ErrorOut},
+    auth=cabinet_auth,
+    summary="The medical indications of my children, newest first",
+)
+def my_medical_indications(request: HttpRequest) -> list[MedicalIndication]:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    return list(MedicalIndication.objects.filter(application__applicant=applicant))
+
+
 class EnrollIn(Schema):
     enrolled_on: dt.date | None = None
 
@@ -247,4 +313,27 @@ def depart(request: HttpRequest, enrollment_id: int, data: DepartIn) -> Enrollme
         raise NotFound(_("Enrolment not found."))
     return services.enrollment_depart(
         enrollment=enrollment, by_staff=staff, on=data.left_on, reason=data.reason
+    )
+
+
+class IndicationDecisionIn(Schema):
+    confirm: bool
+    reason: str = Field(default="", max_length=500)
+
+
+@router.post(
+    "/staff/medical-indications/{indication_id}/decide",
+    response={200: MedicalIndicationOut, **STAFF_ERRORS},
+    auth=staff_auth,
+    summary="Confirm or reject (with a written reason) a medical indication for sanatorium groups",
+)
+def medical_indication_decide(
+    request: HttpRequest, indication_id: int, data: IndicationDecisionIn
+) -> MedicalIndication:
+    staff: User = request.auth  # type: ignore[attr-defined]  # StaffSession lets only staff in
+    indication = MedicalIndication.objects.filter(pk=indication_id).first()
+    if indication is None:
+        raise NotFound(_("Medical indication not found."))
+    return services.medical_indication_decide(
+        indication=indication, confirm=data.confirm, by_staff=staff, reason=data.reason
     )

@@ -4,6 +4,7 @@ never exceed its capacity, and the system publishes the rest itself (P1)."""
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -262,3 +263,63 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child_id} in {self.group_id}"
+
+
+class MedicalIndication(models.Model):
+    """A medical indication for a sanatorium group (P3): the parent uploads the medical conclusion in the
+    cabinet, staff confirm or reject it. Only a confirmed one valid on the day admits to such a group.
+
+    A child has at most one pending and at most one confirmed indication; confirming a renewal marks the
+    confirmed one before it `superseded`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        REJECTED = "rejected", _("rejected")
+        SUPERSEDED = "superseded", _("replaced by a newer one")
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="medical_indications")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="medical_indications")
+    document = models.FileField(_("document"), upload_to="medical/%Y/%m/")
+    issued_on = models.DateField(_("document issued on"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("medical indication")
+        verbose_name_plural = _("medical indications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(status="pending"), name="medical_indication_one_pending"
+            ),
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(status="confirmed"), name="medical_indication_one_confirmed"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "confirmed", "rejected", "superseded"]),
+                name="medical_indication_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=F("issued_on")), name="medical_indication_dates"
+            ),
+            models.CheckConstraint(condition=~Q(document=""), name="medical_indication_document_required"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="medical_indication_decided_when_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="medical_indication_reason_for_rejection",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.issued_on}–{self.valid_until} ({self.status})"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -34,6 +35,7 @@ from .models import (
     AgeReference,
     Direction,
     Enrollment,
+    MedicalIndication,
     Place,
     PlacementSettings,
     Policy,
@@ -109,25 +111,48 @@ def _birth_range(group: Group, ref: dt.date) -> tuple[dt.date, dt.date]:
     return years_before(ref, group.age_to), years_before(ref, group.age_from)
 
 
+def _kind_condition(kind: str, on: dt.date) -> Q:
+    """P3: what a group of this kind asks of an application besides the child's age — a confirmed
+    special-needs conclusion (correctional), a confirmed medical indication valid on `on` (sanatorium)."""
+    if kind == Group.Kind.CORRECTIONAL:
+        claims = BenefitClaim.objects.filter(
+            application=OuterRef("pk"),
+            category__code=CORRECTIONAL_CATEGORY,
+            status=BenefitClaim.Status.CONFIRMED,
+        )
+        return Q(Exists(claims))
+    if kind == Group.Kind.SANATORIUM:
+        indications = MedicalIndication.objects.filter(
+            child=OuterRef("child_id"),
+            status=MedicalIndication.Status.CONFIRMED,
+            issued_on__lte=on,
+            valid_until__gte=on,
+        )
+        return Q(Exists(indications))
+    return Q()
+
+
 def _eligible(group: Group, on: dt.date) -> QuerySet[Application]:
     settings = placement_settings(locality=group.organisation.locality)
     after, until = _birth_range(group, reference_date(group=group, on=on, settings=settings))
-    eligible = Application.objects.filter(
+    return Application.objects.filter(
+        _kind_condition(group.kind, on),
         locality_id=group.organisation.locality_id,
         status=Application.Status.QUEUED,
         child__birth_date__gt=after,
         child__birth_date__lte=until,
     )
-    if group.kind == Group.Kind.CORRECTIONAL:
-        eligible = eligible.filter(
-            benefit_claims__category__code=CORRECTIONAL_CATEGORY,
-            benefit_claims__status=BenefitClaim.Status.CONFIRMED,
-        )
-    return eligible
+
+
+def _kinds_open_to(application: Application, *, on: dt.date) -> list[str]:
+    """The group kinds whose condition (P3) the application meets on `on` (age aside)."""
+    mine = Application.objects.filter(pk=application.pk)
+    return [kind for kind in Group.Kind.values if mine.filter(_kind_condition(kind, on)).exists()]
 
 
 def check_eligible(*, application: Application, group: Group, on: dt.date) -> None:
-    """P3: the child's age fits the group and a correctional group's condition holds; else 422."""
+    """P3: the child's age fits the group and a correctional or sanatorium group's condition holds; else
+    422."""
     if not _eligible(group, on).filter(pk=application.pk).exists():
         status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).first()
         if status != Application.Status.QUEUED:
@@ -300,18 +325,23 @@ def free_places_search(
     *,
     locality: Locality,
     birth_date: dt.date | None = None,
+    eligible_for: Application | None = None,
     language: str | None = None,
     organisation_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[GroupFree]:
     """Groups of a locality with free places (general and priority, as `free_places`), by language and
-    organisation, for a child born on `birth_date`: its age on today's reference date must fit (P3)."""
+    organisation, for a child born on `birth_date` — its age on today's reference date must fit (P3) — or
+    for the child of `eligible_for`, in the groups whose kind's condition it meets too (P3)."""
     now = now or clock.now()
     groups = Group.objects.filter(organisation__locality=locality, is_active=True)
     if language:
         groups = groups.filter(language=language)
     if organisation_id:
         groups = groups.filter(organisation_id=organisation_id)
+    if eligible_for is not None:
+        birth_date = eligible_for.child.birth_date
+        groups = groups.filter(kind__in=_kinds_open_to(eligible_for, on=now.date()))
     general: Counter[int] = Counter()
     priority: Counter[int] = Counter()
     for group_id, in_priority in _free_seats(groups, now=now):

@@ -1,5 +1,6 @@
 """Writes of distribution (P1–P5): publish freed places, take a direction exactly once, extend, decline,
-expire, enrol, depart. Each service is one transaction with its ledger events.
+expire, enrol, depart; medical indications for sanatorium groups (P3). Each service is one transaction
+with its ledger events.
 
 Locks: a group's row (`select_for_update`) serialises its seat accounting; a place is taken by a
 conditional UPDATE (`status = 'open'`), so of any number of racing parents exactly one gets it; partial
@@ -10,6 +11,7 @@ import datetime as dt
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,7 @@ from .models import (
     LIVE_DIRECTION_STATES,
     Direction,
     Enrollment,
+    MedicalIndication,
     Place,
     PlacementSettings,
     Policy,
@@ -541,3 +544,110 @@ def enrollment_staff_child(
             by=by_staff.pk,
         )
     return enrollment
+
+
+INDICATION_REASON_MIN = 5  # characters of a written reason of a rejection
+INDICATION_PENDING = _("A medical indication of this child is already waiting for confirmation.")
+
+
+def _indication_ledger(kind: str, indication: MedicalIndication, **payload: object) -> None:
+    ledger_append(
+        kind=kind,
+        subject_type="medical_indication",
+        subject_id=str(indication.pk),
+        locality_code=indication.application.locality.code,
+        payload={
+            "application": indication.application_id,
+            "issued_on": indication.issued_on,
+            "valid_until": indication.valid_until,
+            "status": indication.status,
+            **payload,
+        },
+    )
+
+
+def medical_indication_submit(
+    *,
+    application: Application,
+    applicant: Applicant,
+    document: UploadedFile,
+    issued_on: dt.date,
+    valid_until: dt.date,
+) -> MedicalIndication:
+    """The parent submits the child's medical indication for sanatorium groups (P3): a PDF or JPEG of at
+    most 5 MB, issued by today and still valid; it waits for staff. One pending per child (409)."""
+    if application.applicant_id != applicant.pk:
+        raise NotFound(_("Application not found."))
+    extension = waitlist.document_checked(document)
+    today = clock.today()
+    if issued_on > today:
+        raise ValidationFailed(_("The date of issue cannot be in the future."), code="issued_on_future")
+    if valid_until < today:
+        raise ValidationFailed(_("The medical indication has already expired."), code="indication_expired")
+    if application.status not in Application.ACTIVE_STATUSES:
+        raise Conflict(_("This application is not active."), code="application_not_active")
+    if MedicalIndication.objects.filter(
+        child_id=application.child_id, status=MedicalIndication.Status.PENDING
+    ).exists():
+        raise Conflict(INDICATION_PENDING, code="indication_pending")  # before the file is stored
+    indication = MedicalIndication(
+        child_id=application.child_id,
+        application=application,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        created_at=clock.now(),
+    )
+    indication.document.save(f"{application.pk}.{extension}", document, save=False)
+    try:
+        with transaction.atomic():
+            indication.save()
+            _indication_ledger("medical_indication.submitted", indication)
+    except IntegrityError as exc:  # a second submission raced this one
+        indication.document.delete(save=False)
+        raise Conflict(INDICATION_PENDING, code="indication_pending") from exc
+    return indication
+
+
+def medical_indication_decide(
+    *, indication: MedicalIndication, confirm: bool, by_staff: User, reason: str = ""
+) -> MedicalIndication:
+    """Staff confirm or reject (with a written reason) a pending medical indication (P3). A confirmed one
+    supersedes the child's earlier confirmed one; only an indication still valid can be confirmed."""
+    reason = reason.strip()
+    if not confirm and len(reason) < INDICATION_REASON_MIN:
+        raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
+    with transaction.atomic():
+        indication = (
+            MedicalIndication.objects.select_for_update(of=("self",))
+            .select_related("application__locality")
+            .get(pk=indication.pk)
+        )
+        if indication.status != MedicalIndication.Status.PENDING:
+            raise Conflict(_("This medical indication has already been decided."), code="status")
+        now = clock.now()
+        if confirm and indication.valid_until < now.date():
+            raise Conflict(_("The medical indication has already expired."), code="indication_expired")
+        superseded = None
+        if confirm:
+            superseded = (
+                MedicalIndication.objects.select_for_update()
+                .filter(child_id=indication.child_id, status=MedicalIndication.Status.CONFIRMED)
+                .first()
+            )
+        if superseded is not None:
+            superseded.status = MedicalIndication.Status.SUPERSEDED
+            superseded.save(update_fields=["status"])
+        indication.status = (
+            MedicalIndication.Status.CONFIRMED if confirm else MedicalIndication.Status.REJECTED
+        )
+        indication.decided_at = now
+        indication.decided_by = by_staff
+        indication.reason = reason
+        indication.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        _indication_ledger(
+            f"medical_indication.{indication.status}",
+            indication,
+            supersedes=superseded.pk if superseded else None,
+            by=by_staff.pk,
+        )
+    return indication

@@ -9,6 +9,7 @@ from tests.factories.facilities import (
     RegionFactory,
 )
 from tests.factories.notifications import OutboxMessageFactory as OutboxMessageFactory
+from tests.factories.placement import medical_indication
 from tests.factories.registry import (
     RegistryBenefitFactory,
     RegistryKinshipFactory,
@@ -28,5 +29,6 @@ __all__ = [
     "RegistryKinshipFactory",
     "RegistryPersonFactory",
     "certificate",
+    "medical_indication",
     "register_application",
 ]
