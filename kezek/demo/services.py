@@ -504,13 +504,15 @@ def _write_queue_rows(
     )  # fmt: skip
     writer.insert(
         StopListEntry,
-        ["application_id", "reason", "note", "since", "restore_on", "restored_at", "created_by_id"],
+        ["application_id", "locality_id", "cohort", "reason", "note", "since", "restore_on", "restored_at",
+         "created_by_id"],
         (
-            (number, StopListEntry.Reason.CLEANUP.value, "", a.stop_listed_at, None, None, None)
+            (number, locality_ids[a.locality], a.cohort, StopListEntry.Reason.CLEANUP.value, "",
+             a.stop_listed_at, None, None, None)
             for number, a in zip(numbers, applications, strict=True)
             if a.stop_listed_at is not None
         ),
-    )
+    )  # fmt: skip
     return numbers
 
 

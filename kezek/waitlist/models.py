@@ -327,6 +327,10 @@ class StopListEntry(models.Model):
         MANUAL = "manual", _("decision of the education department")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="stop_list_entries")
+    # The application's locality and cohort (both immutable), copied so that a position can find the
+    # overdue automatic restorations of its cohort by one index range (see selectors.cohort_snapshot).
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="+", db_index=False)
+    cohort = models.PositiveSmallIntegerField(_("birth year"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     note = models.TextField(_("written reason"), blank=True)
     since = models.DateTimeField(_("since"))
@@ -342,6 +346,11 @@ class StopListEntry(models.Model):
         indexes = [
             models.Index(
                 fields=["restore_on"], condition=Q(restored_at__isnull=True), name="stop_list_due_idx"
+            ),
+            models.Index(
+                fields=["locality", "cohort", "restore_on"],
+                condition=Q(restored_at__isnull=True),
+                name="stop_list_cohort_due_idx",
             ),
         ]
         constraints = [

@@ -2,7 +2,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ApplicationIn(Schema):
@@ -24,7 +24,12 @@ class ApplicationIn(Schema):
     document_issued_on: dt.date | None = None
 
 
-class ApplicationOut(Schema):
+class ApplicationOut(BaseModel):
+    """One application as the public check shows it (a plain pydantic model: the most-served answer is
+    read from the selector's dataclass by pydantic-core itself, without ninja's per-field getter)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     number: int
     locality: str
     cohort: int

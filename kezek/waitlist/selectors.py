@@ -7,10 +7,10 @@ are counted as queued, so a late sweep never shows a wrong position.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -60,6 +60,20 @@ class QueueRow:
     initials: str
 
 
+class _Found(NamedTuple):
+    """The fields of an application that the check reads (attribute names as on the model)."""
+
+    pk: int
+    locality_id: int
+    cohort: int
+    ordinal: int
+    tier: str
+    status: str
+    registered_at: dt.datetime
+    valid_until: dt.date
+    locality_code: str
+
+
 def priority_ratio(*, locality_id: int) -> int:
     ratio = QueueSettings.objects.filter(locality_id=locality_id).values_list("priority_ratio", flat=True)
     return ratio.first() or DEFAULT_RATIO
@@ -76,51 +90,73 @@ class CohortSnapshot:
     late_ids: frozenset[int]
 
 
-_SNAPSHOT_SQL = """
-SELECT 'n', tier, node, count FROM waitlist_rank_node
- WHERE locality_id = %s AND cohort = %s AND tier IN ('extraordinary', 'first_priority', 'general')
-   AND node IN ({nodes})
+# A prefix sum reads at most this many rank nodes (the bits of an ordinal below CAPACITY).
+_PREFIX_SLOTS = ranks.CAPACITY.bit_length() - 1
+
+
+_SLOT_NAMES = {branch: [f"{branch}{i}" for i in range(_PREFIX_SLOTS)] for branch in "ab"}
+_PADDING = [0] * _PREFIX_SLOTS
+
+
+def _slots(branch: str) -> str:
+    return ", ".join(f"%({name})s" for name in _SLOT_NAMES[branch])
+
+
+# One statement of a fixed shape (node lists padded with 0, which no node has; named parameters, fewer
+# than psycopg's 50 for a cached parse), so PostgreSQL plans it once per connection (fetch_prepared,
+# generic plan) and every part is one index range: two prefix sums ('p'), the tier totals ('t'), the
+# ratio ('r') and the cohort's overdue automatic restorations ('d').
+_SNAPSHOT_SQL = f"""
+SELECT 'p', tier, node, count FROM waitlist_rank_node
+ WHERE locality_id = %(l)s AND cohort = %(c)s AND tier = %(ta)s AND node IN ({_slots("a")})
 UNION ALL
-SELECT 'r', '', priority_ratio, 0 FROM waitlist_queuesettings WHERE locality_id = %s
+SELECT 'p', tier, node, count FROM waitlist_rank_node
+ WHERE locality_id = %(l)s AND cohort = %(c)s AND tier = %(tb)s AND node IN ({_slots("b")})
+UNION ALL
+SELECT 't', tier, node, count FROM waitlist_rank_node
+ WHERE locality_id = %(l)s AND cohort = %(c)s AND tier IN ('extraordinary', 'first_priority', 'general')
+   AND node = {ranks.CAPACITY}
+UNION ALL
+SELECT 'r', '', priority_ratio, 0 FROM waitlist_queuesettings WHERE locality_id = %(l)s
 UNION ALL
 SELECT 'd', a.tier, a.ordinal, a.id FROM waitlist_stoplistentry e
   JOIN waitlist_application a ON a.id = e.application_id
- WHERE e.restored_at IS NULL AND e.restore_on <= %s
-   AND a.locality_id = %s AND a.cohort = %s AND a.status = 'stop_listed'
-"""
+ WHERE e.locality_id = %(l)s AND e.cohort = %(c)s AND e.restored_at IS NULL AND e.restore_on <= %(today)s
+   AND a.status = 'stop_listed'
+"""  # noqa: S608 (constants only)
 
 
 def cohort_snapshot(
     *, locality_id: int, cohort: int, prefixes: dict[str, int], today: dt.date
 ) -> CohortSnapshot:
-    """One indexed query: at most 3 + Σ log2(N) rank-node rows, the ratio row, the overdue stays."""
-    wanted: dict[tuple[str, int], list[str]] = {}
-    for tier in ordering.TIERS:
-        wanted.setdefault((tier, ranks.CAPACITY), []).append(f"total:{tier}")
-    for tier, ordinal in prefixes.items():
-        for node in ranks.prefix_nodes(ordinal):
-            wanted.setdefault((tier, node), []).append(f"prefix:{tier}")
-    nodes = sorted({node for _tier, node in wanted})
-    sql = _SNAPSHOT_SQL.format(nodes=", ".join(["%s"] * len(nodes)))
-    rows = fetch_prepared(sql, [locality_id, cohort, *nodes, locality_id, today, locality_id, cohort])
-    sums: dict[str, int] = {}
+    """One indexed query: the prefix nodes of at most two tiers, the totals, the ratio, the overdue stays."""
+    if len(prefixes) > 2:
+        raise ValueError("at most two prefix sums per snapshot")
+    params: dict[str, object] = {"l": locality_id, "c": cohort, "today": today}
+    # An unused branch asks for tier '' (no rows).
+    for branch, (tier, ordinal) in zip("ab", [*prefixes.items(), ("", 0), ("", 0)], strict=False):
+        nodes = ranks.prefix_nodes(ordinal)
+        params[f"t{branch}"] = tier
+        params.update(zip(_SLOT_NAMES[branch], [*nodes, *_PADDING[len(nodes) :]], strict=True))
+    sums = dict.fromkeys(prefixes, 0)
+    totals = dict.fromkeys(ordering.TIERS, 0)
     ratio, late = DEFAULT_RATIO, []
-    for kind, tier, number, count in rows:
-        if kind == "n":
-            for key in wanted.get((tier, number), ()):
-                sums[key] = sums.get(key, 0) + count
+    for kind, tier, number, count in fetch_prepared(_SNAPSHOT_SQL, params):
+        if kind == "p":
+            sums[tier] += count
+        elif kind == "t":
+            totals[tier] = count
         elif kind == "r":
             ratio = number
         else:
             late.append((tier, number, count))
     for tier, ordinal, _pk in late:  # restored in effect already: count them as the sweep will
-        sums[f"total:{tier}"] = sums.get(f"total:{tier}", 0) + 1
+        totals[tier] += 1
         if tier in prefixes and ordinal <= prefixes[tier]:
-            sums[f"prefix:{tier}"] = sums.get(f"prefix:{tier}", 0) + 1
-    totals = ordering.TierTotals(*(sums.get(f"total:{tier}", 0) for tier in ordering.TIERS))
+            sums[tier] += 1
     return CohortSnapshot(
-        totals=totals,
-        prefix={tier: sums.get(f"prefix:{tier}", 0) for tier in prefixes},
+        totals=ordering.TierTotals(*(totals[tier] for tier in ordering.TIERS)),
+        prefix=sums,
         ratio=ratio,
         late_ids=frozenset(pk for _tier, _ordinal, pk in late),
     )
@@ -131,7 +167,7 @@ def effective_status(application: Application, *, today: dt.date | None = None) 
     return _summary(application, today=today or clock.today())[0]
 
 
-def _summary(application: Application, *, today: dt.date) -> tuple[str, Position | None]:
+def _summary(application: Application | _Found, *, today: dt.date) -> tuple[str, Position | None]:
     """Effective status and position of one application, in one query for a queued or stop-listed one."""
     if application.status not in (Status.QUEUED, Status.STOP_LISTED):
         return str(application.status), None
@@ -171,31 +207,9 @@ def check_queue(*, iin: str) -> list[CheckResult]:
     iin = iin_checked(iin.strip()).iin
     today = clock.today()
     results = []
-    for (
-        pk,
-        locality_id,
-        cohort,
-        ordinal,
-        tier,
-        status,
-        registered_at,
-        valid_until,
-        locality,
-    ) in fetch_prepared(_CHECK_SQL, [iin, iin]):
-        application = Application(
-            pk=pk,
-            locality_id=locality_id,
-            cohort=cohort,
-            ordinal=ordinal,
-            tier=tier,
-            status=status,
-            # SQLite's driver returns the stored UTC time naive (the ORM would make it aware).
-            registered_at=registered_at
-            if timezone.is_aware(registered_at)
-            else timezone.make_aware(registered_at, dt.UTC),
-            valid_until=valid_until,
-        )
-        results.append(_result(application, locality, *_summary(application, today=today)))
+    for row in fetch_prepared(_CHECK_SQL, [iin, iin]):
+        found = _Found(*row)._replace(registered_at=_aware(row[6]))
+        results.append(_result(found, found.locality_code, *_summary(found, today=today)))
     return results
 
 
@@ -203,8 +217,8 @@ def check_queue(*, iin: str) -> list[CheckResult]:
 # unique) are evaluated once, and PostgreSQL ORs two index scans (child_id, applicant_id).
 _CHECK_SQL = """
 SELECT a.id, a.locality_id, a.cohort, a.ordinal, a.tier, a.status, a.registered_at, a.valid_until,
-       l.code AS locality_code
-  FROM waitlist_application a JOIN facilities_locality l ON l.id = a.locality_id
+       (SELECT code FROM facilities_locality WHERE id = a.locality_id)
+  FROM waitlist_application a
  WHERE (a.child_id = (SELECT id FROM waitlist_child WHERE iin = %s)
         OR a.applicant_id = (SELECT id FROM waitlist_applicant WHERE iin = %s))
    AND a.status NOT IN ('withdrawn', 'archived')
@@ -212,7 +226,9 @@ SELECT a.id, a.locality_id, a.cohort, a.ordinal, a.tier, a.status, a.registered_
 """
 
 
-def _result(application: Application, locality: str, status: str, position: Position | None) -> CheckResult:
+def _result(
+    application: Application | _Found, locality: str, status: str, position: Position | None
+) -> CheckResult:
     return CheckResult(
         number=application.pk,
         locality=locality,

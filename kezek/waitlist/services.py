@@ -509,6 +509,8 @@ def _stop_list(
     restore_on = add_working_days(now.date(), STOP_LIST_WORKING_DAYS) if reason in AUTOMATIC_RESTORE else None
     entry = StopListEntry.objects.create(
         application=application,
+        locality_id=application.locality_id,
+        cohort=application.cohort,
         reason=reason,
         note=note,
         since=now,

@@ -5,11 +5,12 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kezek.registry.models import RegistryPerson
-from kezek.waitlist import selectors, services
+from kezek.waitlist import ordering, ranks, selectors, services
 from kezek.waitlist.models import Application, RankNode
 from tests.factories import LocalityFactory, RegistryPersonFactory, register_application
 
@@ -121,3 +122,47 @@ def test_queue_page_walks_the_cohort_in_order() -> None:
     assert [row.number for row in rows] == reference
     assert [row.position for row in rows] == list(range(1, 13))
     assert all(len(row.initials) == 4 and row.initials.count(".") == 2 for row in rows)
+
+
+def test_snapshot_reads_every_node_of_the_largest_ordinals() -> None:
+    """The statement has a fixed number of node slots: the longest prefix sums must still fit."""
+    locality = LocalityFactory.create()
+    for tier, ordinal in [
+        ("general", 1),
+        ("general", 2**20),
+        ("general", ranks.CAPACITY - 1),  # 21 set bits: every slot used
+        ("general", ranks.CAPACITY),
+        ("first_priority", ranks.CAPACITY - 2),
+    ]:
+        ranks.rank_add(locality_id=locality.pk, cohort=2022, tier=tier, ordinal=ordinal, delta=1)
+    snap = selectors.cohort_snapshot(
+        locality_id=locality.pk,
+        cohort=2022,
+        prefixes={"general": ranks.CAPACITY - 1, "first_priority": ranks.CAPACITY - 2},
+        today=dt.date(2026, 1, 1),
+    )
+    assert snap.prefix == {"general": 3, "first_priority": 1}
+    assert snap.totals == ordering.TierTotals(0, 1, 4)
+    totals_only = selectors.cohort_snapshot(
+        locality_id=locality.pk, cohort=2022, prefixes={}, today=dt.date(2026, 1, 1)
+    )
+    assert (totals_only.prefix, totals_only.totals) == ({}, snap.totals)
+
+
+@pytest.mark.postgres
+def test_the_check_runs_as_prepared_statements_planned_once() -> None:
+    locality = LocalityFactory.create()
+    child = _child(2022)
+    register_application(locality=locality, child=child)
+    for _ in range(3):
+        (result,) = selectors.check_queue(iin=child.iin)
+        assert result.position == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s OR statement LIKE %s",
+            ["%FROM waitlist_rank_node%", "%FROM waitlist_application a JOIN facilities_locality%"],
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 2
+    assert all(generic >= 3 and custom == 0 for generic, custom in plans)
