@@ -60,8 +60,78 @@ class QueueRow:
     initials: str
 
 
+def priority_ratio(*, locality_id: int) -> int:
+    ratio = QueueSettings.objects.filter(locality_id=locality_id).values_list("priority_ratio", flat=True)
+    return ratio.first() or DEFAULT_RATIO
+
+
+# Positions are read by one statement (a prepared statement with a generic plan on PostgreSQL, see
+# kezek.core.db.fetch_prepared) whose every part is an index probe: for each application, the Fenwick
+# prefix sums of its tier and of the other tier (Q4), the cohort's tier totals, the locality's ratio
+# and the number of overdue automatic restorations of the cohort (almost always 0: only when the sweep
+# is late does a second statement list them).
+
+_BITS = ", ".join(f"({k})" for k in range(ranks.CAPACITY.bit_length()))
+_OTHER_TIER = (
+    "CASE app.tier WHEN 'general' THEN 'first_priority' WHEN 'first_priority' THEN 'general' ELSE '' END"
+)
+
+
+def _prefix_sql(tier: str, upto: str) -> str:
+    """Queued applications of `tier` with ordinal <= `upto` in app's cohort: the sum of the rank nodes
+    (upto >> k) << k for every set bit k of `upto` (ranks.prefix_nodes), one index probe each."""
+    return (
+        "(SELECT COALESCE(SUM((SELECT n.count FROM waitlist_rank_node n"  # noqa: S608 (fragments only)
+        " WHERE n.locality_id = app.locality_id AND n.cohort = app.cohort"
+        f" AND n.tier = {tier} AND n.node = ((({upto}) >> bit.k) << bit.k))), 0)"
+        f" FROM bit WHERE ((({upto}) >> bit.k) & 1) = 1)"
+    )
+
+
+# Per cohort (`app` holds locality_id and cohort): the three tier totals (rank node CAPACITY), the ratio,
+# the number of overdue automatic restorations.
+_COHORT_COLUMNS = ", ".join(
+    [
+        *(
+            "COALESCE((SELECT count FROM waitlist_rank_node WHERE locality_id = app.locality_id"  # noqa: S608
+            f" AND cohort = app.cohort AND tier = '{tier}' AND node = {ranks.CAPACITY}), 0)"
+            for tier in ordering.TIERS
+        ),
+        "(SELECT priority_ratio FROM waitlist_queuesettings WHERE locality_id = app.locality_id)",
+        "(SELECT COUNT(*) FROM waitlist_stoplistentry e WHERE e.locality_id = app.locality_id"
+        " AND e.cohort = app.cohort AND e.restored_at IS NULL AND e.restore_on <= %(today)s)",
+    ]
+)
+_POSITIONS_SQL = f"""
+WITH bit(k) AS (VALUES {_BITS}),
+app AS (
+    SELECT a.id, a.locality_id, a.cohort, a.ordinal, a.tier, a.status, a.registered_at, a.valid_until
+      FROM waitlist_application a
+     WHERE {{where}} AND a.status NOT IN ('withdrawn', 'archived')
+)
+SELECT app.id, app.locality_id, app.cohort, app.ordinal, app.tier, app.status, app.registered_at,
+       app.valid_until, (SELECT code FROM facilities_locality WHERE id = app.locality_id),
+       {_prefix_sql("app.tier", "app.ordinal")}, {_prefix_sql(_OTHER_TIER, "app.ordinal - 1")},
+       {_COHORT_COLUMNS}
+  FROM app ORDER BY app.id
+"""  # noqa: S608 (constants only)
+# The applications of a child or of an applicant (IINs are unique: two scalar subqueries, two index scans).
+_CHECK_SQL = _POSITIONS_SQL.format(
+    where="(a.child_id = (SELECT id FROM waitlist_child WHERE iin = %(iin)s)"
+    " OR a.applicant_id = (SELECT id FROM waitlist_applicant WHERE iin = %(iin)s))"
+)
+_APPLICATION_SQL = _POSITIONS_SQL.format(where="a.id = %(id)s")
+_COHORT_SQL = f"SELECT {_COHORT_COLUMNS} FROM (SELECT %(locality)s AS locality_id, %(cohort)s AS cohort) app"  # noqa: S608
+_LATE_SQL = """
+SELECT a.id, a.tier, a.ordinal FROM waitlist_stoplistentry e
+  JOIN waitlist_application a ON a.id = e.application_id
+ WHERE e.locality_id = %(locality)s AND e.cohort = %(cohort)s AND e.restored_at IS NULL
+   AND e.restore_on <= %(today)s AND a.status = 'stop_listed'
+"""
+
+
 class _Found(NamedTuple):
-    """The fields of an application that the check reads (attribute names as on the model)."""
+    """A row of _POSITIONS_SQL (the application's attribute names as on the model)."""
 
     pk: int
     locality_id: int
@@ -72,125 +142,89 @@ class _Found(NamedTuple):
     registered_at: dt.datetime
     valid_until: dt.date
     locality_code: str
-
-
-def priority_ratio(*, locality_id: int) -> int:
-    ratio = QueueSettings.objects.filter(locality_id=locality_id).values_list("priority_ratio", flat=True)
-    return ratio.first() or DEFAULT_RATIO
+    rank: int  # queued applications of its tier up to its ordinal
+    before: int  # queued applications of the other tier (Q4) registered before it
+    extraordinary: int
+    first_priority: int
+    general: int
+    ratio: int | None
+    late: int
 
 
 @dataclass(frozen=True)
-class CohortSnapshot:
-    """What positions in one cohort need, read in one round trip: tier totals, prefix counts at the
-    asked ordinals, the locality's ratio, and the overdue automatic restorations (counted as queued)."""
+class CohortState:
+    """A cohort as the rules say it is now: the overdue automatic restorations count as queued."""
 
     totals: ordering.TierTotals
-    prefix: dict[str, int]
     ratio: int
-    late_ids: frozenset[int]
+    late: tuple[tuple[int, str, int], ...]  # (number, tier, ordinal) of each overdue restoration
 
 
-# A prefix sum reads at most this many rank nodes (the bits of an ordinal below CAPACITY).
-_PREFIX_SLOTS = ranks.CAPACITY.bit_length() - 1
-
-
-_SLOT_NAMES = {branch: [f"{branch}{i}" for i in range(_PREFIX_SLOTS)] for branch in "ab"}
-_PADDING = [0] * _PREFIX_SLOTS
-
-
-def _slots(branch: str) -> str:
-    return ", ".join(f"%({name})s" for name in _SLOT_NAMES[branch])
-
-
-# One statement of a fixed shape (node lists padded with 0, which no node has; named parameters, fewer
-# than psycopg's 50 for a cached parse), so PostgreSQL plans it once per connection (fetch_prepared,
-# generic plan) and every part is one index range: two prefix sums ('p'), the tier totals ('t'), the
-# ratio ('r') and the cohort's overdue automatic restorations ('d').
-_SNAPSHOT_SQL = f"""
-SELECT 'p', tier, node, count FROM waitlist_rank_node
- WHERE locality_id = %(l)s AND cohort = %(c)s AND tier = %(ta)s AND node IN ({_slots("a")})
-UNION ALL
-SELECT 'p', tier, node, count FROM waitlist_rank_node
- WHERE locality_id = %(l)s AND cohort = %(c)s AND tier = %(tb)s AND node IN ({_slots("b")})
-UNION ALL
-SELECT 't', tier, node, count FROM waitlist_rank_node
- WHERE locality_id = %(l)s AND cohort = %(c)s AND tier IN ('extraordinary', 'first_priority', 'general')
-   AND node = {ranks.CAPACITY}
-UNION ALL
-SELECT 'r', '', priority_ratio, 0 FROM waitlist_queuesettings WHERE locality_id = %(l)s
-UNION ALL
-SELECT 'd', a.tier, a.ordinal, a.id FROM waitlist_stoplistentry e
-  JOIN waitlist_application a ON a.id = e.application_id
- WHERE e.locality_id = %(l)s AND e.cohort = %(c)s AND e.restored_at IS NULL AND e.restore_on <= %(today)s
-   AND a.status = 'stop_listed'
-"""  # noqa: S608 (constants only)
-
-
-def cohort_snapshot(
-    *, locality_id: int, cohort: int, prefixes: dict[str, int], today: dt.date
-) -> CohortSnapshot:
-    """One indexed query: the prefix nodes of at most two tiers, the totals, the ratio, the overdue stays."""
-    if len(prefixes) > 2:
-        raise ValueError("at most two prefix sums per snapshot")
-    params: dict[str, object] = {"l": locality_id, "c": cohort, "today": today}
-    # An unused branch asks for tier '' (no rows).
-    for branch, (tier, ordinal) in zip("ab", [*prefixes.items(), ("", 0), ("", 0)], strict=False):
-        nodes = ranks.prefix_nodes(ordinal)
-        params[f"t{branch}"] = tier
-        params.update(zip(_SLOT_NAMES[branch], [*nodes, *_PADDING[len(nodes) :]], strict=True))
-    sums = dict.fromkeys(prefixes, 0)
-    totals = dict.fromkeys(ordering.TIERS, 0)
-    ratio, late = DEFAULT_RATIO, []
-    for kind, tier, number, count in fetch_prepared(_SNAPSHOT_SQL, params):
-        if kind == "p":
-            sums[tier] += count
-        elif kind == "t":
-            totals[tier] = count
-        elif kind == "r":
-            ratio = number
-        else:
-            late.append((tier, number, count))
-    for tier, ordinal, _pk in late:  # restored in effect already: count them as the sweep will
-        totals[tier] += 1
-        if tier in prefixes and ordinal <= prefixes[tier]:
-            sums[tier] += 1
-    return CohortSnapshot(
-        totals=ordering.TierTotals(*(totals[tier] for tier in ordering.TIERS)),
-        prefix=sums,
-        ratio=ratio,
-        late_ids=frozenset(pk for _tier, _ordinal, pk in late),
+def _cohort_state(
+    *,
+    locality_id: int,
+    cohort: int,
+    counts: tuple[int, int, int],
+    ratio: int | None,
+    late: int,
+    today: dt.date,
+) -> CohortState:
+    rows = (
+        fetch_prepared(_LATE_SQL, {"locality": locality_id, "cohort": cohort, "today": today}) if late else []
     )
+    totals = dict(zip(ordering.TIERS, counts, strict=True))
+    for _number, tier, _ordinal in rows:
+        totals[tier] += 1
+    return CohortState(
+        totals=ordering.TierTotals(*(totals[tier] for tier in ordering.TIERS)),
+        ratio=ratio or DEFAULT_RATIO,
+        late=tuple((number, tier, ordinal) for number, tier, ordinal in rows),
+    )
+
+
+def _placed(found: _Found, *, today: dt.date) -> tuple[str, Position | None]:
+    """Effective status and position from a row of _POSITIONS_SQL."""
+    if found.status not in (Status.QUEUED, Status.STOP_LISTED):
+        return str(found.status), None
+    state = _cohort_state(
+        locality_id=found.locality_id,
+        cohort=found.cohort,
+        counts=(found.extraordinary, found.first_priority, found.general),
+        ratio=found.ratio,
+        late=found.late,
+        today=today,
+    )
+    other = OTHER_TIER.get(found.tier)
+    rank, before, restored = found.rank, found.before, False
+    for number, tier, ordinal in state.late:  # restored in effect already: count them as the sweep will
+        rank += tier == found.tier and ordinal <= found.ordinal
+        before += tier == other and ordinal < found.ordinal
+        restored = restored or number == found.pk
+    if found.status == Status.STOP_LISTED and not restored:
+        return str(found.status), None
+    place = ordering.position(
+        tier=found.tier, rank=rank, totals=state.totals, ratio=state.ratio, before=before
+    )
+    return Status.QUEUED, Position(
+        cohort=found.cohort, position=place, cohort_size=state.totals.total, tier=found.tier
+    )
+
+
+def _found(sql: str, params: dict[str, object]) -> list[_Found]:
+    return [_Found(*row)._replace(registered_at=_aware(row[6])) for row in fetch_prepared(sql, params)]
+
+
+def _summary(application: Application, *, today: dt.date) -> tuple[str, Position | None]:
+    """Effective status and position of one application, in one query for a queued or stop-listed one."""
+    if application.status not in (Status.QUEUED, Status.STOP_LISTED):
+        return str(application.status), None
+    found = _found(_APPLICATION_SQL, {"id": application.pk, "today": today})
+    return _placed(found[0], today=today) if found else (str(application.status), None)
 
 
 def effective_status(application: Application, *, today: dt.date | None = None) -> str:
     """The status as the rules say it is now, even if the sweep that applies it has not run yet."""
     return _summary(application, today=today or clock.today())[0]
-
-
-def _summary(application: Application | _Found, *, today: dt.date) -> tuple[str, Position | None]:
-    """Effective status and position of one application, in one query for a queued or stop-listed one."""
-    if application.status not in (Status.QUEUED, Status.STOP_LISTED):
-        return str(application.status), None
-    other = OTHER_TIER.get(application.tier)
-    wanted = {application.tier: application.ordinal}
-    if other:
-        wanted[other] = application.ordinal - 1
-    snap = cohort_snapshot(
-        locality_id=application.locality_id, cohort=application.cohort, prefixes=wanted, today=today
-    )
-    if application.status == Status.STOP_LISTED and application.pk not in snap.late_ids:
-        return str(application.status), None
-    place = ordering.position(
-        tier=application.tier,
-        rank=snap.prefix[application.tier],
-        totals=snap.totals,
-        ratio=snap.ratio,
-        before=snap.prefix[other] if other else 0,
-    )
-    position = Position(
-        cohort=application.cohort, position=place, cohort_size=snap.totals.total, tier=application.tier
-    )
-    return Status.QUEUED, position
 
 
 def queue_position(*, application: Application, today: dt.date | None = None) -> Position | None:
@@ -201,29 +235,14 @@ def queue_position(*, application: Application, today: dt.date | None = None) ->
 def check_queue(*, iin: str) -> list[CheckResult]:
     """Public check (Q6): the applications of the child, or of the applicant, with this IIN.
 
-    The most-hit read of the portal: the applications by two indexed scalar subqueries (no OR across joins),
-    then one snapshot query per application (usually one); both are prepared statements on PostgreSQL.
+    The most-hit read of the portal: applications, positions and all they need in one statement.
     """
     iin = iin_checked(iin.strip()).iin
     today = clock.today()
-    results = []
-    for row in fetch_prepared(_CHECK_SQL, [iin, iin]):
-        found = _Found(*row)._replace(registered_at=_aware(row[6]))
-        results.append(_result(found, found.locality_code, *_summary(found, today=today)))
-    return results
-
-
-# Raw SQL: the most-hit query is not rebuilt by the ORM on every request. Scalar subqueries (IINs are
-# unique) are evaluated once, and PostgreSQL ORs two index scans (child_id, applicant_id).
-_CHECK_SQL = """
-SELECT a.id, a.locality_id, a.cohort, a.ordinal, a.tier, a.status, a.registered_at, a.valid_until,
-       (SELECT code FROM facilities_locality WHERE id = a.locality_id)
-  FROM waitlist_application a
- WHERE (a.child_id = (SELECT id FROM waitlist_child WHERE iin = %s)
-        OR a.applicant_id = (SELECT id FROM waitlist_applicant WHERE iin = %s))
-   AND a.status NOT IN ('withdrawn', 'archived')
- ORDER BY a.id
-"""
+    return [
+        _result(found, found.locality_code, *_placed(found, today=today))
+        for found in _found(_CHECK_SQL, {"iin": iin, "today": today})
+    ]
 
 
 def _result(
@@ -286,8 +305,19 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
     """
     if not 2000 <= cohort <= 2100:
         raise ValidationFailed(_("Unknown birth year."), code="cohort_invalid")
-    snap = cohort_snapshot(locality_id=locality.pk, cohort=cohort, prefixes={}, today=clock.today())
-    totals, late = snap.totals, sorted(snap.late_ids)
+    today = clock.today()
+    ((*counts, ratio, late_count),) = fetch_prepared(
+        _COHORT_SQL, {"locality": locality.pk, "cohort": cohort, "today": today}
+    )
+    state = _cohort_state(
+        locality_id=locality.pk,
+        cohort=cohort,
+        counts=tuple(counts),
+        ratio=ratio,
+        late=late_count,
+        today=today,
+    )
+    totals, late = state.totals, sorted(number for number, _tier, _ordinal in state.late)
     postgres = connection.vendor == "postgresql"
     sql = _QUEUE_PAGE_SQL.format(
         least="LEAST" if postgres else "MIN",
@@ -299,7 +329,7 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
         "cohort": cohort,
         "e": totals.extraordinary,
         "p": totals.first_priority,
-        "ratio": snap.ratio,
+        "ratio": state.ratio,
         "limit": limit,
         "offset": offset,
     }

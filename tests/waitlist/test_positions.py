@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kezek.registry.models import RegistryPerson
-from kezek.waitlist import ordering, ranks, selectors, services
-from kezek.waitlist.models import Application, RankNode
+from kezek.waitlist import ranks, selectors, services
+from kezek.waitlist.models import Application, CohortCounter, RankNode
 from tests.factories import LocalityFactory, RegistryPersonFactory, register_application
 
 pytestmark = pytest.mark.django_db
@@ -124,33 +124,21 @@ def test_queue_page_walks_the_cohort_in_order() -> None:
     assert all(len(row.initials) == 4 and row.initials.count(".") == 2 for row in rows)
 
 
-def test_snapshot_reads_every_node_of_the_largest_ordinals() -> None:
-    """The statement has a fixed number of node slots: the longest prefix sums must still fit."""
+def test_positions_read_every_node_of_the_largest_ordinals() -> None:
+    """Prefix sums over all 21 bits of an ordinal (the statement computes the rank nodes itself)."""
     locality = LocalityFactory.create()
-    for tier, ordinal in [
-        ("general", 1),
-        ("general", 2**20),
-        ("general", ranks.CAPACITY - 1),  # 21 set bits: every slot used
-        ("general", ranks.CAPACITY),
-        ("first_priority", ranks.CAPACITY - 2),
-    ]:
-        ranks.rank_add(locality_id=locality.pk, cohort=2022, tier=tier, ordinal=ordinal, delta=1)
-    snap = selectors.cohort_snapshot(
-        locality_id=locality.pk,
-        cohort=2022,
-        prefixes={"general": ranks.CAPACITY - 1, "first_priority": ranks.CAPACITY - 2},
-        today=dt.date(2026, 1, 1),
-    )
-    assert snap.prefix == {"general": 3, "first_priority": 1}
-    assert snap.totals == ordering.TierTotals(0, 1, 4)
-    totals_only = selectors.cohort_snapshot(
-        locality_id=locality.pk, cohort=2022, prefixes={}, today=dt.date(2026, 1, 1)
-    )
-    assert (totals_only.prefix, totals_only.totals) == ({}, snap.totals)
+    first = register_application(locality=locality, tier="general", child=_child(2022))
+    CohortCounter.objects.filter(locality=locality, cohort=2022).update(last_ordinal=ranks.CAPACITY - 3)
+    priority = register_application(locality=locality, tier="first_priority", child=_child(2022))
+    last = register_application(locality=locality, tier="general", child=_child(2022))
+    assert (priority.ordinal, last.ordinal) == (ranks.CAPACITY - 2, ranks.CAPACITY - 1)  # 21 set bits
+    assert assert_consistent(locality.pk, 2022) == {priority.pk: 1, first.pk: 2, last.pk: 3}
+    total, rows = selectors.queue_page(locality=locality, cohort=2022, offset=0, limit=5)
+    assert (total, [row.number for row in rows]) == (3, [priority.pk, first.pk, last.pk])
 
 
 @pytest.mark.postgres
-def test_the_check_runs_as_prepared_statements_planned_once() -> None:
+def test_the_check_is_one_prepared_statement_planned_once() -> None:
     locality = LocalityFactory.create()
     child = _child(2022)
     register_application(locality=locality, child=child)
@@ -159,10 +147,9 @@ def test_the_check_runs_as_prepared_statements_planned_once() -> None:
         assert result.position == 1
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE %s OR statement LIKE %s",
-            ["%FROM waitlist_rank_node%", "%FROM waitlist_application a JOIN facilities_locality%"],
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FROM waitlist_child WHERE iin%"],
         )
         plans = cursor.fetchall()
-    assert len(plans) == 2
+    assert len(plans) == 1
     assert all(generic >= 3 and custom == 0 for generic, custom in plans)
