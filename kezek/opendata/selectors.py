@@ -27,8 +27,8 @@ from django.utils.translation import get_language
 
 from kezek.core import clock
 from kezek.facilities.models import Group, Locality, Organisation
-from kezek.placement.models import Direction, Enrollment, Place, Publication
-from kezek.placement.selectors import direction_state
+from kezek.placement.models import Direction, Enrollment, Publication
+from kezek.placement.selectors import direction_state, free_seat_count
 from kezek.waitlist.models import Application, StopListEntry
 from kezek.waitlist.selectors import QueueRow, queue_page
 
@@ -79,9 +79,7 @@ def figures(*, locality: Locality, today: dt.date | None = None) -> Figures:
         locality=locality.code,
         as_of=today,
         organisations=Organisation.objects.filter(locality=locality, is_active=True).count(),
-        free_places=Place.objects.filter(
-            status=Place.Status.OPEN, group__organisation__locality=locality
-        ).count(),
+        free_places=free_seat_count(locality=locality),
         queued=queued + restoring,
         enrolled_recently=moves["enrolled"] or 0,
         left_recently=moves["left"] or 0,

@@ -27,7 +27,7 @@ from kezek.core import clock
 from kezek.core.errors import Conflict, ValidationFailed
 from kezek.facilities.models import Group, Locality
 from kezek.waitlist import ordering
-from kezek.waitlist.models import Application, BenefitClaim, Tier
+from kezek.waitlist.models import Application, BenefitClaim, StopListEntry, Tier
 from kezek.waitlist.selectors import priority_ratio
 
 from .models import (
@@ -135,10 +135,14 @@ def _kind_condition(kind: str, on: dt.date) -> Q:
 def _eligible(group: Group, on: dt.date) -> QuerySet[Application]:
     settings = placement_settings(locality=group.organisation.locality)
     after, until = _birth_range(group, reference_date(group=group, on=on, settings=settings))
+    # Queued, or stop-listed with an automatic restoration due (queued in effect: the sweep is late).
+    restoring = StopListEntry.objects.filter(
+        application=OuterRef("pk"), restored_at__isnull=True, restore_on__lte=on
+    )
     return Application.objects.filter(
+        Q(status=Application.Status.QUEUED) | Q(Exists(restoring), status=Application.Status.STOP_LISTED),
         _kind_condition(group.kind, on),
         locality_id=group.organisation.locality_id,
-        status=Application.Status.QUEUED,
         child__birth_date__gt=after,
         child__birth_date__lte=until,
     )
@@ -233,6 +237,12 @@ def _free_seats(groups: QuerySet[Group], *, now: dt.datetime) -> list[tuple[int,
     )
     seats = [(group_id, _in_priority(policy, until, now)) for group_id, policy, until in places]
     return seats + _seats_to_republish(groups, now=now)
+
+
+def free_seat_count(*, locality: Locality, now: dt.datetime | None = None) -> int:
+    """The free seats of a locality's groups as the passport shows them (open data O1): the open places
+    and the seats the sweep will publish again."""
+    return len(_free_seats(Group.objects.filter(organisation__locality=locality), now=now or clock.now()))
 
 
 def _seats_to_republish(groups: QuerySet[Group], *, now: dt.datetime) -> list[tuple[int, bool]]:

@@ -131,6 +131,10 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
     """
     if application.applicant_id != applicant.pk:
         raise NotFound(_("Application not found."))
+    # What reads already show (a late sweep): overdue directions' seats free again, restorations done.
+    directions_expire_due(group_id=group.pk)
+    waitlist.stop_list_restore_due(locality_id=application.locality_id)
+    application.refresh_from_db(fields=["status"])
     now = clock.now()
     batch = selectors.sibling_batch(application=application)
     for member in batch:
@@ -273,17 +277,17 @@ def direction_decline(*, direction: Direction, applicant: Applicant) -> Directio
     return direction
 
 
-def directions_expire_due(*, limit: int = 500) -> int:
+def directions_expire_due(*, limit: int = 500, group_id: int | None = None) -> int:
     """Sweep (P5): live directions past their deadline expire; the place is published again and the
-    application goes to the stop-list for 10 working days. Idempotent; safe concurrently."""
+    application goes to the stop-list for 10 working days. `group_id`: only that group's (what taking a
+    place there runs first). Idempotent; safe concurrently."""
     now = clock.now()
-    due = list(
-        Direction.objects.filter(
-            state__in=[State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT], valid_until__lte=now
-        )
-        .order_by("valid_until", "pk")
-        .values_list("pk", "group_id")[:limit]
+    overdue = Direction.objects.filter(
+        state__in=[State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT], valid_until__lte=now
     )
+    if group_id is not None:
+        overdue = overdue.filter(group_id=group_id)
+    due = list(overdue.order_by("valid_until", "pk").values_list("pk", "group_id")[:limit])
     expired = 0
     for pk, group_id in due:
         with transaction.atomic():

@@ -557,14 +557,16 @@ def _restore(application: Application, entry: StopListEntry, *, by: str) -> None
     application_notify(application, "application_restored", f"restored:{entry.pk}")
 
 
-def stop_list_restore_due(*, today: dt.date | None = None, limit: int = 500) -> int:
-    """Restore every automatic stop-listing whose date has come (S2). Idempotent; safe concurrently."""
+def stop_list_restore_due(
+    *, today: dt.date | None = None, limit: int = 500, locality_id: int | None = None
+) -> int:
+    """Restore every automatic stop-listing whose date has come (S2), or only those of one locality (what a
+    write path that chooses among queued applications runs first). Idempotent; safe concurrently."""
     today = today or clock.today()
-    due = list(
-        StopListEntry.objects.filter(restored_at__isnull=True, restore_on__lte=today)
-        .order_by("restore_on", "pk")
-        .values_list("application_id", flat=True)[:limit]
-    )
+    entries = StopListEntry.objects.filter(restored_at__isnull=True, restore_on__lte=today)
+    if locality_id is not None:
+        entries = entries.filter(locality_id=locality_id)
+    due = list(entries.order_by("restore_on", "pk").values_list("application_id", flat=True)[:limit])
     restored = 0
     for application_id in due:
         with transaction.atomic():

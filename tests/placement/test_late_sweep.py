@@ -144,3 +144,44 @@ def test_an_overdue_direction_cannot_be_declined_to_escape_the_stop_list() -> No
         tick_run()
         assert Direction.objects.get(pk=direction.pk).state == "expired"
         assert Application.objects.get(pk=holder.pk).status == "stop_listed"
+
+
+def test_before_the_sweep_a_seat_that_reads_free_can_be_taken_and_the_figures_count_it() -> None:
+    group = group_of(1)
+    with time_machine.travel(MONDAY, tick=False):
+        holder, next_in_line = queue(group, 2)
+        services.places_publish(group=group)
+        services.direction_take(application=holder, group=group, applicant=holder.applicant)
+    locality = group.organisation.locality.code
+    with time_machine.travel(dt.datetime(2026, 12, 17, 10, 0, tzinfo=ALMATY), tick=False):
+        assert reads(group) == expect(1, 0)
+        assert Client().get(f"/api/v1/open-data/{locality}/figures").json()["free_places"] == 1
+        # No tick: taking the place first applies the overdue expiry the reads already show.
+        taken = services.direction_take(
+            application=next_in_line, group=group, applicant=next_in_line.applicant
+        )
+        assert taken.state == "awaiting_enrollment"
+        assert Application.objects.get(pk=holder.pk).status == "stop_listed"
+        assert Client().get(f"/api/v1/open-data/{locality}/figures").json()["free_places"] == 0
+
+
+def test_an_overdue_restoration_is_in_the_queue_for_publications_and_takes_a_place() -> None:
+    group = group_of(1)
+    with time_machine.travel(MONDAY, tick=False):
+        (holder,) = queue(group, 1)
+        services.places_publish(group=group)
+        services.direction_take(application=holder, group=group, applicant=holder.applicant)
+    with time_machine.travel(dt.datetime(2026, 12, 17, 10, 0, tzinfo=ALMATY), tick=False):
+        tick_run()  # expired: the holder is stop-listed until its restoration date
+    entry = holder.stop_list_entries.get(restored_at__isnull=True)
+    assert entry.restore_on is not None
+    restore_day = dt.datetime.combine(entry.restore_on, dt.time(12), tzinfo=ALMATY)
+    with time_machine.travel(restore_day, tick=False):  # no tick: the restoration is overdue
+        second = GroupFactory.create(organisation=group.organisation, capacity=1, language="ru")
+        publication = services.places_publish(group=second)
+        assert publication is not None
+        assert list(publication.holders.values_list("application_id", flat=True)) == [holder.pk]
+        services.direction_take(application=holder, group=second, applicant=holder.applicant)
+        assert Application.objects.get(pk=holder.pk).status == "referred"
+        entry.refresh_from_db()
+        assert entry.restored_at is not None
