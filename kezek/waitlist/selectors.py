@@ -69,7 +69,8 @@ def priority_ratio(*, locality_id: int) -> int:
 # kezek.core.db.fetch_prepared) whose every part is an index probe: for each application, the Fenwick
 # prefix sums of its tier and of the other tier (Q4), the cohort's tier totals, the locality's ratio
 # and the number of overdue automatic restorations of the cohort (almost always 0: only when the sweep
-# is late does a second statement list them).
+# is late does a second statement list them); for a referred application, whether its direction is past
+# its deadline (the placement sweep will stop-list it: reads do not wait for it).
 
 _BITS = ", ".join(f"({k})" for k in range(ranks.CAPACITY.bit_length()))
 _OTHER_TIER = (
@@ -112,7 +113,10 @@ app AS (
 SELECT app.id, app.locality_id, app.cohort, app.ordinal, app.tier, app.status, app.registered_at,
        app.valid_until, (SELECT code FROM facilities_locality WHERE id = app.locality_id),
        {_prefix_sql("app.tier", "app.ordinal")}, {_prefix_sql(_OTHER_TIER, "app.ordinal - 1")},
-       {_COHORT_COLUMNS}
+       {_COHORT_COLUMNS},
+       CASE WHEN app.status = 'referred' THEN (SELECT COUNT(*) FROM placement_direction d
+            WHERE d.application_id = app.id AND d.state IN ('benefit_confirmation', 'awaiting_enrollment')
+              AND d.valid_until <= %(now)s) ELSE 0 END
   FROM app ORDER BY app.id
 """  # noqa: S608 (constants only)
 # The applications of a child or of an applicant (IINs are unique: two scalar subqueries, two index scans).
@@ -149,6 +153,7 @@ class _Found(NamedTuple):
     general: int
     ratio: int | None
     late: int
+    overdue: int  # a referred application's directions past their deadline (P5: stop-listed in effect)
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,8 @@ def _cohort_state(
 
 def _placed(found: _Found, *, today: dt.date) -> tuple[str, Position | None]:
     """Effective status and position from a row of _POSITIONS_SQL."""
+    if found.status == Status.REFERRED and found.overdue:
+        return Status.STOP_LISTED, None  # the sweep expires the direction and stop-lists the application
     if found.status not in (Status.QUEUED, Status.STOP_LISTED):
         return str(found.status), None
     state = _cohort_state(
@@ -216,9 +223,9 @@ def _found(sql: str, params: dict[str, object]) -> list[_Found]:
 
 def _summary(application: Application, *, today: dt.date) -> tuple[str, Position | None]:
     """Effective status and position of one application, in one query for a queued or stop-listed one."""
-    if application.status not in (Status.QUEUED, Status.STOP_LISTED):
+    if application.status not in (Status.QUEUED, Status.STOP_LISTED, Status.REFERRED):
         return str(application.status), None
-    found = _found(_APPLICATION_SQL, {"id": application.pk, "today": today})
+    found = _found(_APPLICATION_SQL, {"id": application.pk, "today": today, "now": clock.now()})
     return _placed(found[0], today=today) if found else (str(application.status), None)
 
 
@@ -241,7 +248,7 @@ def check_queue(*, iin: str) -> list[CheckResult]:
     today = clock.today()
     return [
         _result(found, found.locality_code, *_placed(found, today=today))
-        for found in _found(_CHECK_SQL, {"iin": iin, "today": today})
+        for found in _found(_CHECK_SQL, {"iin": iin, "today": today, "now": clock.now()})
     ]
 
 

@@ -15,6 +15,7 @@ from kezek.ledger.models import LedgerEvent
 from kezek.placement import selectors, services
 from kezek.placement.models import Direction, Place, Publication
 from kezek.waitlist.models import Application
+from kezek.waitlist.selectors import check_queue
 from tests.cabinet.test_api import sign_in
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
 from tests.factories import register_application as register
@@ -185,3 +186,19 @@ def test_an_overdue_restoration_is_in_the_queue_for_publications_and_takes_a_pla
         assert Application.objects.get(pk=holder.pk).status == "referred"
         entry.refresh_from_db()
         assert entry.restored_at is not None
+
+
+def test_the_check_shows_an_application_with_an_overdue_direction_stop_listed_before_the_sweep() -> None:
+    group = group_of(1)
+    with time_machine.travel(MONDAY, tick=False):
+        (holder,) = queue(group, 1)
+        services.places_publish(group=group)
+        services.direction_take(application=holder, group=group, applicant=holder.applicant)
+        (before,) = check_queue(iin=holder.child.iin)
+        assert before.status == "referred"
+    with time_machine.travel(DEADLINE + dt.timedelta(hours=1), tick=False):
+        (late,) = check_queue(iin=holder.child.iin)
+        assert (late.status, late.position) == ("stop_listed", None)
+        assert Application.objects.get(pk=holder.pk).status == "referred"  # the read wrote nothing
+        tick_run()
+        assert check_queue(iin=holder.child.iin) == [late]
