@@ -29,13 +29,16 @@ def test_figures(region: Region, now: object, client: Client) -> None:
         "as_of": "2026-12-07",
         "recent_days": 5,
         "organisations": 2,
-        "free_places": 2,  # the departure's place and the correctional group's
+        # The departure's place, the correctional group's, and the overdue direction's seat (read as the
+        # sweep will publish it again).
+        "free_places": 3,
         "queued": 6,
         "enrolled_recently": 2,  # by direction on 3 Dec, the staff child on 4 Dec
         "left_recently": 1,  # on 6 Dec
     }
     ridder = get_json(client, f"{API}/ridder/figures")
-    assert (ridder["organisations"], ridder["free_places"], ridder["queued"]) == (1, 0, 0)
+    # Its only direction is overdue too: the seat reads free, the application stop-listed (P5).
+    assert (ridder["organisations"], ridder["free_places"], ridder["queued"]) == (1, 1, 0)
 
 
 def test_figures_window_is_the_last_five_days(region: Region, client: Client) -> None:
