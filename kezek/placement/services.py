@@ -134,7 +134,6 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
     # What reads already show (a late sweep): overdue directions' seats free again, restorations done.
     directions_expire_due(group_id=group.pk)
     waitlist.stop_list_restore_due(locality_id=application.locality_id)
-    application.refresh_from_db(fields=["status"])
     now = clock.now()
     batch = selectors.sibling_batch(application=application)
     for member in batch:

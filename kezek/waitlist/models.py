@@ -328,7 +328,7 @@ class StopListEntry(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="stop_list_entries")
     # The application's locality and cohort (both immutable), copied so that a position can find the
-    # overdue automatic restorations of its cohort by one index range (see selectors.cohort_snapshot).
+    # overdue automatic restorations of its cohort by one index range (see selectors._COHORT_COLUMNS).
     locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="+", db_index=False)
     cohort = models.PositiveSmallIntegerField(_("birth year"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)

@@ -73,9 +73,8 @@ def priority_ratio(*, locality_id: int) -> int:
 # its deadline (the placement sweep will stop-list it: reads do not wait for it).
 
 _BITS = ", ".join(f"({k})" for k in range(ranks.CAPACITY.bit_length()))
-_OTHER_TIER = (
-    "CASE app.tier WHEN 'general' THEN 'first_priority' WHEN 'first_priority' THEN 'general' ELSE '' END"
-)
+_WHEN_OTHER = " ".join(f"WHEN '{tier}' THEN '{other}'" for tier, other in OTHER_TIER.items())
+_OTHER_TIER = f"CASE app.tier {_WHEN_OTHER} ELSE '' END"  # OTHER_TIER in SQL
 
 
 def _prefix_sql(tier: str, upto: str) -> str:
@@ -183,7 +182,7 @@ def _cohort_state(
     return CohortState(
         totals=ordering.TierTotals(*(totals[tier] for tier in ordering.TIERS)),
         ratio=ratio or DEFAULT_RATIO,
-        late=tuple((number, tier, ordinal) for number, tier, ordinal in rows),
+        late=tuple(map(tuple, rows)),
     )
 
 
@@ -222,7 +221,8 @@ def _found(sql: str, params: dict[str, object]) -> list[_Found]:
 
 
 def _summary(application: Application, *, today: dt.date) -> tuple[str, Position | None]:
-    """Effective status and position of one application, in one query for a queued or stop-listed one."""
+    """Effective status and position of one application, in one query for a queued, stop-listed or
+    referred one (the others' status is final)."""
     if application.status not in (Status.QUEUED, Status.STOP_LISTED, Status.REFERRED):
         return str(application.status), None
     found = _found(_APPLICATION_SQL, {"id": application.pk, "today": today, "now": clock.now()})
