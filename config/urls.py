@@ -9,6 +9,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("captcha/", include("captcha.urls")),
     path("open-data/", include("kezek.opendata.urls")),
+    path("queue/", include("kezek.waitlist.urls")),
+    path("cabinet/", include("kezek.cabinet.urls")),
+    path("places/", include("kezek.placement.urls")),
+    path("feedback/", include("kezek.feedback.urls")),
     path("", include("kezek.portal.urls")),
 ]

@@ -12,6 +12,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "captcha",
     "kezek.core",
     "kezek.ledger",
     "kezek.registry",
@@ -22,6 +24,7 @@ INSTALLED_APPS = [
     "kezek.cabinet",
     "kezek.placement",
     "kezek.opendata",
+    "kezek.feedback",
     "kezek.portal",
     "kezek.demo",
 ]
@@ -37,6 +40,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,3 +1,4 @@
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import IS_PRODUCTION, env_bool, env_list, env_str
@@ -39,3 +40,25 @@ TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "1" if IS_PRODUCTION el
 # Public check-queue by IIN: requests per client address (django-ninja rate, e.g. "60/m"); keeps bulk
 # enumeration of IINs slow. Counted in the cache (configure a shared cache such as Redis in production).
 QUEUE_CHECK_RATE = env_str("QUEUE_CHECK_RATE", "60/m")
+
+# Content Security Policy (django-csp): only our own origin; no inline script or style anywhere, so a
+# template that needs behaviour ships it as a static file. Images may be data: URIs (the QR preview).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Cabinet sign-in captcha (django-simple-captcha, served by the app itself). Tests set CAPTCHA_TEST_MODE.
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10  # minutes
+CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", default=False)

@@ -4,7 +4,12 @@ The fingerprint is an HMAC of the password hash and the main phone: changing eit
 opened before (like Django's session auth hash for users).
 """
 
-from django.http import HttpRequest
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from kezek.waitlist.models import Applicant
@@ -39,3 +44,18 @@ def applicant_from_session(request: HttpRequest) -> Applicant | None:
     ):
         return None
     return applicant
+
+
+def applicant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Cabinet pages: sets ``request.applicant`` or sends the visitor to sign in (and back afterwards)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        applicant = applicant_from_session(request)
+        if applicant is None:
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('cabinet:login')}?{query}")
+        request.applicant = applicant  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
