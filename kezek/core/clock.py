@@ -18,3 +18,11 @@ def now() -> dt.datetime:
 
 def today() -> dt.date:
     return now().date()
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)

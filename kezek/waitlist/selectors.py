@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -20,7 +20,7 @@ from kezek.core.iin import iin_checked
 from kezek.facilities.models import Locality
 
 from . import ordering, ranks
-from .models import Applicant, Application, QueueSettings
+from .models import Applicant, Application, BenefitCategory, QueueSettings, Tier
 
 DEFAULT_RATIO = 3
 # Q4: a P's position depends on the G's registered before it, and a G's on the P's.
@@ -387,3 +387,39 @@ def application_of(*, applicant: Applicant, number: int) -> Application:
     if application is None:
         raise NotFound(_("Application not found."))
     return application
+
+
+def queue_size_by_age(
+    *, locality_id: int, ranges: list[tuple[int, int]], today: dt.date | None = None
+) -> dict[tuple[int, int], int]:
+    """How many applications wait in the locality's queue for each age range [from, to) in full years
+    today (the passport's "size of the queue"), in one query."""
+    today = today or clock.today()
+    counts = {
+        f"r{index}": Count(
+            "pk",
+            filter=Q(
+                child__birth_date__gt=clock.years_before(today, age_to),
+                child__birth_date__lte=clock.years_before(today, age_from),
+            ),
+        )
+        for index, (age_from, age_to) in enumerate(ranges)
+    }
+    if not counts:
+        return {}
+    row = Application.objects.filter(locality_id=locality_id, status=Status.QUEUED).aggregate(**counts)
+    return {age_range: row[f"r{index}"] for index, age_range in enumerate(ranges)}
+
+
+def extraordinary_categories(*, locality: Locality) -> list[BenefitCategory]:
+    """The extraordinary-benefit categories a parent may claim in this locality (Q5): the common ones and the
+    locality's own (which win over a common one of the same code, as registration looks them up)."""
+    found: dict[str, BenefitCategory] = {}
+    rows = BenefitCategory.objects.filter(tier=Tier.EXTRAORDINARY, is_active=True).filter(
+        Q(locality__isnull=True) | Q(locality=locality)
+    )
+    for category in rows.order_by("locality_id"):  # the locality's own (non-null) last: they win
+        if category.locality_id is None and category.code in found:
+            continue
+        found[category.code] = category
+    return sorted(found.values(), key=lambda c: c.code)
