@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint messages clean
+.PHONY: run test install browser lint messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,15 @@ run: install
 	$(PY) manage.py seed_demo --scale small --if-empty
 	DEBUG=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py db_worker & $(PY) manage.py tick --every 60 > /dev/null & $(PY) manage.py runserver $(HOST):$(PORT)'
 
-## The whole test suite (uses DATABASE_URL when set, else SQLite).
-test: install
+## Debian's Chromium for the browser tests (tests/browser, Playwright without its bundled browsers).
+browser:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+
+## The whole test suite (uses DATABASE_URL when set, else SQLite), browser tests included.
+test: install browser
 	$(PY) -m pytest
 
 lint: install

@@ -1,0 +1,143 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against pytest-django's live server.
+
+`make test` installs /usr/bin/chromium first (the Makefile's `browser` target); if it is still missing the
+tests here FAIL — never skip — so CI cannot pass without them. Playwright's own browser builds are not used.
+
+Every page gets a phone-sized viewport. A test fails when the browser logs a console error (a CSP violation
+is one), and a failing test leaves a screenshot and the page's HTML under pytest's tmp dir (the path is
+printed in the report's "browser" section). With KEZEK_SCREENSHOTS=1 the tests also save the key pages
+into docs/screenshots/ for the README; without it they write nothing into the repository.
+"""
+
+import os
+import re
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_django import Settings
+
+# Playwright's sync API runs an asyncio event loop in the main thread (it drives the browser through it
+# between calls). Django then treats the test's own synchronous ORM calls (factories, outbox reads,
+# assertions on rows) as made "from an async context" and raises SynchronousOnlyOperation. They are plain
+# blocking calls in a thread that is waiting anyway, so that safety check does not apply: switch it off.
+# Set at import time, before any fixture touches the database.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+from kezek.notifications.selectors import outbox_latest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium through Playwright (tests/browser)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On a failure, keep what the browser showed: a screenshot and the HTML, named in the report."""
+    report = yield
+    funcargs = getattr(item, "funcargs", {})
+    page = funcargs.get("page")
+    if report.failed and report.when == "call" and page is not None and not page.is_closed():
+        folder = funcargs["tmp_path"]
+        try:
+            page.screenshot(path=folder / "failure.png", full_page=True)
+            (folder / "failure.html").write_text(page.content(), encoding="utf-8")
+            report.sections.append(("browser", f"url: {page.url}\nscreenshot and HTML: {folder}/failure.*"))
+        except Exception as exc:  # the browser itself may be what broke
+            report.sections.append(("browser", f"url: {page.url}\nno screenshot: {exc}"))
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)", pytrace=False)
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def browser_settings(settings: Settings) -> None:
+    """The live server runs in this process, so these apply to it too."""
+    settings.CAPTCHA_TEST_MODE = True  # the captcha's answer is "PASSED"
+    settings.OTP_RESEND_INTERVAL_SECONDS = 0  # journeys ask for several codes in a row
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: Any, tmp_path: Path) -> Iterator[Page]:
+    """A phone-sized tab on the live server (Russian by default, as the portal is). Fails the test on any
+    console error or uncaught script error."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=PHONE,  # type: ignore[arg-type]
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale="ru-RU",
+        timezone_id="Asia/Almaty",
+        accept_downloads=True,
+    )
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # The browser asks for /favicon.ico by itself; base.html declares no icon (not a page's fault).
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(f"{tab.url}: {message.text} ({message.location.get('url')})")
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda exc: errors.append(f"{tab.url}: uncaught {exc}"))
+    yield tab
+    context.close()
+    assert not errors, "console errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def screenshot(page: Page) -> Callable[[str], None]:
+    """`screenshot("home")` saves the viewport as docs/screenshots/home.png when KEZEK_SCREENSHOTS=1."""
+
+    def save(name: str) -> None:
+        if os.environ.get("KEZEK_SCREENSHOTS") != "1":
+            return
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=path, animations="disabled", caret="hide")
+        _shrink(path)
+
+    return save
+
+
+def _shrink(path: Path) -> None:
+    """A palette PNG: a text page needs no more than 256 colours and weighs a third."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
+def last_code(phone: str) -> str:
+    """The six-digit code of the latest SMS to `phone` (the SMS backend only logs it; the outbox keeps it)."""
+    message = outbox_latest(recipient=phone)
+    assert message is not None, f"no SMS to {phone}"
+    found = re.search(r"\b(\d{6})\b", message.body)
+    assert found is not None, message.body
+    return found.group(1)
