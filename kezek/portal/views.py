@@ -1,4 +1,5 @@
-"""Public pages: home with the location selector, organisation list and passport."""
+"""Public pages: home with the location selector, organisation list and passport, the FAQ and "how places
+are distributed" (the rules in force for the visitor's locality)."""
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -11,6 +12,7 @@ from kezek.core.errors import NotFound
 from kezek.facilities import selectors as facilities
 from kezek.facilities.models import Language, Locality
 
+from . import selectors
 from .forms import OrganisationFilterForm
 
 LOCALITY_COOKIE_AGE = 365 * 24 * 3600
@@ -103,3 +105,28 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
             "languages": [Language(code).label for code in facilities.organisation_languages(organisation)],
         },
     )
+
+
+def _locality_from_query_or_visitor(request: HttpRequest) -> Locality | None:
+    """`?locality=<code>` (a link to another locality's rules), else the visitor's, else the first."""
+    code = request.GET.get("locality", "")
+    if code:
+        try:
+            return facilities.locality_get(code=code)
+        except NotFound as exc:
+            raise Http404(str(exc)) from exc
+    return _current_or_first(request)
+
+
+@require_GET
+def faq(request: HttpRequest) -> HttpResponse:
+    locality = _current_or_first(request)
+    rules = selectors.rules_in_force(locality=locality) if locality else None
+    return render(request, "portal/faq.html", {"shown_locality": locality, "rules": rules})
+
+
+@require_GET
+def how(request: HttpRequest) -> HttpResponse:
+    locality = _locality_from_query_or_visitor(request)
+    rules = selectors.rules_in_force(locality=locality) if locality else None
+    return render(request, "portal/how.html", {"shown_locality": locality, "rules": rules})
