@@ -24,10 +24,10 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
-from kezek.core.errors import Conflict, ValidationFailed
+from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.facilities.models import Group, Locality
 from kezek.waitlist import ordering
-from kezek.waitlist.models import Application, BenefitClaim, StopListEntry, Tier
+from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry, Tier
 from kezek.waitlist.selectors import priority_ratio
 
 from .models import (
@@ -377,3 +377,78 @@ def free_places_search(
             )
         )
     return sorted(found, key=lambda g: (g.organisation, g.age_from, g.group_id))
+
+
+# The web pages of the parent portal (search → group → direction, my directions, the public check).
+
+
+def birth_date_of_age(*, age: int, today: dt.date) -> dt.date:
+    """A birth date of a child `age` full years old `today`, as the search by age (API) takes it."""
+    return years_before(today, age) - dt.timedelta(days=1)
+
+
+def free_places_filtered(
+    *,
+    locality: Locality,
+    birth_date: dt.date | None = None,
+    eligible_for: Application | None = None,
+    language: str | None = None,
+    organisation_id: int | None = None,
+    organisation_kind: str | None = None,
+    access: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[GroupFree]:
+    """`free_places_search`, narrowed to one kind of organisation and to the groups with free places in
+    one access type (`general` or `priority`)."""
+    rows = free_places_search(
+        locality=locality,
+        birth_date=birth_date,
+        eligible_for=eligible_for,
+        language=language,
+        organisation_id=organisation_id,
+        now=now,
+    )
+    if organisation_kind:
+        kinds = dict(
+            Group.objects.filter(pk__in=[r.group_id for r in rows]).values_list("pk", "organisation__kind")
+        )
+        rows = [r for r in rows if kinds.get(r.group_id) == organisation_kind]
+    if access == "general":
+        rows = [r for r in rows if r.general]
+    elif access == "priority":
+        rows = [r for r in rows if r.priority]
+    return rows
+
+
+def applications_eligible(*, applicant: Applicant, group: Group, on: dt.date) -> QuerySet[Application]:
+    """The parent's own applications that may take a place of `group` on `on` (P3), by number."""
+    return _eligible(group, on).filter(applicant=applicant).select_related("child").order_by("pk")
+
+
+def directions_of(*, applicant: Applicant) -> QuerySet[Direction]:
+    """A parent's own directions, newest first (never another family's)."""
+    return Direction.objects.filter(application__applicant=applicant).select_related(
+        "group__organisation", "application__child"
+    )
+
+
+def direction_of(*, applicant: Applicant, number: int) -> Direction:
+    """One of the parent's own directions, or 404 (another family's is not found either)."""
+    direction = directions_of(applicant=applicant).filter(pk=number).first()
+    if direction is None:
+        raise NotFound(_("Direction not found."))
+    return direction
+
+
+def direction_by_code(*, code: str) -> Direction:
+    """The direction whose verification code (printed as a QR code) is `code`, or 404."""
+    direction = (
+        Direction.objects.select_related("group__organisation", "application__child")
+        .filter(verification_code=code)
+        .first()
+        if code
+        else None
+    )
+    if direction is None:
+        raise NotFound(_("Direction not found."))
+    return direction
