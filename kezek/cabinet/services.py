@@ -6,15 +6,20 @@ import logging
 import uuid
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from kezek.core.errors import NotFound, ValidationFailed
+from kezek.core import clock
+from kezek.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from kezek.core.iin import iin_checked
 from kezek.core.phones import mask_phone, normalize_phone
+from kezek.ledger.services import ledger_append
 from kezek.notifications.services import notification_enqueue
+from kezek.registry.adapters import get_registry
 from kezek.verification.models import PhoneCode, PhoneCodePurpose
 from kezek.verification.services import (
     attempt_limiter_check,
@@ -24,7 +29,10 @@ from kezek.verification.services import (
     phone_code_consume,
     phone_code_send,
 )
-from kezek.waitlist.models import Applicant, Application
+from kezek.waitlist.models import Applicant, Application, Child
+from kezek.waitlist.services import application_notify, application_withdraw, document_checked
+
+from .models import AccessRequest
 
 logger = logging.getLogger(__name__)
 
@@ -156,3 +164,236 @@ def cabinet_phone_change_confirm(
         )
     logger.info("applicant %s changed the main phone to %s", applicant.pk, mask_phone(applicant.phone))
     return applicant
+
+
+def _withdrawal_subject(application: Application) -> str:
+    return f"withdraw:{application.pk}"
+
+
+def cabinet_withdraw_start(
+    *, applicant: Applicant, application: Application, ip: str | None, language: str
+) -> PhoneCode:
+    """Withdrawal, step 1: a code to the applicant's main phone, bound to this application (404 when the
+    application is another family's, 409 when it can no longer be withdrawn)."""
+    if application.applicant_id != applicant.pk:
+        raise NotFound(_("Application not found."))
+    if application.status not in (Application.Status.QUEUED, Application.Status.STOP_LISTED):
+        raise Conflict(_("This application can no longer be withdrawn."), code="status")
+    return phone_code_send(
+        phone=applicant.phone,
+        purpose=PhoneCodePurpose.WITHDRAWAL,
+        ip=ip,
+        language=language,
+        subject=_withdrawal_subject(application),
+    )
+
+
+def cabinet_withdraw_confirm(
+    *, applicant: Applicant, application: Application, code_id: uuid.UUID | str, code: str
+) -> Application:
+    """Withdrawal, step 2: the SMS code; then the application is withdrawn by its applicant (Q2)."""
+    if application.applicant_id != applicant.pk:
+        raise NotFound(_("Application not found."))
+    phone_code_confirm(code_id=code_id, code=code)
+    with transaction.atomic():
+        phone_code_consume(
+            code_id=code_id,
+            phone=applicant.phone,
+            purpose=PhoneCodePurpose.WITHDRAWAL,
+            subject=_withdrawal_subject(application),
+        )
+        return application_withdraw(application=application, by_applicant=applicant)
+
+
+# --- Restoring access to a cabinet someone else created ---------------------------------------------
+
+ACCESS_REASON_MIN = 5
+ACCESS_PENDING = _("A request for this child is already waiting for review.")
+
+
+def _access_subject(child: Child, *, alt: bool = False) -> str:
+    return f"access:{child.pk}{':alt' if alt else ''}"
+
+
+def _access_child(*, requester_iin: str, child_iin: str) -> Child:
+    """The child whose applications someone else registered; refusals say nothing about that someone."""
+    requester_iin = iin_checked(requester_iin.strip(), field="applicant_iin").iin
+    child_iin = iin_checked(child_iin.strip(), field="child_iin").iin
+    if get_registry().find_person(iin=requester_iin) is None:
+        raise ValidationFailed(
+            _("No person with this IIN was found in the state register."), code="applicant_iin_not_found"
+        )
+    child = Child.objects.filter(iin=child_iin).first()
+    if child is None or not Application.objects.filter(child=child).exists():
+        raise NotFound(_("No application is registered for this child."), code="child_not_found")
+    if not Application.objects.filter(child=child).exclude(applicant__iin=requester_iin).exists():
+        raise Conflict(
+            _("The child's applications are already in your cabinet: sign in with your IIN."),
+            code="already_yours",
+        )
+    if AccessRequest.objects.filter(child=child, status=AccessRequest.Status.PENDING).exists():
+        raise Conflict(ACCESS_PENDING, code="access_pending")
+    return child
+
+
+def access_request_start(
+    *, requester_iin: str, child_iin: str, phone: str, phone_alt: str, ip: str | None, language: str
+) -> tuple[PhoneCode, PhoneCode]:
+    """Restore access, step 1: check the IINs and send a code to each of the requester's two phones (I4).
+    Returns (main phone's code, second phone's code)."""
+    child = _access_child(requester_iin=requester_iin, child_iin=child_iin)
+    phone, phone_alt = normalize_phone(phone), normalize_phone(phone_alt)
+    if phone == phone_alt:
+        raise ValidationFailed(_("Enter two different phone numbers."), code="phones_same")
+    purpose = PhoneCodePurpose.PHONE_VERIFICATION
+    main = phone_code_send(
+        phone=phone, purpose=purpose, ip=ip, language=language, subject=_access_subject(child)
+    )
+    alt = phone_code_send(
+        phone=phone_alt, purpose=purpose, ip=ip, language=language, subject=_access_subject(child, alt=True)
+    )
+    return main, alt
+
+
+def access_request_submit(
+    *,
+    requester_iin: str,
+    child_iin: str,
+    code_id: uuid.UUID | str,
+    code: str,
+    alt_code_id: uuid.UUID | str,
+    alt_code: str,
+    document: UploadedFile,
+    explanation: str,
+    language: str,
+) -> AccessRequest:
+    """Restore access, step 2: both codes, the proof document (PDF/JPEG) and the explanation; the request
+    waits for staff (one pending per child: 409)."""
+    explanation = explanation.strip()
+    if len(explanation) < 10:
+        raise ValidationFailed(
+            _("Explain in a few words why you ask for access."), code="explanation_required"
+        )
+    extension = document_checked(document)
+    child = _access_child(requester_iin=requester_iin, child_iin=child_iin)
+    main = phone_code_confirm(code_id=code_id, code=code)
+    alt = phone_code_confirm(code_id=alt_code_id, code=alt_code)
+    purpose = PhoneCodePurpose.PHONE_VERIFICATION
+    request = AccessRequest(
+        child=child,
+        requester_iin=requester_iin.strip(),
+        phone=main.phone,
+        phone_alt=alt.phone,
+        language=language if language in ("kk", "ru", "en") else "ru",
+        explanation=explanation,
+        registry_parent=get_registry().is_parent_of(parent_iin=requester_iin.strip(), child_iin=child.iin),
+        created_at=clock.now(),
+    )
+    request.document.save(f"{uuid.uuid4().hex}.{extension}", document, save=False)
+    try:
+        with transaction.atomic():
+            phone_code_consume(
+                code_id=main.id, phone=main.phone, purpose=purpose, subject=_access_subject(child)
+            )
+            phone_code_consume(
+                code_id=alt.id, phone=alt.phone, purpose=purpose, subject=_access_subject(child, alt=True)
+            )
+            if main.phone == alt.phone:
+                raise ValidationFailed(_("Enter two different phone numbers."), code="phones_same")
+            request.save()
+            _access_ledger("access_request.submitted", request)
+    except IntegrityError as exc:  # a second request for the child raced this one
+        request.document.delete(save=False)
+        raise Conflict(ACCESS_PENDING, code="access_pending") from exc
+    except DomainError:
+        request.document.delete(save=False)
+        raise
+    logger.info("access request %s submitted from %s", request.pk, mask_phone(request.phone))
+    return request
+
+
+def _access_ledger(kind: str, request: AccessRequest, **payload: object) -> None:
+    """No IINs, names or phones on the ledger: the request's number, status and the applications' numbers."""
+    ledger_append(
+        kind=kind,
+        subject_type="access_request",
+        subject_id=str(request.pk),
+        payload={"status": request.status, **payload},
+    )
+
+
+def access_request_decide(
+    *, request: AccessRequest, approve: bool, by_staff: User, reason: str = ""
+) -> AccessRequest:
+    """Staff approve or reject (with a written reason) a pending request.
+
+    Approval moves every application of the child that is not the requester's into the requester's
+    cabinet: the requester's applicant record (made from the state register with the two confirmed phones
+    when they have none; an existing cabinet keeps its phones). The previous applicant is told by their
+    channel, the requester by SMS; each moved application gets an `application.applicant_changed` event.
+    """
+    reason = reason.strip()
+    if not approve and len(reason) < ACCESS_REASON_MIN:
+        raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
+    with transaction.atomic():
+        request = AccessRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
+        if request.status != AccessRequest.Status.PENDING:
+            raise Conflict(_("This request has already been decided."), code="status")
+        moved: list[int] = []
+        if approve:
+            requester = _requester_applicant(request)
+            for application in (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("locality", "applicant")
+                .filter(child_id=request.child_id)
+                .exclude(applicant=requester)
+                .order_by("pk")
+            ):
+                application_notify(application, "application_reassigned", f"reassigned:{request.pk}")
+                previous = application.applicant_id
+                application.applicant = requester
+                application.save(update_fields=["applicant"])
+                ledger_append(
+                    kind="application.applicant_changed",
+                    subject_type="application",
+                    subject_id=str(application.pk),
+                    locality_code=application.locality.code,
+                    payload={"number": application.pk, "access_request": request.pk, "previous": previous},
+                )
+                moved.append(application.pk)
+        request.status = AccessRequest.Status.APPROVED if approve else AccessRequest.Status.REJECTED
+        request.decided_at = clock.now()
+        request.decided_by = by_staff
+        request.reason = reason
+        request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        _access_ledger(f"access_request.{request.status}", request, applications=moved, by=by_staff.pk)
+        notification_enqueue(
+            channel="sms",
+            recipient=request.phone,
+            language=request.language,
+            template="access_request_approved" if approve else "access_request_rejected",
+            context={"request": request.pk} if approve else {"request": request.pk, "reason": reason},
+            idempotency_key=f"access_request:{request.pk}:decided",
+        )
+    logger.info("access request %s %s by staff %s", request.pk, request.status, by_staff.pk)
+    return request
+
+
+def _requester_applicant(request: AccessRequest) -> Applicant:
+    existing = Applicant.objects.select_for_update(of=("self",)).filter(iin=request.requester_iin).first()
+    if existing is not None:
+        return existing
+    person = get_registry().find_person(iin=request.requester_iin)
+    if person is None:
+        raise Conflict(
+            _("The requester is no longer found in the state register."), code="requester_not_found"
+        )
+    return Applicant.objects.create(
+        iin=person.iin,
+        last_name=person.last_name,
+        first_name=person.first_name,
+        middle_name=person.middle_name,
+        phone=request.phone,
+        phone_alt=request.phone_alt,
+        notify_language=request.language,
+    )

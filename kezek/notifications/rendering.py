@@ -93,6 +93,21 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
             gettext_lazy("Kezek: direction No. %(direction)s for application No. %(number)s has expired"),
         ),
         _template(
+            "application_reassigned",
+            {"number"},
+            gettext_lazy("Kezek: application No. %(number)s is in another cabinet"),
+        ),
+        _template(
+            "access_request_approved",
+            {"request"},
+            gettext_lazy("Kezek: request No. %(request)s for cabinet access is approved"),
+        ),
+        _template(
+            "access_request_rejected",
+            {"request", "reason"},
+            gettext_lazy("Kezek: request No. %(request)s for cabinet access is rejected"),
+        ),
+        _template(
             "application_extended",
             {"number", "valid_until"},
             gettext_lazy("Kezek: application No. %(number)s is extended"),

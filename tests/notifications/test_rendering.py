@@ -36,6 +36,9 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "direction_issued": {"number": 4021, "direction": 77, "until": dt.datetime(2026, 12, 15, tzinfo=dt.UTC)},
     "direction_expired": {"number": 4021, "direction": 77},
     "phone_changed": {"phone": "+7 701 *** ** 78"},
+    "application_reassigned": {"number": 4021},
+    "access_request_approved": {"request": 12},
+    "access_request_rejected": {"request": 12, "reason": "the document is unreadable"},
 }
 PHONE_CODE = (
     "Kezek: your confirmation code is %(code)s, valid %(minutes)s minute. Do not tell it to anyone.",

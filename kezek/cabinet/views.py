@@ -1,0 +1,431 @@
+"""The cabinet's web pages: sign-in (IIN + captcha → SMS code → password), forgotten password, change of
+phone, restoring access, my applications and withdrawal by SMS code.
+
+Views are thin: the same services as the JSON API (api.py). Multi-step journeys keep their state in the
+server-side session (code ids and masked phones; IINs only where a later step needs them) — never in URLs.
+A refusal of a service (DomainError) is shown on the form with its status (422, 404, 409, 429).
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kezek.core.errors import DomainError, NotFound, TooManyRequests
+from kezek.core.http import client_ip
+from kezek.core.phones import mask_phone
+from kezek.verification.models import PhoneCode
+from kezek.waitlist import selectors as waitlist
+from kezek.waitlist.models import Applicant, Application
+
+from . import forms as cabinet_forms
+from . import services
+from .sessions import PENDING_KEY, applicant_from_session, applicant_required, sign_in, sign_out
+
+LOGIN_FLOW = "cabinet_login_flow"
+NEXT_KEY = "cabinet_next"
+RESET_FLOW = "cabinet_reset_flow"
+PHONE_FLOW = "cabinet_phone_flow"
+ACCESS_FLOW = "cabinet_access_flow"
+WITHDRAW_FLOW = "cabinet_withdraw_flow"
+
+# Which form field a service's error code belongs to (others are shown above the form).
+FIELD_OF_ERROR = {
+    "iin_invalid": "iin",
+    "applicant_not_found": "iin",
+    "applicant_iin_invalid": "applicant_iin",
+    "applicant_iin_not_found": "applicant_iin",
+    "child_iin_invalid": "child_iin",
+    "child_mismatch": "child_iin",
+    "child_not_found": "child_iin",
+    "same_phone": "new_phone",
+    "code_invalid": "code",
+    "code_expired": "code",
+    "code_locked": "code",
+    "code_not_found": "code",
+    "password_wrong": "password",
+    "password_weak": "password1",
+    "document_too_large": "document",
+    "document_type": "document",
+    "explanation_required": "explanation",
+}
+
+
+def _language() -> str:
+    return translation.get_language() or "ru"
+
+
+def _refused(
+    request: HttpRequest, template: str, form: forms.Form, exc: DomainError, context: Mapping[str, Any] = {}
+) -> HttpResponse:
+    """Show a service's refusal on the form, with the refusal's status (and Retry-After for a 429)."""
+    field = FIELD_OF_ERROR.get(exc.code)
+    form.add_error(field if field in form.fields else None, str(exc.message))
+    response = render(request, template, {"form": form, **context}, status=exc.status)
+    if isinstance(exc, TooManyRequests) and exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _invalid(
+    request: HttpRequest, template: str, form: forms.Form, context: Mapping[str, Any] = {}
+) -> HttpResponse:
+    return render(request, template, {"form": form, **context}, status=422)
+
+
+def _sent(phone_code: PhoneCode) -> dict[str, str]:
+    return {"code_id": str(phone_code.id), "phone": mask_phone(phone_code.phone)}
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+def _restart(request: HttpRequest, url_name: str) -> HttpResponse:
+    return HttpResponseRedirect(reverse(url_name))
+
+
+# --- Sign-in ------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """Step 1: the applicant's IIN and the captcha → an SMS code to the phone on record."""
+    template = "cabinet/login.html"
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    context = {"next": next_url or ""}
+    if request.method == "GET":
+        if applicant_from_session(request) is not None:
+            return HttpResponseRedirect(next_url or reverse("cabinet:home"))
+        return render(request, template, {"form": cabinet_forms.IinCaptchaForm(), **context})
+    form = cabinet_forms.IinCaptchaForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, template, form, context)
+    try:
+        phone_code = services.cabinet_login_start(
+            iin=form.cleaned_data["iin"], ip=client_ip(request), language=_language()
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc, context)
+    request.session[LOGIN_FLOW] = _sent(phone_code)
+    if next_url:
+        request.session[NEXT_KEY] = next_url
+    else:
+        request.session.pop(NEXT_KEY, None)
+    return HttpResponseRedirect(reverse("cabinet:login_code"))
+
+
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code from the SMS."""
+    flow = request.session.get(LOGIN_FLOW)
+    if not isinstance(flow, dict):
+        return _restart(request, "cabinet:login")
+    template, context = "cabinet/login_code.html", {"phone": flow["phone"]}
+    if request.method == "GET":
+        return render(request, template, {"form": cabinet_forms.CodeForm(), **context})
+    form = cabinet_forms.CodeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, template, form, context)
+    try:
+        applicant = services.cabinet_login_confirm(code_id=flow["code_id"], code=form.cleaned_data["code"])
+    except DomainError as exc:
+        return _refused(request, template, form, exc, context)
+    next_url = request.session.get(NEXT_KEY)
+    request.session.cycle_key()
+    request.session.pop(LOGIN_FLOW, None)
+    request.session[PENDING_KEY] = applicant.pk
+    if next_url:
+        request.session[NEXT_KEY] = next_url
+    return HttpResponseRedirect(reverse("cabinet:login_password"))
+
+
+def _pending_applicant(request: HttpRequest) -> Applicant | None:
+    pending = request.session.get(PENDING_KEY)
+    return Applicant.objects.filter(pk=pending).first() if isinstance(pending, int) else None
+
+
+@require_http_methods(["GET", "POST"])
+def login_password(request: HttpRequest) -> HttpResponse:
+    """Step 3: the password; on the first sign-in the parent sets it (twice)."""
+    applicant = _pending_applicant(request)
+    if applicant is None:
+        return _restart(request, "cabinet:login")
+    first_time = not applicant.password
+    template, context = "cabinet/login_password.html", {"first_time": first_time}
+    form_class: type[forms.Form] = cabinet_forms.NewPasswordForm if first_time else cabinet_forms.PasswordForm
+    if request.method == "GET":
+        return render(request, template, {"form": form_class(), **context})
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _invalid(request, template, form, context)
+    try:
+        if first_time:
+            services.cabinet_password_set(applicant=applicant, password=form.cleaned_data["password1"])
+        else:
+            services.cabinet_password_check(applicant=applicant, password=form.cleaned_data["password"])
+    except DomainError as exc:
+        return _refused(request, template, form, exc, context)
+    next_url = _safe_next(request, request.session.get(NEXT_KEY))
+    sign_in(request, applicant)  # cycles the session key again
+    request.session.pop(NEXT_KEY, None)
+    return HttpResponseRedirect(next_url or reverse("cabinet:home"))
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    sign_out(request)
+    return HttpResponseRedirect(reverse("cabinet:login"))
+
+
+# --- Forgotten password -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    """Forgotten password, step 1: IIN + captcha → a code to the phone on record."""
+    template = "cabinet/password_forgot.html"
+    if request.method == "GET":
+        return render(request, template, {"form": cabinet_forms.IinCaptchaForm()})
+    form = cabinet_forms.IinCaptchaForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, template, form)
+    try:
+        phone_code = services.cabinet_password_reset_start(
+            iin=form.cleaned_data["iin"], ip=client_ip(request), language=_language()
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc)
+    request.session[RESET_FLOW] = _sent(phone_code)
+    return HttpResponseRedirect(reverse("cabinet:password_reset"))
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Forgotten password, step 2: the code and the new password twice."""
+    flow = request.session.get(RESET_FLOW)
+    if not isinstance(flow, dict):
+        return _restart(request, "cabinet:password_forgot")
+    template, context = "cabinet/password_reset.html", {"phone": flow["phone"]}
+    if request.method == "GET":
+        return render(request, template, {"form": cabinet_forms.PasswordResetForm(), **context})
+    form = cabinet_forms.PasswordResetForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, template, form, context)
+    try:
+        services.cabinet_password_reset(
+            code_id=flow["code_id"], code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc, context)
+    request.session.pop(RESET_FLOW, None)
+    return render(request, "cabinet/done.html", {"done": "password"})
+
+
+# --- Change of the main phone -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def phone_change(request: HttpRequest) -> HttpResponse:
+    """Applicant's IIN, child's IIN, the new number (+ captcha) → codes to the new and the second phone."""
+    template = "cabinet/phone_change.html"
+    if request.method == "GET":
+        return render(request, template, {"form": cabinet_forms.PhoneChangeForm()})
+    form = cabinet_forms.PhoneChangeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, template, form)
+    data = form.cleaned_data
+    try:
+        to_new, to_alt = services.cabinet_phone_change_start(
+            applicant_iin=data["applicant_iin"],
+            child_iin=data["child_iin"],
+            new_phone=data["new_phone"],
+            ip=client_ip(request),
+            language=_language(),
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc)
+    request.session[PHONE_FLOW] = {"new": _sent(to_new), "alt": _sent(to_alt)}
+    return HttpResponseRedirect(reverse("cabinet:phone_change_confirm"))
+
+
+@require_http_methods(["GET", "POST"])
+def phone_change_confirm(request: HttpRequest) -> HttpResponse:
+    flow = request.session.get(PHONE_FLOW)
+    if not isinstance(flow, dict):
+        return _restart(request, "cabinet:phone_change")
+    template = "cabinet/phone_change_confirm.html"
+    phones = {"phone": flow["new"]["phone"], "alt_phone": flow["alt"]["phone"]}
+    if request.method == "GET":
+        return render(request, template, {"form": cabinet_forms.TwoCodesForm(**phones)})
+    form = cabinet_forms.TwoCodesForm(request.POST, **phones)
+    if not form.is_valid():
+        return _invalid(request, template, form)
+    try:
+        services.cabinet_phone_change_confirm(
+            code_id=flow["new"]["code_id"],
+            code=form.cleaned_data["code"],
+            alt_code_id=flow["alt"]["code_id"],
+            alt_code=form.cleaned_data["alt_code"],
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc)
+    request.session.pop(PHONE_FLOW, None)
+    return render(request, "cabinet/done.html", {"done": "phone"})
+
+
+# --- Restoring access to a cabinet someone else created -----------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def access_request(request: HttpRequest) -> HttpResponse:
+    """Step 1: your IIN, the child's IIN and your two phones (+ captcha) → a code to each phone."""
+    template = "cabinet/access_request.html"
+    if request.method == "GET":
+        return render(request, template, {"form": cabinet_forms.AccessRequestForm()})
+    form = cabinet_forms.AccessRequestForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, template, form)
+    data = form.cleaned_data
+    try:
+        main, alt = services.access_request_start(
+            requester_iin=data["applicant_iin"],
+            child_iin=data["child_iin"],
+            phone=data["phone"],
+            phone_alt=data["phone_alt"],
+            ip=client_ip(request),
+            language=_language(),
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc)
+    # The IINs stay in the server-side session until step 2 (never in a URL or a hidden field).
+    request.session[ACCESS_FLOW] = {
+        "requester_iin": data["applicant_iin"],
+        "child_iin": data["child_iin"],
+        "main": _sent(main),
+        "alt": _sent(alt),
+    }
+    return HttpResponseRedirect(reverse("cabinet:access_request_confirm"))
+
+
+@require_http_methods(["GET", "POST"])
+def access_request_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: both codes, the proof document and the explanation → a request for staff to review."""
+    flow = request.session.get(ACCESS_FLOW)
+    if not isinstance(flow, dict):
+        return _restart(request, "cabinet:access_request")
+    template = "cabinet/access_request_confirm.html"
+    phones = {"phone": flow["main"]["phone"], "alt_phone": flow["alt"]["phone"]}
+    if request.method == "GET":
+        return render(request, template, {"form": cabinet_forms.AccessRequestConfirmForm(**phones)})
+    form = cabinet_forms.AccessRequestConfirmForm(request.POST, request.FILES, **phones)
+    if not form.is_valid():
+        return _invalid(request, template, form)
+    data = form.cleaned_data
+    try:
+        created = services.access_request_submit(
+            requester_iin=flow["requester_iin"],
+            child_iin=flow["child_iin"],
+            code_id=flow["main"]["code_id"],
+            code=data["code"],
+            alt_code_id=flow["alt"]["code_id"],
+            alt_code=data["alt_code"],
+            document=data["document"],
+            explanation=data["explanation"],
+            language=_language(),
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc)
+    request.session.pop(ACCESS_FLOW, None)
+    return render(request, "cabinet/done.html", {"done": "access", "number": created.pk})
+
+
+# --- My applications ----------------------------------------------------------------------------------
+
+
+@applicant_required
+def home(request: HttpRequest) -> HttpResponse:
+    """My applications: number, status, position "N of M", valid until, and what can be done."""
+    applicant: Applicant = request.applicant  # type: ignore[attr-defined]
+    rows = [
+        (application, waitlist.application_summary(application=application))
+        for application in waitlist.applications_of(applicant=applicant)
+    ]
+    return render(
+        request,
+        "cabinet/home.html",
+        {"rows": rows, "statuses": dict(Application.Status.choices), "phone": mask_phone(applicant.phone)},
+    )
+
+
+def _own(request: HttpRequest, number: int) -> tuple[Applicant, Application]:
+    applicant: Applicant = request.applicant  # type: ignore[attr-defined]
+    return applicant, waitlist.application_of(applicant=applicant, number=number)
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, number: int) -> HttpResponse:
+    """Withdraw, step 1: explain what it means; the button sends a code to the applicant's phone."""
+    try:
+        applicant, application = _own(request, number)
+    except NotFound:
+        return render(request, "cabinet/not_found.html", status=404)
+    template = "cabinet/withdraw.html"
+    context = {"application": application, "phone": mask_phone(applicant.phone)}
+    if request.method == "GET":
+        return render(request, template, {"form": forms.Form(), **context})
+    form = forms.Form(request.POST)
+    form.is_valid()  # no fields: only the CSRF token was posted
+    try:
+        phone_code = services.cabinet_withdraw_start(
+            applicant=applicant, application=application, ip=client_ip(request), language=_language()
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc, context)
+    request.session[WITHDRAW_FLOW] = {"number": application.pk, **_sent(phone_code)}
+    return HttpResponseRedirect(reverse("cabinet:withdraw_confirm", args=[application.pk]))
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def withdraw_confirm(request: HttpRequest, number: int) -> HttpResponse:
+    """Withdraw, step 2: the code from the SMS; then the application leaves the queue."""
+    try:
+        applicant, application = _own(request, number)
+    except NotFound:
+        return render(request, "cabinet/not_found.html", status=404)
+    flow = request.session.get(WITHDRAW_FLOW)
+    if not isinstance(flow, dict) or flow.get("number") != application.pk:
+        return HttpResponseRedirect(reverse("cabinet:withdraw", args=[application.pk]))
+    template = "cabinet/withdraw_confirm.html"
+    context = {"application": application, "phone": flow["phone"]}
+    if request.method == "GET":
+        return render(request, template, {"form": cabinet_forms.CodeForm(), **context})
+    form = cabinet_forms.CodeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, template, form, context)
+    try:
+        services.cabinet_withdraw_confirm(
+            applicant=applicant,
+            application=application,
+            code_id=flow["code_id"],
+            code=form.cleaned_data["code"],
+        )
+    except DomainError as exc:
+        return _refused(request, template, form, exc, context)
+    request.session.pop(WITHDRAW_FLOW, None)
+    messages.success(request, _("Application No. %(number)s is withdrawn.") % {"number": application.pk})
+    return HttpResponseRedirect(reverse("cabinet:home"))
