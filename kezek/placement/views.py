@@ -77,10 +77,19 @@ def _group_rows(rows: list[selectors.GroupFree]) -> list[GroupRow]:
 
 
 def _search(
-    request: HttpRequest, form: FreePlacesSearchForm, own: QuerySet[Application] | None, **extra: Any
+    request: HttpRequest,
+    form: FreePlacesSearchForm,
+    own: QuerySet[Application] | None,
+    *,
+    organisation: Organisation | None = None,
 ) -> tuple[Locality | None, list[selectors.GroupFree] | None]:
-    """The rows of the free-places search for a valid form (or None), in the locality searched."""
-    locality = facilities.locality_for_request(request) or facilities.locality_list().first()
+    """The rows of the free-places search for a valid form (or None): in the locality of the parent's
+    application, of the organisation, or the one the visitor chose."""
+    locality = (
+        organisation.locality
+        if organisation is not None
+        else facilities.locality_for_request(request) or facilities.locality_list().first()
+    )
     if not form.is_valid():
         return locality, None
     data = form.cleaned_data
@@ -100,7 +109,7 @@ def _search(
         language=data.get("language") or None,
         organisation_kind=data.get("kind") or None,
         access=data.get("access") or None,
-        **extra,
+        organisation_id=organisation.pk if organisation is not None else None,
     )
     return locality, rows
 
@@ -146,7 +155,7 @@ def organisation(request: HttpRequest, organisation_id: int) -> HttpResponse:
     if found is None:
         raise Http404(_("Organisation not found."))
     form, own = _search_form(request)
-    _locality, rows = _search(request, form, own, organisation_id=found.pk)
+    _locality, rows = _search(request, form, own, organisation=found)
     context = {
         "organisation": found,
         "form": form,
@@ -360,7 +369,9 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = selectors.direction_by_code(code=token)
     except NotFound:
-        return render(request, "placement/verify.html", {"row": None}, status=404)
+        response = render(request, "placement/verify.html", {"row": None}, status=404)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
     child = found.application.child
     context = {
         "row": _view(found),
@@ -369,4 +380,6 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         "language": Language(found.group.language).label,
         "checked_at": clock.now(),
     }
-    return render(request, "placement/verify.html", context)
+    response = render(request, "placement/verify.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

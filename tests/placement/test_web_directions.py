@@ -322,6 +322,13 @@ def test_public_search_filters_and_bad_input(group: Group) -> None:
     assert found(kind="kindergarten")
     assert not found(kind="sanatorium")
 
+    # A kindergarten's groups whatever location the visitor chose.
+    client.cookies["kezek_locality"] = LocalityFactory.create().code
+    assert not found()
+    response = client.get(reverse("placement:organisation", args=[group.organisation_id]), {"age": 2})
+    assert response.status_code == 200
+    assert group.name in text(response)
+
     response = client.get(url, {"age": 99})
     assert response.status_code == 422
     assert "error-summary" in text(response)
