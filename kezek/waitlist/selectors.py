@@ -418,7 +418,7 @@ def extraordinary_categories(*, locality: Locality) -> list[BenefitCategory]:
     rows = BenefitCategory.objects.filter(tier=Tier.EXTRAORDINARY, is_active=True).filter(
         Q(locality__isnull=True) | Q(locality=locality)
     )
-    for category in rows.order_by("locality_id"):  # the locality's own (non-null) last: they win
+    for category in rows:  # the locality's own win whatever order NULLs sort in
         if category.locality_id is None and category.code in found:
             continue
         found[category.code] = category

@@ -153,6 +153,62 @@ def _registry_first_priority(*, locality: Locality, iins: list[str], on: dt.date
     return sorted(found.values(), key=lambda c: c.code)
 
 
+@dataclass(frozen=True)
+class RegistrationPersons:
+    """The applicant and the child as the registry knows them (I3), for the wizard to show."""
+
+    applicant: PersonRecord
+    child: PersonRecord
+
+
+def registration_persons_checked(*, applicant_iin: str, child_iin: str) -> RegistrationPersons:
+    """The checks of `application_register` that concern the two persons (I1, I3, Q2), writing nothing.
+
+    The join-the-queue wizard shows the registry's names at its persons step; the submit runs every check
+    of `application_register` again. Raises ValidationFailed with the same codes and messages.
+    """
+    today = clock.today()
+    applicant_iin, child_iin = applicant_iin.strip(), child_iin.strip()
+    child_birth = iin_checked(child_iin, field="child_iin").birth_date
+    applicant_birth = iin_checked(applicant_iin, field="applicant_iin").birth_date
+    if applicant_iin == child_iin:
+        raise ValidationFailed(
+            _("The applicant and the child must be different persons."), code="same_person"
+        )
+    if _age(child_birth, today) >= MAX_CHILD_AGE or child_birth > today:
+        raise ValidationFailed(_("Only children under 7 can join the queue."), code="child_age")
+    if _age(applicant_birth, today) < MIN_APPLICANT_AGE:
+        raise ValidationFailed(_("The applicant must be an adult."), code="applicant_age")
+    child = _person(child_iin, field="child_iin")
+    applicant = _person(applicant_iin, field="applicant_iin")
+    if child.birth_date != child_birth:
+        raise ValidationFailed(
+            _("The birth date in the register does not match the IIN."), code="child_birth_date_mismatch"
+        )
+    if not get_registry().is_parent_of(parent_iin=applicant_iin, child_iin=child_iin):
+        raise ValidationFailed(
+            _("The state register does not list the applicant as the child's parent or guardian."),
+            code="not_parent",
+        )
+    return RegistrationPersons(applicant=applicant, child=child)
+
+
+def registration_first_priority(
+    *, locality: Locality, applicant_iin: str, child_iin: str
+) -> list[BenefitCategory]:
+    """The first-priority categories the registry confirms today (Q5), as `application_register` finds
+    them; writes nothing (the wizard shows them as found)."""
+    return _registry_first_priority(
+        locality=locality, iins=[child_iin.strip(), applicant_iin.strip()], on=clock.today()
+    )
+
+
+def benefit_document_checked(*, document: BenefitDocument, locality: Locality) -> BenefitCategory:
+    """The extraordinary-benefit claim as `application_register` checks it (Q5), writing nothing: the
+    wizard checks the certificate when it is uploaded; the submit checks it again."""
+    return _validate_document(document, locality=locality, today=clock.today())
+
+
 # --- the queue's bookkeeping ----------------------------------------------------------------------
 
 

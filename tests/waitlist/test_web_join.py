@@ -1,0 +1,446 @@
+"""The join-the-queue wizard (web pages) through the Django test client: the whole journey with the SMS
+codes read from the outbox, going back, every refused input, and no personal data in any URL."""
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import Client
+
+from kezek.core import clock
+from kezek.notifications.selectors import outbox_latest
+from kezek.registry.models import RegistryPerson
+from kezek.waitlist.models import Applicant, Application, BenefitClaim
+from tests.factories import (
+    LocalityFactory,
+    RegistryBenefitFactory,
+    RegistryKinshipFactory,
+    RegistryPersonFactory,
+    certificate,
+    register_application,
+)
+from tests.factories.waitlist import ensure_benefit_categories, next_phone
+
+pytestmark = pytest.mark.django_db
+
+JOIN = "/queue/join/"
+PHONES, CODES = "/queue/join/phones/", "/queue/join/phones/codes/"
+PERSONS, ADDRESS = "/queue/join/persons/", "/queue/join/address/"
+BENEFIT, NOTIFY = "/queue/join/benefit/", "/queue/join/notifications/"
+REVIEW, DONE = "/queue/join/review/", "/queue/join/done/"
+
+
+class Family:
+    def __init__(self, *, child: RegistryPerson | None = None) -> None:
+        self.locality = LocalityFactory.create(code=f"loc{RegistryPerson.objects.count()}")
+        self.child = child or RegistryPersonFactory.create()
+        self.applicant = RegistryPersonFactory.create(adult=True)
+        RegistryKinshipFactory.create(parent=self.applicant, child=self.child)
+        self.phone, self.phone_alt = next_phone(), next_phone()
+        ensure_benefit_categories()
+
+    @property
+    def secrets(self) -> list[str]:
+        """Personal data that must never appear in a URL (digits of the phones as typed, too)."""
+        return [self.child.iin, self.applicant.iin, self.phone, self.phone[1:], self.phone[2:]]
+
+
+@pytest.fixture
+def family() -> Family:
+    return Family()
+
+
+class Recorder:
+    """Posts and gets through the client, checking that no URL or redirect carries personal data."""
+
+    def __init__(self, client: Client, family: Family) -> None:
+        self.client, self.family = client, family
+        client.cookies["kezek_locality"] = family.locality.code
+        client.cookies["kezek_language"] = "en"
+
+    def _checked(self, url: str, response: Any) -> Any:
+        for value in self.family.secrets:
+            assert value not in url
+            assert value not in response.get("Location", "")
+        assert response.status_code < 500, response.content
+        return response
+
+    def get(self, url: str) -> Any:
+        return self._checked(url, self.client.get(url))
+
+    def post(self, url: str, data: dict[str, Any]) -> Any:
+        return self._checked(url, self.client.post(url, data))
+
+
+@pytest.fixture
+def web(client: Client, family: Family) -> Recorder:
+    return Recorder(client, family)
+
+
+def last_code(phone: str) -> str:
+    message = outbox_latest(recipient=phone)
+    assert message is not None
+    return re.search(r"\b(\d{6})\b", message.body).group(1)  # type: ignore[union-attr]
+
+
+def text(response: Any) -> str:
+    return response.content.decode()
+
+
+def through_phones(web: Recorder) -> None:
+    f = web.family
+    response = web.post(PHONES, {"phone": f.phone, "phone_alt": f.phone_alt})
+    assert response.status_code == 302
+    assert response["Location"] == CODES
+    page = web.get(CODES)
+    assert "+7 701 *** **" in text(page)
+    assert f.phone not in text(page)
+    response = web.post(CODES, {"code": last_code(f.phone), "code_alt": last_code(f.phone_alt)})
+    assert response.status_code == 302
+    assert response["Location"] == PERSONS
+
+
+def through_persons(web: Recorder) -> None:
+    f = web.family
+    data = {"applicant_iin": f.applicant.iin, "child_iin": f.child.iin}
+    response = web.post(PERSONS, data | {"action": "lookup"})
+    assert response.status_code == 302
+    assert response["Location"] == PERSONS
+    page = text(web.get(PERSONS))
+    assert f.child.last_name in page
+    assert f.applicant.first_name in page
+    response = web.post(PERSONS, data | {"action": "next"})
+    assert response.status_code == 302
+    assert response["Location"] == ADDRESS
+
+
+def through_address(web: Recorder, **change: str) -> None:
+    data = {"address": "Өскемен, Бурова көшесі, 51", "locality": web.family.locality.code, "language": "kk"}
+    response = web.post(ADDRESS, data | change)
+    assert response.status_code == 302
+    assert response["Location"] == BENEFIT
+
+
+def through_benefit(web: Recorder) -> None:
+    response = web.post(BENEFIT, {"category": ""})
+    assert response.status_code == 302
+    assert response["Location"] == NOTIFY
+
+
+def through_notifications(web: Recorder) -> None:
+    response = web.post(NOTIFY, {"notify_channel": "sms", "email": "", "notify_language": "kk"})
+    assert response.status_code == 302
+    assert response["Location"] == REVIEW
+
+
+def to_review(web: Recorder) -> None:
+    through_phones(web)
+    through_persons(web)
+    through_address(web)
+    through_benefit(web)
+    through_notifications(web)
+
+
+def test_the_whole_journey(web: Recorder, family: Family) -> None:
+    response = web.get(JOIN)
+    assert response.status_code == 302
+    assert response["Location"] == PHONES
+    page = text(web.get(PHONES))
+    assert 'aria-current="step"' in page
+    assert '<label for="id_phone">' in page
+    to_review(web)
+    review = text(web.get(REVIEW))
+    for value in (family.child.iin, family.applicant.iin, family.child.last_name, "Бурова", family.phone):
+        assert value in review
+    assert Application.objects.count() == 0
+    response = web.post(REVIEW, {})
+    assert response.status_code == 302
+    assert response["Location"] == DONE
+    application = Application.objects.get()
+    assert (application.child.iin, application.applicant.iin) == (family.child.iin, family.applicant.iin)
+    assert (application.locality, application.language, application.tier) == (
+        family.locality,
+        "kk",
+        "general",
+    )
+    assert application.applicant.notify_language == "kk"
+    done = web.get(DONE)
+    assert done.status_code == 200
+    assert f'<strong id="application-number">{application.pk}</strong>' in text(done)
+    sms = outbox_latest(recipient=family.phone, template="application_registered")
+    assert sms is not None
+    assert str(application.pk) in sms.body
+    # PRG: the state is gone; posting the review again registers nothing and starts over.
+    again = web.post(REVIEW, {})
+    assert again.status_code == 302
+    assert again["Location"] == PHONES
+    assert web.get(DONE).status_code == 200
+    assert Application.objects.count() == 1
+
+
+def test_first_priority_found_in_the_registry_is_shown(web: Recorder, family: Family) -> None:
+    RegistryBenefitFactory.create(person=family.child, category="large_family")
+    through_phones(web)
+    through_persons(web)
+    through_address(web)
+    page = text(web.get(BENEFIT))
+    assert "Children from large families" in page
+    through_benefit(web)
+    through_notifications(web)
+    assert web.post(REVIEW, {})["Location"] == DONE
+    assert Application.objects.get().tier == "first_priority"
+
+
+def test_going_back_keeps_what_was_typed(web: Recorder, family: Family) -> None:
+    through_phones(web)
+    through_persons(web)
+    through_address(web, address="Риддер, Ленина 7")
+    assert f'value="{family.phone}"' in text(web.get(PHONES))
+    persons = text(web.get(PERSONS))
+    assert f'value="{family.child.iin}"' in persons
+    assert f'value="{family.applicant.iin}"' in persons
+    address = text(web.get(ADDRESS))
+    assert 'value="Риддер, Ленина 7"' in address
+    assert f'<option value="{family.locality.code}" selected>' in address
+    # The numbers unchanged and confirmed: the phones step goes straight on without new codes.
+    sent = outbox_latest(recipient=family.phone)
+    response = web.post(PHONES, {"phone": family.phone, "phone_alt": family.phone_alt})
+    assert response["Location"] == PERSONS
+    assert outbox_latest(recipient=family.phone) == sent
+    # The progress list links the steps done; a step not reached yet is not open.
+    assert f'href="{PERSONS}"' in text(web.get(ADDRESS))
+    assert web.get(REVIEW)["Location"] == BENEFIT
+
+
+def test_a_step_cannot_be_skipped(web: Recorder) -> None:
+    for url in (CODES, PERSONS, ADDRESS, BENEFIT, NOTIFY, REVIEW):
+        assert web.get(url)["Location"] == PHONES
+    assert web.get(DONE)["Location"] == JOIN
+
+
+def test_extraordinary_benefit_certificate_survives_going_back(web: Recorder, family: Family) -> None:
+    through_phones(web)
+    through_persons(web)
+    through_address(web)
+    today = clock.today().isoformat()
+    response = web.post(BENEFIT, {"category": "military", "issued_on": today, "document": certificate()})
+    assert response["Location"] == NOTIFY
+    stored = web.client.session["waitlist_join"]["benefit"]["document"]
+    assert default_storage.exists(stored)
+    assert family.child.iin not in stored
+    page = text(web.get(BENEFIT))
+    assert "certificate.pdf" in page
+    assert '<option value="military" selected>' in page
+    # Next again without choosing the file again: the stored certificate is kept.
+    assert web.post(BENEFIT, {"category": "military", "issued_on": today})["Location"] == NOTIFY
+    through_notifications(web)
+    assert "Children of military servicemen" in text(web.get(REVIEW))
+    assert web.post(REVIEW, {})["Location"] == DONE
+    application = Application.objects.get()
+    assert application.tier == "extraordinary"
+    claim = BenefitClaim.objects.get(application=application, source="document")
+    assert claim.document.read().startswith(b"%PDF")
+    assert not default_storage.exists(stored)
+
+
+def test_cancel_forgets_everything_and_deletes_the_certificate(web: Recorder) -> None:
+    through_phones(web)
+    through_persons(web)
+    through_address(web)
+    today = clock.today().isoformat()
+    web.post(BENEFIT, {"category": "military", "issued_on": today, "document": certificate()})
+    stored = web.client.session["waitlist_join"]["benefit"]["document"]
+    assert web.post("/queue/join/cancel/", {}).status_code == 302
+    assert not default_storage.exists(stored)
+    assert web.get(JOIN)["Location"] == PHONES
+
+
+# --- refused input: a translated error, the right status, nothing written --------------------------------
+
+
+def refused(response: Any, message: str, status: int = 422) -> None:
+    assert response.status_code == status, response.content
+    assert message in text(response)
+    assert 'class="error-summary"' in text(response)
+    assert Application.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"phone": "12345", "phone_alt": "+77011112233"}, "Enter the phone number as +7 7XX"),
+        ({"phone": "+77172123456", "phone_alt": "+77011112233"}, "This is not a Kazakhstan mobile number"),
+        ({"phone": "+77011112233", "phone_alt": "8 701 111 22 33"}, "Enter two different phone numbers."),
+        ({"phone": "", "phone_alt": "+77011112233"}, "This field is required."),
+    ],
+)
+def test_bad_phones(web: Recorder, data: dict[str, str], message: str) -> None:
+    refused(web.post(PHONES, data), message)
+    assert outbox_latest(recipient="+77011112233") is None
+
+
+def test_wrong_code_and_resend_wait(web: Recorder, family: Family) -> None:
+    web.post(PHONES, {"phone": family.phone, "phone_alt": family.phone_alt})
+    refused(web.post(CODES, {"code": "000000", "code_alt": "12"}), "Ensure this value has at least 6")
+    wrong = "111111" if last_code(family.phone) != "111111" else "222222"
+    refused(web.post(CODES, {"code": wrong, "code_alt": last_code(family.phone_alt)}), "The code is wrong.")
+    page = text(web.get(CODES))
+    assert 'id="id_code_alt"' not in page
+    assert "confirmed" in page
+    assert "You can request a new code in" in page
+    refused(web.post(CODES, {"resend": "phone"}), "A code has just been sent to this number.", 429)
+
+
+def test_resend_after_the_wait(web: Recorder, family: Family, settings: Any) -> None:
+    settings.OTP_RESEND_INTERVAL_SECONDS = 0
+    web.post(PHONES, {"phone": family.phone, "phone_alt": family.phone_alt})
+    first = last_code(family.phone)
+    assert web.post(CODES, {"resend": "phone"})["Location"] == CODES
+    message = outbox_latest(recipient=family.phone)
+    assert message is not None
+    assert len(re.findall(r"\b\d{6}\b", message.body)) == 1
+    code = last_code(family.phone)
+    response = web.post(CODES, {"code": code, "code_alt": last_code(family.phone_alt)})
+    assert response["Location"] == PERSONS, (first, code)
+
+
+def _person(**kwargs: Any) -> RegistryPerson:
+    return RegistryPersonFactory.create(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("bad_checksum", "The IIN is not valid: check the digits."),
+        ("unknown", "No person with this IIN was found in the state register."),
+        ("too_old", "Only children under 7 can join the queue."),
+        ("not_parent", "The state register does not list the applicant as the child"),
+        ("same", "The applicant and the child must be different persons."),
+        ("child_as_applicant", "The applicant must be an adult."),
+    ],
+)
+def test_bad_persons(web: Recorder, family: Family, case: str, message: str) -> None:
+    through_phones(web)
+    applicant, child = family.applicant.iin, family.child.iin
+    if case == "bad_checksum":
+        child = child[:11] + str((int(child[11]) + 1) % 10)
+    elif case == "unknown":
+        child = RegistryPersonFactory.build().iin
+    elif case == "too_old":
+        old = _person(birth_date=clock.today() - dt.timedelta(days=365 * 8))
+        RegistryKinshipFactory.create(parent=family.applicant, child=old)
+        child = old.iin
+    elif case == "not_parent":
+        child = _person().iin
+    elif case == "same":
+        child = applicant
+    elif case == "child_as_applicant":
+        applicant = _person().iin
+    response = web.post(PERSONS, {"applicant_iin": applicant, "child_iin": child, "action": "lookup"})
+    refused(response, message)
+    assert 'id="found-persons"' not in text(response)
+    assert web.get(ADDRESS)["Location"] == PERSONS
+
+
+def test_bad_address(web: Recorder) -> None:
+    through_phones(web)
+    through_persons(web)
+    refused(web.post(ADDRESS, {"address": "  ab ", "locality": "", "language": "xx"}), "5 to 255 characters")
+    response = web.post(ADDRESS, {"address": "", "locality": "atlantis", "language": "kk"})
+    refused(response, "Select a valid choice.")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"category": "military", "issued_on": "TODAY"}, "Attach the certificate."),
+        ({"category": "military", "document": "PDF"}, "Enter the date of issue of the certificate."),
+        ({"category": "military", "issued_on": "TODAY", "document": "GIF"}, "must be a PDF or JPEG file"),
+        ({"category": "military", "issued_on": "OLD", "document": "PDF"}, "issued within the last month"),
+        ({"category": "large_family", "issued_on": "TODAY", "document": "PDF"}, "Select a valid choice."),
+        ({"category": "nonsense", "issued_on": "TODAY", "document": "PDF"}, "Select a valid choice."),
+    ],
+)
+def test_bad_benefit(web: Recorder, data: dict[str, str], message: str, tmp_path: Path) -> None:
+    through_phones(web)
+    through_persons(web)
+    through_address(web)
+    dates = {"TODAY": clock.today(), "OLD": clock.today() - dt.timedelta(days=60)}
+    files = {"PDF": certificate(), "GIF": certificate("c.gif", b"GIF89a....")}
+    post = {"category": data["category"]}
+    if "issued_on" in data:
+        post["issued_on"] = dates[data["issued_on"]].isoformat()
+    form: dict[str, Any] = {**post}
+    if "document" in data:
+        form["document"] = files[data["document"]]
+    refused(web.post(BENEFIT, form), message)
+    assert "benefit" not in web.client.session["waitlist_join"]
+    assert not list((tmp_path / "media").rglob("*")) or not any(
+        p.is_file() for p in (tmp_path / "media").rglob("*")
+    )
+
+
+def test_email_channel_needs_an_email(web: Recorder) -> None:
+    through_phones(web)
+    through_persons(web)
+    through_address(web)
+    through_benefit(web)
+    data = {"notify_channel": "email", "email": "", "notify_language": "ru"}
+    refused(web.post(NOTIFY, data), "Enter an email address to be notified by email.")
+    refused(web.post(NOTIFY, data | {"email": "not-an-email"}), "Enter a valid email address.")
+    refused(web.post(NOTIFY, data | {"notify_language": "de", "email": "a@b.kz"}), "Select a valid choice.")
+    response = web.post(NOTIFY, data | {"email": "parent@example.kz"})
+    assert response["Location"] == REVIEW
+
+
+def test_duplicate_shows_on_review_as_409(web: Recorder, family: Family) -> None:
+    register_application(
+        locality=family.locality,
+        child=family.child,
+        applicant=family.applicant,
+        phones=(family.phone, next_phone()),
+    )
+    to_review(web)
+    response = web.post(REVIEW, {})
+    assert response.status_code == 409
+    assert "This child already has an active application in this locality." in text(response)
+    assert Application.objects.count() == 1
+
+
+def test_expired_phone_confirmation_goes_back_to_the_phones_step(
+    web: Recorder, family: Family, settings: Any
+) -> None:
+    to_review(web)
+    settings.OTP_CONFIRMED_TTL_SECONDS = 0
+    response = web.post(REVIEW, {})
+    assert response.status_code == 422
+    assert 'id="id_phone"' in text(response)
+    assert "is not confirmed or its confirmation has expired" in text(response)
+    assert Application.objects.count() == 0
+    assert web.get(REVIEW)["Location"] == PHONES
+
+
+def test_existing_cabinet_needs_its_main_phone(web: Recorder, family: Family) -> None:
+    other_child = RegistryPersonFactory.create()
+    register_application(locality=family.locality, child=other_child, applicant=family.applicant)
+    to_review(web)
+    response = web.post(REVIEW, {})
+    refused_count = Application.objects.count()
+    assert response.status_code == 422
+    assert "You already have a personal cabinet" in text(response)
+    assert 'id="id_phone"' in text(response)
+    assert refused_count == 1
+    assert Applicant.objects.count() == 1
+
+
+def test_errors_are_translated(client: Client, family: Family) -> None:
+    web = Recorder(client, family)
+    client.cookies["kezek_language"] = "ru"
+    through_phones(web)
+    response = web.post(PERSONS, {"applicant_iin": "123456789012", "child_iin": family.child.iin})
+    assert response.status_code == 422
+    assert "The IIN is not valid" not in text(response)
+    assert "ИИН" in text(response)
