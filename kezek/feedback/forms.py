@@ -19,15 +19,28 @@ from .selectors import reference_normalised
 from .services import FeedbackInput, feedback_problems
 
 
+class RadioGroup(forms.RadioSelect):
+    """Radios whose group id goes on the shared include's <fieldset> (the target of the error summary's
+    link) instead of on the inner <div>, so the link works and no id is repeated."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        if index is None:
+            return id_ or ""
+        return super().id_for_label(id_, index)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"] = {k: v for k, v in context["widget"]["attrs"].items() if k != "id"}
+        return context
+
+
 class OrganisationChoiceField(forms.ModelChoiceField[Organisation]):
     def label_from_instance(self, obj: Organisation) -> str:
         return obj.name
 
 
 class FeedbackForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("What is your message about?"), choices=Kind.choices, widget=forms.RadioSelect
-    )
+    kind = forms.ChoiceField(label=_("What is your message about?"), choices=Kind.choices, widget=RadioGroup)
     organisation = OrganisationChoiceField(
         label=_("Preschool organisation"),
         queryset=Organisation.objects.none(),
