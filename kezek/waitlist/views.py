@@ -207,7 +207,16 @@ def _delete_document(state: dict[str, Any]) -> None:
         default_storage.delete(name)
 
 
-def _stored_upload(name: str, label: str) -> UploadedFile:
+def _stored_name(benefit: dict[str, Any]) -> str:
+    """The storage name of the kept certificate, "" when there is none or its file is gone."""
+    name = str(benefit.get("document") or "")
+    return name if name and default_storage.exists(name) else ""
+
+
+def _stored_upload(name: str, label: str) -> UploadedFile | None:
+    """The certificate kept for the wizard, or None when there is none (or its file is gone)."""
+    if not name or not default_storage.exists(name):
+        return None
     file = default_storage.open(name, "rb")
     return UploadedFile(file=file, name=label or name, size=default_storage.size(name))
 
@@ -496,7 +505,11 @@ def _benefit_page(
         request,
         "benefit",
         "waitlist/join_benefit.html",
-        {"form": form, "first_priority": first_priority, "document_label": benefit.get("document_label")},
+        {
+            "form": form,
+            "first_priority": first_priority,
+            "document_label": benefit.get("document_label") if _stored_name(benefit) else None,
+        },
         status=status,
     )
 
@@ -519,7 +532,7 @@ def join_benefit(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
         return redirect(_url("address"))
     categories = selectors.extraordinary_categories(locality=locality)
     benefit = state.get("benefit") or {}
-    stored = benefit.get("document") or ""
+    stored = _stored_name(benefit)
     if request.method != "POST":
         initial = {"category": benefit.get("category", ""), "issued_on": benefit.get("issued_on")}
         form = BenefitForm(initial=initial, categories=categories, has_document=bool(stored))
@@ -537,6 +550,9 @@ def join_benefit(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     upload: UploadedFile | None = form.cleaned_data.get("document")
     issued_on: dt.date = form.cleaned_data["issued_on"]
     document = upload or _stored_upload(stored, benefit.get("document_label", ""))
+    if document is None:  # the form made sure there is one; the stored file vanished in between
+        form.add_error("document", _("Attach the certificate."))
+        return _benefit_page(request, form, state, locality, status=422)
     try:
         services.benefit_document_checked(
             document=services.BenefitDocument(category_code=category, document=document, issued_on=issued_on),
@@ -649,10 +665,11 @@ def _back_to_step(request: HttpRequest, state: dict[str, Any], exc: DomainError)
     for prefix, step, field in ERROR_STEPS:
         if not exc.code.startswith(prefix):
             continue
+        _done(state, step, False)  # the parent passes the step again before the next submit
+        _save(request, state)
         if step == "phones":
             phones = state.get("phones") or {}
             state["phones"] = {**phones, "entries": []}
-            _done(state, "phones", False)
             _save(request, state)
             form: forms.Form = PhonesForm(
                 {"phone": phones.get("phone", ""), "phone_alt": phones.get("phone_alt", "")}
@@ -680,7 +697,7 @@ def _back_to_step(request: HttpRequest, state: dict[str, Any], exc: DomainError)
             form = BenefitForm(
                 {"category": benefit.get("category", ""), "issued_on": benefit.get("issued_on", "")},
                 categories=selectors.extraordinary_categories(locality=locality),
-                has_document=bool(benefit.get("document")),
+                has_document=bool(_stored_name(benefit)),
             )
             form.is_valid()
             form.add_error(field, str(exc.message))
@@ -710,7 +727,7 @@ def _submit(state: dict[str, Any]) -> Application:
         stored = benefit.get("document") or ""
         document = services.BenefitDocument(
             category_code=benefit["category"],
-            document=_stored_upload(stored, benefit.get("document_label", "")) if stored else None,
+            document=_stored_upload(stored, benefit.get("document_label", "")),
             issued_on=dt.date.fromisoformat(benefit["issued_on"]) if benefit.get("issued_on") else None,
         )
     try:

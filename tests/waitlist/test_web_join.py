@@ -444,3 +444,29 @@ def test_errors_are_translated(client: Client, family: Family) -> None:
     assert response.status_code == 422
     assert "The IIN is not valid" not in text(response)
     assert "ИИН" in text(response)
+
+
+def test_a_vanished_certificate_goes_back_to_the_benefit_step(web: Recorder) -> None:
+    through_phones(web)
+    through_persons(web)
+    through_address(web)
+    today = clock.today().isoformat()
+    web.post(BENEFIT, {"category": "military", "issued_on": today, "document": certificate()})
+    through_notifications(web)
+    default_storage.delete(web.client.session["waitlist_join"]["benefit"]["document"])
+    response = web.post(REVIEW, {})
+    refused(response, "Attach the certificate and its date of issue")
+    assert 'id="id_document"' in text(response)
+    assert "Attached certificate" not in text(response)
+    assert web.get(REVIEW)["Location"] == BENEFIT
+
+
+def test_a_registry_change_before_the_submit_goes_back_to_the_persons_step(
+    web: Recorder, family: Family
+) -> None:
+    to_review(web)
+    RegistryPerson.objects.filter(pk=family.child.pk).delete()
+    response = web.post(REVIEW, {})
+    refused(response, "No person with this IIN was found in the state register.")
+    assert 'id="id_child_iin"' in text(response)
+    assert web.get(REVIEW)["Location"] == PERSONS
