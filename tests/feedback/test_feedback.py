@@ -108,6 +108,7 @@ def test_anonymous_corruption_report(en: Client, city: Locality) -> None:
     html = page.content.decode()
     assert page.status_code == 200
     assert "anti-corruption hotline" in html
+    assert '<a href="tel:1424">1424</a>' in html
     assert "1424" in html
     assert 'value="corruption" required id="id_kind_3" checked' in html
     response = en.post("/feedback/corruption/", {"kind": "corruption", "text": TEXT})

@@ -64,6 +64,8 @@ def test_faq_uses_details_and_summary(en: Client, city: Locality) -> None:
     assert "1424" in text
     assert 'href="/how-places-are-distributed/"' in html
     assert 'href="/feedback/corruption/"' in html
+    assert 'href="/cabinet/password/forgot/"' in html  # the cabinet's pages, where the answer points
+    assert 'href="/queue/check/"' in html
 
 
 def test_faq_numbers_follow_the_settings(en: Client, city: Locality) -> None:
