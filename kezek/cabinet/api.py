@@ -1,4 +1,5 @@
-"""Cabinet API: sign-in (IIN → SMS code → password), forgotten password, phone change, my applications.
+"""Cabinet API: sign-in (IIN → SMS code → password), forgotten password, phone change, my applications
+(withdrawal by SMS code); staff decide requests to restore access to a cabinet.
 
 The session stores only the applicant's id; every read goes through the applicant's own applications.
 Requests after sign-in authenticate by the session cookie and must carry the CSRF token.
@@ -7,24 +8,25 @@ Requests after sign-in authenticate by the session cookie and must carry the CSR
 import datetime as dt
 import uuid
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from ninja.security import APIKeyCookie
+from ninja.security import APIKeyCookie, SessionAuth
 from pydantic import Field
 
-from kezek.core.errors import PermissionDenied
+from kezek.core.errors import NotFound, PermissionDenied
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
 from kezek.core.schemas import ErrorOut
 from kezek.verification.models import PhoneCode
 from kezek.waitlist import selectors as waitlist
-from kezek.waitlist import services as waitlist_services
 from kezek.waitlist.models import Applicant
 from kezek.waitlist.schemas import ApplicationOut
 
 from . import services
+from .models import AccessRequest
 from .sessions import PENDING_KEY, applicant_from_session, sign_in, sign_out
 
 router = Router(tags=["cabinet"])
@@ -205,13 +207,97 @@ def my_applications(request: HttpRequest) -> list[waitlist.CheckResult]:
 
 @router.post(
     "/cabinet/applications/{number}/withdraw",
-    response={200: ApplicationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: CodeSentOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     auth=cabinet_auth,
-    summary="Withdraw my application",
+    summary="Withdraw my application, step 1: a code to my phone",
 )
-def withdraw(request: HttpRequest, number: int) -> waitlist.CheckResult:
+def withdraw(request: HttpRequest, number: int) -> CodeSentOut:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
     application = waitlist.application_of(applicant=applicant, number=number)
-    waitlist_services.application_withdraw(application=application, by_applicant=applicant)
+    return _sent(
+        services.cabinet_withdraw_start(
+            applicant=applicant,
+            application=application,
+            ip=client_ip(request),
+            language=translation.get_language() or "ru",
+        )
+    )
+
+
+@router.post(
+    "/cabinet/applications/{number}/withdraw/confirm",
+    response={
+        200: ApplicationOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
+    auth=cabinet_auth,
+    summary="Withdraw my application, step 2: the SMS code",
+)
+def withdraw_confirm(request: HttpRequest, number: int, data: CodeIn) -> waitlist.CheckResult:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    application = waitlist.application_of(applicant=applicant, number=number)
+    services.cabinet_withdraw_confirm(
+        applicant=applicant, application=application, code_id=data.code_id, code=data.code
+    )
     application.refresh_from_db()
     return waitlist.application_summary(application=application)
+
+
+class StaffSession(SessionAuth):
+    """A signed-in staff user, as for placement's staff endpoints (the back-office comes with issue #6)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_staff else None
+
+
+staff_auth = StaffSession()
+
+
+class AccessDecisionIn(Schema):
+    approve: bool
+    reason: str = Field(default="", max_length=500)
+
+
+class AccessRequestOut(Schema):
+    id: int
+    status: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    reason: str
+
+
+@router.post(
+    "/staff/access-requests/{request_id}/decide",
+    response={
+        200: AccessRequestOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    auth=staff_auth,
+    summary="Approve or reject (with a written reason) a request to restore access to a cabinet",
+)
+def access_request_decide(request: HttpRequest, request_id: int, data: AccessDecisionIn) -> AccessRequest:
+    staff: User = request.auth  # type: ignore[attr-defined]  # StaffSession lets only staff in
+    access_request = AccessRequest.objects.filter(pk=request_id).first()
+    if access_request is None:
+        raise NotFound(_("Request not found."))
+    return services.access_request_decide(
+        request=access_request, approve=data.approve, by_staff=staff, reason=data.reason
+    )

@@ -106,9 +106,38 @@ def test_withdraw_mine_but_never_another_familys() -> None:
     token = client.cookies["csrftoken"].value
     assert post(client, url, {}, csrf=token).status_code == 404
     assert Application.objects.get(pk=theirs.pk).status == "queued"
-    response = post(client, f"/cabinet/applications/{mine.pk}/withdraw", {}, csrf=token)
+    # Withdrawal takes two steps: a code to my phone, then the code.
+    sent = post(client, f"/cabinet/applications/{mine.pk}/withdraw", {}, csrf=token)
+    assert sent.status_code == 200, sent.content
+    assert sent.json()["phone"].count("*") >= 5  # masked
+    assert Application.objects.get(pk=mine.pk).status == "queued"  # nothing happens without the code
+    code = {"code_id": sent.json()["code_id"], "code": last_code(mine.applicant.phone)}
+    # My code cannot withdraw their application.
+    assert post(client, f"{url}/confirm", code, csrf=token).status_code == 404
+    assert Application.objects.get(pk=theirs.pk).status == "queued"
+    response = post(client, f"/cabinet/applications/{mine.pk}/withdraw/confirm", code, csrf=token)
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "withdrawn"
+
+
+def test_withdraw_refuses_a_wrong_code_or_a_code_of_another_application() -> None:
+    client = Client(enforce_csrf_checks=True)
+    application = register_application()
+    assert sign_in(client, application) == 200
+    client.get("/")
+    token = client.cookies["csrftoken"].value
+    url = f"/cabinet/applications/{application.pk}/withdraw"
+    sent = post(client, url, {}, csrf=token).json()
+    code = last_code(application.applicant.phone)
+    wrong = "000000" if code != "000000" else "111111"
+    response = post(client, f"{url}/confirm", {"code_id": sent["code_id"], "code": wrong}, csrf=token)
+    assert (response.status_code, response.json()["code"]) == (422, "code_invalid")
+    # A sign-in code (another purpose) does not withdraw.
+    login = post(client, "/cabinet/login", {"iin": application.applicant.iin}).json()
+    login_code = last_code(application.applicant.phone)
+    response = post(client, f"{url}/confirm", {"code_id": login["code_id"], "code": login_code}, csrf=token)
+    assert response.status_code == 422
+    assert Application.objects.get(pk=application.pk).status == "queued"
 
 
 def test_forgotten_password() -> None:

@@ -1,0 +1,271 @@
+"""Restoring access to a cabinet someone else created: the other parent asks with proof, staff decide,
+the child's applications move to the requester's cabinet; nothing about the other applicant leaks."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.test import Client
+from pytest_django import Settings
+
+from kezek.cabinet.models import AccessRequest
+from kezek.core import clock
+from kezek.ledger.models import LedgerEvent
+from kezek.notifications.selectors import outbox_latest
+from kezek.registry.models import RegistryKinship, RegistryPerson
+from kezek.waitlist.models import Applicant, Application
+from tests.factories import RegistryPersonFactory, certificate, register_application
+from tests.factories.waitlist import next_phone
+
+from .test_api import PASSWORD, last_code
+from .test_pages import CAPTCHA, web_sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings: Settings) -> None:
+    settings.LANGUAGE_CODE = "en"
+
+
+def other_parent(application: Application) -> RegistryPerson:
+    parent = RegistryPersonFactory.create(adult=True)
+    RegistryKinship.objects.create(parent=parent, child=RegistryPerson.objects.get(iin=application.child.iin))
+    return parent
+
+
+def ask(client: Client, application: Application, requester: RegistryPerson) -> tuple[str, str, object]:
+    """Both steps of the web journey; returns the two phones and the last response."""
+    phone, phone_alt = next_phone(), next_phone()
+    data = {
+        "applicant_iin": requester.iin,
+        "child_iin": application.child.iin,
+        "phone": phone,
+        "phone_alt": phone_alt,
+        **CAPTCHA,
+    }
+    response = client.post("/cabinet/access/", data)
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == "/cabinet/access/confirm/"
+    page = client.get("/cabinet/access/confirm/").content.decode()
+    assert phone not in page  # masked
+    body = {
+        "code": last_code(phone),
+        "alt_code": last_code(phone_alt),
+        "document": certificate(),
+        "explanation": "The child's father registered the application with his phone.",
+    }
+    return phone, phone_alt, client.post("/cabinet/access/confirm/", body)
+
+
+def staff_client() -> Client:
+    client = Client()
+    staff, _created = User.objects.get_or_create(username="officer", defaults={"is_staff": True})
+    client.force_login(staff)
+    return client
+
+
+def decide(client: Client, access_request: AccessRequest, **body: object) -> object:
+    return client.post(
+        f"/api/v1/staff/access-requests/{access_request.pk}/decide", body, content_type="application/json"
+    )
+
+
+def test_request_approved_moves_the_applications_to_the_requesters_new_cabinet() -> None:
+    application = register_application()
+    previous = application.applicant
+    mother = other_parent(application)
+    old_session = Client()
+    web_sign_in(old_session, application)
+
+    client = Client()
+    phone, phone_alt, response = ask(client, application, mother)
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    for secret in (
+        previous.last_name,
+        previous.first_name,
+        previous.iin,
+        previous.phone,
+        previous.phone[-4:],
+    ):
+        assert secret not in html  # nothing about the applicant on record
+    access_request = AccessRequest.objects.get()
+    assert (access_request.status, access_request.registry_parent) == ("pending", True)
+    assert access_request.document.name.endswith(".pdf")
+    assert (access_request.phone, access_request.phone_alt) == (phone, phone_alt)
+
+    response = decide(staff_client(), access_request, approve=True)
+    assert response.status_code == 200, response.content  # type: ignore[attr-defined]
+    assert response.json()["status"] == "approved"  # type: ignore[attr-defined]
+    moved = Application.objects.get(pk=application.pk)
+    requester = Applicant.objects.get(iin=mother.iin)
+    assert moved.applicant_id == requester.pk
+    assert (requester.phone, requester.phone_alt, requester.password) == (phone, phone_alt, "")
+    assert requester.last_name == mother.last_name  # names from the register
+    kinds = list(LedgerEvent.objects.order_by("seq").values_list("kind", flat=True))
+    assert kinds[-3:] == [
+        "access_request.submitted",
+        "application.applicant_changed",
+        "access_request.approved",
+    ]
+    approved = LedgerEvent.objects.get(kind="access_request.approved")
+    assert approved.payload["applications"] == [application.pk]
+    assert mother.iin not in str(approved.payload)
+    assert outbox_latest(recipient=phone, template="access_request_approved") is not None
+    assert outbox_latest(recipient=previous.phone, template="application_reassigned") is not None
+
+    # The previous applicant's cabinet no longer shows it; the requester signs in with her own IIN.
+    assert f"No. {application.pk}" not in old_session.get("/cabinet/").content.decode()
+    assert (
+        old_session.get(f"/cabinet/applications/{application.pk}/withdraw/").status_code
+        == 404  # not theirs now
+    )
+    mine = Client()
+    mine.post("/cabinet/login/", {"iin": mother.iin, **CAPTCHA})
+    mine.post("/cabinet/login/code/", {"code": last_code(phone)})
+    response = mine.post("/cabinet/login/password/", {"password1": PASSWORD, "password2": PASSWORD})
+    assert response["Location"] == "/cabinet/"
+    assert f"Application No. {application.pk}" in mine.get("/cabinet/").content.decode()
+
+    # Decided once only.
+    assert decide(staff_client(), access_request, approve=False, reason="too late").status_code == 409  # type: ignore[attr-defined]
+
+
+def test_an_existing_cabinet_keeps_its_phones() -> None:
+    application = register_application()
+    mother = other_parent(application)
+    own = register_application(applicant=mother)  # she already has a cabinet for another child
+    phone, _alt, response = ask(Client(), application, mother)
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    decide(staff_client(), AccessRequest.objects.get(), approve=True)
+    applicant = Applicant.objects.get(iin=mother.iin)
+    assert applicant.phone == own.applicant.phone
+    assert applicant.phone != phone
+    assert set(Application.objects.filter(applicant=applicant).values_list("pk", flat=True)) == {
+        application.pk,
+        own.pk,
+    }
+
+
+def test_rejection_needs_a_reason_and_tells_the_requester() -> None:
+    application = register_application()
+    phone, _alt, _response = ask(Client(), application, other_parent(application))
+    access_request = AccessRequest.objects.get()
+    staff = staff_client()
+    assert decide(staff, access_request, approve=False).status_code == 422  # type: ignore[attr-defined]
+    response = decide(staff, access_request, approve=False, reason="The document is unreadable.")
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert AccessRequest.objects.get().status == "rejected"
+    assert Application.objects.get(pk=application.pk).applicant_id == application.applicant_id
+    notice = outbox_latest(recipient=phone, template="access_request_rejected")
+    assert notice is not None
+    assert "unreadable" in notice.body
+    # After a rejection the parent may ask again.
+    assert (
+        ask(Client(), application, RegistryPerson.objects.get(iin=access_request.requester_iin))[
+            2
+        ].status_code
+        == 200
+    )  # type: ignore[attr-defined]
+
+
+def test_staff_endpoint_needs_staff() -> None:
+    application = register_application()
+    ask(Client(), application, other_parent(application))
+    access_request = AccessRequest.objects.get()
+    assert decide(Client(), access_request, approve=True).status_code == 401  # type: ignore[attr-defined]
+    parent = Client()
+    web_sign_in(parent, application)
+    assert decide(parent, access_request, approve=True).status_code == 401  # type: ignore[attr-defined]
+    response = staff_client().post(
+        "/api/v1/staff/access-requests/999999/decide", {"approve": True}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert AccessRequest.objects.get().status == "pending"
+
+
+def test_admin_action_approves() -> None:
+    application = register_application()
+    mother = other_parent(application)
+    ask(Client(), application, mother)
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("admin", password="x"))
+    access_request = AccessRequest.objects.get()
+    assert admin.get(f"/admin/cabinet/accessrequest/{access_request.pk}/change/").status_code == 200
+    response = admin.post(
+        "/admin/cabinet/accessrequest/", {"action": "approve", "_selected_action": [access_request.pk]}
+    )
+    assert response.status_code == 302
+    assert AccessRequest.objects.get().status == "approved"
+    assert Application.objects.get(pk=application.pk).applicant.iin == mother.iin
+
+
+def test_one_pending_request_per_child() -> None:
+    application = register_application()
+    ask(Client(), application, other_parent(application))
+    data = {
+        "applicant_iin": other_parent(application).iin,
+        "child_iin": application.child.iin,
+        "phone": next_phone(),
+        "phone_alt": next_phone(),
+        **CAPTCHA,
+    }
+    response = Client().post("/cabinet/access/", data)
+    assert response.status_code == 409
+    assert "already waiting for review" in response.content.decode()
+    pending = AccessRequest.objects.get()
+    duplicate = AccessRequest(
+        child=pending.child,
+        requester_iin=pending.requester_iin,
+        phone=pending.phone,
+        phone_alt=pending.phone_alt,
+        language="ru",
+        document="x.pdf",
+        explanation="again",
+        registry_parent=True,
+        created_at=clock.now(),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+def test_refusals() -> None:
+    application = register_application()
+    client = Client()
+    base = {
+        "applicant_iin": application.applicant.iin,
+        "child_iin": application.child.iin,
+        "phone": next_phone(),
+        "phone_alt": next_phone(),
+        **CAPTCHA,
+    }
+    already = client.post("/cabinet/access/", base)
+    assert already.status_code == 409  # the applicant on record needs no request
+    stranger = RegistryPersonFactory.create(adult=True)
+    no_child = client.post(
+        "/cabinet/access/", base | {"applicant_iin": stranger.iin, "child_iin": stranger.iin}
+    )
+    assert no_child.status_code == 404
+    same = client.post("/cabinet/access/", base | {"applicant_iin": stranger.iin, "phone_alt": base["phone"]})
+    assert same.status_code == 422
+    # A wrong document type or a wrong code keeps the request from being made.
+    response = client.post("/cabinet/access/", base | {"applicant_iin": stranger.iin})
+    assert response.status_code == 302
+    body = {
+        "code": last_code(str(base["phone"])),
+        "alt_code": last_code(str(base["phone_alt"])),
+        "explanation": "I am the child's mother.",
+    }
+    text = SimpleUploadedFile("proof.pdf", b"just text", content_type="application/pdf")
+    response = client.post("/cabinet/access/confirm/", body | {"document": text})
+    assert response.status_code == 422
+    assert "PDF or JPEG" in response.content.decode()
+    wrong = "000000" if body["code"] != "000000" else "111111"
+    response = client.post("/cabinet/access/confirm/", body | {"code": wrong, "document": certificate()})
+    assert response.status_code == 422
+    assert not AccessRequest.objects.exists()
+    response = client.post("/cabinet/access/confirm/", body | {"document": certificate()})
+    assert response.status_code == 200
+    access_request = AccessRequest.objects.get()
+    assert access_request.registry_parent is False  # the register does not list her: staff see that
