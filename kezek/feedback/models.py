@@ -35,7 +35,7 @@ def new_reference() -> str:
 class Kind(models.TextChoices):
     ORGANISATION = "organisation", _("Complaint about a preschool organisation")
     DEPARTMENT = "department", _("Complaint about the education department")
-    SUGGESTION = "suggestion", _("Suggestion or remark about the portal")
+    SUGGESTION = "suggestion", _("Suggestion or remark")
     CORRUPTION = "corruption", _("Report of corruption")
 
 

@@ -6,6 +6,7 @@ import math
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -127,4 +128,8 @@ def _status_page(request: HttpRequest, reference: str, *, template: str) -> Http
     if found.reference != reference:  # lower case or without dashes: one canonical address
         view_name = request.resolver_match.view_name if request.resolver_match else "feedback:status_detail"
         return HttpResponseRedirect(reverse(view_name, args=[found.reference]))
-    return render(request, template, {"feedback": found})
+    response = render(request, template, {"feedback": found})
+    # The reference works like a key to the answer: keep the page out of shared caches and search engines.
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -273,6 +273,8 @@ def test_status_lookup(en: Client, city: Locality, org: Organisation) -> None:
     html = page.content.decode()
     assert page.status_code == 200
     assert "received" in html
+    assert "no-store" in page["Cache-Control"]
+    assert page["X-Robots-Tag"] == "noindex"
     for personal in (NAME, PHONE, "701 234", TEXT[:20]):
         assert personal not in html
     # A lower-case address redirects to the canonical one.
