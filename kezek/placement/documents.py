@@ -119,7 +119,7 @@ def direction_pdf(*, direction: Direction, verify_url: str, now: dt.datetime | N
         label_bottom = pdf.get_y()
         pdf.set_xy(pdf.l_margin + label_width, y)
         pdf.set_font(FONT, "", 10.5)
-        pdf.multi_cell(0, 6.5, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6.5, value, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(max(pdf.get_y(), label_bottom) + 1)
 
     pdf.ln(4)

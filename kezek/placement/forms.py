@@ -113,6 +113,6 @@ class DeclineForm(forms.Form):
     """The parent confirms the decline: the direction cannot be taken back."""
 
     confirm = forms.BooleanField(
-        label=_("I understand that the place goes to another child and cannot be returned."),
+        label=_("I understand that the place goes to another child and cannot be returned"),
         error_messages={"required": _("Tick the box to confirm that you decline the direction.")},
     )

@@ -255,11 +255,18 @@ class DirectionView:
     state: str
     state_label: str
     live: bool
+    language: str
 
 
 def _view(direction: Direction) -> DirectionView:
     state = selectors.direction_state(direction)
-    return DirectionView(direction, state, str(Direction.State(state).label), state in LIVE_DIRECTION_STATES)
+    return DirectionView(
+        direction,
+        state,
+        str(Direction.State(state).label),
+        live=state in LIVE_DIRECTION_STATES,
+        language=str(Language(direction.group.language).label),
+    )
 
 
 def _own(request: HttpRequest, number: int) -> Direction:
@@ -280,11 +287,7 @@ def directions(request: HttpRequest) -> HttpResponse:
 def _detail(
     request: HttpRequest, direction: Direction, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
-    context = {
-        "row": _view(direction),
-        "form": form or forms.Form(),
-        "language": Language(direction.group.language).label,
-    }
+    context = {"row": _view(direction), "form": form or forms.Form()}
     return render(request, "placement/direction.html", context, status=status)
 
 
@@ -377,7 +380,6 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         "row": _view(found),
         "initials": _initials(child.last_name, child.first_name),
         "birth_year": child.birth_date.year,
-        "language": Language(found.group.language).label,
         "checked_at": clock.now(),
     }
     response = render(request, "placement/verify.html", context)
