@@ -344,3 +344,23 @@ def test_public_search_filters_and_bad_input(group: Group) -> None:
     response = russian.get(url, {"age": 99})
     assert response.status_code == 422
     assert "Убедитесь, что это значение меньше либо равно 7." in text(response)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_search_by_application_only_for_its_own_parent(group: Group) -> None:
+    locality = group.organisation.locality
+    mine = register(locality=locality, child=toddler(1))
+    theirs = register(locality=locality, child=toddler(2))
+    services.places_publish(group=group)
+    url = reverse("placement:search")
+    # Someone else's application number: not a choice (422), its child's age is not revealed.
+    response = parent(mine).get(url, {"application": theirs.pk})
+    assert response.status_code == 422
+    assert group.organisation.name_ru not in text(response)
+    assert f'value="{theirs.pk}"' not in text(response)
+    # Signed out there is no application filter at all: the parameter is ignored.
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = anonymous.get(url, {"application": mine.pk, "age": 4})
+    assert response.status_code == 200
+    assert 'name="application"' not in text(response)
+    assert group.organisation.name_ru not in text(response)
