@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from captcha.fields import CaptchaField, CaptchaTextInput  # type: ignore[import-untyped]
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:  # a development dependency: for the annotations only
@@ -15,6 +16,8 @@ IIN_ATTRS = {"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*",
 CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*", "maxlength": "6"}
 PHONE_ATTRS = {"inputmode": "tel", "autocomplete": "tel", "placeholder": "+7 7__ ___ __ __"}
 EXPLANATION_MAX = 2000
+IIN_SHAPE = _("An IIN has 12 digits.")
+CODE_SHAPE = _("Enter the 6-digit code from the SMS.")
 
 
 def _iin(label: StrOrPromise, help_text: StrOrPromise = "") -> forms.CharField:
@@ -23,6 +26,8 @@ def _iin(label: StrOrPromise, help_text: StrOrPromise = "") -> forms.CharField:
         help_text=help_text,
         max_length=12,
         min_length=12,
+        validators=[RegexValidator(r"^[0-9]{12}$", IIN_SHAPE)],
+        error_messages={"min_length": IIN_SHAPE, "max_length": IIN_SHAPE},
         widget=forms.TextInput(attrs=IIN_ATTRS),
     )
 
@@ -32,6 +37,8 @@ def _code(label: StrOrPromise = "") -> forms.CharField:
         label=label or _("Code from the SMS"),
         max_length=6,
         min_length=6,
+        validators=[RegexValidator(r"^[0-9]{6}$", CODE_SHAPE)],
+        error_messages={"min_length": CODE_SHAPE, "max_length": CODE_SHAPE},
         widget=forms.TextInput(attrs=CODE_ATTRS),
     )
 
