@@ -359,15 +359,12 @@ def access_request_confirm(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """My applications: number, status, position "N of M", valid until, and what can be done."""
     applicant: Applicant = request.applicant  # type: ignore[attr-defined]
-    rows = [
-        (application, waitlist.application_summary(application=application))
-        for application in waitlist.applications_of(applicant=applicant)
-    ]
-    return render(
-        request,
-        "cabinet/home.html",
-        {"rows": rows, "statuses": dict(Application.Status.choices), "phone": mask_phone(applicant.phone)},
-    )
+    labels = dict(Application.Status.choices)
+    rows = []
+    for application in waitlist.applications_of(applicant=applicant):
+        summary = waitlist.application_summary(application=application)  # the status as reads show it
+        rows.append((application, summary, labels.get(summary.status, summary.status)))
+    return render(request, "cabinet/home.html", {"rows": rows, "phone": mask_phone(applicant.phone)})
 
 
 def _own(request: HttpRequest, number: int) -> tuple[Applicant, Application]:
