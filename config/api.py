@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from kezek.cabinet.api import router as cabinet_router
 from kezek.core.errors import DomainError, TooManyRequests
 from kezek.facilities.api import router as facilities_router
+from kezek.feedback.api import router as feedback_router
 from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
 from kezek.verification.api import router as verification_router
@@ -66,3 +67,4 @@ api.add_router("/", waitlist_router)
 api.add_router("/", cabinet_router)
 api.add_router("/", placement_router)
 api.add_router("/", opendata_router)
+api.add_router("/", feedback_router)

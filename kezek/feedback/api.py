@@ -1,7 +1,6 @@
 """Feedback API: send a complaint, suggestion or corruption report; read its public status by reference.
 
-The same services and selectors as the web pages. Not mounted yet: config/api.py needs
-`api.add_router("/", feedback_router)` (from kezek.feedback.api import router as feedback_router)."""
+The same services and selectors as the web pages."""
 
 import datetime as dt
 from typing import Literal

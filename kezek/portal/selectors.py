@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from kezek.facilities.models import EducationDepartment, Locality
+from kezek.facilities.models import EducationDepartment, Language, Locality, Organisation
 from kezek.placement import selectors as placement
 from kezek.placement.models import AgeReference, Policy
 from kezek.waitlist import selectors as waitlist
@@ -109,3 +109,37 @@ def rules_in_force(*, locality: Locality) -> RulesInForce:
         sibling_birth_days=placement.SIBLING_BIRTH_DAYS,
         stop_list_working_days=waitlist_services.STOP_LIST_WORKING_DAYS,
     )
+
+
+@dataclass(frozen=True)
+class AgeRangePlaces:
+    """The passport's free places and queue size of one age range (seed: "free places and queue size")."""
+
+    age_from: int
+    age_to: int
+    general: int
+    languages: list[tuple[str, int]]  # (language name, free places in general access)
+    priority: int
+    queued: int
+
+
+def passport_places(*, organisation: Organisation) -> list[AgeRangePlaces]:
+    """Per age range of the organisation's active groups: free places in general access (by language) and
+    in priority access, and how many children of that age wait in the locality's queue."""
+    ranges = sorted({(group.age_from, group.age_to) for group in organisation.active_groups})  # type: ignore[attr-defined]
+    free = {(row.age_from, row.age_to): row for row in placement.free_places(organisation_id=organisation.pk)}
+    queued = waitlist.queue_size_by_age(locality_id=organisation.locality_id, ranges=ranges)
+    rows = []
+    for age_range in ranges:
+        row = free.get(age_range)
+        by_language = sorted(row.general_by_language.items()) if row else []
+        rows.append(
+            AgeRangePlaces(
+                *age_range,
+                general=row.general if row else 0,
+                languages=[(str(Language(code).label), count) for code, count in by_language],
+                priority=row.priority if row else 0,
+                queued=queued[age_range],
+            )
+        )
+    return rows

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kezek.core.errors import NotFound
 from kezek.facilities import selectors as facilities
 from kezek.facilities.models import Language, Locality
+from kezek.opendata import selectors as opendata
 
 from . import selectors
 from .forms import OrganisationFilterForm
@@ -35,6 +36,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "shown_locality": locality,
             "page": page,
             "location_chosen": bool(request.COOKIES.get(facilities.LOCALITY_COOKIE)),
+            "figures": opendata.figures(locality=locality) if locality else None,
+            "recent_days": opendata.RECENT_DAYS,
         },
     )
 
@@ -103,6 +106,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
         {
             "organisation": organisation,
             "languages": [Language(code).label for code in facilities.organisation_languages(organisation)],
+            "age_ranges": selectors.passport_places(organisation=organisation),
         },
     )
 
