@@ -8,6 +8,7 @@ class WaitlistConfig(AppConfig):
     def ready(self) -> None:
         from kezek.core.tick import register_sweep
 
-        from .services import stop_list_restore_due
+        from .services import stop_list_restore_due, wizard_uploads_purge_due
 
         register_sweep("waitlist.stop_list_restore", lambda: stop_list_restore_due())
+        register_sweep("waitlist.wizard_uploads_purge", lambda: wizard_uploads_purge_due())

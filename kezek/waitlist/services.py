@@ -7,8 +7,10 @@ Every change of an application's place in the queue (joining, leaving, tier chan
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -48,6 +50,8 @@ STOP_LIST_WORKING_DAYS = 10  # S2
 AUTOMATIC_RESTORE = (StopListEntry.Reason.DIRECTION_EXPIRED, StopListEntry.Reason.BENEFIT_REJECTED)
 Reason = StopListEntry.Reason
 Status = Application.Status
+WIZARD_UPLOAD_DIR = "waitlist/wizard"  # certificates the join wizard keeps until its submit (default_storage)
+WIZARD_UPLOADS_MAX_AGE = dt.timedelta(hours=24)  # setting WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS overrides
 
 
 @dataclass(frozen=True)
@@ -729,3 +733,41 @@ def queue_settings_update(*, locality: Locality, priority_ratio: int) -> QueueSe
             payload={"priority_ratio": priority_ratio},
         )
     return settings_row
+
+
+# --- the join wizard's kept certificates ---------------------------------------------------------------
+
+
+def wizard_uploads_purge(*, older_than: dt.timedelta) -> int:
+    """Delete the certificates kept by join wizards that were abandoned without "cancel": files under
+    WIZARD_UPLOAD_DIR last modified more than `older_than` ago. Idempotent and safe to run concurrently
+    (a file already gone is skipped); returns how many files were deleted."""
+    cutoff = clock.now() - older_than
+    try:
+        _folders, names = default_storage.listdir(WIZARD_UPLOAD_DIR)
+    except FileNotFoundError:  # no wizard has kept a file yet
+        return 0
+    deleted = 0
+    for name in names:
+        path = f"{WIZARD_UPLOAD_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) >= cutoff:
+                continue  # a wizard may still be in progress
+            default_storage.delete(path)
+        except FileNotFoundError:  # deleted meanwhile (the wizard's submit or cancel, another sweep)
+            continue
+        deleted += 1
+    return deleted
+
+
+def wizard_uploads_max_age() -> dt.timedelta:
+    """How long a wizard's certificate is kept: WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS (24 hours by
+    default), never longer than the session that remembers it (SESSION_COOKIE_AGE)."""
+    seconds = getattr(settings, "WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS", None)
+    age = dt.timedelta(seconds=int(seconds)) if seconds is not None else WIZARD_UPLOADS_MAX_AGE
+    return min(age, dt.timedelta(seconds=int(settings.SESSION_COOKIE_AGE)))
+
+
+def wizard_uploads_purge_due() -> int:
+    """Tick sweep: `wizard_uploads_purge` with the configured age."""
+    return wizard_uploads_purge(older_than=wizard_uploads_max_age())
