@@ -2,7 +2,9 @@
 
 Thin views over the same services and selectors the API calls. The wizard keeps what was typed in the
 server-side session only (never in URLs); each step is a GET page and a POST that redirects (PRG).
-An uploaded certificate is stored under a random name with `default_storage` until the submit.
+"Back" is a submit button: it keeps the step's input as typed (a draft, not validated, nothing sent or
+looked up) and the step shows it again when the parent returns. An uploaded certificate is stored under a
+random name with `default_storage` until the submit (or the `waitlist.wizard_uploads_purge` sweep).
 """
 
 import datetime as dt
@@ -48,7 +50,16 @@ from .models import Application, NotifyChannel, Tier
 
 SESSION_KEY = "waitlist_join"
 JOINED_KEY = "waitlist_joined"
-UPLOAD_DIR = "waitlist/wizard"
+UPLOAD_DIR = services.WIZARD_UPLOAD_DIR
+DRAFT_MAX_CHARS = 300  # a draft is raw input kept in the session: longer than any field allows is cut
+# The fields a Back press keeps as typed, per step (a file input cannot be kept: it is chosen again).
+DRAFT_FIELDS: dict[str, tuple[str, ...]] = {
+    "persons": ("applicant_iin", "child_iin"),
+    "address": ("address", "locality", "language"),
+    "benefit": ("category", "issued_on"),
+    "notifications": ("notify_channel", "email", "notify_language"),
+    "review": (),
+}
 STEPS: tuple[tuple[str, Any], ...] = (
     ("phones", _("Phone numbers")),
     ("persons", _("Applicant and child")),
@@ -195,6 +206,38 @@ def _page(
         },
         status=status,
     )
+
+
+def _is_back(request: HttpRequest) -> bool:
+    return request.method == "POST" and "back" in request.POST
+
+
+def _back(request: HttpRequest, state: dict[str, Any], step: str, saved: dict[str, Any]) -> HttpResponse:
+    """The Back button: keep the step's input as typed (not validated: no code is sent, nothing is
+    looked up or stored but the draft) and go to the previous step. A draft that differs from what the
+    step saved un-does the step, so the review never shows other values than the step's page."""
+    fields = DRAFT_FIELDS[step]
+    draft = {name: str(request.POST.get(name, ""))[:DRAFT_MAX_CHARS] for name in fields}
+    if fields:
+        state["drafts"] = {**(state.get("drafts") or {}), step: draft}
+    if any(value.strip() != str(saved.get(name) or "").strip() for name, value in draft.items()):
+        _done(state, step, False)
+    _save(request, state)
+    return redirect(_url(STEP_NAMES[STEP_NAMES.index(step) - 1]))
+
+
+def _draft(state: dict[str, Any], step: str) -> dict[str, str]:
+    """What was typed on the step before a Back press ({} when nothing was)."""
+    draft = (state.get("drafts") or {}).get(step)
+    return dict(draft) if isinstance(draft, dict) else {}
+
+
+def _drop_draft(request: HttpRequest, state: dict[str, Any], step: str) -> None:
+    """A POST of the step itself replaces its draft: shown again on an error, saved on success."""
+    drafts = dict(state.get("drafts") or {})
+    if drafts.pop(step, None) is not None:
+        state["drafts"] = drafts
+        _save(request, state)
 
 
 def _error_status(*errors: DomainError) -> int:
@@ -417,12 +460,16 @@ def _full_name(person: Any) -> str:
 def join_persons(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     """The applicant's and the child's IIN; the names come from the state register (I3), shown to confirm."""
     persons = state.get("persons") or {}
+    saved = {"applicant_iin": persons.get("applicant_iin", ""), "child_iin": persons.get("child_iin", "")}
+    if _is_back(request):
+        return _back(request, state, "persons", saved)
     if request.method != "POST":
-        initial = {
-            "applicant_iin": persons.get("applicant_iin", ""),
-            "child_iin": persons.get("child_iin", ""),
-        }
-        return _persons_page(request, PersonsForm(initial=initial), state)
+        draft = _draft(state, "persons")
+        changed = any(draft.get(name, value).strip() != value for name, value in saved.items())
+        form = PersonsForm(initial={**saved, **draft})
+        # The names found are shown only for the IINs they were found for.
+        return _persons_page(request, form, {} if changed else state)
+    _drop_draft(request, state, "persons")
     form = PersonsForm(request.POST)
     if not form.is_valid():
         return _persons_page(request, form, state, status=422)
@@ -459,14 +506,14 @@ def join_address(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     """The actual address, the locality whose queue to join (the chosen location by default), the
     desired language of the group."""
     address = state.get("address") or {}
+    saved = {name: address.get(name, "") for name in DRAFT_FIELDS["address"]}
+    if _is_back(request):
+        return _back(request, state, "address", saved)
     if request.method != "POST":
         chosen = facilities.locality_for_request(request)
-        initial = {
-            "address": address.get("address", ""),
-            "locality": address.get("locality") or (chosen.code if chosen else None),
-            "language": address.get("language", ""),
-        }
-        return _address_page(request, AddressForm(initial=initial))
+        initial = {**saved, "locality": address.get("locality") or (chosen.code if chosen else None)}
+        return _address_page(request, AddressForm(initial={**initial, **_draft(state, "address")}))
+    _drop_draft(request, state, "address")
     form = AddressForm(request.POST)
     if not form.is_valid():
         return _address_page(request, form, status=422)
@@ -532,11 +579,15 @@ def join_benefit(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
         return redirect(_url("address"))
     categories = selectors.extraordinary_categories(locality=locality)
     benefit = state.get("benefit") or {}
+    saved = {"category": benefit.get("category", ""), "issued_on": benefit.get("issued_on", "")}
+    if _is_back(request):  # a file chosen before pressing Back is not kept (the page says so)
+        return _back(request, state, "benefit", saved)
     stored = _stored_name(benefit)
     if request.method != "POST":
-        initial = {"category": benefit.get("category", ""), "issued_on": benefit.get("issued_on")}
+        initial = {**saved, **_draft(state, "benefit")}
         form = BenefitForm(initial=initial, categories=categories, has_document=bool(stored))
         return _benefit_page(request, form, state, locality)
+    _drop_draft(request, state, "benefit")
     form = BenefitForm(request.POST, request.FILES, categories=categories, has_document=bool(stored))
     if not form.is_valid():
         return _benefit_page(request, form, state, locality, status=422)
@@ -593,6 +644,9 @@ def _notifications_page(request: HttpRequest, form: forms.Form, *, status: int =
 def join_notifications(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     """Channel (SMS or email) and language of the notifications."""
     notify = state.get("notifications") or {}
+    saved = {name: notify.get(name, "") for name in DRAFT_FIELDS["notifications"]}
+    if _is_back(request):
+        return _back(request, state, "notifications", saved)
     if request.method != "POST":
         current = (translation.get_language() or "ru")[:2]
         initial = {
@@ -600,8 +654,10 @@ def join_notifications(request: HttpRequest, state: dict[str, Any]) -> HttpRespo
             "email": notify.get("email", ""),
             "notify_language": notify.get("notify_language")
             or (current if current in dict(NOTIFY_LANGUAGES) else "ru"),
+            **_draft(state, "notifications"),
         }
         return _notifications_page(request, NotificationsForm(initial=initial))
+    _drop_draft(request, state, "notifications")
     form = NotificationsForm(request.POST)
     if not form.is_valid():
         return _notifications_page(request, form, status=422)
@@ -756,6 +812,8 @@ def _submit(state: dict[str, Any]) -> Application:
 @_guarded("review")
 def join_review(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     """Everything typed, each part with a link back to its step; the submit registers the application."""
+    if _is_back(request):  # nothing is submitted
+        return _back(request, state, "review", {})
     if request.method != "POST":
         return _page(request, "review", "waitlist/join_review.html", _review_context(state))
     try:

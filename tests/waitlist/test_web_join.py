@@ -11,9 +11,12 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from kezek.core import clock
+from kezek.notifications.models import OutboxMessage
 from kezek.notifications.selectors import outbox_latest
 from kezek.registry.models import RegistryPerson
+from kezek.verification.models import PhoneCode
 from kezek.waitlist.models import Applicant, Application, BenefitClaim
+from kezek.waitlist.services import WIZARD_UPLOAD_DIR
 from tests.factories import (
     LocalityFactory,
     RegistryBenefitFactory,
@@ -470,3 +473,160 @@ def test_a_registry_change_before_the_submit_goes_back_to_the_persons_step(
     refused(response, "No person with this IIN was found in the state register.")
     assert 'id="id_child_iin"' in text(response)
     assert web.get(REVIEW)["Location"] == PERSONS
+
+
+# --- "Back" keeps what was typed (a submit button that validates, sends and looks up nothing) --------------
+
+
+def back(web: Recorder, url: str, data: dict[str, Any], previous: str) -> None:
+    """Press Back on the step at `url` with `data` typed: nothing is written but the wizard's draft."""
+    before = (
+        Application.objects.count(),
+        Applicant.objects.count(),
+        BenefitClaim.objects.count(),
+        PhoneCode.objects.count(),
+        OutboxMessage.objects.count(),
+        stored_files(),
+    )
+    response = web.post(url, data | {"back": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == previous
+    after = (
+        Application.objects.count(),
+        Applicant.objects.count(),
+        BenefitClaim.objects.count(),
+        PhoneCode.objects.count(),
+        OutboxMessage.objects.count(),
+        stored_files(),
+    )
+    assert after == before  # no application, no code, no SMS, no file kept
+
+
+def stored_files() -> list[str]:
+    try:
+        return sorted(default_storage.listdir(WIZARD_UPLOAD_DIR)[1])
+    except FileNotFoundError:
+        return []
+
+
+def test_back_keeps_what_was_typed_on_every_step(web: Recorder, family: Family) -> None:
+    web.get(JOIN)
+    through_phones(web)
+    sent = OutboxMessage.objects.count()
+    # Step 2: typed but not looked up (even a wrong IIN is kept as typed, without an error).
+    back(web, PERSONS, {"applicant_iin": family.applicant.iin, "child_iin": "12ab"}, PHONES)
+    assert "persons" not in web.client.session["waitlist_join"]  # nothing looked up in the register
+    assert web.post(PHONES, {"phone": family.phone, "phone_alt": family.phone_alt})["Location"] == PERSONS
+    page = text(web.get(PERSONS))
+    assert f'value="{family.applicant.iin}"' in page
+    assert 'value="12ab"' in page
+    assert 'class="error-summary"' not in page
+    assert 'id="found-persons"' not in page
+    through_persons(web)
+    # Step 3.
+    typed = {"address": "Риддер, Ленина 7", "locality": family.locality.code, "language": "ru"}
+    back(web, ADDRESS, typed, PERSONS)
+    page = text(web.get(PERSONS))
+    assert 'id="found-persons"' in page  # the same IINs: the names found are still shown
+    assert (
+        web.post(
+            PERSONS, {"applicant_iin": family.applicant.iin, "child_iin": family.child.iin, "action": "next"}
+        )["Location"]
+        == ADDRESS
+    )
+    page = text(web.get(ADDRESS))
+    assert 'value="Риддер, Ленина 7"' in page
+    assert f'<option value="{family.locality.code}" selected>' in page
+    assert '<option value="ru" selected>' in page
+    through_address(web)
+    # Step 4: a file chosen before Back is not kept (the page says so); the rest is.
+    today = clock.today().isoformat()
+    back(web, BENEFIT, {"category": "military", "issued_on": today, "document": certificate()}, ADDRESS)
+    through_address(web)
+    page = text(web.get(BENEFIT))
+    assert '<option value="military" selected>' in page
+    assert f'value="{today}"' in page
+    assert 'id="back-hint"' in page
+    assert 'id="attached-document"' not in page
+    through_benefit(web)
+    # Step 5.
+    back(
+        web,
+        NOTIFY,
+        {"notify_channel": "email", "email": "parent@example.kz", "notify_language": "ru"},
+        BENEFIT,
+    )
+    through_benefit(web)
+    page = text(web.get(NOTIFY))
+    assert 'value="parent@example.kz"' in page
+    assert re.search(r'<input type="radio" name="notify_channel" value="email"[^>]* checked', page)
+    assert re.search(r'<input type="radio" name="notify_language" value="ru"[^>]* checked', page)
+    through_notifications(web)
+    # Step 6: Back from the review submits nothing.
+    back(web, REVIEW, {}, NOTIFY)
+    assert Application.objects.count() == 0
+    assert OutboxMessage.objects.count() == sent
+    # A step passed again forgets its draft; the submit then registers what the pages showed.
+    assert "notifications" not in web.client.session["waitlist_join"].get("drafts", {})
+    through_notifications(web)
+    assert web.post(REVIEW, {})["Location"] == DONE
+    assert Application.objects.get().address == "Өскемен, Бурова көшесі, 51"
+
+
+def test_back_buttons_are_submit_buttons_after_next(web: Recorder) -> None:
+    through_phones(web)
+    through_persons(web)
+    page = text(web.get(ADDRESS))
+    button = '<button type="submit" name="back" value="1" formnovalidate id="step-back">Back</button>'
+    assert button in page
+    # "Next" comes first in the form: pressing Enter in a field goes forward, not back.
+    assert page.index('id="step-next"') < page.index('id="step-back"')
+    assert 'href="/queue/join/persons/" id="step-back"' not in page
+
+
+def test_back_with_changed_values_undoes_the_step(web: Recorder, family: Family) -> None:
+    to_review(web)
+    # Unchanged values: the steps stay done and the review stays open.
+    same = {"notify_channel": "sms", "email": "", "notify_language": "kk"}
+    back(web, NOTIFY, same, BENEFIT)
+    assert web.get(REVIEW).status_code == 200
+    # A changed address not confirmed by Next: the review would show other values than the page, so
+    # the step must be passed again.
+    changed = {"address": "Риддер, Ленина 7", "locality": family.locality.code, "language": "kk"}
+    back(web, ADDRESS, changed, PERSONS)
+    assert web.get(REVIEW)["Location"] == ADDRESS
+    assert 'value="Риддер, Ленина 7"' in text(web.get(ADDRESS))
+
+
+def test_back_from_persons_with_other_iins_hides_the_old_names(web: Recorder, family: Family) -> None:
+    to_review(web)
+    other = RegistryPersonFactory.create()
+    back(web, PERSONS, {"applicant_iin": family.applicant.iin, "child_iin": other.iin}, PHONES)
+    page = text(web.get(PERSONS))
+    assert f'value="{other.iin}"' in page
+    assert 'id="found-persons"' not in page
+    assert family.child.last_name not in page
+    assert web.get(REVIEW)["Location"] == PERSONS
+
+
+def test_back_keeps_an_attached_certificate_and_ignores_a_new_file(web: Recorder) -> None:
+    through_phones(web)
+    through_persons(web)
+    through_address(web)
+    today = clock.today().isoformat()
+    web.post(BENEFIT, {"category": "military", "issued_on": today, "document": certificate()})
+    stored = web.client.session["waitlist_join"]["benefit"]["document"]
+    back(
+        web,
+        BENEFIT,
+        {"category": "military", "issued_on": today, "document": certificate("new.pdf")},
+        ADDRESS,
+    )
+    assert web.client.session["waitlist_join"]["benefit"]["document"] == stored
+    assert default_storage.exists(stored)
+    through_address(web)
+    page = text(web.get(BENEFIT))
+    assert "Attached certificate: certificate.pdf" in page
+    assert "new.pdf" not in page
+    assert web.get(REVIEW).status_code == 302  # notifications not done yet
+    assert web.post(BENEFIT, {"category": "military", "issued_on": today})["Location"] == NOTIFY
