@@ -105,8 +105,7 @@ def free_places_search(request: HttpRequest, query: Query[SearchQuery]) -> list[
         if applicant is not None and application.applicant_id == applicant.pk:
             eligible_for = application
     elif query.age is not None:
-        # A child of `age` full years today: born between its birthdays `age + 1` and `age` years ago.
-        birth_date = selectors.years_before(clock.today(), query.age) - dt.timedelta(days=1)
+        birth_date = selectors.birth_date_of_age(age=query.age, today=clock.today())
     rows = selectors.free_places_search(
         locality=locality,
         birth_date=birth_date,

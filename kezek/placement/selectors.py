@@ -98,17 +98,9 @@ def reference_date(*, group: Group, on: dt.date, settings: PlacementSettings) ->
     return on
 
 
-def years_before(day: dt.date, years: int) -> dt.date:
-    """The same day `years` earlier (28 February for a 29 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 def _birth_range(group: Group, ref: dt.date) -> tuple[dt.date, dt.date]:
     """Birth dates (exclusive, inclusive] of children aged [age_from, age_to) full years on `ref`."""
-    return years_before(ref, group.age_to), years_before(ref, group.age_from)
+    return clock.years_before(ref, group.age_to), clock.years_before(ref, group.age_from)
 
 
 def _kind_condition(kind: str, on: dt.date) -> Q:
@@ -384,7 +376,7 @@ def free_places_search(
 
 def birth_date_of_age(*, age: int, today: dt.date) -> dt.date:
     """A birth date of a child `age` full years old `today`, as the search by age (API) takes it."""
-    return years_before(today, age) - dt.timedelta(days=1)
+    return clock.years_before(today, age) - dt.timedelta(days=1)
 
 
 def free_places_filtered(
