@@ -2,6 +2,7 @@
 codes read from the outbox, going back, every refused input, and no personal data in any URL."""
 
 import datetime as dt
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from kezek.core import clock
+from kezek.core.tick import tick_run
 from kezek.notifications.models import OutboxMessage
 from kezek.notifications.selectors import outbox_latest
 from kezek.registry.models import RegistryPerson
@@ -147,7 +149,63 @@ def to_review(web: Recorder) -> None:
     through_notifications(web)
 
 
-def test_the_whole_journey(web: Recorder, family: Family) -> None:
+def personal_data(family: Family) -> list[str]:
+    """Every form of the family's personal data that must never be in a log message."""
+    values = [family.child.iin, family.applicant.iin]
+    for phone in (family.phone, family.phone_alt):
+        national = phone[2:]  # "7011234567"; it is inside "+77011234567", "87011234567", "77011234567"
+        values += [national, f"{national[:3]} {national[3:6]} {national[6:8]} {national[8:]}"]
+    for person in (family.child, family.applicant):
+        last, first, middle = person.last_name, person.first_name, person.middle_name
+        values += [" ".join(p for p in (last, first, middle) if p), f"{last} {first}", f"{first} {last}"]
+    return values
+
+
+def assert_no_personal_data_logged(records: list[logging.LogRecord], family: Family) -> None:
+    assert records, "nothing was logged: is the capture on?"
+    secrets = personal_data(family)
+    for record in records:
+        message = record.getMessage()
+        digits = re.sub(r"[\s()\-]", "", message)  # "+7 (701) 123-45-67" → "+77011234567"
+        for value in secrets:
+            assert value not in message, (record.name, message)
+            if value.isdigit():
+                assert value not in digits, (record.name, message)
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "+7PHONE",
+        "8PHONE",
+        "7PHONE",
+        "PHONE",
+        "+7 (701) 6PHONE",
+        "8 701 SPACED",
+        "CHILD_IIN",
+        "APPLICANT_NAME",
+    ],
+)
+def test_the_log_check_catches_every_form(family: Family, leak: str) -> None:
+    national = family.phone[2:]
+    spaced = f"{national[3:6]} {national[6:8]} {national[8:]}"
+    a = family.applicant
+    message = (
+        leak.replace("+7 (701) 6PHONE", f"+7 ({national[:3]}) {national[3:6]}-{national[6:8]}-{national[8:]}")
+        .replace("SPACED", spaced)
+        .replace("PHONE", national)
+        .replace("CHILD_IIN", family.child.iin)
+        .replace("APPLICANT_NAME", f"{a.last_name} {a.first_name} {a.middle_name}".strip())
+    )
+    record = logging.LogRecord("kezek", logging.INFO, __file__, 1, "sent to %s", (message,), None)
+    with pytest.raises(AssertionError):
+        assert_no_personal_data_logged([record], family)
+    masked = logging.LogRecord("kezek", logging.INFO, __file__, 1, "sent to %s", ("+7 701 *** ** 01",), None)
+    assert_no_personal_data_logged([masked], family)
+
+
+def test_the_whole_journey(web: Recorder, family: Family, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     response = web.get(JOIN)
     assert response.status_code == 302
     assert response["Location"] == PHONES
@@ -182,6 +240,39 @@ def test_the_whole_journey(web: Recorder, family: Family) -> None:
     assert again["Location"] == PHONES
     assert web.get(DONE).status_code == 200
     assert Application.objects.count() == 1
+    # Checking the queue, and the SMS sent by the tick (their texts are logged at DEBUG).
+    for iin in (family.child.iin, family.applicant.iin):
+        assert f"Application No. {application.pk}" in text(web.post("/queue/check/", {"iin": iin}))
+    tick_run()
+    assert_no_personal_data_logged(caplog.records, family)
+
+
+def test_no_personal_data_in_the_logs_of_refusals_and_a_certificate(
+    web: Recorder, family: Family, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The other paths that log: a wrong code, refused IINs, a resend refused, a certificate, 4xx pages."""
+    caplog.set_level(logging.DEBUG)
+    web.post(PHONES, {"phone": family.phone.replace("+7", "8"), "phone_alt": family.phone_alt})
+    web.post(CODES, {"resend": "phone"})  # 429: the resend wait
+    wrong = "111111" if last_code(family.phone) != "111111" else "222222"
+    web.post(CODES, {"code": wrong, "code_alt": last_code(family.phone_alt)})
+    web.post(CODES, {"code": last_code(family.phone)})
+    bad_child = family.child.iin[:11] + str((int(family.child.iin[11]) + 1) % 10)
+    web.post(PERSONS, {"applicant_iin": family.applicant.iin, "child_iin": bad_child, "action": "lookup"})
+    web.post(
+        PERSONS, {"applicant_iin": family.child.iin, "child_iin": family.applicant.iin, "action": "lookup"}
+    )
+    back(web, PERSONS, {"applicant_iin": family.applicant.iin, "child_iin": family.child.iin}, PHONES)
+    web.post(PHONES, {"phone": family.phone, "phone_alt": family.phone_alt})
+    through_persons(web)
+    through_address(web)
+    today = clock.today().isoformat()
+    web.post(BENEFIT, {"category": "military", "issued_on": today, "document": certificate()})
+    through_notifications(web)
+    assert web.post(REVIEW, {})["Location"] == DONE
+    assert web.post("/queue/check/", {"iin": bad_child}).status_code == 422
+    tick_run()
+    assert_no_personal_data_logged(caplog.records, family)
 
 
 def test_first_priority_found_in_the_registry_is_shown(web: Recorder, family: Family) -> None:
