@@ -22,6 +22,7 @@ from kezek.core.phones import mask_phone
 from kezek.core.schemas import ErrorOut
 from kezek.verification.models import PhoneCode
 from kezek.waitlist import selectors as waitlist
+from kezek.waitlist import services as waitlist_services
 from kezek.waitlist.models import Applicant
 from kezek.waitlist.schemas import ApplicationOut
 
@@ -252,6 +253,20 @@ def withdraw_confirm(request: HttpRequest, number: int, data: CodeIn) -> waitlis
     services.cabinet_withdraw_confirm(
         applicant=applicant, application=application, code_id=data.code_id, code=data.code
     )
+    application.refresh_from_db()
+    return waitlist.application_summary(application=application)
+
+
+@router.post(
+    "/cabinet/applications/{number}/restore",
+    response={200: ApplicationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    auth=cabinet_auth,
+    summary="Return my application to the queue after a missed yearly confirmation (stop-list: cleanup)",
+)
+def restore(request: HttpRequest, number: int) -> waitlist.CheckResult:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    application = waitlist.application_of(applicant=applicant, number=number)
+    waitlist_services.application_restore(application=application, by_applicant=applicant)
     application.refresh_from_db()
     return waitlist.application_summary(application=application)
 

@@ -216,7 +216,8 @@ def _access_subject(child: Child, *, alt: bool = False) -> str:
 
 
 def _access_child(*, requester_iin: str, child_iin: str) -> Child:
-    """The child whose applications someone else registered; refusals say nothing about that someone."""
+    """The child whose applications someone else registered; refusals say nothing about that someone
+    (a request by the applicant on record themselves is accepted and, approved, moves nothing)."""
     requester_iin = iin_checked(requester_iin.strip(), field="applicant_iin").iin
     child_iin = iin_checked(child_iin.strip(), field="child_iin").iin
     if get_registry().find_person(iin=requester_iin) is None:
@@ -226,11 +227,7 @@ def _access_child(*, requester_iin: str, child_iin: str) -> Child:
     child = Child.objects.filter(iin=child_iin).first()
     if child is None or not Application.objects.filter(child=child).exists():
         raise NotFound(_("No application is registered for this child."), code="child_not_found")
-    if not Application.objects.filter(child=child).exclude(applicant__iin=requester_iin).exists():
-        raise Conflict(
-            _("The child's applications are already in your cabinet: sign in with your IIN."),
-            code="already_yours",
-        )
+    # No refusal tells whether the requester is the applicant on record: that would reveal who it is.
     if AccessRequest.objects.filter(child=child, status=AccessRequest.Status.PENDING).exists():
         raise Conflict(ACCESS_PENDING, code="access_pending")
     return child

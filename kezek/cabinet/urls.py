@@ -20,4 +20,5 @@ urlpatterns = [
     path("access/confirm/", views.access_request_confirm, name="access_request_confirm"),
     path("applications/<int:number>/withdraw/", views.withdraw, name="withdraw"),
     path("applications/<int:number>/withdraw/confirm/", views.withdraw_confirm, name="withdraw_confirm"),
+    path("applications/<int:number>/restore/", views.restore, name="restore"),
 ]

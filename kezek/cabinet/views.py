@@ -24,7 +24,8 @@ from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
 from kezek.verification.models import PhoneCode
 from kezek.waitlist import selectors as waitlist
-from kezek.waitlist.models import Applicant, Application
+from kezek.waitlist import services as waitlist_services
+from kezek.waitlist.models import Applicant, Application, StopListEntry
 
 from . import forms as cabinet_forms
 from . import services
@@ -360,10 +361,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """My applications: number, status, position "N of M", valid until, and what can be done."""
     applicant: Applicant = request.applicant  # type: ignore[attr-defined]
     labels = dict(Application.Status.choices)
+    reasons = dict(StopListEntry.Reason.choices)
     rows = []
     for application in waitlist.applications_of(applicant=applicant):
         summary = waitlist.application_summary(application=application)  # the status as reads show it
-        rows.append((application, summary, labels.get(summary.status, summary.status)))
+        status = labels.get(summary.status, summary.status)
+        if application.status == Application.Status.STOP_LISTED and application.status_reason in reasons:
+            status = f"{status}: {reasons[application.status_reason]}"
+        rows.append((application, summary, status))
     return render(request, "cabinet/home.html", {"rows": rows, "phone": mask_phone(applicant.phone)})
 
 
@@ -425,4 +430,21 @@ def withdraw_confirm(request: HttpRequest, number: int) -> HttpResponse:
         return _refused(request, template, form, exc, context)
     request.session.pop(WITHDRAW_FLOW, None)
     messages.success(request, _("Application No. %(number)s is withdrawn.") % {"number": application.pk})
+    return HttpResponseRedirect(reverse("cabinet:home"))
+
+
+@applicant_required
+@require_POST
+def restore(request: HttpRequest, number: int) -> HttpResponse:
+    """Back to the queue from the stop-list after a missed yearly confirmation (S2: `cleanup`, any time)."""
+    try:
+        applicant, application = _own(request, number)
+        waitlist_services.application_restore(application=application, by_applicant=applicant)
+    except NotFound:
+        return render(request, "cabinet/not_found.html", status=404)
+    except DomainError as exc:
+        return render(request, "cabinet/refused.html", {"message": exc.message}, status=exc.status)
+    messages.success(
+        request, _("Application No. %(number)s is back in the queue.") % {"number": application.pk}
+    )
     return HttpResponseRedirect(reverse("cabinet:home"))

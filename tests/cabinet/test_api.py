@@ -196,3 +196,19 @@ def test_refusals_have_the_api_error_shape() -> None:
     assert sign_in(client, mine) == 200
     response = post(client, f"/cabinet/applications/{mine.pk}/withdraw", {})
     assert (response.status_code, response.json()["code"]) == (403, "csrf")
+
+
+def test_restore_after_a_missed_confirmation() -> None:
+    from kezek.waitlist.services import application_stop_list
+
+    client = Client()
+    mine, theirs = register_application(), register_application()
+    application_stop_list(application=mine, reason="cleanup")
+    application_stop_list(application=theirs, reason="cleanup")
+    assert sign_in(client, mine) == 200
+    assert post(client, f"/cabinet/applications/{theirs.pk}/restore", {}).status_code == 404
+    response = post(client, f"/cabinet/applications/{mine.pk}/restore", {})
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "queued"
+    assert post(client, f"/cabinet/applications/{mine.pk}/restore", {}).status_code == 409
+    assert Application.objects.get(pk=theirs.pk).status == "stop_listed"

@@ -4,9 +4,12 @@ my applications and withdrawal by SMS code; another family's data is never reach
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from pytest_django import Settings
 
+from kezek.registry.models import RegistryPerson
+from kezek.waitlist import services as waitlist_services
 from kezek.waitlist.models import Applicant, Application
 from tests.factories import register_application
 from tests.factories.waitlist import next_phone
@@ -277,3 +280,34 @@ def test_csrf_is_enforced_on_the_pages() -> None:
     application = register_application()
     response = client.post("/cabinet/login/", {"iin": application.applicant.iin, **CAPTCHA})
     assert response.status_code == 403
+
+
+def test_a_cleanup_stop_listing_is_lifted_from_the_cabinet_but_not_another() -> None:
+    cleaned = register_application()
+    waitlist_services.application_stop_list(application=cleaned, reason="cleanup")
+    client = Client()
+    web_sign_in(client, cleaned)
+    html = client.get("/cabinet/").content.decode()
+    assert "interest not confirmed in the yearly confirmation" in html
+    url = f"/cabinet/applications/{cleaned.pk}/restore/"
+    assert url in html
+    assert client.get(url).status_code == 405  # POST only
+    response = client.post(url)
+    assert response["Location"] == "/cabinet/"
+    assert Application.objects.get(pk=cleaned.pk).status == "queued"
+    assert client.post(url).status_code == 409  # not on the stop-list any more
+    # Another family's application: not found; a manual stop-listing: only the department lifts it.
+    theirs = register_application()
+    assert client.post(f"/cabinet/applications/{theirs.pk}/restore/").status_code == 404
+    expired = register_application(
+        applicant=RegistryPerson.objects.get(iin=cleaned.applicant.iin),
+        phones=(cleaned.applicant.phone, cleaned.applicant.phone_alt),
+    )
+    staff = User.objects.create_user("officer", is_staff=True)
+    waitlist_services.application_stop_list(
+        application=expired, reason="manual", note="Duplicate documents.", by_staff=staff
+    )
+    refused = client.post(f"/cabinet/applications/{expired.pk}/restore/")
+    assert refused.status_code == 403
+    assert "Only the education department" in refused.content.decode()
+    assert f"/cabinet/applications/{expired.pk}/restore/" not in client.get("/cabinet/").content.decode()
