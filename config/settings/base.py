@@ -79,6 +79,9 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / env_str("MEDIA_DIR", "media")
 MEDIA_URL = "media/"
+# A join-the-queue wizard's certificate, kept under media/waitlist/wizard/ until submit or cancel, is
+# deleted by `tick` once abandoned this long (capped at the session's age).
+WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS = int(env_str("WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS", "86400"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

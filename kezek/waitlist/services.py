@@ -51,7 +51,6 @@ AUTOMATIC_RESTORE = (StopListEntry.Reason.DIRECTION_EXPIRED, StopListEntry.Reaso
 Reason = StopListEntry.Reason
 Status = Application.Status
 WIZARD_UPLOAD_DIR = "waitlist/wizard"  # certificates the join wizard keeps until its submit (default_storage)
-WIZARD_UPLOADS_MAX_AGE = dt.timedelta(hours=24)  # setting WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS overrides
 
 
 @dataclass(frozen=True)
@@ -763,8 +762,7 @@ def wizard_uploads_purge(*, older_than: dt.timedelta) -> int:
 def wizard_uploads_max_age() -> dt.timedelta:
     """How long a wizard's certificate is kept: WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS (24 hours by
     default), never longer than the session that remembers it (SESSION_COOKIE_AGE)."""
-    seconds = getattr(settings, "WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS", None)
-    age = dt.timedelta(seconds=int(seconds)) if seconds is not None else WIZARD_UPLOADS_MAX_AGE
+    age = dt.timedelta(seconds=settings.WAITLIST_WIZARD_UPLOADS_MAX_AGE_SECONDS)
     return min(age, dt.timedelta(seconds=int(settings.SESSION_COOKIE_AGE)))
 
 
