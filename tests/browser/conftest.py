@@ -25,7 +25,7 @@ from pytest_django import Settings
 # Set at import time, before any fixture touches the database.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, sync_playwright
 
 from kezek.notifications.selectors import outbox_latest
 
@@ -74,9 +74,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(autouse=True)
-def browser_settings(settings: Settings) -> None:
+def browser_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """The live server runs in this process, so these apply to it too."""
-    settings.CAPTCHA_TEST_MODE = True  # the captcha's answer is "PASSED"
+    # The captcha accepts the answer "PASSED"; django-simple-captcha copies the setting at import.
+    settings.CAPTCHA_TEST_MODE = True
+    monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
     settings.OTP_RESEND_INTERVAL_SECONDS = 0  # journeys ask for several codes in a row
 
 
@@ -97,12 +99,25 @@ def page(browser: Browser, live_server: Any, tmp_path: Path) -> Iterator[Page]:
     context.set_default_timeout(15_000)
     tab = context.new_page()
     errors: list[str] = []
+    pages_with_4xx: set[str] = set()  # a form's 422 page, a 404 page: meant, and asserted by the tests
+
+    def on_response(response: Response) -> None:
+        if response.request.is_navigation_request() and response.status >= 400:
+            pages_with_4xx.add(response.url)
 
     def on_console(message: ConsoleMessage) -> None:
-        # The browser asks for /favicon.ico by itself; base.html declares no icon (not a page's fault).
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-            errors.append(f"{tab.url}: {message.text} ({message.location.get('url')})")
+        if message.type != "error":
+            return
+        source = message.location.get("url", "")
+        if message.text.startswith("Failed to load resource") and (
+            source in pages_with_4xx
+            # The browser asks for /favicon.ico by itself; base.html declares no icon (not a page's fault).
+            or source.endswith("/favicon.ico")
+        ):
+            return
+        errors.append(f"{tab.url}: {message.text} ({source})")
 
+    tab.on("response", on_response)
     tab.on("console", on_console)
     tab.on("pageerror", lambda exc: errors.append(f"{tab.url}: uncaught {exc}"))
     yield tab
