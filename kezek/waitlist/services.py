@@ -167,8 +167,8 @@ class RegistrationPersons:
 def registration_persons_checked(*, applicant_iin: str, child_iin: str) -> RegistrationPersons:
     """The checks of `application_register` that concern the two persons (I1, I3, Q2), writing nothing.
 
-    The join-the-queue wizard shows the registry's names at its persons step; the submit runs every check
-    of `application_register` again. Raises ValidationFailed with the same codes and messages.
+    The join-the-queue wizard shows the registry's names at its persons step; `application_register` runs
+    it again first. Raises ValidationFailed.
     """
     today = clock.today()
     applicant_iin, child_iin = applicant_iin.strip(), child_iin.strip()
@@ -307,12 +307,9 @@ def application_register(
     """
     today = clock.today()
     applicant_iin, child_iin = applicant_iin.strip(), child_iin.strip()
-    child_birth = iin_checked(child_iin, field="child_iin").birth_date
-    applicant_birth = iin_checked(applicant_iin, field="applicant_iin").birth_date
-    if applicant_iin == child_iin:
-        raise ValidationFailed(
-            _("The applicant and the child must be different persons."), code="same_person"
-        )
+    persons = registration_persons_checked(applicant_iin=applicant_iin, child_iin=child_iin)
+    child_person, applicant_person = persons.child, persons.applicant
+    child_birth = child_person.birth_date  # checked against the IIN
     phone, phone_alt = normalize_phone(phone), normalize_phone(phone_alt)
     if phone == phone_alt:
         raise ValidationFailed(_("Enter two different phone numbers."), code="same_phone")
@@ -330,24 +327,9 @@ def application_register(
     address = details.address.strip()
     if not 5 <= len(address) <= 255:
         raise ValidationFailed(_("Enter the actual address (5 to 255 characters)."), code="address_invalid")
-    if _age(child_birth, today) >= MAX_CHILD_AGE or child_birth > today:
-        raise ValidationFailed(_("Only children under 7 can join the queue."), code="child_age")
-    if _age(applicant_birth, today) < MIN_APPLICANT_AGE:
-        raise ValidationFailed(_("The applicant must be an adult."), code="applicant_age")
-    child_person = _person(child_iin, field="child_iin")
-    applicant_person = _person(applicant_iin, field="applicant_iin")
-    if child_person.birth_date != child_birth:
-        raise ValidationFailed(
-            _("The birth date in the register does not match the IIN."), code="child_birth_date_mismatch"
-        )
     extraordinary_category = (
         _validate_document(extraordinary, locality=locality, today=today) if extraordinary else None
     )
-    if not get_registry().is_parent_of(parent_iin=applicant_iin, child_iin=child_iin):
-        raise ValidationFailed(
-            _("The state register does not list the applicant as the child's parent or guardian."),
-            code="not_parent",
-        )
     first_priority = _registry_first_priority(locality=locality, iins=[child_iin, applicant_iin], on=today)
 
     try:
