@@ -387,6 +387,9 @@ def withdraw(request: HttpRequest, number: int) -> HttpResponse:
         return render(request, "cabinet/not_found.html", status=404)
     template = "cabinet/withdraw.html"
     context = {"application": application, "phone": mask_phone(applicant.phone)}
+    if application.status not in (Application.Status.QUEUED, Application.Status.STOP_LISTED):
+        message = _("This application can no longer be withdrawn.")
+        return render(request, "cabinet/refused.html", {"message": message}, status=409)
     if request.method == "GET":
         return render(request, template, {"form": forms.Form(), **context})
     form = forms.Form(request.POST)

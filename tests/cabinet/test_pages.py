@@ -238,6 +238,7 @@ def test_withdraw_needs_an_sms_code() -> None:
     page = client.get("/cabinet/").content.decode()
     assert f"Application No. {application.pk} is withdrawn." in page
     assert url not in page  # no second withdrawal offered
+    assert client.get(url).status_code == 409
     assert client.post(url).status_code == 409
 
 
