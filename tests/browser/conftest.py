@@ -16,16 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_django import Settings
-
-# Playwright's sync API runs an asyncio event loop in the main thread (it drives the browser through it
-# between calls). Django then treats the test's own synchronous ORM calls (factories, outbox reads,
-# assertions on rows) as made "from an async context" and raises SynchronousOnlyOperation. They are plain
-# blocking calls in a thread that is waiting anyway, so that safety check does not apply: switch it off.
-# Set at import time, before any fixture touches the database.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, sync_playwright
+from pytest_django import Settings
 
 from kezek.notifications.selectors import outbox_latest
 
@@ -60,8 +52,20 @@ def pytest_runtest_makereport(
 
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
+    # Playwright's sync API runs an asyncio event loop in the main thread (it drives the browser through it)
+    # from its start to the end of the session. Django then takes every synchronous ORM call of the tests
+    # (factories, outbox reads, assertions on rows) for one made from an async context and raises
+    # SynchronousOnlyOperation. They are plain blocking calls in a thread that waits for them anyway (the
+    # live server answers in its own thread), and Kezek has no async code: switch that check off while the
+    # loop exists.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as driver:
         yield driver
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
