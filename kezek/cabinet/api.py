@@ -13,9 +13,10 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from ninja.security import APIKeyCookie, SessionAuth
+from ninja.security import APIKeyCookie
 from pydantic import Field
 
+from kezek.core.auth import staff_auth
 from kezek.core.errors import NotFound, PermissionDenied
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
@@ -269,17 +270,6 @@ def restore(request: HttpRequest, number: int) -> waitlist.CheckResult:
     waitlist_services.application_restore(application=application, by_applicant=applicant)
     application.refresh_from_db()
     return waitlist.application_summary(application=application)
-
-
-class StaffSession(SessionAuth):
-    """A signed-in staff user, as for placement's staff endpoints (the back-office comes with issue #6)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
-        user = super().authenticate(request, key)
-        return user if user is not None and user.is_staff else None
-
-
-staff_auth = StaffSession()
 
 
 class AccessDecisionIn(Schema):

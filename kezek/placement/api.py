@@ -8,12 +8,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.security import SessionAuth
 from pydantic import Field
 
 from kezek.cabinet.api import cabinet_auth
 from kezek.cabinet.sessions import applicant_from_session
 from kezek.core import clock
+from kezek.core.auth import staff_auth
 from kezek.core.errors import NotFound
 from kezek.core.schemas import ErrorOut
 from kezek.facilities.models import Group
@@ -24,17 +24,6 @@ from . import selectors, services
 from .models import Direction, Enrollment, MedicalIndication
 
 router = Router(tags=["free places and directions"])
-
-
-class StaffSession(SessionAuth):
-    """A signed-in staff user (the staff back-office and its scopes come with issue #6)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
-        user = super().authenticate(request, key)
-        return user if user is not None and user.is_staff else None
-
-
-staff_auth = StaffSession()
 
 
 class FreePlacesOut(Schema):
