@@ -6,7 +6,7 @@ server-side session (code ids and masked phones; IINs only where a later step ne
 A refusal of a service (DomainError) is shown on the form with its status (422, 404, 409, 429).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -82,6 +82,30 @@ def _invalid(
     return render(request, template, {"form": form, **context}, status=422)
 
 
+def _form_page(
+    request: HttpRequest,
+    template: str,
+    form_class: type[forms.Form],
+    on_valid: Callable[[dict[str, Any]], HttpResponse],
+    *,
+    context: Mapping[str, Any] = {},
+    form_kwargs: Mapping[str, Any] = {},
+) -> HttpResponse:
+    """The skeleton of every form page: GET shows the empty form; POST binds it (422 when invalid) and hands
+    the cleaned data to `on_valid`, which calls the service and answers (stores the journey's next step in
+    the session, redirects or renders the done page); a refusal of the service (DomainError) is shown on
+    the form with its status."""
+    if request.method == "GET":
+        return render(request, template, {"form": form_class(**form_kwargs), **context})
+    form = form_class(request.POST, request.FILES, **form_kwargs)
+    if not form.is_valid():
+        return _invalid(request, template, form, context)
+    try:
+        return on_valid(form.cleaned_data)
+    except DomainError as exc:
+        return _refused(request, template, form, exc, context)
+
+
 def _sent(phone_code: PhoneCode) -> dict[str, str]:
     return {"code_id": str(phone_code.id), "phone": mask_phone(phone_code.phone)}
 
@@ -104,28 +128,28 @@ def _restart(request: HttpRequest, url_name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Step 1: the applicant's IIN and the captcha → an SMS code to the phone on record."""
-    template = "cabinet/login.html"
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    context = {"next": next_url or ""}
-    if request.method == "GET":
-        if applicant_from_session(request) is not None:
-            return HttpResponseRedirect(next_url or reverse("cabinet:home"))
-        return render(request, template, {"form": cabinet_forms.IinCaptchaForm(), **context})
-    form = cabinet_forms.IinCaptchaForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, template, form, context)
-    try:
+    if request.method == "GET" and applicant_from_session(request) is not None:
+        return HttpResponseRedirect(next_url or reverse("cabinet:home"))
+
+    def send_code(data: dict[str, Any]) -> HttpResponse:
         phone_code = services.cabinet_login_start(
-            iin=form.cleaned_data["iin"], ip=client_ip(request), language=_language()
+            iin=data["iin"], ip=client_ip(request), language=_language()
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc, context)
-    request.session[LOGIN_FLOW] = _sent(phone_code)
-    if next_url:
-        request.session[NEXT_KEY] = next_url
-    else:
-        request.session.pop(NEXT_KEY, None)
-    return HttpResponseRedirect(reverse("cabinet:login_code"))
+        request.session[LOGIN_FLOW] = _sent(phone_code)
+        if next_url:
+            request.session[NEXT_KEY] = next_url
+        else:
+            request.session.pop(NEXT_KEY, None)
+        return HttpResponseRedirect(reverse("cabinet:login_code"))
+
+    return _form_page(
+        request,
+        "cabinet/login.html",
+        cabinet_forms.IinCaptchaForm,
+        send_code,
+        context={"next": next_url or ""},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,23 +158,20 @@ def login_code(request: HttpRequest) -> HttpResponse:
     flow = request.session.get(LOGIN_FLOW)
     if not isinstance(flow, dict):
         return _restart(request, "cabinet:login")
-    template, context = "cabinet/login_code.html", {"phone": flow["phone"]}
-    if request.method == "GET":
-        return render(request, template, {"form": cabinet_forms.CodeForm(), **context})
-    form = cabinet_forms.CodeForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, template, form, context)
-    try:
-        applicant = services.cabinet_login_confirm(code_id=flow["code_id"], code=form.cleaned_data["code"])
-    except DomainError as exc:
-        return _refused(request, template, form, exc, context)
-    next_url = request.session.get(NEXT_KEY)
-    request.session.cycle_key()
-    request.session.pop(LOGIN_FLOW, None)
-    request.session[PENDING_KEY] = applicant.pk
-    if next_url:
-        request.session[NEXT_KEY] = next_url
-    return HttpResponseRedirect(reverse("cabinet:login_password"))
+
+    def confirm(data: dict[str, Any]) -> HttpResponse:
+        applicant = services.cabinet_login_confirm(code_id=flow["code_id"], code=data["code"])
+        next_url = request.session.get(NEXT_KEY)
+        request.session.cycle_key()
+        request.session.pop(LOGIN_FLOW, None)
+        request.session[PENDING_KEY] = applicant.pk
+        if next_url:
+            request.session[NEXT_KEY] = next_url
+        return HttpResponseRedirect(reverse("cabinet:login_password"))
+
+    return _form_page(
+        request, "cabinet/login_code.html", cabinet_forms.CodeForm, confirm, context={"phone": flow["phone"]}
+    )
 
 
 def _pending_applicant(request: HttpRequest) -> Applicant | None:
@@ -165,24 +186,24 @@ def login_password(request: HttpRequest) -> HttpResponse:
     if applicant is None:
         return _restart(request, "cabinet:login")
     first_time = not applicant.password
-    template, context = "cabinet/login_password.html", {"first_time": first_time}
-    form_class: type[forms.Form] = cabinet_forms.NewPasswordForm if first_time else cabinet_forms.PasswordForm
-    if request.method == "GET":
-        return render(request, template, {"form": form_class(), **context})
-    form = form_class(request.POST)
-    if not form.is_valid():
-        return _invalid(request, template, form, context)
-    try:
+
+    def check_and_sign_in(data: dict[str, Any]) -> HttpResponse:
         if first_time:
-            services.cabinet_password_set(applicant=applicant, password=form.cleaned_data["password1"])
+            services.cabinet_password_set(applicant=applicant, password=data["password1"])
         else:
-            services.cabinet_password_check(applicant=applicant, password=form.cleaned_data["password"])
-    except DomainError as exc:
-        return _refused(request, template, form, exc, context)
-    next_url = _safe_next(request, request.session.get(NEXT_KEY))
-    sign_in(request, applicant)  # cycles the session key again
-    request.session.pop(NEXT_KEY, None)
-    return HttpResponseRedirect(next_url or reverse("cabinet:home"))
+            services.cabinet_password_check(applicant=applicant, password=data["password"])
+        next_url = _safe_next(request, request.session.get(NEXT_KEY))
+        sign_in(request, applicant)  # cycles the session key again
+        request.session.pop(NEXT_KEY, None)
+        return HttpResponseRedirect(next_url or reverse("cabinet:home"))
+
+    return _form_page(
+        request,
+        "cabinet/login_password.html",
+        cabinet_forms.NewPasswordForm if first_time else cabinet_forms.PasswordForm,
+        check_and_sign_in,
+        context={"first_time": first_time},
+    )
 
 
 @require_POST
@@ -197,20 +218,15 @@ def logout(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_forgot(request: HttpRequest) -> HttpResponse:
     """Forgotten password, step 1: IIN + captcha → a code to the phone on record."""
-    template = "cabinet/password_forgot.html"
-    if request.method == "GET":
-        return render(request, template, {"form": cabinet_forms.IinCaptchaForm()})
-    form = cabinet_forms.IinCaptchaForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, template, form)
-    try:
+
+    def send_code(data: dict[str, Any]) -> HttpResponse:
         phone_code = services.cabinet_password_reset_start(
-            iin=form.cleaned_data["iin"], ip=client_ip(request), language=_language()
+            iin=data["iin"], ip=client_ip(request), language=_language()
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc)
-    request.session[RESET_FLOW] = _sent(phone_code)
-    return HttpResponseRedirect(reverse("cabinet:password_reset"))
+        request.session[RESET_FLOW] = _sent(phone_code)
+        return HttpResponseRedirect(reverse("cabinet:password_reset"))
+
+    return _form_page(request, "cabinet/password_forgot.html", cabinet_forms.IinCaptchaForm, send_code)
 
 
 @require_http_methods(["GET", "POST"])
@@ -219,20 +235,21 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     flow = request.session.get(RESET_FLOW)
     if not isinstance(flow, dict):
         return _restart(request, "cabinet:password_forgot")
-    template, context = "cabinet/password_reset.html", {"phone": flow["phone"]}
-    if request.method == "GET":
-        return render(request, template, {"form": cabinet_forms.PasswordResetForm(), **context})
-    form = cabinet_forms.PasswordResetForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, template, form, context)
-    try:
+
+    def reset(data: dict[str, Any]) -> HttpResponse:
         services.cabinet_password_reset(
-            code_id=flow["code_id"], code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
+            code_id=flow["code_id"], code=data["code"], password=data["password1"]
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc, context)
-    request.session.pop(RESET_FLOW, None)
-    return render(request, "cabinet/done.html", {"done": "password"})
+        request.session.pop(RESET_FLOW, None)
+        return render(request, "cabinet/done.html", {"done": "password"})
+
+    return _form_page(
+        request,
+        "cabinet/password_reset.html",
+        cabinet_forms.PasswordResetForm,
+        reset,
+        context={"phone": flow["phone"]},
+    )
 
 
 # --- Change of the main phone -------------------------------------------------------------------------
@@ -241,14 +258,8 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def phone_change(request: HttpRequest) -> HttpResponse:
     """Applicant's IIN, child's IIN, the new number (+ captcha) → codes to the new and the second phone."""
-    template = "cabinet/phone_change.html"
-    if request.method == "GET":
-        return render(request, template, {"form": cabinet_forms.PhoneChangeForm()})
-    form = cabinet_forms.PhoneChangeForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, template, form)
-    data = form.cleaned_data
-    try:
+
+    def send_codes(data: dict[str, Any]) -> HttpResponse:
         to_new, to_alt = services.cabinet_phone_change_start(
             applicant_iin=data["applicant_iin"],
             child_iin=data["child_iin"],
@@ -256,10 +267,10 @@ def phone_change(request: HttpRequest) -> HttpResponse:
             ip=client_ip(request),
             language=_language(),
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc)
-    request.session[PHONE_FLOW] = {"new": _sent(to_new), "alt": _sent(to_alt)}
-    return HttpResponseRedirect(reverse("cabinet:phone_change_confirm"))
+        request.session[PHONE_FLOW] = {"new": _sent(to_new), "alt": _sent(to_alt)}
+        return HttpResponseRedirect(reverse("cabinet:phone_change_confirm"))
+
+    return _form_page(request, "cabinet/phone_change.html", cabinet_forms.PhoneChangeForm, send_codes)
 
 
 @require_http_methods(["GET", "POST"])
@@ -267,24 +278,24 @@ def phone_change_confirm(request: HttpRequest) -> HttpResponse:
     flow = request.session.get(PHONE_FLOW)
     if not isinstance(flow, dict):
         return _restart(request, "cabinet:phone_change")
-    template = "cabinet/phone_change_confirm.html"
-    phones = {"phone": flow["new"]["phone"], "alt_phone": flow["alt"]["phone"]}
-    if request.method == "GET":
-        return render(request, template, {"form": cabinet_forms.TwoCodesForm(**phones)})
-    form = cabinet_forms.TwoCodesForm(request.POST, **phones)
-    if not form.is_valid():
-        return _invalid(request, template, form)
-    try:
+
+    def confirm(data: dict[str, Any]) -> HttpResponse:
         services.cabinet_phone_change_confirm(
             code_id=flow["new"]["code_id"],
-            code=form.cleaned_data["code"],
+            code=data["code"],
             alt_code_id=flow["alt"]["code_id"],
-            alt_code=form.cleaned_data["alt_code"],
+            alt_code=data["alt_code"],
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc)
-    request.session.pop(PHONE_FLOW, None)
-    return render(request, "cabinet/done.html", {"done": "phone"})
+        request.session.pop(PHONE_FLOW, None)
+        return render(request, "cabinet/done.html", {"done": "phone"})
+
+    return _form_page(
+        request,
+        "cabinet/phone_change_confirm.html",
+        cabinet_forms.TwoCodesForm,
+        confirm,
+        form_kwargs={"phone": flow["new"]["phone"], "alt_phone": flow["alt"]["phone"]},
+    )
 
 
 # --- Restoring access to a cabinet someone else created -----------------------------------------------
@@ -293,14 +304,8 @@ def phone_change_confirm(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def access_request(request: HttpRequest) -> HttpResponse:
     """Step 1: your IIN, the child's IIN and your two phones (+ captcha) → a code to each phone."""
-    template = "cabinet/access_request.html"
-    if request.method == "GET":
-        return render(request, template, {"form": cabinet_forms.AccessRequestForm()})
-    form = cabinet_forms.AccessRequestForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, template, form)
-    data = form.cleaned_data
-    try:
+
+    def send_codes(data: dict[str, Any]) -> HttpResponse:
         main, alt = services.access_request_start(
             requester_iin=data["applicant_iin"],
             child_iin=data["child_iin"],
@@ -309,16 +314,16 @@ def access_request(request: HttpRequest) -> HttpResponse:
             ip=client_ip(request),
             language=_language(),
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc)
-    # The IINs stay in the server-side session until step 2 (never in a URL or a hidden field).
-    request.session[ACCESS_FLOW] = {
-        "requester_iin": data["applicant_iin"],
-        "child_iin": data["child_iin"],
-        "main": _sent(main),
-        "alt": _sent(alt),
-    }
-    return HttpResponseRedirect(reverse("cabinet:access_request_confirm"))
+        # The IINs stay in the server-side session until step 2 (never in a URL or a hidden field).
+        request.session[ACCESS_FLOW] = {
+            "requester_iin": data["applicant_iin"],
+            "child_iin": data["child_iin"],
+            "main": _sent(main),
+            "alt": _sent(alt),
+        }
+        return HttpResponseRedirect(reverse("cabinet:access_request_confirm"))
+
+    return _form_page(request, "cabinet/access_request.html", cabinet_forms.AccessRequestForm, send_codes)
 
 
 @require_http_methods(["GET", "POST"])
@@ -327,15 +332,8 @@ def access_request_confirm(request: HttpRequest) -> HttpResponse:
     flow = request.session.get(ACCESS_FLOW)
     if not isinstance(flow, dict):
         return _restart(request, "cabinet:access_request")
-    template = "cabinet/access_request_confirm.html"
-    phones = {"phone": flow["main"]["phone"], "alt_phone": flow["alt"]["phone"]}
-    if request.method == "GET":
-        return render(request, template, {"form": cabinet_forms.AccessRequestConfirmForm(**phones)})
-    form = cabinet_forms.AccessRequestConfirmForm(request.POST, request.FILES, **phones)
-    if not form.is_valid():
-        return _invalid(request, template, form)
-    data = form.cleaned_data
-    try:
+
+    def submit(data: dict[str, Any]) -> HttpResponse:
         created = services.access_request_submit(
             requester_iin=flow["requester_iin"],
             child_iin=flow["child_iin"],
@@ -347,10 +345,16 @@ def access_request_confirm(request: HttpRequest) -> HttpResponse:
             explanation=data["explanation"],
             language=_language(),
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc)
-    request.session.pop(ACCESS_FLOW, None)
-    return render(request, "cabinet/done.html", {"done": "access", "number": created.pk})
+        request.session.pop(ACCESS_FLOW, None)
+        return render(request, "cabinet/done.html", {"done": "access", "number": created.pk})
+
+    return _form_page(
+        request,
+        "cabinet/access_request_confirm.html",
+        cabinet_forms.AccessRequestConfirmForm,
+        submit,
+        form_kwargs={"phone": flow["main"]["phone"], "alt_phone": flow["alt"]["phone"]},
+    )
 
 
 # --- My applications ----------------------------------------------------------------------------------
@@ -385,23 +389,20 @@ def withdraw(request: HttpRequest, number: int) -> HttpResponse:
         applicant, application = _own(request, number)
     except NotFound:
         return render(request, "cabinet/not_found.html", status=404)
-    template = "cabinet/withdraw.html"
-    context = {"application": application, "phone": mask_phone(applicant.phone)}
     if application.status not in (Application.Status.QUEUED, Application.Status.STOP_LISTED):
         message = _("This application can no longer be withdrawn.")
         return render(request, "cabinet/refused.html", {"message": message}, status=409)
-    if request.method == "GET":
-        return render(request, template, {"form": forms.Form(), **context})
-    form = forms.Form(request.POST)
-    form.is_valid()  # no fields: only the CSRF token was posted
-    try:
+
+    def send_code(data: dict[str, Any]) -> HttpResponse:
         phone_code = services.cabinet_withdraw_start(
             applicant=applicant, application=application, ip=client_ip(request), language=_language()
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc, context)
-    request.session[WITHDRAW_FLOW] = {"number": application.pk, **_sent(phone_code)}
-    return HttpResponseRedirect(reverse("cabinet:withdraw_confirm", args=[application.pk]))
+        request.session[WITHDRAW_FLOW] = {"number": application.pk, **_sent(phone_code)}
+        return HttpResponseRedirect(reverse("cabinet:withdraw_confirm", args=[application.pk]))
+
+    context = {"application": application, "phone": mask_phone(applicant.phone)}
+    # A form without fields: only the CSRF token is posted.
+    return _form_page(request, "cabinet/withdraw.html", forms.Form, send_code, context=context)
 
 
 @applicant_required
@@ -415,25 +416,22 @@ def withdraw_confirm(request: HttpRequest, number: int) -> HttpResponse:
     flow = request.session.get(WITHDRAW_FLOW)
     if not isinstance(flow, dict) or flow.get("number") != application.pk:
         return HttpResponseRedirect(reverse("cabinet:withdraw", args=[application.pk]))
-    template = "cabinet/withdraw_confirm.html"
-    context = {"application": application, "phone": flow["phone"]}
-    if request.method == "GET":
-        return render(request, template, {"form": cabinet_forms.CodeForm(), **context})
-    form = cabinet_forms.CodeForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, template, form, context)
-    try:
+
+    def confirm(data: dict[str, Any]) -> HttpResponse:
         services.cabinet_withdraw_confirm(
-            applicant=applicant,
-            application=application,
-            code_id=flow["code_id"],
-            code=form.cleaned_data["code"],
+            applicant=applicant, application=application, code_id=flow["code_id"], code=data["code"]
         )
-    except DomainError as exc:
-        return _refused(request, template, form, exc, context)
-    request.session.pop(WITHDRAW_FLOW, None)
-    messages.success(request, _("Application No. %(number)s is withdrawn.") % {"number": application.pk})
-    return HttpResponseRedirect(reverse("cabinet:home"))
+        request.session.pop(WITHDRAW_FLOW, None)
+        messages.success(request, _("Application No. %(number)s is withdrawn.") % {"number": application.pk})
+        return HttpResponseRedirect(reverse("cabinet:home"))
+
+    return _form_page(
+        request,
+        "cabinet/withdraw_confirm.html",
+        cabinet_forms.CodeForm,
+        confirm,
+        context={"application": application, "phone": flow["phone"]},
+    )
 
 
 @applicant_required
