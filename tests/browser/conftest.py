@@ -130,14 +130,21 @@ def page(browser: Browser, live_server: Any, tmp_path: Path) -> Iterator[Page]:
 
 
 @pytest.fixture
-def screenshot(page: Page) -> Callable[[str], None]:
-    """`screenshot("home")` saves the viewport as docs/screenshots/home.png when KEZEK_SCREENSHOTS=1."""
+def screenshot(page: Page) -> Callable[..., None]:
+    """`screenshot("check")` saves the viewport as docs/screenshots/check.png when KEZEK_SCREENSHOTS=1,
+    scrolled to the element `at` (a CSS selector; the page's content by default, None: the top)."""
 
-    def save(name: str) -> None:
+    def save(name: str, *, at: str | None = "#main") -> None:
         if os.environ.get("KEZEK_SCREENSHOTS") != "1":
             return
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        top = (
+            page.locator(at).first.evaluate("(e) => e.getBoundingClientRect().top + window.scrollY")
+            if at
+            else 0
+        )
+        page.evaluate("(top) => window.scrollTo(0, top)", top)
         page.screenshot(path=path, animations="disabled", caret="hide")
         _shrink(path)
 

@@ -55,13 +55,13 @@ def choose_location(page: Page, code: str) -> None:
 
 
 def test_location_is_asked_first_then_the_home_page_shows_its_organisations(
-    page: Page, town: Town, screenshot: Callable[[str], None]
+    page: Page, town: Town, screenshot: Callable[..., None]
 ) -> None:
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     question = page.locator("section", has=page.locator("#choose-location"))
     expect(question.get_by_role("heading", level=2)).to_be_visible()
-    screenshot("home")
+    screenshot("home", at=None)
 
     question.get_by_label("Населённый пункт").select_option("ridder")
     question.get_by_role("button").click()
@@ -78,7 +78,7 @@ def test_location_is_asked_first_then_the_home_page_shows_its_organisations(
     expect(page.get_by_role("link", name="Ясли-сад Риддера")).to_have_count(0)
 
 
-def test_organisations_filter_and_passport(page: Page, town: Town, screenshot: Callable[[str], None]) -> None:
+def test_organisations_filter_and_passport(page: Page, town: Town, screenshot: Callable[..., None]) -> None:
     page.goto("/")
     choose_location(page, "oskemen")
     page.locator("header nav a[href='/organisations/']").click()
@@ -100,7 +100,7 @@ def test_organisations_filter_and_passport(page: Page, town: Town, screenshot: C
     expect(page.locator(".error-summary")).to_be_visible()
 
 
-def test_open_data_pages(page: Page, town: Town, screenshot: Callable[[str], None]) -> None:
+def test_open_data_pages(page: Page, town: Town, screenshot: Callable[..., None]) -> None:
     page.goto("/")
     choose_location(page, "oskemen")
     page.locator("footer a[href='/open-data/']").click()

@@ -40,7 +40,7 @@ def next_step(page: Page) -> None:
     page.locator("#step-next").click()
 
 
-def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Callable[[str], None]) -> None:
+def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Callable[..., None]) -> None:
     applicant = RegistryPersonFactory.create(
         adult=True, last_name="Серікова", first_name="Әсел", middle_name="Болатқызы", sex="F"
     )
@@ -58,7 +58,6 @@ def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Calla
     # Step 1: two phones, then the two SMS codes (read from the outbox, as the phones would show them).
     page.fill("#id_phone", "+7 701 555 01 01")
     page.fill("#id_phone_alt", "+7 707 555 02 02")
-    screenshot("join-phones")
     next_step(page)
     expect(page.locator("#phone-status-phone strong")).to_be_visible()
     assert PHONE not in page.content()  # the numbers are shown masked
@@ -77,6 +76,7 @@ def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Calla
     page.locator("#lookup").click()
     expect(page.locator("#found-applicant")).to_have_text("Серікова Әсел Болатқызы")
     expect(page.locator("#found-child")).to_contain_text("Серіков Нұрлан")
+    screenshot("join-persons", at="#step-heading")
     next_step(page)
 
     # Step 3: the address; "Back" from the next step keeps what was typed.
@@ -130,7 +130,7 @@ def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Calla
     assert Application.objects.filter(child__iin=child.iin).count() == 1
 
 
-def test_check_the_queue_by_iin(page: Page, city: Locality, screenshot: Callable[[str], None]) -> None:
+def test_check_the_queue_by_iin(page: Page, city: Locality, screenshot: Callable[..., None]) -> None:
     first = register_application(locality=city)
     mine = register_application(locality=city)
 
@@ -142,7 +142,7 @@ def test_check_the_queue_by_iin(page: Page, city: Locality, screenshot: Callable
     expect(card.locator(".position")).to_have_text(re.compile(r"^2\D+2$"))
     expect(page.locator(f"#application-{first.pk}")).to_have_count(0)
     assert mine.child.iin not in page.url  # posted, never in the URL
-    screenshot("check")
+    screenshot("check", at="#check-results")
 
     page.fill("#id_iin", first.applicant.iin)  # by the applicant's IIN as well
     page.locator("#check-submit").click()
