@@ -3,6 +3,7 @@ my directions (extend, decline, the printable PDF); the public verification page
 
 Views are thin: reads through `selectors`, writes through `services` — the same the JSON API calls."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -209,6 +210,21 @@ def group(request: HttpRequest, group_id: int) -> HttpResponse:
     return render(request, "placement/group.html", context)
 
 
+def _posted(
+    form: forms.Form, on_valid: Callable[[dict[str, Any]], HttpResponse]
+) -> tuple[HttpResponse | None, int]:
+    """A posted form: `on_valid`'s answer (it calls the service) when the form is valid and the service
+    agrees; otherwise no answer and the status to show the form again with — 422 for invalid input, or
+    the refusal's own status with its message (DomainError) above the form."""
+    if not form.is_valid():
+        return None, 422
+    try:
+        return on_valid(form.cleaned_data), 200
+    except DomainError as exc:
+        form.add_error(None, str(exc.message))
+        return None, exc.status
+
+
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def take(request: HttpRequest, group_id: int) -> HttpResponse:
@@ -220,22 +236,19 @@ def take(request: HttpRequest, group_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = DirectionTakeForm(request.POST, own=own, eligible=eligible)
-        if form.is_valid():
-            try:
-                direction = services.direction_take(
-                    application=form.cleaned_data["application"], group=found, applicant=applicant
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-                status = exc.status
-            else:
-                messages.success(
-                    request,
-                    _("Direction No. %(number)s has been issued.") % {"number": direction.pk},
-                )
-                return HttpResponseRedirect(reverse("placement:direction", args=[direction.pk]))
-        else:
-            status = 422
+
+        def take_direction(data: dict[str, Any]) -> HttpResponse:
+            direction = services.direction_take(
+                application=data["application"], group=found, applicant=applicant
+            )
+            messages.success(
+                request, _("Direction No. %(number)s has been issued.") % {"number": direction.pk}
+            )
+            return HttpResponseRedirect(reverse("placement:direction", args=[direction.pk]))
+
+        done, status = _posted(form, take_direction)
+        if done is not None:
+            return done
     else:
         initial = {}
         chosen = request.GET.get("application", "")
@@ -326,21 +339,19 @@ def decline(request: HttpRequest, number: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = DeclineForm(request.POST)
-        if form.is_valid():
-            try:
-                services.direction_decline(direction=found, applicant=_applicant(request))
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-                status = exc.status
-            else:
-                messages.success(
-                    request,
-                    _("Direction No. %(number)s is declined. The application is back in the queue.")
-                    % {"number": number},
-                )
-                return HttpResponseRedirect(reverse("placement:directions"))
-        else:
-            status = 422
+
+        def decline_direction(data: dict[str, Any]) -> HttpResponse:
+            services.direction_decline(direction=found, applicant=_applicant(request))
+            messages.success(
+                request,
+                _("Direction No. %(number)s is declined. The application is back in the queue.")
+                % {"number": number},
+            )
+            return HttpResponseRedirect(reverse("placement:directions"))
+
+        done, status = _posted(form, decline_direction)
+        if done is not None:
+            return done
     else:
         form = DeclineForm()
     return render(request, "placement/decline.html", {"row": _view(found), "form": form}, status=status)
