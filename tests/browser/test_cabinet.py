@@ -94,7 +94,7 @@ def sign_out(page: Page) -> None:
 
 
 def test_first_sign_in_sets_the_password_and_shows_only_my_applications(
-    page: Page, families: Families, screenshot: Callable[[str], None]
+    page: Page, families: Families, screenshot: Callable[..., None]
 ) -> None:
     mine, theirs = families.mine, families.theirs
     page.goto("/cabinet/")  # the cabinet asks to sign in first
@@ -122,8 +122,44 @@ def test_first_sign_in_sets_the_password_and_shows_only_my_applications(
     expect(page.locator("ul.applications > li")).to_have_count(1)
 
 
+def test_withdraw_an_application_after_an_sms_code(page: Page, families: Families) -> None:
+    mine = families.mine
+    page.goto("/cabinet/")
+    sign_in(page, mine)
+    page.locator(f"a[href='/cabinet/applications/{mine.pk}/withdraw/']").click()
+    page.locator("main form.form button[type=submit]").click()  # sends the code
+    expect(page).to_have_url(re.compile(rf"/cabinet/applications/{mine.pk}/withdraw/confirm/$"))
+    page.fill("#id_code", last_code(mine.applicant.phone))
+    page.locator("main form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/cabinet/$"))
+    expect(page.locator(f"a[href='/cabinet/applications/{mine.pk}/withdraw/']")).to_have_count(0)
+    assert Application.objects.get(pk=mine.pk).status == Application.Status.WITHDRAWN
+
+
+def test_forgotten_password(page: Page, families: Families) -> None:
+    mine = families.mine
+    page.goto("/cabinet/")
+    sign_in(page, mine)  # the first sign-in sets PASSWORD
+    sign_out(page)
+
+    page.goto("/cabinet/password/forgot/")
+    page.fill("#id_iin", mine.applicant.iin)
+    page.fill("#id_captcha_1", "PASSED")
+    page.locator("main form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/cabinet/password/reset/$"))
+    page.fill("#id_code", last_code(mine.applicant.phone))
+    page.fill("#id_password1", "Another-secret-2027")
+    page.fill("#id_password2", "Another-secret-2027")
+    page.locator("main form.form button[type=submit]").click()
+    expect(page.locator("main .success")).to_be_visible()
+
+    page.goto("/cabinet/")
+    sign_in(page, mine, password="Another-secret-2027")
+    expect(page).to_have_url(re.compile(r"/cabinet/$"))
+
+
 def test_get_a_direction_download_the_pdf_and_verify_it(
-    page: Page, families: Families, screenshot: Callable[[str], None]
+    page: Page, families: Families, screenshot: Callable[..., None]
 ) -> None:
     mine, group = families.mine, families.group
 
@@ -180,6 +216,28 @@ def test_get_a_direction_download_the_pdf_and_verify_it(
     assert response is not None
     assert response.status == 404
     expect(page.locator(".verdict-bad")).to_be_visible()
+
+
+def test_extend_then_decline_a_direction(page: Page, families: Families) -> None:
+    mine = families.mine
+    direction = services.direction_take(application=mine, group=families.group, applicant=mine.applicant)
+    page.goto(f"/places/directions/{direction.pk}/")
+    sign_in(page, mine)
+    expect(page).to_have_url(re.compile(rf"/places/directions/{direction.pk}/$"))
+
+    page.locator(f"main form[action='/places/directions/{direction.pk}/extend/'] button").click()
+    expect(page.locator(".messages")).to_be_visible()
+    extended = Direction.objects.get(pk=direction.pk)
+    assert extended.valid_until > direction.valid_until
+
+    page.locator(f"main a[href='/places/directions/{direction.pk}/decline/']").click()
+    page.locator("main form.form button[type=submit]").click()  # without the tick: asked to confirm
+    expect(page.locator("#error-summary")).to_be_visible()
+    page.locator("#id_confirm").check()
+    page.locator("main form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/places/directions/$"))
+    assert Direction.objects.get(pk=direction.pk).state == Direction.State.DECLINED
+    assert Application.objects.get(pk=mine.pk).status == Application.Status.QUEUED  # back in the queue
 
 
 def test_the_verification_page_in_kazakh(page: Page, families: Families) -> None:
