@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from kezek.core import clock
 from kezek.facilities.models import Locality
@@ -40,7 +41,21 @@ def next_step(page: Page) -> None:
     page.locator("#step-next").click()
 
 
-def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Callable[..., None]) -> None:
+# The benefit categories as the wizard names them: (first priority found in the register, extraordinary).
+CATEGORIES = {
+    "ru": ("Дети из многодетных семей", "Дети военнослужащих"),
+    "kk": ("Көп балалы отбасылардың балалары", "Әскери қызметшілердің балалары"),
+}
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_join_the_queue_end_to_end(
+    page: Page, live_server: LiveServer, city: Locality, language: str, screenshot: Callable[..., None]
+) -> None:
+    first_priority, extraordinary = CATEGORIES[language]
+    page.context.add_cookies([{"name": "kezek_language", "value": language, "url": live_server.url}])
+    if language != "ru":
+        screenshot = lambda *args, **kwargs: None  # noqa: E731  (the README shows the Russian pages)
     applicant = RegistryPersonFactory.create(
         adult=True, last_name="Серікова", first_name="Әсел", middle_name="Болатқызы", sex="F"
     )
@@ -52,7 +67,7 @@ def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Calla
 
     page.goto("/queue/join/")
     expect(page).to_have_url(re.compile(r"/queue/join/phones/$"))
-    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator("#wizard-steps li[aria-current=step]")).to_have_count(1)
 
     # Step 1: two phones, then the two SMS codes (read from the outbox, as the phones would show them).
@@ -84,7 +99,7 @@ def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Calla
     page.locator("#id_locality").select_option("oskemen")
     page.locator("#id_language").select_option("kk")
     next_step(page)
-    expect(page.locator("#first-priority li")).to_have_text("Дети из многодетных семей")
+    expect(page.locator("#first-priority li")).to_have_text(first_priority)
     page.locator("#step-back").click()
     expect(page.locator("#id_address")).to_have_value("Өскемен, Бурова көшесі, 51, пәтер 7")
     expect(page.locator("#id_language")).to_have_value("kk")
@@ -97,8 +112,10 @@ def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Calla
     page.fill("#id_issued_on", clock.today().isoformat())
     next_step(page)
 
-    # Step 5: notifications (SMS, Russian by default); back to the benefit: the certificate is still there.
+    # Step 5: notifications (SMS, in the page's language by default); back to the benefit: the certificate
+    # is still there.
     expect(page.locator("input[name=notify_channel][value=sms]")).to_be_checked()
+    expect(page.locator(f"input[name=notify_language][value={language}]")).to_be_checked()
     page.locator("#step-back").click()
     expect(page.locator("#attached-document")).to_be_visible()
     expect(page.locator("#id_category")).to_have_value("military")
@@ -109,8 +126,8 @@ def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Calla
     review = page.locator("main")
     expect(review).to_contain_text(applicant.iin)
     expect(review).to_contain_text("Өскемен, Бурова көшесі, 51, пәтер 7")
-    expect(review).to_contain_text("Дети военнослужащих")
-    expect(review).to_contain_text("Дети из многодетных семей")
+    expect(review).to_contain_text(extraordinary)
+    expect(review).to_contain_text(first_priority)
     page.locator("#submit-application").click()
 
     number = page.locator("#application-number")
@@ -120,6 +137,7 @@ def test_join_the_queue_end_to_end(page: Page, city: Locality, screenshot: Calla
     assert application.tier == "extraordinary"
     assert application.address == "Өскемен, Бурова көшесі, 51, пәтер 7"
     assert (application.applicant.phone, application.applicant.phone_alt) == (PHONE, PHONE_ALT)
+    assert application.applicant.notify_language == language
     sms = outbox_latest(recipient=PHONE)
     assert sms is not None
     assert str(application.pk) in sms.body  # the number by SMS too
