@@ -28,6 +28,24 @@ class FeedbackAnswerForm(ModelForm):
         return data
 
 
+# What staff see of a message, in this order.
+SHOWN_FIELDS = (
+    "reference",
+    "kind",
+    "locality",
+    "organisation",
+    "created_at",
+    "text",
+    "contact_name",
+    "phone",
+    "status",
+    "answer",
+    "answered_at",
+    "answered_by",
+    "updated_at",
+)
+
+
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin[Feedback]):
     form = FeedbackAnswerForm
@@ -46,34 +64,9 @@ class FeedbackAdmin(admin.ModelAdmin[Feedback]):
     ordering = ["-created_at"]
     show_full_result_count = False
     list_select_related = ["locality", "organisation"]
-    fields = [
-        "reference",
-        "kind",
-        "locality",
-        "organisation",
-        "created_at",
-        "text",
-        "contact_name",
-        "phone",
-        "status",
-        "answer",
-        "answered_at",
-        "answered_by",
-        "updated_at",
-    ]
-    readonly_fields = [
-        "reference",
-        "kind",
-        "locality",
-        "organisation",
-        "created_at",
-        "text",
-        "contact_name",
-        "phone",
-        "answered_at",
-        "answered_by",
-        "updated_at",
-    ]
+    fields = SHOWN_FIELDS
+    # Staff edit only the answer (the form's fields); the rest is the sender's message and its record.
+    readonly_fields = [name for name in SHOWN_FIELDS if name not in FeedbackAnswerForm.Meta.fields]
 
     @admin.display(description=_("sender"))
     def sender_masked(self, obj: Feedback) -> str:
