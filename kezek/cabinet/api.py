@@ -16,7 +16,7 @@ from ninja import Router, Schema
 from ninja.security import APIKeyCookie
 from pydantic import Field
 
-from kezek.core.auth import staff_auth
+from kezek.core.auth import SIGNED_IN_ERRORS, staff_auth
 from kezek.core.errors import NotFound, PermissionDenied
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
@@ -99,12 +99,10 @@ def _sent(phone_code: PhoneCode) -> CodeSentOut:
     )
 
 
-# The error answers of the journeys before sign-in (no such applicant, invalid input, too many codes)…
+# The error answers of the journeys before sign-in (no such applicant, invalid input, too many codes),
+# and of a signed-in change that sends an SMS code (which may also answer 429).
 CODE_ERRORS = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
-# …and of a signed-in change (401 not signed in or not staff, 403 CSRF, 404 not yours / no such request,
-# 409 not in a state that allows it, 422 invalid input); one that sends an SMS code may also answer 429.
-CHANGE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-CHANGE_CODE_ERRORS = {**CHANGE_ERRORS, 429: ErrorOut}
+SIGNED_IN_CODE_ERRORS = {**SIGNED_IN_ERRORS, 429: ErrorOut}
 
 
 @router.post("/cabinet/login", response={200: CodeSentOut, **CODE_ERRORS}, summary="Sign-in, step 1: IIN")
@@ -214,7 +212,7 @@ def my_applications(request: HttpRequest) -> list[waitlist.CheckResult]:
 
 @router.post(
     "/cabinet/applications/{number}/withdraw",
-    response={200: CodeSentOut, **CHANGE_CODE_ERRORS},
+    response={200: CodeSentOut, **SIGNED_IN_CODE_ERRORS},
     auth=cabinet_auth,
     summary="Withdraw my application, step 1: a code to my phone",
 )
@@ -233,7 +231,7 @@ def withdraw(request: HttpRequest, number: int) -> CodeSentOut:
 
 @router.post(
     "/cabinet/applications/{number}/withdraw/confirm",
-    response={200: ApplicationOut, **CHANGE_CODE_ERRORS},
+    response={200: ApplicationOut, **SIGNED_IN_CODE_ERRORS},
     auth=cabinet_auth,
     summary="Withdraw my application, step 2: the SMS code",
 )
@@ -249,7 +247,7 @@ def withdraw_confirm(request: HttpRequest, number: int, data: CodeIn) -> waitlis
 
 @router.post(
     "/cabinet/applications/{number}/restore",
-    response={200: ApplicationOut, **CHANGE_ERRORS},
+    response={200: ApplicationOut, **SIGNED_IN_ERRORS},
     auth=cabinet_auth,
     summary="Return my application to the queue after a missed yearly confirmation (stop-list: cleanup)",
 )
@@ -276,7 +274,7 @@ class AccessRequestOut(Schema):
 
 @router.post(
     "/staff/access-requests/{request_id}/decide",
-    response={200: AccessRequestOut, **CHANGE_ERRORS},
+    response={200: AccessRequestOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="Approve or reject (with a written reason) a request to restore access to a cabinet",
 )

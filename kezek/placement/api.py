@@ -13,7 +13,7 @@ from pydantic import Field
 from kezek.cabinet.api import cabinet_auth
 from kezek.cabinet.sessions import applicant_from_session
 from kezek.core import clock
-from kezek.core.auth import staff_auth
+from kezek.core.auth import SIGNED_IN_ERRORS, staff_auth
 from kezek.core.errors import NotFound
 from kezek.core.schemas import ErrorOut
 from kezek.facilities.models import Group
@@ -146,12 +146,9 @@ def _own_direction(request: HttpRequest, number: int) -> tuple[Applicant, Direct
     return applicant, direction
 
 
-CABINET_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
 @router.post(
     "/cabinet/directions",
-    response={201: DirectionOut, **CABINET_ERRORS},
+    response={201: DirectionOut, **SIGNED_IN_ERRORS},
     auth=cabinet_auth,
     summary="Take a free place: get a direction for one of my applications",
 )
@@ -179,7 +176,7 @@ def my_directions(request: HttpRequest) -> list[DirectionOut]:
 
 @router.post(
     "/cabinet/directions/{number}/extend",
-    response={200: DirectionOut, **CABINET_ERRORS},
+    response={200: DirectionOut, **SIGNED_IN_ERRORS},
     auth=cabinet_auth,
     summary="Extend my direction",
 )
@@ -190,7 +187,7 @@ def direction_extend(request: HttpRequest, number: int) -> DirectionOut:
 
 @router.post(
     "/cabinet/directions/{number}/decline",
-    response={200: DirectionOut, **CABINET_ERRORS},
+    response={200: DirectionOut, **SIGNED_IN_ERRORS},
     auth=cabinet_auth,
     summary="Decline my direction (the application returns to its place in the queue)",
 )
@@ -221,7 +218,7 @@ REQUIRED_FILE = File(...)  # the medical conclusion (multipart): PDF or JPEG, at
 
 @router.post(
     "/cabinet/medical-indications",
-    response={201: MedicalIndicationOut, **CABINET_ERRORS},
+    response={201: MedicalIndicationOut, **SIGNED_IN_ERRORS},
     auth=cabinet_auth,
     summary="Submit the medical indication of my application's child for sanatorium groups",
 )
@@ -269,12 +266,9 @@ class DepartIn(Schema):
     reason: str = Field(max_length=500)
 
 
-STAFF_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
 @router.post(
     "/staff/directions/{number}/enroll",
-    response={200: EnrollmentOut, **STAFF_ERRORS},
+    response={200: EnrollmentOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="Kindergarten: enrol the child of a direction",
 )
@@ -290,7 +284,7 @@ def enroll(request: HttpRequest, number: int, data: EnrollIn) -> Enrollment:
 
 @router.post(
     "/staff/enrollments/{enrollment_id}/depart",
-    response={200: EnrollmentOut, **STAFF_ERRORS},
+    response={200: EnrollmentOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="Kindergarten: a child leaves the group (the seat is published)",
 )
@@ -311,7 +305,7 @@ class IndicationDecisionIn(Schema):
 
 @router.post(
     "/staff/medical-indications/{indication_id}/decide",
-    response={200: MedicalIndicationOut, **STAFF_ERRORS},
+    response={200: MedicalIndicationOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="Confirm or reject (with a written reason) a medical indication for sanatorium groups",
 )
