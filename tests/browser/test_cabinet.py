@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
+from kezek.cabinet.models import AccessRequest
 from kezek.facilities.models import Group
 from kezek.placement import services
 from kezek.placement.models import Direction, Place
@@ -23,6 +24,7 @@ from tests.factories import (
     RegistryPersonFactory,
     register_application,
 )
+from tests.factories.waitlist import PDF
 
 pytestmark = pytest.mark.browser
 ALMATY = dt.timezone(dt.timedelta(hours=5))
@@ -134,6 +136,54 @@ def test_withdraw_an_application_after_an_sms_code(page: Page, families: Familie
     expect(page).to_have_url(re.compile(r"/cabinet/$"))
     expect(page.locator(f"a[href='/cabinet/applications/{mine.pk}/withdraw/']")).to_have_count(0)
     assert Application.objects.get(pk=mine.pk).status == Application.Status.WITHDRAWN
+
+
+def test_update_the_phone_number(page: Page, families: Families) -> None:
+    """A parent who lost the main phone: IINs + the new number → codes to the new and the second phone →
+    then signs in with a code sent to the new number."""
+    mine = families.mine
+    applicant = mine.applicant
+    page.goto("/cabinet/phone/")
+    page.fill("#id_applicant_iin", applicant.iin)
+    page.fill("#id_child_iin", mine.child.iin)
+    page.fill("#id_new_phone", "+7 747 555 04 04")
+    page.fill("#id_captcha_1", "PASSED")
+    page.locator("main form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/cabinet/phone/confirm/$"))
+    page.fill("#id_code", last_code("+77475550404"))
+    page.fill("#id_alt_code", last_code(applicant.phone_alt))
+    page.locator("main form.form button[type=submit]").click()
+    expect(page.locator("main .success")).to_be_visible()
+    assert Applicant.objects.get(pk=applicant.pk).phone == "+77475550404"
+
+    page.goto("/cabinet/")
+    sign_in(page, Application.objects.select_related("applicant").get(pk=mine.pk))  # the code goes there
+    expect(page).to_have_url(re.compile(r"/cabinet/$"))
+
+
+def test_restore_access_to_a_cabinet_someone_else_created(page: Page, families: Families) -> None:
+    """The other parent asks for the cabinet: IINs and two phones → both codes, a proof and an explanation
+    → a request for staff to review (nothing about the applicant on record is shown)."""
+    mine = families.mine
+    other_parent = RegistryPersonFactory.create(adult=True)
+    page.goto("/cabinet/access/")
+    page.fill("#id_applicant_iin", other_parent.iin)
+    page.fill("#id_child_iin", mine.child.iin)
+    page.fill("#id_phone", "+7 702 555 05 05")
+    page.fill("#id_phone_alt", "+7 705 555 06 06")
+    page.fill("#id_captcha_1", "PASSED")
+    page.locator("main form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/cabinet/access/confirm/$"))
+    page.fill("#id_code", last_code("+77025550505"))
+    page.fill("#id_alt_code", last_code("+77055550606"))
+    birth_certificate: FilePayload = {"name": "birth.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    page.set_input_files("#id_document", files=[birth_certificate])
+    page.fill("#id_explanation", "The child's father registered the application and has left the family.")
+    page.locator("main form.form button[type=submit]").click()
+    expect(page.locator("main .success")).to_be_visible()
+    request = AccessRequest.objects.get()
+    assert (request.status, request.child.iin) == (AccessRequest.Status.PENDING, mine.child.iin)
+    expect(page.locator("main")).not_to_contain_text(mine.applicant.last_name)
 
 
 def test_forgotten_password(page: Page, families: Families) -> None:
