@@ -111,6 +111,16 @@ def test_open_data_pages(page: Page, town: Town, screenshot: Callable[..., None]
     expect(figures.nth(2)).to_have_text("3")  # applications in the queue
     screenshot("open-data")
 
+    # The protocol of freed places with the seed's filters: ownership (one publication per group here).
+    page.locator("nav.opendata-nav a[href='/open-data/publications/']").click()
+    cards = page.locator("main li.card")
+    expect(cards).to_have_count(2)
+    page.locator("form.filters input[name=ownership][value=private]").check()
+    page.locator("form.filters button[type=submit]").click()
+    expect(cards).to_have_count(1)
+    expect(cards).to_contain_text("Детский сад «Лада»")
+    assert "ownership=private" in page.url
+
     nav = page.locator("nav.opendata-nav")
     for index in (1, 2, 3):  # freed places, directions, queue lists
         link = nav.get_by_role("link").nth(index)

@@ -162,8 +162,8 @@ def test_check_the_queue_by_iin(page: Page, city: Locality, screenshot: Callable
     assert mine.child.iin not in page.url  # posted, never in the URL
     screenshot("check", at="#check-results")
 
-    page.fill("#id_iin", first.applicant.iin)  # by the applicant's IIN as well
-    page.locator("#check-submit").click()
+    page.fill("#id_iin", first.applicant.iin)  # by the applicant's IIN as well, sent with the keyboard
+    page.keyboard.press("Enter")
     expect(page.locator(f"#application-{first.pk} .position")).to_have_text(re.compile(r"^1\D+2$"))
 
     page.fill("#id_iin", "123")  # invalid: an error summary, not a crash
