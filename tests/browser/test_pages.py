@@ -141,3 +141,14 @@ def test_send_a_complaint_and_follow_its_status(
     page.locator("main form.form button[type=submit]").click()
     expect(page).to_have_url(re.compile(rf"/feedback/status/{re.escape(feedback.reference)}/$"))
     expect(page.locator("main")).to_contain_text(feedback.reference)
+
+
+def test_anonymous_corruption_report(page: Page, town: Town) -> None:
+    page.goto("/feedback/corruption/")
+    expect(page.locator("input[name=kind][value=corruption]")).to_be_checked()
+    page.fill("#id_text", "За место в садике просили деньги, без этого обещали не дать направление.")
+    page.locator("main form.form button[type=submit]").click()  # no name, no phone: anonymous
+    expect(page).to_have_url(re.compile(r"/feedback/sent/[^/]+/$"))
+    report = Feedback.objects.get()
+    assert (report.kind, report.contact_name, report.phone) == ("corruption", "", "")
+    expect(page.locator("main")).to_contain_text(report.reference)
