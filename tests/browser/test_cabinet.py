@@ -110,10 +110,17 @@ def test_first_sign_in_sets_the_password_and_shows_only_my_applications(
     expect(page.locator(f"a[href='/cabinet/applications/{theirs.pk}/withdraw/']")).to_have_count(0)
     screenshot("cabinet")
 
-    # Another family's application cannot be opened by its number.
-    response = page.goto(f"/cabinet/applications/{theirs.pk}/withdraw/")
-    assert response is not None
-    assert response.status == 404
+    # Another family's application and direction cannot be opened by their numbers.
+    their_direction = services.direction_take(
+        application=theirs, group=families.group, applicant=theirs.applicant
+    )
+    for url in (
+        f"/cabinet/applications/{theirs.pk}/withdraw/",
+        f"/places/directions/{their_direction.pk}/",
+        f"/places/directions/{their_direction.pk}/pdf/",
+    ):
+        response = page.request.get(url)  # (a PDF would download rather than show)
+        assert response.status == 404, url
 
     # The second sign-in asks for the password set the first time.
     page.goto("/cabinet/")
