@@ -15,5 +15,6 @@ urlpatterns = [
     path("cabinet/", include("kezek.cabinet.urls")),
     path("places/", include("kezek.placement.urls")),
     path("feedback/", include("kezek.feedback.urls")),
+    path("staff/", include("kezek.staff.urls")),
     path("", include("kezek.portal.urls")),
 ]

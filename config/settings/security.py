@@ -62,3 +62,9 @@ CONTENT_SECURITY_POLICY = {
 CAPTCHA_LENGTH = 5
 CAPTCHA_TIMEOUT = 10  # minutes
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", default=False)
+
+# Staff second factor (django-otp TOTP): the issuer shown in the authenticator app.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Kezek")
+# Failed codes are counted by Kezek's own attempt limiter (lockout with a clear 429, like passwords);
+# django-otp's silent per-device delay would refuse a right code typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0

@@ -16,11 +16,12 @@ from ninja import Router, Schema
 from ninja.security import APIKeyCookie
 from pydantic import Field
 
-from kezek.core.auth import SIGNED_IN_ERRORS, staff_auth
+from kezek.core.auth import SIGNED_IN_ERRORS
 from kezek.core.errors import NotFound, PermissionDenied
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
 from kezek.core.schemas import ErrorOut
+from kezek.staff.auth import staff_auth
 from kezek.verification.models import PhoneCode
 from kezek.waitlist import selectors as waitlist
 from kezek.waitlist import services as waitlist_services

@@ -13,11 +13,12 @@ from pydantic import Field
 from kezek.cabinet.api import cabinet_auth
 from kezek.cabinet.sessions import applicant_from_session
 from kezek.core import clock
-from kezek.core.auth import SIGNED_IN_ERRORS, staff_auth
+from kezek.core.auth import SIGNED_IN_ERRORS
 from kezek.core.errors import NotFound
 from kezek.core.schemas import ErrorOut
 from kezek.facilities.models import Group
 from kezek.facilities.selectors import locality_get
+from kezek.staff.auth import staff_auth
 from kezek.waitlist.models import Applicant, Application
 
 from . import selectors, services

@@ -13,8 +13,9 @@ from kezek.core import clock
 from kezek.ledger.models import LedgerEvent
 from kezek.notifications.selectors import outbox_latest
 from kezek.registry.models import RegistryKinship, RegistryPerson
+from kezek.staff.models import Role
 from kezek.waitlist.models import Applicant, Application
-from tests.factories import RegistryPersonFactory, certificate, register_application
+from tests.factories import RegistryPersonFactory, certificate, register_application, staff_login, staff_user
 from tests.factories.waitlist import next_phone
 
 from .test_api import PASSWORD, last_code
@@ -60,8 +61,8 @@ def ask(client: Client, application: Application, requester: RegistryPerson) -> 
 
 def staff_client() -> Client:
     client = Client()
-    staff, _created = User.objects.get_or_create(username="officer", defaults={"is_staff": True})
-    client.force_login(staff)
+    staff = User.objects.filter(username="officer").first()
+    staff_login(client, staff or staff_user(role=Role.ADMINISTRATOR, username="officer"))
     return client
 
 
@@ -190,7 +191,7 @@ def test_admin_action_approves() -> None:
     mother = other_parent(application)
     ask(Client(), application, mother)
     admin = Client()
-    admin.force_login(User.objects.create_superuser("admin", password="x"))
+    staff_login(admin, staff_user(role=Role.ADMINISTRATOR))
     access_request = AccessRequest.objects.get()
     assert admin.get(f"/admin/cabinet/accessrequest/{access_request.pk}/change/").status_code == 200
     response = admin.post(

@@ -15,9 +15,11 @@ from tests.factories.registry import (
     RegistryKinshipFactory,
     RegistryPersonFactory,
 )
+from tests.factories.staff import STAFF_PASSWORD, staff_login, staff_user
 from tests.factories.waitlist import ConfirmedPhoneCodeFactory, certificate, register_application
 
 __all__ = [
+    "STAFF_PASSWORD",
     "BaseFeeFactory",
     "ConfirmedPhoneCodeFactory",
     "EducationDepartmentFactory",
@@ -31,4 +33,6 @@ __all__ = [
     "certificate",
     "medical_indication",
     "register_application",
+    "staff_login",
+    "staff_user",
 ]

@@ -2,12 +2,12 @@
 service (who and when), nothing added or deleted by hand."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
 from kezek.feedback.models import Feedback, Status
-from tests.factories import LocalityFactory, OrganisationFactory
+from kezek.staff.models import Role
+from tests.factories import LocalityFactory, OrganisationFactory, staff_login, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ NAME = "Құпиялов Бекзатбек Ерланұлы"
 
 @pytest.fixture
 def staff_client(client: Client) -> Client:
-    client.force_login(User.objects.create_superuser("chief", password="x-unused-x"))
+    staff_login(client, staff_user(role=Role.ADMINISTRATOR, username="chief"))
     client.cookies["kezek_language"] = "en"
     return client
 

@@ -10,8 +10,16 @@ from django.test import Client
 from kezek.facilities.models import Group
 from kezek.placement import services
 from kezek.placement.models import Direction, Enrollment
+from kezek.staff.models import Role
 from tests.cabinet.test_api import post, sign_in
-from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
+from tests.factories import (
+    GroupFactory,
+    LocalityFactory,
+    OrganisationFactory,
+    RegistryPersonFactory,
+    staff_login,
+    staff_user,
+)
 from tests.factories import register_application as register
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +82,7 @@ def test_staff_enrol_and_depart(group: Group) -> None:
     assert client.post(url, {}, content_type="application/json").status_code == 401
     client.force_login(User.objects.create(username="parent-not-staff"))
     assert client.post(url, {}, content_type="application/json").status_code == 401
-    client.force_login(User.objects.create(username="head", is_staff=True))
+    staff_login(client, staff_user(role=Role.ADMINISTRATOR, username="head"))
     response = client.post(url, {}, content_type="application/json")
     assert response.status_code == 200, response.content
     assert Direction.objects.get(pk=direction.pk).state == "enrolled"
@@ -94,7 +102,7 @@ def test_direction_waiting_for_benefit_confirmation_is_invisible_to_the_kinderga
     direction = services.direction_take(application=app, group=group, applicant=app.applicant)
     assert direction.state == "benefit_confirmation"
     client = Client()
-    client.force_login(User.objects.create(username="head", is_staff=True))
+    staff_login(client, staff_user(role=Role.ADMINISTRATOR, username="head"))
     response = client.post(
         f"/api/v1/staff/directions/{direction.pk}/enroll", {}, content_type="application/json"
     )

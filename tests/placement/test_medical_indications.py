@@ -18,6 +18,7 @@ from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
 from kezek.placement import selectors, services
 from kezek.placement.models import Direction, MedicalIndication, Place
+from kezek.staff.models import Role
 from kezek.waitlist.models import Application
 from tests.cabinet.test_api import sign_in
 from tests.factories import (
@@ -27,6 +28,8 @@ from tests.factories import (
     RegistryPersonFactory,
     certificate,
     medical_indication,
+    staff_login,
+    staff_user,
 )
 from tests.factories import register_application as register
 
@@ -289,7 +292,7 @@ def test_staff_confirm_or_reject_with_a_written_reason(sanatorium: Group) -> Non
     assert decide(to_reject.pk, confirm=False, reason="no indication").status_code == 401
     client.force_login(User.objects.create(username="parent-not-staff"))
     assert decide(to_reject.pk, confirm=False, reason="no indication").status_code == 401
-    client.force_login(User.objects.create(username="doctor", is_staff=True))
+    staff_login(client, staff_user(role=Role.ADMINISTRATOR, username="doctor"))
     assert decide(to_reject.pk + to_confirm.pk, confirm=True).status_code == 404
     response = decide(to_reject.pk, confirm=False, reason="")
     assert (response.status_code, response.json()["code"]) == (422, "reason_required")
@@ -311,7 +314,7 @@ def test_the_admin_lists_indications_read_only(client: Client) -> None:
     organisation = OrganisationFactory.create(locality=LocalityFactory.create())
     (application,) = applicants(GroupFactory.create(organisation=organisation), 1)
     indication = medical_indication(application, confirm=None)
-    client.force_login(User.objects.create_superuser("root", "root@example.kz", "x"))
+    staff_login(client, staff_user(role=Role.ADMINISTRATOR))
     assert client.get("/admin/placement/medicalindication/").status_code == 200
     detail = client.get(f"/admin/placement/medicalindication/{indication.pk}/change/")
     assert detail.status_code == 200

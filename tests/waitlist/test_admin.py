@@ -1,15 +1,15 @@
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.factories import register_application
+from kezek.staff.models import Role
+from tests.factories import register_application, staff_login, staff_user
 
 pytestmark = pytest.mark.django_db
 
 
 def test_admin_shows_the_queue_read_only_and_masked(client: Client) -> None:
     application = register_application()
-    client.force_login(User.objects.create_superuser("root", "root@example.kz", "x"))
+    staff_login(client, staff_user(role=Role.ADMINISTRATOR))
     listing = client.get("/admin/waitlist/application/")
     assert listing.status_code == 200
     html = listing.content.decode()

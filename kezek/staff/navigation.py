@@ -1,0 +1,49 @@
+"""The back-office menu: each section, the roles that see it, and whether they may change things there."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .models import DEPARTMENT_ROLES, KINDERGARTEN_ROLES, Role
+from .selectors import Scope
+
+DEPARTMENT = (*DEPARTMENT_ROLES, Role.ADMINISTRATOR)
+DEPARTMENT_READ = (*DEPARTMENT, Role.AUDITOR)
+KINDERGARTEN = (*KINDERGARTEN_ROLES, Role.ADMINISTRATOR)
+HEADS = (Role.DEPARTMENT_HEAD, Role.ADMINISTRATOR)
+
+
+@dataclass(frozen=True)
+class Section:
+    url_name: str
+    label: str | Promise
+    roles: tuple[str, ...]
+
+
+SECTIONS = (
+    Section("staff:organisations", _("Organisations and groups"), DEPARTMENT_READ),
+    Section("staff:benefits", _("Benefit confirmation"), DEPARTMENT_READ),
+    Section("staff:applications", _("Applications"), DEPARTMENT_READ),
+    Section("staff:access_requests", _("Cabinet access requests"), DEPARTMENT_READ),
+    Section("staff:feedback", _("Complaints and suggestions"), DEPARTMENT_READ),
+    Section("staff:settings", _("Locality settings"), DEPARTMENT_READ),
+    Section("staff:reports", _("Reports"), DEPARTMENT_READ),
+    Section("staff:ledger", _("Ledger"), DEPARTMENT_READ),
+    Section("staff:directions_pending", _("Directions awaiting enrolment"), KINDERGARTEN),
+    Section("staff:groups", _("Groups and rosters"), KINDERGARTEN),
+)
+
+
+def menu(scope: Scope) -> list[tuple[str, str | Promise]]:
+    """(url, label) of the sections this role may open (sections not built yet are left out)."""
+    items = []
+    for section in SECTIONS:
+        if scope.role not in section.roles:
+            continue
+        try:
+            items.append((reverse(section.url_name), section.label))
+        except NoReverseMatch:
+            continue
+    return items

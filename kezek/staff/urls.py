@@ -1,0 +1,14 @@
+from .views import auth, desk, home, kindergarten, ledger, organisations, reports, settings
+
+app_name = "staff"
+
+urlpatterns = [
+    *auth.urlpatterns,
+    *home.urlpatterns,
+    *organisations.urlpatterns,
+    *settings.urlpatterns,
+    *desk.urlpatterns,
+    *kindergarten.urlpatterns,
+    *reports.urlpatterns,
+    *ledger.urlpatterns,
+]

@@ -1,0 +1,1 @@
+"""The back-office pages, one module per area; each module lists its own `urlpatterns`."""
