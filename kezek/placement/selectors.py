@@ -444,3 +444,40 @@ def direction_by_code(*, code: str) -> Direction:
     if direction is None:
         raise NotFound(_("Direction not found."))
     return direction
+
+
+# The kindergarten's back-office (issue #6): the staff pages narrow these with the user's scope.
+
+
+def directions_awaiting_enrollment(*, now: dt.datetime | None = None) -> QuerySet[Direction]:
+    """Directions the kindergarten may enrol now: awaiting enrolment and not past their deadline, by
+    deadline. One waiting for its benefit to be confirmed is not among them (P4, P5)."""
+    live = Q(state=Direction.State.AWAITING_ENROLLMENT, valid_until__gt=now or clock.now())
+    return (
+        Direction.objects.filter(live)
+        .select_related("group__organisation", "application__child")
+        .order_by("valid_until", "pk")
+    )
+
+
+def groups_with_seats(groups: QuerySet[Group], *, now: dt.datetime | None = None) -> QuerySet[Group]:
+    """The groups annotated with `enrolled` (children in the group now), `directions` (live directions, those
+    waiting for a benefit included: they hold a seat) and `free` (capacity − both)."""
+    now = now or clock.now()
+    enrolled = _count(Enrollment, left_on__isnull=True)
+    live = _count(Direction, state__in=LIVE_DIRECTION_STATES, valid_until__gt=now)
+    return (
+        groups.select_related("organisation")
+        .annotate(enrolled=enrolled, directions=live)
+        .annotate(free=ExpressionWrapper(F("capacity") - F("enrolled") - F("directions"), IntegerField()))
+        .order_by("organisation__name_ru", "name", "pk")
+    )
+
+
+def enrollments_current() -> QuerySet[Enrollment]:
+    """The children in groups now (not left), by group and name."""
+    return (
+        Enrollment.objects.filter(left_on__isnull=True)
+        .select_related("child", "group__organisation", "direction")
+        .order_by("group_id", "child__last_name", "child__first_name", "pk")
+    )

@@ -331,6 +331,10 @@ def direction_enroll(*, direction: Direction, by_staff: User, on: dt.date | None
             raise Conflict(_("The direction has expired."), code="expired")
         if on > clock.today():
             raise ValidationFailed(_("The enrolment date cannot be in the future."), code="date_future")
+        if on < direction.issued_at.astimezone(clock.local_tz()).date():
+            raise ValidationFailed(
+                _("The enrolment date cannot be before the direction was issued."), code="date_before_issue"
+            )
         _close(direction, State.ENROLLED)
         Place.objects.filter(pk=direction.place_id).update(status=Place.Status.FILLED)
         enrollment = Enrollment.objects.create(
@@ -516,6 +520,8 @@ def enrollment_staff_child(
     if len(reason) < 10:
         raise ValidationFailed(_("Write the head's order (number, date and reason)."), code="reason_required")
     on = on or clock.today()
+    if on > clock.today():
+        raise ValidationFailed(_("The enrolment date cannot be in the future."), code="date_future")
     child = waitlist.child_from_registry(iin=child_iin)
     with transaction.atomic():
         group = _locked_group(group.pk)
