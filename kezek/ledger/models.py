@@ -2,6 +2,7 @@
 
 from typing import Any, NoReturn
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
@@ -123,3 +124,42 @@ class LedgerHead(models.Model):
 
     def __str__(self) -> str:
         return f"ledger head #{self.last_seq}"
+
+
+class LedgerVerification(models.Model):
+    """One run of the chain verification (`manage.py ledger_verify` or the background task), kept so the
+    back-office shows when the ledger was last verified and with what result."""
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", _("management command")
+        TASK = "task", _("background task")
+
+    ran_at = models.DateTimeField(_("ran at"))
+    ok = models.BooleanField(_("chain intact"))
+    checked = models.PositiveBigIntegerField(_("events checked"))
+    first_broken_seq = models.PositiveBigIntegerField(_("first broken event"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    duration = models.DurationField(_("duration"))
+    trigger = models.CharField(_("started by"), max_length=10, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        db_table = "ledger_verification"
+        verbose_name = _("ledger verification")
+        verbose_name_plural = _("ledger verifications")
+        ordering = ["-ran_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ok=True, first_broken_seq__isnull=True)
+                | models.Q(ok=False, first_broken_seq__isnull=False),
+                name="ledger_verification_broken_seq",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(trigger__in=["command", "task"]), name="ledger_verification_trigger"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ledger verification {self.ran_at:%Y-%m-%d %H:%M}: {'ok' if self.ok else 'BROKEN'}"

@@ -1,7 +1,9 @@
 """Writing the ledger. Every change of someone's place in the queue is recorded through `ledger_append`."""
 
 import re
+import time
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +12,8 @@ from kezek.core import clock
 
 from .errors import LedgerNotInTransaction, LedgerPayloadError
 from .hashing import GENESIS_HASH, check_text, event_hash, to_json_payload
-from .models import TEXT_LIMITS, LedgerEvent, LedgerHead
+from .models import TEXT_LIMITS, LedgerEvent, LedgerHead, LedgerVerification
+from .selectors import VERIFY_CHUNK_SIZE, ledger_verify
 
 KIND_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 HEAD_ID = 1
@@ -89,3 +92,24 @@ def _lock_head() -> LedgerHead:
         )
         head = LedgerHead.objects.select_for_update().get(pk=HEAD_ID)
     return head
+
+
+def ledger_verification_run(
+    *, trigger: str, requested_by_id: int | None = None, chunk_size: int = VERIFY_CHUNK_SIZE
+) -> LedgerVerification:
+    """Verify the whole chain (`ledger_verify`) and record the run: when, the outcome, how many events
+    were checked, the first broken one and how long it took. Used by `manage.py ledger_verify` and by
+    the background task an administrator starts from the back-office."""
+    ran_at = clock.now()
+    started = time.monotonic()
+    result = ledger_verify(chunk_size=chunk_size)
+    return LedgerVerification.objects.create(
+        ran_at=ran_at,
+        ok=result.ok,
+        checked=result.checked,
+        first_broken_seq=result.first_broken_seq,
+        reason=result.reason,
+        duration=timedelta(seconds=time.monotonic() - started),
+        trigger=trigger,
+        requested_by_id=requested_by_id,
+    )
