@@ -185,6 +185,8 @@ class Group(models.Model):
         _("academic year"), help_text=_("The year the academic year starts, e.g. 2026 for 2026/27.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_reason = models.TextField(_("reason of closing"), blank=True)
 
     class Meta:
         verbose_name = _("group")
@@ -209,6 +211,13 @@ class Group(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(academic_year__gte=2000, academic_year__lte=2100), name="group_academic_year_sane"
+            ),
+            # A closure is a state with its date and written reason, never a deletion; a closed group is
+            # inactive.
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, closed_reason="")
+                | Q(closed_at__isnull=False, is_active=False) & ~Q(closed_reason=""),
+                name="group_closed_with_reason",
             ),
         ]
 

@@ -107,6 +107,7 @@ class Place(models.Model):
         TAKEN = "taken", _("taken by a direction")
         FILLED = "filled", _("filled by an enrolled child")
         RELEASED = "released", _("published again")
+        WITHDRAWN = "withdrawn", _("withdrawn: the group's capacity was lowered or the group closed")
 
     publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="place_set")
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="places")
@@ -120,7 +121,8 @@ class Place(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["open", "taken", "filled", "released"]), name="place_status_valid"
+                condition=Q(status__in=["open", "taken", "filled", "released", "withdrawn"]),
+                name="place_status_valid",
             ),
         ]
 
