@@ -1,6 +1,10 @@
 """Restoring access to a cabinet someone else created: the other parent asks with proof, staff decide,
 the child's applications move to the requester's cabinet; nothing about the other applicant leaks."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +25,9 @@ from tests.factories.waitlist import next_phone
 from .test_api import PASSWORD, last_code
 from .test_pages import CAPTCHA, web_sign_in
 
+if TYPE_CHECKING:  # django-stubs' type of the test client's responses; not there at run time
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 pytestmark = pytest.mark.django_db
 
 
@@ -35,7 +42,7 @@ def other_parent(application: Application) -> RegistryPerson:
     return parent
 
 
-def ask(client: Client, application: Application, requester: RegistryPerson) -> tuple[str, str, object]:
+def ask(client: Client, application: Application, requester: RegistryPerson) -> tuple[str, str, Response]:
     """Both steps of the web journey; returns the two phones and the last response."""
     phone, phone_alt = next_phone(), next_phone()
     data = {
@@ -66,7 +73,7 @@ def staff_client() -> Client:
     return client
 
 
-def decide(client: Client, access_request: AccessRequest, **body: object) -> object:
+def decide(client: Client, access_request: AccessRequest, **body: object) -> Response:
     return client.post(
         f"/api/v1/staff/access-requests/{access_request.pk}/decide", body, content_type="application/json"
     )
@@ -81,8 +88,8 @@ def test_request_approved_moves_the_applications_to_the_requesters_new_cabinet()
 
     client = Client()
     phone, phone_alt, response = ask(client, application, mother)
-    assert response.status_code == 200  # type: ignore[attr-defined]
-    html = response.content.decode()  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    html = response.content.decode()
     for secret in (
         previous.last_name,
         previous.first_name,
@@ -97,8 +104,8 @@ def test_request_approved_moves_the_applications_to_the_requesters_new_cabinet()
     assert (access_request.phone, access_request.phone_alt) == (phone, phone_alt)
 
     response = decide(staff_client(), access_request, approve=True)
-    assert response.status_code == 200, response.content  # type: ignore[attr-defined]
-    assert response.json()["status"] == "approved"  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "approved"
     moved = Application.objects.get(pk=application.pk)
     requester = Applicant.objects.get(iin=mother.iin)
     assert moved.applicant_id == requester.pk
@@ -130,7 +137,7 @@ def test_request_approved_moves_the_applications_to_the_requesters_new_cabinet()
     assert f"Application No. {application.pk}" in mine.get("/cabinet/").content.decode()
 
     # Decided once only.
-    assert decide(staff_client(), access_request, approve=False, reason="too late").status_code == 409  # type: ignore[attr-defined]
+    assert decide(staff_client(), access_request, approve=False, reason="too late").status_code == 409
 
 
 def test_an_existing_cabinet_keeps_its_phones() -> None:
@@ -138,7 +145,7 @@ def test_an_existing_cabinet_keeps_its_phones() -> None:
     mother = other_parent(application)
     own = register_application(applicant=mother)  # she already has a cabinet for another child
     phone, _alt, response = ask(Client(), application, mother)
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert response.status_code == 200
     decide(staff_client(), AccessRequest.objects.get(), approve=True)
     applicant = Applicant.objects.get(iin=mother.iin)
     assert applicant.phone == own.applicant.phone
@@ -154,9 +161,9 @@ def test_rejection_needs_a_reason_and_tells_the_requester() -> None:
     phone, _alt, _response = ask(Client(), application, other_parent(application))
     access_request = AccessRequest.objects.get()
     staff = staff_client()
-    assert decide(staff, access_request, approve=False).status_code == 422  # type: ignore[attr-defined]
+    assert decide(staff, access_request, approve=False).status_code == 422
     response = decide(staff, access_request, approve=False, reason="The document is unreadable.")
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert response.status_code == 200
     assert AccessRequest.objects.get().status == "rejected"
     assert Application.objects.get(pk=application.pk).applicant_id == application.applicant_id
     notice = outbox_latest(recipient=phone, template="access_request_rejected")
@@ -168,17 +175,17 @@ def test_rejection_needs_a_reason_and_tells_the_requester() -> None:
             2
         ].status_code
         == 200
-    )  # type: ignore[attr-defined]
+    )
 
 
 def test_staff_endpoint_needs_staff() -> None:
     application = register_application()
     ask(Client(), application, other_parent(application))
     access_request = AccessRequest.objects.get()
-    assert decide(Client(), access_request, approve=True).status_code == 401  # type: ignore[attr-defined]
+    assert decide(Client(), access_request, approve=True).status_code == 401
     parent = Client()
     web_sign_in(parent, application)
-    assert decide(parent, access_request, approve=True).status_code == 401  # type: ignore[attr-defined]
+    assert decide(parent, access_request, approve=True).status_code == 401
     response = staff_client().post(
         "/api/v1/staff/access-requests/999999/decide", {"approve": True}, content_type="application/json"
     )

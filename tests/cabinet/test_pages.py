@@ -1,7 +1,10 @@
 """The cabinet's web pages: sign-in with captcha, SMS code and password, forgotten password, phone change,
 my applications and withdrawal by SMS code; another family's data is never reachable."""
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth.models import User
@@ -16,6 +19,9 @@ from tests.factories.waitlist import next_phone
 
 from .test_api import PASSWORD, last_code
 
+if TYPE_CHECKING:  # django-stubs' type of the test client's responses; not there at run time
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 pytestmark = pytest.mark.django_db
 CAPTCHA = {"captcha_0": "test", "captcha_1": "PASSED"}
 
@@ -28,7 +34,7 @@ def english(settings: Settings) -> None:
 
 def web_sign_in(
     client: Client, application: Application, password: str = PASSWORD, next_url: str = ""
-) -> object:
+) -> Response:
     """Walk the three pages; returns the last response."""
     applicant = application.applicant
     data = {"iin": applicant.iin, **CAPTCHA, "next": next_url}
@@ -61,8 +67,8 @@ def test_first_sign_in_sets_the_password_and_shows_only_my_applications() -> Non
     client = Client()
     mine, theirs = register_application(), register_application()
     response = web_sign_in(client, mine)
-    assert response.status_code == 302  # type: ignore[attr-defined]
-    assert response["Location"] == "/cabinet/"  # type: ignore[index]
+    assert response.status_code == 302
+    assert response["Location"] == "/cabinet/"
     assert Applicant.objects.get(pk=mine.applicant_id).password.startswith("pbkdf2")
     page = client.get("/cabinet/")
     html = page.content.decode()
@@ -73,8 +79,8 @@ def test_first_sign_in_sets_the_password_and_shows_only_my_applications() -> Non
     # The password is now asked, not set again; a wrong one is a 422 with the message on the form.
     other = Client()
     wrong = web_sign_in(other, mine, password="not-the-password")
-    assert wrong.status_code == 422  # type: ignore[attr-defined]
-    assert "The password is wrong." in wrong.content.decode()  # type: ignore[attr-defined]
+    assert wrong.status_code == 422
+    assert "The password is wrong." in wrong.content.decode()
 
 
 def test_wrong_captcha_and_invalid_or_unknown_iin() -> None:
@@ -113,13 +119,13 @@ def test_pages_need_sign_in_and_come_back_after_it() -> None:
         assert response.status_code == 302
         assert response["Location"].startswith("/cabinet/login/?next=")
     response = web_sign_in(client, application, next_url=f"/cabinet/applications/{application.pk}/withdraw/")
-    assert response["Location"] == f"/cabinet/applications/{application.pk}/withdraw/"  # type: ignore[index]
+    assert response["Location"] == f"/cabinet/applications/{application.pk}/withdraw/"
 
 
 def test_next_to_another_site_is_ignored() -> None:
     client = Client()
     response = web_sign_in(client, register_application(), next_url="https://evil.example/")
-    assert response["Location"] == "/cabinet/"  # type: ignore[index]
+    assert response["Location"] == "/cabinet/"
 
 
 def test_steps_cannot_be_skipped() -> None:
@@ -149,7 +155,7 @@ def test_the_session_key_changes_on_sign_in_and_sign_out_ends_it() -> None:
 
 def test_wrong_passwords_lock_the_cabinet_with_a_translated_429_page() -> None:
     application = register_application()
-    assert web_sign_in(Client(), application).status_code == 302  # type: ignore[attr-defined]
+    assert web_sign_in(Client(), application).status_code == 302
     client = Client(HTTP_ACCEPT_LANGUAGE="ru")
     client.post("/cabinet/login/", {"iin": application.applicant.iin, **CAPTCHA})
     client.post("/cabinet/login/code/", {"code": last_code(application.applicant.phone)})
@@ -178,7 +184,7 @@ def test_too_many_codes_is_a_429_page(settings: Settings) -> None:
 
 def test_forgotten_password() -> None:
     application = register_application()
-    assert web_sign_in(Client(), application).status_code == 302  # type: ignore[attr-defined]
+    assert web_sign_in(Client(), application).status_code == 302
     client = Client()
     assert client.get("/cabinet/password/reset/")["Location"] == "/cabinet/password/forgot/"
     response = client.post("/cabinet/password/forgot/", {"iin": application.applicant.iin, **CAPTCHA})
@@ -189,7 +195,7 @@ def test_forgotten_password() -> None:
     assert mismatch.status_code == 422
     done = client.post("/cabinet/password/reset/", {"code": code, "password1": new, "password2": new})
     assert done.status_code == 200, done.content.decode()
-    assert web_sign_in(Client(), application, password=new)["Location"] == "/cabinet/"  # type: ignore[index]
+    assert web_sign_in(Client(), application, password=new)["Location"] == "/cabinet/"
 
 
 def test_phone_change_with_codes_to_the_new_and_the_second_phone() -> None:

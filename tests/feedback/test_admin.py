@@ -24,7 +24,7 @@ def staff_client(client: Client) -> Client:
 
 @pytest.fixture
 def feedback() -> Feedback:
-    org = OrganisationFactory()
+    org = OrganisationFactory.create()
     now = timezone.now()
     return Feedback.objects.create(
         kind="organisation",
@@ -41,7 +41,7 @@ def feedback() -> Feedback:
 def test_list_masks_phones_and_names(staff_client: Client, feedback: Feedback) -> None:
     anonymous = Feedback.objects.create(
         kind="corruption",
-        locality=LocalityFactory(),
+        locality=LocalityFactory.create(),
         text="Аноним",
         created_at=timezone.now(),
         updated_at=timezone.now(),

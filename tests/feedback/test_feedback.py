@@ -26,12 +26,12 @@ TEXT = "В саду требуют деньги за ремонт группы. 
 
 @pytest.fixture
 def city() -> Locality:
-    return LocalityFactory(code="oskemen", name_ru="Усть-Каменогорск", name_kk="Өскемен")
+    return LocalityFactory.create(code="oskemen", name_ru="Усть-Каменогорск", name_kk="Өскемен")
 
 
 @pytest.fixture
 def org(city: Locality) -> Organisation:
-    return OrganisationFactory(locality=city, name_ru="Детский сад «Лада»")
+    return OrganisationFactory.create(locality=city, name_ru="Детский сад «Лада»")
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ def test_all_problems_at_once(en: Client, city: Locality, org: Organisation) -> 
 
 
 def test_organisation_of_another_locality_is_refused(en: Client, city: Locality, org: Organisation) -> None:
-    elsewhere = OrganisationFactory(locality=LocalityFactory(code="ridder"))
+    elsewhere = OrganisationFactory.create(locality=LocalityFactory.create(code="ridder"))
     response = _visitor(en, city).post("/feedback/", _valid(org, organisation=elsewhere.pk))
     assert response.status_code == 422
     assert Feedback.objects.count() == 0

@@ -2,10 +2,13 @@
 direction → my directions (extend, decline), the PDF and the public verification page; another family
 gets 404 everywhere; domain errors are shown with their 4xx status and change nothing."""
 
+from __future__ import annotations
+
 import datetime as dt
 import re
 import zlib
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
@@ -19,9 +22,13 @@ from kezek.cabinet import sessions
 from kezek.facilities.models import Group
 from kezek.placement import documents, services
 from kezek.placement.models import Direction
+from kezek.registry.models import RegistryPerson
 from kezek.waitlist.models import Applicant, Application
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
 from tests.factories import register_application as register
+
+if TYPE_CHECKING:  # django-stubs' type of the test client's responses; not there at run time
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 pytestmark = pytest.mark.django_db
 ALMATY = dt.timezone(dt.timedelta(hours=5))
@@ -34,7 +41,9 @@ def sign_in(client: Client, applicant: Applicant) -> None:
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     sessions.sign_in(request, applicant)
     request.session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
+    session_key = request.session.session_key
+    assert session_key is not None  # saved: it has one
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_key
 
 
 def parent(application: Application) -> Client:
@@ -44,7 +53,7 @@ def parent(application: Application) -> Client:
     return client
 
 
-def toddler(n: int) -> object:
+def toddler(n: int) -> RegistryPerson:
     """A child of 2 full years in December 2026."""
     return RegistryPersonFactory.create(birth_date=dt.date(2024, 2, 1) + dt.timedelta(days=n))
 
@@ -55,8 +64,8 @@ def group() -> Group:
     return GroupFactory.create(organisation=organisation, capacity=1, language="ru", name="Балапан")
 
 
-def text(response: object) -> str:
-    return response.content.decode()  # type: ignore[attr-defined]
+def text(response: Response) -> str:
+    return response.content.decode()
 
 
 def pdf_content(pdf: bytes) -> bytes:
@@ -306,7 +315,7 @@ def test_public_search_filters_and_bad_input(group: Group) -> None:
     url = reverse("placement:search")
     name = group.organisation.name_ru  # the page is in English: Russian names
 
-    def found(**params: object) -> bool:
+    def found(**params: str | int) -> bool:
         response = client.get(url, params)
         assert response.status_code == 200, text(response)
         return name in text(response)
@@ -332,7 +341,8 @@ def test_public_search_filters_and_bad_input(group: Group) -> None:
     response = client.get(url, {"age": 99})
     assert response.status_code == 422
     assert "error-summary" in text(response)
-    response = client.get(url, {"age": 2, "birth_date": "01.03.2024"})
+    age_and_birth_date: dict[str, str | int] = {"age": 2, "birth_date": "01.03.2024"}
+    response = client.get(url, age_and_birth_date)
     assert response.status_code == 422
     assert "Search either by your application, by the birth date or by the age" in text(response)
     response = client.get(url, {"birth_date": "01.03.1990"})

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def city() -> Locality:
-    return LocalityFactory(code="oskemen", name_ru="Усть-Каменогорск", name_kk="Өскемен")
+    return LocalityFactory.create(code="oskemen", name_ru="Усть-Каменогорск", name_kk="Өскемен")
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_how_reflects_changed_placement_settings(en: Client, city: Locality) -> 
 
 
 def test_how_for_another_locality_and_its_own_categories(en: Client, city: Locality) -> None:
-    other = LocalityFactory(code="ridder", name_ru="Риддер", name_kk="Риддер")
+    other = LocalityFactory.create(code="ridder", name_ru="Риддер", name_kk="Риддер")
     queue_settings_update(locality=other, priority_ratio=2)
     BenefitCategory.objects.create(
         locality=other,
@@ -162,7 +162,7 @@ def test_how_for_another_locality_and_its_own_categories(en: Client, city: Local
 
 
 def test_how_follows_the_visitors_location(en: Client, city: Locality) -> None:
-    other = LocalityFactory(code="ridder", name_ru="Риддер", name_kk="Риддер")
+    other = LocalityFactory.create(code="ridder", name_ru="Риддер", name_kk="Риддер")
     en.post("/location/", {"locality": "ridder", "next": "/how-places-are-distributed/"})
     assert "How places are distributed: Риддер" in _text(_how(en))
     assert other.code == "ridder"
