@@ -18,9 +18,10 @@ from kezek.core.db import fetch_prepared
 from kezek.core.errors import NotFound, ValidationFailed
 from kezek.core.iin import iin_checked
 from kezek.facilities.models import Locality
+from kezek.ledger.selectors import ledger_events
 
 from . import ordering, ranks
-from .models import Applicant, Application, BenefitCategory, QueueSettings, Tier
+from .models import Applicant, Application, BenefitCategory, BenefitClaim, QueueSettings, Tier
 
 DEFAULT_RATIO = 3
 # Q4: a P's position depends on the G's registered before it, and a G's on the P's.
@@ -423,3 +424,37 @@ def extraordinary_categories(*, locality: Locality) -> list[BenefitCategory]:
             continue
         found[category.code] = category
     return sorted(found.values(), key=lambda c: c.code)
+
+
+# --- the back-office (staff pages narrow these by their scope) --------------------------------------
+
+
+def applications_by_iin(*, iin: str) -> QuerySet[Application]:
+    """Every application of the child, or of the applicant, with this IIN (422 for a malformed IIN)."""
+    iin = iin_checked(iin.strip()).iin
+    return (
+        Application.objects.filter(Q(child__iin=iin) | Q(applicant__iin=iin))
+        .select_related("locality")
+        .order_by("-pk")
+    )
+
+
+def benefit_claims_pending() -> QuerySet[BenefitClaim]:
+    """Extraordinary claims by a document that wait for the department's decision (Q5), oldest first."""
+    return (
+        BenefitClaim.objects.filter(
+            status=BenefitClaim.Status.PENDING,
+            source=BenefitClaim.Source.DOCUMENT,
+            category__tier=Tier.EXTRAORDINARY,
+        )
+        .select_related("application__locality", "category")
+        .order_by("created_at", "pk")
+    )
+
+
+def withdrawal_request_document(*, application: Application) -> str | None:
+    """The stored name of the parent's scanned written request behind a staff withdrawal, if any."""
+    events = ledger_events(subject_type="application", subject_id=str(application.pk))
+    event = events.filter(kind="application.withdrawn").order_by("-seq").first()
+    name = event.payload.get("document") if event is not None else None
+    return name if isinstance(name, str) and name else None

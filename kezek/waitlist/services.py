@@ -5,6 +5,8 @@ Every change of an application's place in the queue (joining, leaving, tier chan
 """
 
 import datetime as dt
+import hashlib
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,6 +52,7 @@ STOP_LIST_WORKING_DAYS = 10  # S2
 AUTOMATIC_RESTORE = (StopListEntry.Reason.DIRECTION_EXPIRED, StopListEntry.Reason.BENEFIT_REJECTED)
 Reason = StopListEntry.Reason
 Status = Application.Status
+WITHDRAWAL_REQUEST_DIR = "withdrawals"  # parents' scanned written requests (staff-only, never a public URL)
 WIZARD_UPLOAD_DIR = "waitlist/wizard"  # certificates the join wizard keeps until its submit (default_storage)
 
 
@@ -466,8 +469,11 @@ def application_withdraw(
     by_applicant: Applicant | None = None,
     by_staff: User | None = None,
     reason: str = "",
+    document: UploadedFile | None = None,
 ) -> Application:
-    """Withdraw an application (Q2): by its own applicant, or by staff with a written reason."""
+    """Withdraw an application (Q2): by its own applicant, or by staff with a written reason (on the
+    parent's written request: its scan, PDF/JPEG, is kept privately; the staff user and the scan's stored
+    name and SHA-256 are on the ledger event)."""
     if (by_applicant is None) == (by_staff is None):
         raise ValueError("exactly one of by_applicant and by_staff")
     if by_applicant is not None and application.applicant_id != by_applicant.pk:
@@ -475,6 +481,16 @@ def application_withdraw(
     reason = reason.strip()
     if by_staff is not None and len(reason) < 5:
         raise ValidationFailed(_("Staff must write the reason of a withdrawal."), code="reason_required")
+    staff_event: dict[str, object] = {"staff": by_staff.pk} if by_staff is not None and by_staff.pk else {}
+    if by_staff is not None and document is not None:
+        extension = document_checked(document)
+        document.seek(0)
+        digest = hashlib.sha256(document.read()).hexdigest()
+        document.seek(0)
+        if application.status not in (Status.QUEUED, Status.STOP_LISTED):  # before a file is kept
+            raise Conflict(_("This application can no longer be withdrawn."), code="status")
+        name = default_storage.save(f"{WITHDRAWAL_REQUEST_DIR}/{uuid.uuid4().hex}.{extension}", document)
+        staff_event |= {"document": name, "document_sha256": digest}
     with transaction.atomic():
         application = _locked(application)
         if application.status not in (Status.QUEUED, Status.STOP_LISTED):
@@ -485,7 +501,9 @@ def application_withdraw(
             Status.WITHDRAWN,
             reason=reason or "applicant",  # staff write a sentence; the applicant's own withdrawal a code
         )
-        _ledger("application.withdrawn", application, by="applicant" if by_applicant else "staff")
+        _ledger(
+            "application.withdrawn", application, by="applicant" if by_applicant else "staff", **staff_event
+        )
         application_notify(application, "application_withdrawn", "withdrawn")
     return application
 
@@ -559,7 +577,8 @@ def _stop_list(
         created_by=by_staff if by_staff is not None and by_staff.pk else None,
     )
     _set_status(application, Status.STOP_LISTED, reason=reason)  # the code; shown translated
-    _ledger("application.stop_listed", application, reason=reason, restore_on=restore_on)
+    staff = {"staff": by_staff.pk} if by_staff is not None and by_staff.pk else {}
+    _ledger("application.stop_listed", application, reason=reason, restore_on=restore_on, **staff)
     application_notify(
         application, "application_stop_listed", f"stop_listed:{entry.pk}", reason=Reason(reason).label
     )
@@ -586,15 +605,16 @@ def application_restore(
                 raise PermissionDenied(_("Only the education department can lift this stop-listing."))
         elif by_staff is None:
             raise ValueError("by_applicant or by_staff")
-        _restore(application, entry, by="applicant" if by_applicant else "staff")
+        staff = {"staff": by_staff.pk} if by_staff is not None and by_staff.pk else {}
+        _restore(application, entry, by="applicant" if by_applicant else "staff", **staff)
     return application
 
 
-def _restore(application: Application, entry: StopListEntry, *, by: str) -> None:
+def _restore(application: Application, entry: StopListEntry, *, by: str, **payload: object) -> None:
     entry.restored_at = clock.now()
     entry.save(update_fields=["restored_at"])
     _set_status(application, Status.QUEUED)
-    _ledger("application.restored", application, reason=entry.reason, by=by)
+    _ledger("application.restored", application, reason=entry.reason, by=by, **payload)
     application_notify(application, "application_restored", f"restored:{entry.pk}")
 
 
@@ -641,7 +661,8 @@ def benefit_claim_decide(
         claim.decided_by = by_staff if by_staff.pk else None
         claim.reason = reason
         claim.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _ledger("benefit.decided", application, category=claim.category.code, decision=claim.status)
+        staff = {"staff": by_staff.pk} if by_staff.pk else {}
+        _ledger("benefit.decided", application, category=claim.category.code, decision=claim.status, **staff)
         if not confirm:
             _change_tier(application)
         # A direction waiting for this benefit goes on to the kindergarten, or is revoked (P4, P5).
