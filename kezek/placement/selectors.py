@@ -461,15 +461,16 @@ def directions_awaiting_enrollment(*, now: dt.datetime | None = None) -> QuerySe
 
 
 def groups_with_seats(groups: QuerySet[Group], *, now: dt.datetime | None = None) -> QuerySet[Group]:
-    """The groups annotated with `enrolled` (children in the group now), `directions` (live directions, those
+    """The groups annotated with `enrolled` (children in the group now), `live_directions` (those
     waiting for a benefit included: they hold a seat) and `free` (capacity − both)."""
     now = now or clock.now()
     enrolled = _count(Enrollment, left_on__isnull=True)
     live = _count(Direction, state__in=LIVE_DIRECTION_STATES, valid_until__gt=now)
+    free = ExpressionWrapper(F("capacity") - F("enrolled") - F("live_directions"), IntegerField())
     return (
         groups.select_related("organisation")
-        .annotate(enrolled=enrolled, directions=live)
-        .annotate(free=ExpressionWrapper(F("capacity") - F("enrolled") - F("directions"), IntegerField()))
+        .annotate(enrolled=enrolled, live_directions=live)
+        .annotate(free=free)
         .order_by("organisation__name_ru", "name", "pk")
     )
 
