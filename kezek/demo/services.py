@@ -64,6 +64,7 @@ from .queue import (
     event_payload,
     plan_queue,
 )
+from .staff import DEMO_PASSWORD, demo_staff_delete, demo_staff_load
 from .writers import TableWriter, registry_writer, table_writer
 
 REGISTRY_CHUNK_CHILDREN = 20_000
@@ -125,6 +126,7 @@ class SeedResult:
     counts: SeedCounts = field(default_factory=SeedCounts)
     seconds: float = 0.0
     ledger_emptied: int = 0  # events a --reset removed (TRUNCATE)
+    staff_accounts: list[tuple[str, str]] = field(default_factory=list)  # (username, role)
 
     def summary(self) -> str:
         c = self.counts
@@ -136,6 +138,12 @@ class SeedResult:
             f"({c.first_priority} first-priority, {c.extraordinary} extraordinary, {c.stop_listed} "
             f"stop-listed) of {c.applicants} applicants, {c.ledger_events} ledger events "
             f"in {self.seconds:.1f} s"
+            + (
+                f"; back-office accounts (password {DEMO_PASSWORD!r}, authenticator enrolled at the first "
+                f"sign-in on /staff/): " + ", ".join(f"{name} ({role})" for name, role in self.staff_accounts)
+                if self.staff_accounts
+                else ""
+            )
         )
 
 
@@ -165,6 +173,7 @@ def demo_delete() -> int:
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     try:
         with transaction.atomic():
+            demo_staff_delete()
             _delete_queue()
             QueueSettings.objects.filter(locality__in=localities).delete()
             BenefitCategory.objects.filter(locality__in=localities).delete()
@@ -305,6 +314,7 @@ def demo_load(
                 writer=table_writer(use_copy=use_copy),
                 say=lambda message: say(f"{message} ({time.perf_counter() - started:.1f} s)"),
             )
+        result.staff_accounts = demo_staff_load()
         _analyze()
         say(f"committing ({time.perf_counter() - started:.1f} s)")
     result.seconds = time.perf_counter() - started
