@@ -12,6 +12,7 @@ from kezek.core import clock
 from kezek.core.errors import Conflict, ValidationFailed
 from kezek.core.phones import mask_phone, normalize_phone
 from kezek.facilities.models import Locality, Organisation
+from kezek.ledger.services import ledger_append
 from kezek.verification.services import attempt_limiter_check, attempt_limiter_fail
 
 from .models import NAME_MAX_LENGTH, TEXT_MAX_LENGTH, Feedback, Kind, Status, new_reference
@@ -169,7 +170,8 @@ def feedback_answer(
     """Staff: set the status and (for `answered`, required) the public answer of a message.
 
     `in_progress` and `closed` may come with or without an answer text; an answer once given stays unless
-    a new one replaces it. Raises ValidationFailed for an unknown status, a missing or too long answer."""
+    a new one replaces it; a `feedback.status_changed` ledger event (id, status, staff user: no text). Raises
+    ValidationFailed for an unknown status, a missing or too long answer."""
     if status not in Status.values:
         raise ValidationFailed(_("Unknown status."), code="status_invalid")
     answer = answer.strip()
@@ -179,7 +181,7 @@ def feedback_answer(
             code="answer_too_long",
         )
     with transaction.atomic():
-        row = Feedback.objects.select_for_update().get(pk=feedback.pk)
+        row = Feedback.objects.select_for_update(of=("self",)).select_related("locality").get(pk=feedback.pk)
         if answer and answer != row.answer:
             row.answer = answer
             row.answered_at = clock.now()
@@ -189,5 +191,13 @@ def feedback_answer(
         row.status = status
         row.updated_at = clock.now()
         row.save(update_fields=["answer", "answered_at", "answered_by", "status", "updated_at"])
+        # The message's id, never its reference (whoever holds that reads the answer), nor any text.
+        ledger_append(
+            kind="feedback.status_changed",
+            subject_type="feedback",
+            subject_id=str(row.pk),
+            locality_code=row.locality.code,
+            payload={"status": row.status, "answered": bool(row.answer), "staff": by.pk},
+        )
     logger.info("feedback %s set to %s by user %s", row.reference, status, by.pk)
     return row
