@@ -482,3 +482,97 @@ def enrollments_current() -> QuerySet[Enrollment]:
         .select_related("child", "group__organisation", "direction")
         .order_by("group_id", "child__last_name", "child__first_name", "pk")
     )
+
+
+# The department's back-office (issue #6): a group's seats, and the public history of the settings.
+
+
+@dataclass(frozen=True)
+class GroupSeats:
+    """A group's seats now: capacity = enrolled + live directions + open places + unpublished (P1)."""
+
+    capacity: int
+    enrolled: int
+    directions: int
+    open: int
+
+    @property
+    def held(self) -> int:
+        """The seats children hold: enrolled, or with a live direction."""
+        return self.enrolled + self.directions
+
+    @property
+    def unpublished(self) -> int:
+        return self.capacity - self.held - self.open
+
+
+def group_seats(*, group: Group) -> GroupSeats:
+    """The seats of one group (live directions: every direction in a live state, overdue ones included
+    until the sweep expires them)."""
+    return GroupSeats(
+        capacity=group.capacity,
+        enrolled=Enrollment.objects.filter(group=group, left_on__isnull=True).count(),
+        directions=Direction.objects.filter(group=group, state__in=LIVE_DIRECTION_STATES).count(),
+        open=Place.objects.filter(group=group, status=Place.Status.OPEN).count(),
+    )
+
+
+SETTINGS_EVENTS = ("queue_settings.changed", "placement_settings.changed")
+SETTINGS_BY_EVENT = "locality_settings.changed_by"
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """One change of a locality's settings, from the ledger: when, the ledger number, the new values (label,
+    value) of what changed, and the staff user who made it (None when not recorded)."""
+
+    at: dt.datetime
+    seq: int
+    values: list[tuple[str, str]]
+    by: int | None
+
+
+def _setting_label(name: str) -> str:
+    if name == "priority_ratio":
+        return str(_("general applications per first-priority one"))
+    fields = {f.name: f.verbose_name for f in PlacementSettings._meta.concrete_fields}
+    return str(fields.get(name, name))
+
+
+def _setting_value(name: str, value: object) -> str:
+    if name == "distribution_policy" and isinstance(value, str) and value in Policy.values:
+        return str(Policy(value).label)
+    if name == "age_reference" and isinstance(value, str) and value in AgeReference.values:
+        return str(AgeReference(value).label)
+    return str(value)
+
+
+def settings_history(*, locality: Locality) -> list[SettingsChange]:
+    """Every change of the locality's queue ratio and distribution settings, newest first, each with the
+    values that changed (compared with the locality's previous event of the same kind, or the defaults)."""
+    from kezek.ledger.models import LedgerEvent
+    from kezek.waitlist.selectors import DEFAULT_RATIO
+
+    events = LedgerEvent.objects.filter(
+        locality_code=locality.code, subject_type="locality", subject_id=locality.code
+    ).order_by("seq")
+    defaults = {
+        f.name: f.default for f in PlacementSettings._meta.concrete_fields if f.name not in ("id", "locality")
+    }
+    previous: dict[str, dict[str, object]] = {
+        "queue_settings.changed": {"priority_ratio": DEFAULT_RATIO},
+        "placement_settings.changed": dict(defaults),
+    }
+    by: dict[int, int] = {}
+    changes = []
+    for event in events.filter(kind__in=[*SETTINGS_EVENTS, SETTINGS_BY_EVENT]):
+        if event.kind == SETTINGS_BY_EVENT:
+            for seq in event.payload.get("events", []):
+                by[int(seq)] = int(event.payload["by"])
+            continue
+        before = previous[event.kind]
+        new = {name: value for name, value in event.payload.items() if before.get(name) != value}
+        previous[event.kind] = {**before, **event.payload}
+        values = [(_setting_label(name), _setting_value(name, value)) for name, value in sorted(new.items())]
+        changes.append(SettingsChange(at=event.occurred_at, seq=event.seq, values=values, by=None))
+    return [SettingsChange(at=c.at, seq=c.seq, values=c.values, by=by.get(c.seq)) for c in reversed(changes)]

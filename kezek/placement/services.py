@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
-from kezek.facilities.models import Group, Locality
+from kezek.facilities.models import Group, Locality, Organisation
 from kezek.ledger.services import ledger_append
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
@@ -660,3 +660,216 @@ def medical_indication_decide(
             by=by_staff.pk,
         )
     return indication
+
+
+# --- The department's groups (issue #6): open, capacity, closure, transfers; the locality's settings ---
+
+
+def group_open(
+    *, organisation: Organisation, by_staff: User, capacity: int, academic_year: int, **fields: object
+) -> Group:
+    """A new group (`facilities.services.group_create`) whose seats are published in the same
+    transaction (P1: a new group)."""
+    from kezek.facilities import services as facilities
+
+    with transaction.atomic():
+        group = facilities.group_create(
+            organisation=organisation,
+            by_staff=by_staff,
+            capacity=capacity,
+            academic_year=academic_year,
+            **fields,
+        )
+        places_publish(group=group, cause=Publication.Cause.CAPACITY)
+    return group
+
+
+def _withdraw_open(group: Group, count: int | None = None) -> list[int]:
+    """Withdraw `count` (all when None) of the group's open places, the newest first; their ids."""
+    open_places = (
+        Place.objects.select_for_update().filter(group=group, status=Place.Status.OPEN).order_by("-pk")
+    )
+    ids = list(
+        open_places.values_list("pk", flat=True)
+        if count is None
+        else open_places.values_list("pk", flat=True)[:count]
+    )
+    Place.objects.filter(pk__in=ids, status=Place.Status.OPEN).update(status=Place.Status.WITHDRAWN)
+    return ids
+
+
+def group_capacity_change(*, group: Group, capacity: int, by_staff: User) -> Group:
+    """Change a group's capacity. A rise publishes the new seats at once, in the same transaction (P1); a
+    fall withdraws open places that no longer fit, and never goes below the children enrolled plus the live
+    directions (409, nothing changes)."""
+    if not 0 <= capacity <= GROUP_CAPACITY_MAX:
+        raise ValidationFailed(
+            _("The capacity must be between 0 and %(max)d.") % {"max": GROUP_CAPACITY_MAX},
+            code="capacity_range",
+        )
+    directions_expire_due(group_id=group.pk)  # an overdue direction holds no seat any more (P5)
+    with transaction.atomic():
+        group = _locked_group(group.pk)
+        if not group.is_active:
+            raise Conflict(_("The group is closed."), code="group_closed")
+        seats = selectors.group_seats(group=group)
+        if capacity < seats.held:
+            raise Conflict(
+                _(
+                    "The capacity cannot be lower than the children enrolled and the live directions "
+                    "(%(held)d)."
+                )
+                % {"held": seats.held},
+                code="capacity_below_held",
+            )
+        old = group.capacity
+        if capacity == old:
+            return group
+        excess = seats.open - (capacity - seats.held)
+        withdrawn = _withdraw_open(group, excess) if excess > 0 else []
+        group.capacity = capacity
+        group.save(update_fields=["capacity"])
+        _ledger(
+            "group.capacity_changed",
+            subject_type="group",
+            subject_id=group.pk,
+            group=group,
+            capacity=[old, capacity],
+            withdrawn=withdrawn,
+            by=by_staff.pk,
+        )
+        places_publish(group=group, cause=Publication.Cause.CAPACITY)
+    return group
+
+
+GROUP_CAPACITY_MAX = 60  # the group_capacity_sane check
+CLOSE_REASON_MIN = 5
+
+
+def group_close(*, group: Group, by_staff: User, reason: str) -> Group:
+    """Close a group: a state with its date and written reason, never a deletion. Refused (409) while
+    children are enrolled in it (transfer them first) or directions to it are live; its open places are
+    withdrawn."""
+    reason = reason.strip()
+    if len(reason) < CLOSE_REASON_MIN:
+        raise ValidationFailed(_("Write the reason of closing the group."), code="reason_required")
+    directions_expire_due(group_id=group.pk)
+    with transaction.atomic():
+        group = _locked_group(group.pk)
+        if not group.is_active:
+            raise Conflict(_("The group is already closed."), code="group_closed")
+        seats = selectors.group_seats(group=group)
+        if seats.enrolled:
+            raise Conflict(
+                _("Children are enrolled in this group: transfer them to other groups first."),
+                code="group_has_children",
+            )
+        if seats.directions:
+            raise Conflict(
+                _("Directions to this group are still valid: close it once they are used or expired."),
+                code="group_has_directions",
+            )
+        withdrawn = _withdraw_open(group)
+        group.is_active = False
+        group.closed_at = clock.now()
+        group.closed_reason = reason
+        group.save(update_fields=["is_active", "closed_at", "closed_reason"])
+        _ledger(
+            "group.closed",
+            subject_type="group",
+            subject_id=group.pk,
+            group=group,
+            reason=reason,
+            withdrawn=withdrawn,
+            by=by_staff.pk,
+        )
+    return group
+
+
+def enrollment_transfer(
+    *, enrollment: Enrollment, to_group: Group, by_staff: User, closing: bool = False
+) -> Enrollment:
+    """Move an enrolled child to another active group of the same organisation with a free seat: the
+    enrolment moves (its direction and date stay), the target's seat is taken (an open place, else a seat
+    not yet published; none → 409).
+
+    `closing`: the old group is being closed — the freed seat leaves with the child (its capacity goes
+    down by one) and is not published. Otherwise the freed seat is published at once (P1)."""
+    with transaction.atomic():
+        source_id = Enrollment.objects.values_list("group_id", flat=True).get(pk=enrollment.pk)
+        if source_id == to_group.pk:
+            raise ValidationFailed(_("Choose another group."), code="same_group")
+        locked = {pk: _locked_group(pk) for pk in sorted((source_id, to_group.pk))}  # lower id first
+        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if enrollment.left_on is not None or enrollment.group_id != source_id:
+            raise Conflict(_("The child is no longer in this group."), code="status")
+        source, target = locked[source_id], locked[to_group.pk]
+        if target.organisation_id != source.organisation_id:
+            raise ValidationFailed(_("Choose a group of the same organisation."), code="other_organisation")
+        if not target.is_active:
+            raise Conflict(_("The group is closed."), code="group_closed")
+        place = (
+            Place.objects.select_for_update()
+            .filter(group=target, status=Place.Status.OPEN)
+            .order_by("-pk")
+            .first()
+        )
+        if place is not None:
+            place.status = Place.Status.FILLED
+            place.save(update_fields=["status"])
+        elif selectors.unaccounted_seats(group=target) <= 0:
+            raise Conflict(_("The group has no free seat."), code="no_place")
+        enrollment.group = target
+        enrollment.save(update_fields=["group"])
+        if closing:
+            source.capacity = max(source.capacity - 1, 0)
+            source.save(update_fields=["capacity"])
+        _ledger(
+            "enrollment.transferred",
+            subject_type="enrollment",
+            subject_id=enrollment.pk,
+            group=source,
+            to_group=target.pk,
+            place=place.pk if place else None,
+            closing=closing,
+            capacity=source.capacity,
+            by=by_staff.pk,
+        )
+        if not closing:
+            places_publish(group=source, cause=Publication.Cause.DEPARTURE)
+    return enrollment
+
+
+def locality_settings_update(
+    *, locality: Locality, by_staff: User, priority_ratio: int | None = None, **changes: object
+) -> int:
+    """The department's settings page: the queue's ratio (`waitlist.services.queue_settings_update`) and
+    the distribution settings (`placement_settings_update`), only what changed, each its own public
+    ledger event; then one event recording who made them (`locality_settings.changed_by`: the user, the
+    events' numbers). Returns how many settings events were written."""
+    from kezek.ledger.models import LedgerEvent
+    from kezek.waitlist.selectors import priority_ratio as ratio_in_force
+
+    def last_seq() -> int:
+        return int(LedgerEvent.objects.order_by("-seq").values_list("seq", flat=True)[0])
+
+    events = []
+    with transaction.atomic():
+        if priority_ratio is not None and priority_ratio != ratio_in_force(locality_id=locality.pk):
+            waitlist.queue_settings_update(locality=locality, priority_ratio=priority_ratio)
+            events.append(last_seq())
+        current = selectors.placement_settings(locality=locality)
+        missing = object()
+        changed = {name: value for name, value in changes.items() if getattr(current, name, missing) != value}
+        if changed:
+            placement_settings_update(locality=locality, **changed)
+            events.append(last_seq())
+        if events:
+            ledger_append(
+                kind="locality_settings.changed_by",
+                subject_type="locality",
+                subject_id=locality.code,
+                locality_code=locality.code,
+                payload={"events": events, "by": by_staff.pk},
+            )
+    return len(events)
