@@ -14,11 +14,13 @@ from kezek.cabinet.api import cabinet_auth
 from kezek.cabinet.sessions import applicant_from_session
 from kezek.core import clock
 from kezek.core.auth import SIGNED_IN_ERRORS
-from kezek.core.errors import NotFound
+from kezek.core.errors import NotFound, PermissionDenied
 from kezek.core.schemas import ErrorOut
 from kezek.facilities.models import Group
 from kezek.facilities.selectors import locality_get
 from kezek.staff.auth import staff_auth
+from kezek.staff.models import DEPARTMENT_ROLES, KINDERGARTEN_ROLES, Role
+from kezek.staff.selectors import Scope
 from kezek.waitlist.models import Applicant, Application
 
 from . import selectors, services
@@ -267,6 +269,18 @@ class DepartIn(Schema):
     reason: str = Field(max_length=500)
 
 
+KINDERGARTEN = (*KINDERGARTEN_ROLES, Role.ADMINISTRATOR)
+DEPARTMENT = (*DEPARTMENT_ROLES, Role.ADMINISTRATOR)
+
+
+def _staff_scope(request: HttpRequest, roles: tuple[str, ...]) -> Scope:
+    """The staff user's scope (set by `staff_auth`); 403 for a role these endpoints are not for."""
+    scope: Scope = request.scope  # type: ignore[attr-defined]
+    if scope.role not in roles:
+        raise PermissionDenied(_("Your role does not allow this."))
+    return scope
+
+
 @router.post(
     "/staff/directions/{number}/enroll",
     response={200: EnrollmentOut, **SIGNED_IN_ERRORS},
@@ -275,11 +289,13 @@ class DepartIn(Schema):
 )
 def enroll(request: HttpRequest, number: int, data: EnrollIn) -> Enrollment:
     staff: User = request.auth  # type: ignore[attr-defined]  # StaffSession lets only staff in
-    direction = (
-        Direction.objects.filter(pk=number).exclude(state=Direction.State.BENEFIT_CONFIRMATION).first()
+    # P4: the kindergarten cannot see a direction waiting for benefit confirmation; nor another's (404).
+    direction = _staff_scope(request, KINDERGARTEN).get(
+        Direction.objects.exclude(state=Direction.State.BENEFIT_CONFIRMATION),
+        locality="group__organisation__locality",
+        organisation="group__organisation",
+        pk=number,
     )
-    if direction is None:  # P4: the kindergarten cannot see a direction waiting for benefit confirmation
-        raise NotFound(_("Direction not found."))
     return services.direction_enroll(direction=direction, by_staff=staff, on=data.enrolled_on)
 
 
@@ -291,9 +307,12 @@ def enroll(request: HttpRequest, number: int, data: EnrollIn) -> Enrollment:
 )
 def depart(request: HttpRequest, enrollment_id: int, data: DepartIn) -> Enrollment:
     staff: User = request.auth  # type: ignore[attr-defined]  # StaffSession lets only staff in
-    enrollment = Enrollment.objects.filter(pk=enrollment_id).first()
-    if enrollment is None:
-        raise NotFound(_("Enrolment not found."))
+    enrollment = _staff_scope(request, KINDERGARTEN).get(
+        Enrollment.objects.all(),
+        locality="group__organisation__locality",
+        organisation="group__organisation",
+        pk=enrollment_id,
+    )
     return services.enrollment_depart(
         enrollment=enrollment, by_staff=staff, on=data.left_on, reason=data.reason
     )
@@ -314,9 +333,9 @@ def medical_indication_decide(
     request: HttpRequest, indication_id: int, data: IndicationDecisionIn
 ) -> MedicalIndication:
     staff: User = request.auth  # type: ignore[attr-defined]  # StaffSession lets only staff in
-    indication = MedicalIndication.objects.filter(pk=indication_id).first()
-    if indication is None:
-        raise NotFound(_("Medical indication not found."))
+    indication = _staff_scope(request, DEPARTMENT).get(
+        MedicalIndication.objects.all(), locality="application__locality", pk=indication_id
+    )
     return services.medical_indication_decide(
         indication=indication, confirm=data.confirm, by_staff=staff, reason=data.reason
     )

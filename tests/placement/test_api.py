@@ -96,17 +96,58 @@ def test_staff_enrol_and_depart(group: Group) -> None:
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_staff_enrol_and_depart_only_in_the_kindergarten_of_the_direction(group: Group) -> None:
+    app = register(locality=group.organisation.locality, child=toddler(5))
+    services.places_publish(group=group)
+    direction = services.direction_take(application=app, group=group, applicant=app.applicant)
+    url = f"/api/v1/staff/directions/{direction.pk}/enroll"
+    locality = group.organisation.locality
+    other = OrganisationFactory.create(locality=locality)
+
+    def enrol(user: User) -> int:
+        client = staff_login(Client(), user)
+        return client.post(url, {}, content_type="application/json").status_code
+
+    # Another kindergarten (even of the same locality): as if the direction did not exist.
+    assert enrol(staff_user(role=Role.KINDERGARTEN_HEAD, organisation=other)) == 404
+    # Department and auditor roles do not enrol: 403.
+    assert enrol(staff_user(role=Role.OPERATOR, locality=locality)) == 403
+    assert enrol(staff_user(role=Role.DEPARTMENT_HEAD, locality=locality)) == 403
+    assert enrol(staff_user(role=Role.AUDITOR, locality=locality)) == 403
+    assert Direction.objects.get(pk=direction.pk).state == "awaiting_enrollment"
+    # The kindergarten's own staff do.
+    assert enrol(staff_user(role=Role.KINDERGARTEN_STAFF, organisation=group.organisation)) == 200
+    enrollment = Enrollment.objects.get()
+    depart = f"/api/v1/staff/enrollments/{enrollment.pk}/depart"
+
+    def leave(user: User) -> int:
+        client = staff_login(Client(), user)
+        return client.post(depart, {"reason": "family moved"}, content_type="application/json").status_code
+
+    assert leave(staff_user(role=Role.KINDERGARTEN_STAFF, organisation=other)) == 404
+    assert leave(staff_user(role=Role.OPERATOR, locality=locality)) == 403
+    assert leave(staff_user(role=Role.AUDITOR, region=locality.region)) == 403
+    assert Enrollment.objects.get().left_on is None
+    assert leave(staff_user(role=Role.KINDERGARTEN_HEAD, organisation=group.organisation)) == 200
+    assert Enrollment.objects.get().left_on == MONDAY.date()
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_direction_waiting_for_benefit_confirmation_is_invisible_to_the_kindergarten(group: Group) -> None:
     app = register(locality=group.organisation.locality, child=toddler(4), tier="extraordinary")
     services.places_publish(group=group)
     direction = services.direction_take(application=app, group=group, applicant=app.applicant)
     assert direction.state == "benefit_confirmation"
-    client = Client()
-    staff_login(client, staff_user(role=Role.ADMINISTRATOR, username="head"))
-    response = client.post(
-        f"/api/v1/staff/directions/{direction.pk}/enroll", {}, content_type="application/json"
-    )
-    assert response.status_code == 404
+    for user in (
+        staff_user(role=Role.ADMINISTRATOR, username="head"),
+        staff_user(role=Role.KINDERGARTEN_HEAD, organisation=group.organisation),
+    ):
+        client = staff_login(Client(), user)
+        response = client.post(
+            f"/api/v1/staff/directions/{direction.pk}/enroll", {}, content_type="application/json"
+        )
+        assert response.status_code == 404
+    assert Direction.objects.get(pk=direction.pk).state == "benefit_confirmation"
 
 
 @time_machine.travel(MONDAY, tick=False)

@@ -310,6 +310,26 @@ def test_staff_confirm_or_reject_with_a_written_reason(sanatorium: Group) -> Non
     assert MedicalIndication.objects.get(pk=to_confirm.pk).decided_by.username == "doctor"  # type: ignore[union-attr]
 
 
+@time_machine.travel(MONDAY, tick=False)
+def test_only_the_department_of_the_locality_decides(sanatorium: Group) -> None:
+    (application,) = applicants(sanatorium, 1)
+    indication = medical_indication(application, confirm=None)
+    url = f"/api/v1/staff/medical-indications/{indication.pk}/decide"
+    locality = sanatorium.organisation.locality
+
+    def decide(user: User) -> int:
+        client = staff_login(Client(), user)
+        return client.post(url, {"confirm": True}, content_type="application/json").status_code
+
+    elsewhere = LocalityFactory.create()
+    assert decide(staff_user(role=Role.OPERATOR, locality=elsewhere)) == 404  # as if it did not exist
+    assert decide(staff_user(role=Role.KINDERGARTEN_HEAD, organisation=sanatorium.organisation)) == 403
+    assert decide(staff_user(role=Role.AUDITOR, locality=locality)) == 403
+    assert MedicalIndication.objects.get(pk=indication.pk).status == "pending"
+    assert decide(staff_user(role=Role.DEPARTMENT_HEAD, locality=locality)) == 200
+    assert MedicalIndication.objects.get(pk=indication.pk).status == "confirmed"
+
+
 def test_the_admin_lists_indications_read_only(client: Client) -> None:
     organisation = OrganisationFactory.create(locality=LocalityFactory.create())
     (application,) = applicants(GroupFactory.create(organisation=organisation), 1)
