@@ -274,7 +274,7 @@ def test_departure_publishes_the_place_in_the_protocol_and_the_passport(world: W
     assert (publication.group_id, publication.places) == (world.group.pk, 1)
     protocol = Client().get(f"/open-data/{locality.code}/publications.json")
     assert protocol.status_code == 200
-    exported = json.loads(b"".join(protocol.streaming_content))  # type: ignore[arg-type]
+    exported = json.loads(b"".join(protocol.streaming_content))  # type: ignore[attr-defined]
     newest = exported["items"][0]
     assert (newest["number"], newest["cause"], newest["places"]) == (publication.pk, "departure", 1)
     assert newest["group"]["name"] == world.group.name
