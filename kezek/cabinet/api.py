@@ -22,6 +22,7 @@ from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
 from kezek.core.schemas import ErrorOut
 from kezek.staff.auth import staff_auth
+from kezek.staff.selectors import Scope
 from kezek.verification.models import PhoneCode
 from kezek.waitlist import selectors as waitlist
 from kezek.waitlist import services as waitlist_services
@@ -280,8 +281,14 @@ class AccessRequestOut(Schema):
     summary="Approve or reject (with a written reason) a request to restore access to a cabinet",
 )
 def access_request_decide(request: HttpRequest, request_id: int, data: AccessDecisionIn) -> AccessRequest:
+    """Department operators and heads of the child's applications' locality, and administrators (others
+    403); a request outside the user's scope answers 404 like a missing one."""
     staff: User = request.auth  # type: ignore[attr-defined]  # StaffSession lets only staff in
-    access_request = AccessRequest.objects.filter(pk=request_id).first()
+    scope: Scope = request.scope  # type: ignore[attr-defined]  # set by StaffSession
+    if not scope.is_department:
+        raise PermissionDenied(_("Your role does not allow deciding access requests."))
+    requests = AccessRequest.objects.filter(pk=request_id)
+    access_request = scope.filter(requests, locality="child__applications__locality").first()
     if access_request is None:
         raise NotFound(_("Request not found."))
     return services.access_request_decide(

@@ -19,7 +19,15 @@ from kezek.notifications.selectors import outbox_latest
 from kezek.registry.models import RegistryKinship, RegistryPerson
 from kezek.staff.models import Role
 from kezek.waitlist.models import Applicant, Application
-from tests.factories import RegistryPersonFactory, certificate, register_application, staff_login, staff_user
+from tests.factories import (
+    LocalityFactory,
+    OrganisationFactory,
+    RegistryPersonFactory,
+    certificate,
+    register_application,
+    staff_login,
+    staff_user,
+)
 from tests.factories.waitlist import next_phone
 
 from .test_api import PASSWORD, last_code
@@ -191,6 +199,27 @@ def test_staff_endpoint_needs_staff() -> None:
     )
     assert response.status_code == 404
     assert AccessRequest.objects.get().status == "pending"
+
+
+def test_staff_endpoint_is_scoped_to_the_childs_locality_and_department_roles() -> None:
+    application = register_application()
+    ask(Client(), application, other_parent(application))
+    access_request = AccessRequest.objects.get()
+    organisation = OrganisationFactory.create(locality=application.locality)
+    for role, place in (
+        (Role.KINDERGARTEN_HEAD, {"organisation": organisation}),
+        (Role.KINDERGARTEN_STAFF, {"organisation": organisation}),
+        (Role.AUDITOR, {"locality": application.locality}),
+    ):
+        client = staff_login(Client(), staff_user(role=role, **place))
+        assert decide(client, access_request, approve=True).status_code == 403, role  # type: ignore[attr-defined]
+    elsewhere = staff_login(Client(), staff_user(role=Role.OPERATOR, locality=LocalityFactory.create()))
+    assert decide(elsewhere, access_request, approve=True).status_code == 404  # type: ignore[attr-defined]
+    assert AccessRequest.objects.get().status == "pending"
+    here = staff_login(Client(), staff_user(role=Role.DEPARTMENT_HEAD, locality=application.locality))
+    response = decide(here, access_request, approve=False, reason="The document is not a birth certificate.")
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert AccessRequest.objects.get().status == "rejected"
 
 
 def test_admin_action_approves() -> None:
