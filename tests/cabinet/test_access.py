@@ -212,13 +212,13 @@ def test_staff_endpoint_is_scoped_to_the_childs_locality_and_department_roles() 
         (Role.AUDITOR, {"locality": application.locality}),
     ):
         client = staff_login(Client(), staff_user(role=role, **place))
-        assert decide(client, access_request, approve=True).status_code == 403, role  # type: ignore[attr-defined]
+        assert decide(client, access_request, approve=True).status_code == 403, role
     elsewhere = staff_login(Client(), staff_user(role=Role.OPERATOR, locality=LocalityFactory.create()))
-    assert decide(elsewhere, access_request, approve=True).status_code == 404  # type: ignore[attr-defined]
+    assert decide(elsewhere, access_request, approve=True).status_code == 404
     assert AccessRequest.objects.get().status == "pending"
     here = staff_login(Client(), staff_user(role=Role.DEPARTMENT_HEAD, locality=application.locality))
     response = decide(here, access_request, approve=False, reason="The document is not a birth certificate.")
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert response.status_code == 200
     assert AccessRequest.objects.get().status == "rejected"
 
 
