@@ -52,6 +52,8 @@ class RulesInForce:
     sibling_birth_days: int
     # S2
     stop_list_working_days: int
+    # Every change of these settings, newest first (from the ledger; dates and new values, never who).
+    changes: tuple[placement.SettingsChange, ...] = ()
 
 
 def benefit_categories(*, locality: Locality) -> list[BenefitCategory]:
@@ -108,6 +110,7 @@ def rules_in_force(*, locality: Locality) -> RulesInForce:
         placement_is_default=settings.pk is None,
         sibling_birth_days=placement.SIBLING_BIRTH_DAYS,
         stop_list_working_days=waitlist_services.STOP_LIST_WORKING_DAYS,
+        changes=tuple(placement.settings_history(locality=locality)),
     )
 
 
