@@ -5,6 +5,7 @@ the queue."""
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kezek.facilities.models import Group, Organisation
@@ -24,11 +25,18 @@ class OrganisationFilterForm(forms.Form):
     )
 
 
+def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class OrganisationForm(forms.ModelForm):
     """The passport (names kk/ru, kind, ownership, contacts, hours, duty group, equipment)."""
 
     class Meta:
         model = Organisation
+        formfield_callback = _formfield
         fields = ORGANISATION_FIELDS
         widgets = {
             "opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
