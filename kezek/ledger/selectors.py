@@ -1,11 +1,13 @@
 """Reading the ledger: filtering events and verifying the chain."""
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .hashing import GENESIS_HASH
-from .models import LedgerEvent, LedgerHead
+from .models import LedgerEvent, LedgerHead, LedgerVerification
 
 VERIFY_CHUNK_SIZE = 2000
 
@@ -38,6 +40,55 @@ def ledger_events(
     if locality_code is not None:
         events = events.filter(locality_code=locality_code)
     return events
+
+
+@dataclass(frozen=True)
+class About:
+    """Events about one thing: those whose subject is one of `subjects` (type → ids), or whose payload
+    names it under `payload_key` (e.g. placement events carry {"organisation": 7, "application": 12})."""
+
+    subjects: dict[str, Collection[str]] = field(default_factory=dict)
+    payload_key: str = ""
+    payload_value: int | None = None
+
+    def q(self) -> Q:
+        about = Q(pk__in=[])
+        for subject_type, ids in self.subjects.items():
+            if ids:
+                about |= Q(subject_type=subject_type, subject_id__in=list(ids))
+        if self.payload_key and self.payload_value is not None:
+            about |= Q(**{f"payload__{self.payload_key}": self.payload_value})
+        return about
+
+
+def ledger_events_search(
+    *,
+    locality_codes: Collection[str] | None,
+    about: Sequence[About] = (),
+    kind: str | None = None,
+    since: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+) -> QuerySet[LedgerEvent]:
+    """Events newest first, for the back-office browser. `locality_codes` None means every event
+    (including those of no locality, e.g. cabinet access requests); otherwise only events recorded with
+    one of those localities. Every `About` must match; `since` ≤ occurred_at < `before`."""
+    events = LedgerEvent.objects.order_by("-seq")
+    if locality_codes is not None:
+        events = events.filter(locality_code__in=list(locality_codes))
+    for item in about:
+        events = events.filter(item.q())
+    if kind:
+        events = events.filter(kind=kind)
+    if since is not None:
+        events = events.filter(occurred_at__gte=since)
+    if before is not None:
+        events = events.filter(occurred_at__lt=before)
+    return events
+
+
+def ledger_verification_latest() -> LedgerVerification | None:
+    """The most recent recorded run of the chain verification."""
+    return LedgerVerification.objects.order_by("-ran_at", "-pk").first()
 
 
 def ledger_verify(*, chunk_size: int = VERIFY_CHUNK_SIZE) -> VerifyResult:
