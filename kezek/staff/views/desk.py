@@ -175,7 +175,7 @@ def benefit(request: HttpRequest, claim_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except DomainError as exc:
-                status = _refused(form, exc, field="reason")
+                status = _refused(form, exc, field="reason" if exc.code == "reason_required" else None)
             else:
                 if form.confirm:
                     messages.success(request, _("The benefit is confirmed."))
@@ -188,7 +188,7 @@ def benefit(request: HttpRequest, claim_id: int) -> HttpResponse:
         "deadline": _deadline(claim),
         "overdue": pending and clock.today() > _deadline(claim),
         "direction": direction,
-        "form": form if pending and _may_write(request) else None,
+        "form": form if (pending or form.errors) and _may_write(request) else None,
     }
     return render(request, "staff/desk/benefit.html", context, status=status)
 
@@ -409,7 +409,7 @@ def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except DomainError as exc:
-                status = _refused(form, exc, field="reason")
+                status = _refused(form, exc, field="reason" if exc.code == "reason_required" else None)
             else:
                 if form.confirm:
                     messages.success(request, _("The request is approved."))
@@ -434,7 +434,7 @@ def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
             }
             for row in child_applications.order_by("pk")
         ],
-        "form": form if pending and _may_write(request) else None,
+        "form": form if (pending or form.errors) and _may_write(request) else None,
     }
     return render(request, "staff/desk/access_request.html", context, status=status)
 

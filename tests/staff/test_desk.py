@@ -1,0 +1,465 @@
+"""The department's desk: benefit confirmation, applications, cabinet access requests, complaints.
+
+Every page and POST: another locality → 404, a kindergarten role → 403, an auditor's POST → 403; the happy
+paths write through the services, each on the ledger, and the chain stays intact."""
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from pytest_django import Settings
+
+from kezek.cabinet.models import AccessRequest
+from kezek.core import clock
+from kezek.facilities.models import Group, Locality
+from kezek.feedback.models import Feedback, Kind
+from kezek.ledger.models import LedgerEvent
+from kezek.ledger.selectors import ledger_verify
+from kezek.placement import services as placement
+from kezek.placement.models import Direction
+from kezek.staff.models import Role
+from kezek.waitlist.models import Application, BenefitClaim, StopListEntry
+from tests.factories import (
+    GroupFactory,
+    LocalityFactory,
+    OrganisationFactory,
+    RegistryPersonFactory,
+    register_application,
+    staff_login,
+    staff_user,
+)
+
+from ..cabinet.test_access import ask, other_parent
+
+pytestmark = pytest.mark.django_db
+
+ALMATY = dt.timezone(dt.timedelta(hours=5))
+MONDAY = dt.datetime(2026, 12, 14, 10, 0, tzinfo=ALMATY)  # Independence Day (16 Dec) falls in the 5 days
+PDF = b"%PDF-1.4\n% written request\n"
+
+
+@pytest.fixture(autouse=True)
+def english(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """English pages; the cabinet's access journey (tests.cabinet.test_access.ask) with the captcha in
+    test mode and no wait between codes, as tests/cabinet/conftest.py sets them."""
+    settings.LANGUAGE_CODE = "en"
+    settings.OTP_RESEND_INTERVAL_SECONDS = 0
+    settings.CAPTCHA_TEST_MODE = True
+    monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
+
+
+def client_for(role: str, **place: Any) -> Client:
+    return staff_login(Client(), staff_user(role=role, **place))
+
+
+def toddler(n: int) -> Any:
+    return RegistryPersonFactory.create(birth_date=dt.date(2024, 2, 1) + dt.timedelta(days=n))
+
+
+def scan(content: bytes = PDF, name: str = "request.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def feedback(locality: Locality, kind: str = Kind.SUGGESTION, **extra: Any) -> Feedback:
+    now = clock.now()
+    contacts = {} if kind == Kind.CORRUPTION else {"contact_name": "Aigerim", "phone": "+77011234567"}
+    return Feedback.objects.create(
+        kind=kind,
+        locality=locality,
+        text="The gate is broken.",
+        created_at=now,
+        updated_at=now,
+        **contacts,
+        **extra,
+    )
+
+
+@pytest.fixture
+def locality() -> Locality:
+    return LocalityFactory.create()
+
+
+@pytest.fixture
+def group(locality: Locality) -> Group:
+    return GroupFactory.create(
+        organisation=OrganisationFactory.create(locality=locality), capacity=2, language="ru"
+    )
+
+
+def claim_with_direction(group: Group, n: int = 1) -> tuple[BenefitClaim, Direction]:
+    """An extraordinary claim by certificate whose application took a direction (P4: it waits for the
+    benefit)."""
+    application = register_application(
+        locality=group.organisation.locality, child=toddler(n), tier="extraordinary"
+    )
+    placement.places_publish(group=group)
+    direction = placement.direction_take(
+        application=application, group=group, applicant=application.applicant
+    )
+    assert direction.state == Direction.State.BENEFIT_CONFIRMATION
+    return BenefitClaim.objects.get(application=application), direction
+
+
+def events(kind: str, subject_id: object) -> list[LedgerEvent]:
+    return list(LedgerEvent.objects.filter(kind=kind, subject_id=str(subject_id)))
+
+
+# --- who may open what ---------------------------------------------------------------------------------
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_roles_and_scopes_on_every_page_and_post(group: Group) -> None:
+    locality = group.organisation.locality
+    claim, _direction = claim_with_direction(group)
+    number = claim.application_id
+    ask(Client(), claim.application, other_parent(claim.application))
+    access = AccessRequest.objects.get()
+    message = feedback(locality)
+    pages = [
+        "/staff/benefits/",
+        f"/staff/benefits/{claim.pk}/",
+        f"/staff/benefits/{claim.pk}/document/",
+        "/staff/applications/",
+        f"/staff/applications/{number}/",
+        "/staff/access-requests/",
+        f"/staff/access-requests/{access.pk}/",
+        f"/staff/access-requests/{access.pk}/document/",
+        "/staff/feedback/",
+        f"/staff/feedback/{message.pk}/",
+    ]
+    posts: list[tuple[str, dict[str, Any]]] = [
+        (f"/staff/benefits/{claim.pk}/", {"decision": "confirm"}),
+        (f"/staff/applications/{number}/stop-list/", {"note": "Decision of the commission No. 5"}),
+        (f"/staff/applications/{number}/restore/", {}),
+        (f"/staff/applications/{number}/withdraw/", {"reason": "Written request of 14.12", "document": PDF}),
+        (f"/staff/access-requests/{access.pk}/", {"decision": "confirm"}),
+        (f"/staff/feedback/{message.pk}/", {"status": "closed", "answer": ""}),
+    ]
+    before = LedgerEvent.objects.count()
+
+    def post(client: Client, url: str, data: dict[str, Any]) -> int:
+        body = {k: scan() if k == "document" else v for k, v in data.items()}
+        return client.post(url, body).status_code
+
+    # Kindergarten roles (even of an organisation in this locality): 403 everywhere.
+    for role in (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF):
+        client = client_for(role, organisation=group.organisation)
+        assert [client.get(url).status_code for url in pages] == [403] * len(pages), role
+        assert [post(client, url, data) for url, data in posts] == [403] * len(posts), role
+    # An auditor of the locality, or of its region, reads every page but changes nothing.
+    for place in ({"locality": locality}, {"region": locality.region}):
+        auditor = client_for(Role.AUDITOR, **place)
+        assert [auditor.get(url).status_code for url in pages] == [200] * len(pages), place
+        assert (
+            "<form" not in auditor.get(f"/staff/benefits/{claim.pk}/").content.decode().split("</header>")[1]
+        )
+        assert [post(auditor, url, data) for url, data in posts] == [403] * len(posts), place
+    # A department of another locality: every object is a 404, the lists do not show it.
+    elsewhere = client_for(Role.DEPARTMENT_HEAD, locality=LocalityFactory.create())
+    objects = [url for url in pages if url.rstrip("/").split("/")[-1].isdigit() or "document" in url]
+    assert [elsewhere.get(url).status_code for url in objects] == [404] * len(objects)
+    assert [post(elsewhere, url, data) for url, data in posts] == [404] * len(posts)
+    assert elsewhere.get(f"/staff/applications/?number={number}").status_code == 404
+    for url in ("/staff/benefits/", "/staff/access-requests/", "/staff/feedback/"):
+        page = elsewhere.get(url).content.decode()
+        assert f"/staff/benefits/{claim.pk}/" not in page
+        assert f"/staff/access-requests/{access.pk}/" not in page
+        assert message.reference not in page
+    found = elsewhere.post("/staff/applications/", {"iin": claim.application.child.iin}).content.decode()
+    assert f"/staff/applications/{number}/" not in found
+    # Nothing changed.
+    assert LedgerEvent.objects.count() == before
+    assert BenefitClaim.objects.get(pk=claim.pk).status == "pending"
+    assert Application.objects.get(pk=number).status == "referred"
+    assert AccessRequest.objects.get().status == "pending"
+    assert Feedback.objects.get(pk=message.pk).status == "new"
+    # The department of the locality and an administrator see it all.
+    for client in (client_for(Role.OPERATOR, locality=locality), client_for(Role.ADMINISTRATOR)):
+        assert [client.get(url).status_code for url in pages] == [200] * len(pages)
+
+
+def test_anonymous_and_parents_get_the_sign_in_page() -> None:
+    for url in ("/staff/benefits/", "/staff/applications/", "/staff/access-requests/", "/staff/feedback/"):
+        response = Client().get(url)
+        assert response.status_code == 302
+        assert "/staff/login/" in response["Location"]
+
+
+# --- benefit confirmation ------------------------------------------------------------------------------
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_benefit_desk_lists_with_the_working_day_deadline_and_confirms(group: Group) -> None:
+    claim, direction = claim_with_direction(group)
+    operator = client_for(Role.OPERATOR, locality=group.organisation.locality)
+    page = operator.get("/staff/benefits/").content.decode()
+    # Mon 14 Dec + 5 working days: 16 December is a holiday, so Tuesday 22 (not Monday 21).
+    assert "22.12.2026" in page
+    assert "overdue" not in page
+    assert f"No. {direction.pk}" in page
+    with time_machine.travel(dt.datetime(2026, 12, 23, 9, 0, tzinfo=ALMATY), tick=False):
+        assert "overdue" in operator.get("/staff/benefits/").content.decode()
+    document = operator.get(f"/staff/benefits/{claim.pk}/document/")
+    assert document.status_code == 200
+    assert document["Content-Disposition"].startswith("attachment")
+    assert document["X-Content-Type-Options"] == "nosniff"
+    assert document.content.startswith(b"%PDF")
+    assert "/media/" not in operator.get(f"/staff/benefits/{claim.pk}/").content.decode()
+
+    assert operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "maybe"}).status_code == 422
+    response = operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "confirm"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == "confirmed"
+    assert claim.decided_by is not None
+    assert claim.decided_by.staff_profile.role == Role.OPERATOR
+    assert Direction.objects.get(pk=direction.pk).state == "awaiting_enrollment"
+    assert events("benefit.decided", claim.application_id)[-1].payload["decision"] == "confirmed"
+    assert events("direction.benefit_confirmed", direction.pk)
+    assert f"/staff/benefits/{claim.pk}/" not in operator.get("/staff/benefits/").content.decode()
+    again = operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "confirm"})
+    assert again.status_code == 409
+    assert "already been decided" in again.content.decode()
+    assert 'name="decision"' not in operator.get(f"/staff/benefits/{claim.pk}/").content.decode()
+    assert ledger_verify().ok
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_benefit_rejection_needs_a_reason_and_revokes_the_waiting_direction(group: Group) -> None:
+    claim, direction = claim_with_direction(group)
+    head = client_for(Role.DEPARTMENT_HEAD, locality=group.organisation.locality)
+    assert head.post(f"/staff/benefits/{claim.pk}/", {"decision": "reject", "reason": ""}).status_code == 422
+    assert BenefitClaim.objects.get(pk=claim.pk).status == "pending"
+    response = head.post(
+        f"/staff/benefits/{claim.pk}/", {"decision": "reject", "reason": "The certificate is forged."}
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.status, claim.reason) == ("rejected", "The certificate is forged.")
+    assert Direction.objects.get(pk=direction.pk).state == "revoked"
+    application = Application.objects.get(pk=claim.application_id)
+    assert (application.tier, application.status) == ("general", "stop_listed")
+    decided = events("benefit.decided", application.pk)[-1]
+    assert decided.payload["staff"] == claim.decided_by_id
+    assert ledger_verify().ok
+
+
+# --- applications --------------------------------------------------------------------------------------
+
+
+def test_find_by_number_and_by_iin_never_in_the_url(locality: Locality) -> None:
+    application = register_application(locality=locality)
+    operator = client_for(Role.OPERATOR, locality=locality)
+    response = operator.get(f"/staff/applications/?number={application.pk}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/applications/{application.pk}/"
+    assert operator.get("/staff/applications/?number=abc").status_code == 422
+    assert operator.get("/staff/applications/?number=99999999").status_code == 404
+    # An IIN goes in the POST body only; the page's forms never GET it.
+    page = operator.get("/staff/applications/").content.decode()
+    assert 'method="post"' in page
+    for iin in (application.child.iin, application.applicant.iin):
+        found = operator.post("/staff/applications/", {"iin": iin})
+        assert found.status_code == 200
+        assert f"/staff/applications/{application.pk}/" in found.content.decode()
+    assert operator.post("/staff/applications/", {"iin": "123"}).status_code == 422
+    assert operator.get(f"/staff/applications/?iin={application.child.iin}").status_code == 200  # ignored
+    assert (
+        application.child.iin not in operator.get(f"/staff/applications/{application.pk}/").content.decode()
+    )
+
+
+def test_application_page_is_read_only_except_the_two_actions(locality: Locality) -> None:
+    application = register_application(locality=locality)
+    operator = client_for(Role.OPERATOR, locality=locality)
+    page = operator.get(f"/staff/applications/{application.pk}/").content.decode()
+    assert application.registered_at.astimezone(ALMATY).strftime("%d.%m.%Y") in page
+    assert "application.registered" in page  # its ledger events
+    assert "1 of 1" in page  # its position
+    names = set(re.findall(r'<(?:input|textarea|select|button)\b[^>]*\bname="([^"]+)"', page))
+    assert names == {"csrfmiddlewaretoken", "language", "next", "note", "reason", "document"}
+    for immutable in (
+        "registered_at",
+        "birth_date",
+        "iin",
+        "number",
+        "valid_until",
+        "tier",
+        "ordinal",
+        "cohort",
+    ):
+        assert f'name="{immutable}"' not in page
+    # Posting immutable fields along with an action changes none of them.
+    before = Application.objects.values().get(pk=application.pk)
+    operator.post(
+        f"/staff/applications/{application.pk}/stop-list/",
+        {"note": "Commission decision No. 7", "registered_at": "2020-01-01T00:00", "tier": "extraordinary"},
+    )
+    after = Application.objects.values().get(pk=application.pk)
+    for field in ("registered_at", "tier", "cohort", "ordinal", "valid_until", "child_id", "locality_id"):
+        assert after[field] == before[field]
+
+
+def test_manual_stop_list_and_its_lifting_are_on_the_ledger(locality: Locality) -> None:
+    application = register_application(locality=locality)
+    operator = client_for(Role.OPERATOR, locality=locality)
+    url = f"/staff/applications/{application.pk}"
+    assert operator.post(f"{url}/stop-list/", {"note": ""}).status_code == 422
+    assert Application.objects.get(pk=application.pk).status == "queued"
+    assert (
+        operator.post(f"{url}/stop-list/", {"note": "Duplicate registration, commission 12.11"}).status_code
+        == 302
+    )
+    entry = StopListEntry.objects.get(application=application)
+    assert (entry.reason, entry.note, entry.restore_on) == (
+        "manual",
+        "Duplicate registration, commission 12.11",
+        None,
+    )
+    assert entry.created_by is not None
+    stop_listed = events("application.stop_listed", application.pk)[-1]
+    assert (stop_listed.payload["reason"], stop_listed.payload["staff"]) == ("manual", entry.created_by.pk)
+    page = operator.get(f"{url}/").content.decode()
+    assert "decision of the education department" in page
+    assert "Duplicate registration" in page
+    assert operator.post(f"{url}/stop-list/", {"note": "Once more, please"}).status_code == 409
+    assert operator.post(f"{url}/restore/").status_code == 302
+    assert Application.objects.get(pk=application.pk).status == "queued"
+    assert events("application.restored", application.pk)[-1].payload["by"] == "staff"
+    assert operator.post(f"{url}/restore/").status_code == 409
+    assert ledger_verify().ok
+
+
+def test_staff_cannot_lift_an_automatic_stop_listing(locality: Locality) -> None:
+    from kezek.waitlist.services import application_stop_list
+
+    application = register_application(locality=locality)
+    application_stop_list(application=application, reason="direction_expired")
+    operator = client_for(Role.OPERATOR, locality=locality)
+    assert operator.post(f"/staff/applications/{application.pk}/restore/").status_code == 409
+    assert Application.objects.get(pk=application.pk).status == "stop_listed"
+
+
+def test_withdrawal_on_the_written_request(locality: Locality) -> None:
+    application = register_application(locality=locality)
+    head = client_for(Role.DEPARTMENT_HEAD, locality=locality)
+    url = f"/staff/applications/{application.pk}"
+    assert head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12"}).status_code == 422
+    bad = head.post(
+        f"{url}/withdraw/", {"reason": "Written request of 14.12", "document": scan(b"GIF89a", "x.gif")}
+    )
+    assert bad.status_code == 422
+    assert head.post(f"{url}/withdraw/", {"reason": "", "document": scan()}).status_code == 422
+    assert Application.objects.get(pk=application.pk).status == "queued"
+    assert head.get(f"{url}/withdrawal-request/").status_code == 404
+    response = head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12", "document": scan()})
+    assert response.status_code == 302
+    withdrawn = Application.objects.get(pk=application.pk)
+    assert (withdrawn.status, withdrawn.status_reason) == ("withdrawn", "Written request of 14.12")
+    event = events("application.withdrawn", application.pk)[-1]
+    assert event.payload["by"] == "staff"
+    assert len(event.payload["document_sha256"]) == 64
+    document = head.get(f"{url}/withdrawal-request/")
+    assert document.status_code == 200
+    assert document.content == PDF
+    assert document["Content-Disposition"].startswith("attachment")
+    assert document["X-Content-Type-Options"] == "nosniff"
+    assert (
+        client_for(Role.OPERATOR, locality=LocalityFactory.create())
+        .get(f"{url}/withdrawal-request/")
+        .status_code
+        == 404
+    )
+    # Nothing more can be done with it.
+    page = head.get(f"{url}/").content.decode()
+    assert 'name="note"' not in page
+    assert 'name="document"' not in page
+    assert head.post(f"{url}/withdraw/", {"reason": "Once more", "document": scan()}).status_code == 409
+    assert ledger_verify().ok
+
+
+# --- cabinet access requests ---------------------------------------------------------------------------
+
+
+def test_access_request_desk_approves_and_rejects(locality: Locality) -> None:
+    first = register_application(locality=locality)
+    mother = other_parent(first)
+    ask(Client(), first, mother)
+    operator = client_for(Role.OPERATOR, locality=locality)
+    access = AccessRequest.objects.get()
+    listing = operator.get("/staff/access-requests/").content.decode()
+    assert f"/staff/access-requests/{access.pk}/" in listing
+    page = operator.get(f"/staff/access-requests/{access.pk}/").content.decode()
+    assert mother.iin not in page
+    assert access.phone not in page
+    assert "/media/" not in page
+    document = operator.get(f"/staff/access-requests/{access.pk}/document/")
+    assert document.status_code == 200
+    assert document["X-Content-Type-Options"] == "nosniff"
+    assert document["Content-Disposition"].startswith("attachment")
+    assert operator.post(f"/staff/access-requests/{access.pk}/", {"decision": "reject"}).status_code == 422
+    assert operator.post(f"/staff/access-requests/{access.pk}/", {"decision": "confirm"}).status_code == 302
+    assert AccessRequest.objects.get().status == "approved"
+    assert Application.objects.get(pk=first.pk).applicant.iin == mother.iin
+    assert events("access_request.approved", access.pk)
+    # A second child's request, rejected with a reason.
+    second = register_application(locality=locality)
+    ask(Client(), second, other_parent(second))
+    other = AccessRequest.objects.get(status="pending")
+    response = operator.post(
+        f"/staff/access-requests/{other.pk}/",
+        {"decision": "reject", "reason": "The document is not readable."},
+    )
+    assert response.status_code == 302
+    assert AccessRequest.objects.get(pk=other.pk).status == "rejected"
+    assert ledger_verify().ok
+
+
+# --- complaints and suggestions ------------------------------------------------------------------------
+
+
+def test_feedback_desk_filters_answers_and_hides_corruption_from_operators(locality: Locality) -> None:
+    organisation = OrganisationFactory.create(locality=locality)
+    suggestion = feedback(locality)
+    complaint = feedback(locality, Kind.ORGANISATION, organisation=organisation)
+    corruption = feedback(locality, Kind.CORRUPTION)
+    operator = client_for(Role.OPERATOR, locality=locality)
+    auditor = client_for(Role.AUDITOR, locality=locality)
+    head = client_for(Role.DEPARTMENT_HEAD, locality=locality)
+    for client in (operator, auditor):
+        page = client.get("/staff/feedback/").content.decode()
+        assert suggestion.reference in page
+        assert complaint.reference in page
+        assert corruption.reference not in page
+        assert client.get(f"/staff/feedback/{corruption.pk}/").status_code == 404
+        assert client.get("/staff/feedback/", {"kind": "corruption"}).status_code == 422
+    assert operator.post(f"/staff/feedback/{corruption.pk}/", {"status": "closed"}).status_code == 404
+    for client in (head, client_for(Role.ADMINISTRATOR)):
+        assert corruption.reference in client.get("/staff/feedback/").content.decode()
+        assert client.get(f"/staff/feedback/{corruption.pk}/").status_code == 200
+    filtered = operator.get("/staff/feedback/", {"kind": "organisation"}).content.decode()
+    assert complaint.reference in filtered
+    assert suggestion.reference not in filtered
+
+    url = f"/staff/feedback/{suggestion.pk}/"
+    assert operator.post(url, {"status": "answered", "answer": ""}).status_code == 422
+    assert operator.post(url, {"status": "in_progress", "answer": ""}).status_code == 302
+    assert (
+        operator.post(url, {"status": "answered", "answer": "The gate was repaired on Monday."}).status_code
+        == 302
+    )
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.answer) == ("answered", "The gate was repaired on Monday.")
+    assert (
+        operator.get("/staff/feedback/", {"status": "answered"}).content.decode().count(suggestion.reference)
+        == 1
+    )
+    changes = events("feedback.status_changed", suggestion.pk)
+    assert [e.payload["status"] for e in changes] == ["in_progress", "answered"]
+    assert all(suggestion.reference not in str(e.payload) for e in changes)
+    assert head.post(f"/staff/feedback/{corruption.pk}/", {"status": "in_progress"}).status_code == 302
+    assert ledger_verify().ok
