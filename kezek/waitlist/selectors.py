@@ -21,7 +21,7 @@ from kezek.facilities.models import Locality
 from kezek.ledger.selectors import ledger_events
 
 from . import ordering, ranks
-from .models import Applicant, Application, BenefitCategory, BenefitClaim, QueueSettings, Tier
+from .models import Applicant, Application, BenefitCategory, BenefitClaim, QueueSettings, StopListEntry, Tier
 
 DEFAULT_RATIO = 3
 # Q4: a P's position depends on the G's registered before it, and a G's on the P's.
@@ -458,3 +458,37 @@ def withdrawal_request_document(*, application: Application) -> str | None:
     event = events.filter(kind="application.withdrawn").order_by("-seq").first()
     name = event.payload.get("document") if event is not None else None
     return name if isinstance(name, str) and name else None
+
+
+@dataclass(frozen=True)
+class StopListRow:
+    """One current stop-listing as the public may see it (S2): number, reason category, dates; no names and
+    not the staff's written note."""
+
+    number: int
+    cohort: int
+    reason: str
+    reason_label: str
+    since: dt.datetime
+    restore_on: dt.date | None
+
+
+def stop_list_public(*, locality: Locality, limit: int = 1000) -> list[StopListRow]:
+    """The locality's current stop-list, newest first, with each stay's reason category (S2: `manual`
+    is public). For an open-data page or export; staff notes are never part of it."""
+    entries = (
+        StopListEntry.objects.filter(locality=locality, restored_at__isnull=True)
+        .order_by("-since", "-pk")
+        .values_list("application_id", "cohort", "reason", "since", "restore_on")[:limit]
+    )
+    return [
+        StopListRow(
+            number=number,
+            cohort=cohort,
+            reason=reason,
+            reason_label=str(StopListEntry.Reason(reason).label),
+            since=since,
+            restore_on=restore_on,
+        )
+        for number, cohort, reason, since, restore_on in entries
+    ]

@@ -23,6 +23,7 @@ from kezek.placement import services as placement
 from kezek.placement.models import Direction
 from kezek.staff.models import Role
 from kezek.waitlist.models import Application, BenefitClaim, StopListEntry
+from kezek.waitlist.selectors import stop_list_public
 from tests.factories import (
     GroupFactory,
     LocalityFactory,
@@ -326,6 +327,10 @@ def test_manual_stop_list_and_its_lifting_are_on_the_ledger(locality: Locality) 
     page = operator.get(f"{url}/").content.decode()
     assert "decision of the education department" in page
     assert "Duplicate registration" in page
+    # Public (S2): the reason category and the dates, never the staff's written note.
+    (row,) = stop_list_public(locality=locality)
+    assert (row.number, row.reason, row.restore_on) == (application.pk, "manual", None)
+    assert "Duplicate" not in repr(row)
     assert operator.post(f"{url}/stop-list/", {"note": "Once more, please"}).status_code == 409
     assert operator.post(f"{url}/restore/").status_code == 302
     assert Application.objects.get(pk=application.pk).status == "queued"
