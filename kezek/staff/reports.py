@@ -318,12 +318,12 @@ def all_reports(*, scope: Scope, locality_id: int | None = None) -> list[Report]
 # ---------------------------------------------------------------------------------------------- charts
 
 WIDTH = 720
-LABEL_WIDTH = 200
+LABEL_WIDTH = 230
 VALUE_GAP = 48  # room right of the longest bar for its number
 BAR = 18
 GAP = 8
 LEGEND = 24
-MAX_LABEL = 30
+MAX_LABEL = 28
 
 
 def _short(text: str) -> str:
@@ -421,7 +421,7 @@ def _legend(series: Sequence[Series]) -> list[tuple[int, int, Series]]:
     keys = []
     left, top = 8, 4
     for item in series:
-        needed = 24 + 7 * len(str(item.name))
+        needed = 28 + 8 * len(str(item.name))
         if left > 8 and left + needed > WIDTH:
             left, top = 8, top + LEGEND - 4
         keys.append((left, top, item))
