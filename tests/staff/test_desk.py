@@ -468,3 +468,14 @@ def test_feedback_desk_filters_answers_and_hides_corruption_from_operators(local
     assert all(suggestion.reference not in str(e.payload) for e in changes)
     assert head.post(f"/staff/feedback/{corruption.pk}/", {"status": "in_progress"}).status_code == 302
     assert ledger_verify().ok
+
+
+def test_feedback_list_pages(locality: Locality) -> None:
+    for _ in range(51):
+        feedback(locality)
+    operator = client_for(Role.OPERATOR, locality=locality)
+    first = operator.get("/staff/feedback/", {"status": "new"})
+    assert first.status_code == 200
+    assert "Page 1 of 2" in first.content.decode()
+    assert "status=new&amp;page=2" in first.content.decode()
+    assert operator.get("/staff/feedback/", {"status": "new", "page": 2}).content.decode().count("<tr>") == 2
