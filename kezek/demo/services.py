@@ -29,7 +29,7 @@ from django.utils import translation
 from kezek.core import clock
 from kezek.facilities.models import BaseFee, EducationDepartment, Group, Locality, Organisation, Region
 from kezek.ledger.hashing import GENESIS_HASH, event_hash
-from kezek.ledger.models import LedgerEvent, LedgerHead
+from kezek.ledger.models import LedgerEvent, LedgerHead, LedgerVerification
 from kezek.registry.models import RegistryBenefit, RegistryKinship, RegistryPerson
 from kezek.waitlist import ordering, ranks
 from kezek.waitlist.models import (
@@ -253,6 +253,7 @@ def _empty_ledger() -> int:
         else:
             for table in tables:  # SQLite's trigger refuses UPDATE only
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — table names come from the models
+    LedgerVerification.objects.all().delete()  # their results were about the chain just removed
     return events
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import xlsxwriter  # type: ignore[import-untyped]  # no stubs; pyproject lists no override for it
+import xlsxwriter
 from django import forms
 from django.db.models import (
     Case,
