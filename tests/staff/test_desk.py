@@ -478,4 +478,16 @@ def test_feedback_list_pages(locality: Locality) -> None:
     assert first.status_code == 200
     assert "Page 1 of 2" in first.content.decode()
     assert "status=new&amp;page=2" in first.content.decode()
-    assert operator.get("/staff/feedback/", {"status": "new", "page": 2}).content.decode().count("<tr>") == 2
+    assert (
+        operator.get("/staff/feedback/", {"status": "new", "page": "2"}).content.decode().count("<tr>") == 2
+    )
+
+
+def test_the_menu_offers_the_desk_to_the_department_only(locality: Locality) -> None:
+    desk = ("/staff/benefits/", "/staff/applications/", "/staff/access-requests/", "/staff/feedback/")
+    for role in (Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.AUDITOR):
+        home = client_for(role, locality=locality).get("/staff/").content.decode()
+        assert all(f'href="{url}"' in home for url in desk), role
+    organisation = OrganisationFactory.create(locality=locality)
+    home = client_for(Role.KINDERGARTEN_HEAD, organisation=organisation).get("/staff/").content.decode()
+    assert not any(f'href="{url}"' in home for url in desk)
