@@ -518,7 +518,6 @@ def group_seats(*, group: Group) -> GroupSeats:
 
 
 SETTINGS_EVENTS = ("queue_settings.changed", "placement_settings.changed")
-SETTINGS_BY_EVENT = "locality_settings.changed_by"
 
 
 @dataclass(frozen=True)
@@ -563,16 +562,15 @@ def settings_history(*, locality: Locality) -> list[SettingsChange]:
         "queue_settings.changed": {"priority_ratio": DEFAULT_RATIO},
         "placement_settings.changed": dict(defaults),
     }
-    by: dict[int, int] = {}
     changes = []
-    for event in events.filter(kind__in=[*SETTINGS_EVENTS, SETTINGS_BY_EVENT]):
-        if event.kind == SETTINGS_BY_EVENT:
-            for seq in event.payload.get("events", []):
-                by[int(seq)] = int(event.payload["by"])
-            continue
+    for event in events.filter(kind__in=SETTINGS_EVENTS):
+        settings_values = {name: value for name, value in event.payload.items() if name != "by"}
         before = previous[event.kind]
-        new = {name: value for name, value in event.payload.items() if before.get(name) != value}
-        previous[event.kind] = {**before, **event.payload}
+        new = {name: value for name, value in settings_values.items() if before.get(name) != value}
+        previous[event.kind] = {**before, **settings_values}
         values = [(_setting_label(name), _setting_value(name, value)) for name, value in sorted(new.items())]
-        changes.append(SettingsChange(at=event.occurred_at, seq=event.seq, values=values, by=None))
-    return [SettingsChange(at=c.at, seq=c.seq, values=c.values, by=by.get(c.seq)) for c in reversed(changes)]
+        by = event.payload.get("by")
+        changes.append(
+            SettingsChange(at=event.occurred_at, seq=event.seq, values=values, by=int(by) if by else None)
+        )
+    return changes[::-1]

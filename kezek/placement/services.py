@@ -428,8 +428,11 @@ def on_benefit_decided(*, application: Application, confirmed: bool, **_: object
     places_publish(group=group, cause=Publication.Cause.DIRECTION_DIED)
 
 
-def placement_settings_update(*, locality: Locality, **changes: object) -> PlacementSettings:
-    """Change a locality's distribution settings (P2–P4); every change is a public ledger event."""
+def placement_settings_update(
+    *, locality: Locality, by_staff: User | None = None, **changes: object
+) -> PlacementSettings:
+    """Change a locality's distribution settings (P2–P4); every change is a public ledger event (naming
+    the staff user who made it, when one did)."""
     allowed = {f.name for f in PlacementSettings._meta.concrete_fields} - {"id", "locality"}
     unknown = set(changes) - allowed
     if unknown:
@@ -451,7 +454,10 @@ def placement_settings_update(*, locality: Locality, **changes: object) -> Place
             subject_type="locality",
             subject_id=locality.code,
             locality_code=locality.code,
-            payload={name: getattr(row, name) for name in sorted(allowed)},
+            payload={
+                **{name: getattr(row, name) for name in sorted(allowed)},
+                **({"by": by_staff.pk} if by_staff else {}),
+            },
         )
     return row
 
@@ -845,31 +851,20 @@ def locality_settings_update(
 ) -> int:
     """The department's settings page: the queue's ratio (`waitlist.services.queue_settings_update`) and
     the distribution settings (`placement_settings_update`), only what changed, each its own public
-    ledger event; then one event recording who made them (`locality_settings.changed_by`: the user, the
-    events' numbers). Returns how many settings events were written."""
-    from kezek.ledger.models import LedgerEvent
+    ledger event naming the staff user. Returns how many settings events were written."""
     from kezek.waitlist.selectors import priority_ratio as ratio_in_force
 
-    def last_seq() -> int:
-        return int(LedgerEvent.objects.order_by("-seq").values_list("seq", flat=True)[0])
-
-    events = []
+    written = 0
     with transaction.atomic():
         if priority_ratio is not None and priority_ratio != ratio_in_force(locality_id=locality.pk):
-            waitlist.queue_settings_update(locality=locality, priority_ratio=priority_ratio)
-            events.append(last_seq())
+            waitlist.queue_settings_update(
+                locality=locality, priority_ratio=priority_ratio, by_staff=by_staff
+            )
+            written += 1
         current = selectors.placement_settings(locality=locality)
         missing = object()
         changed = {name: value for name, value in changes.items() if getattr(current, name, missing) != value}
         if changed:
-            placement_settings_update(locality=locality, **changed)
-            events.append(last_seq())
-        if events:
-            ledger_append(
-                kind="locality_settings.changed_by",
-                subject_type="locality",
-                subject_id=locality.code,
-                locality_code=locality.code,
-                payload={"events": events, "by": by_staff.pk},
-            )
-    return len(events)
+            placement_settings_update(locality=locality, by_staff=by_staff, **changed)
+            written += 1
+    return written

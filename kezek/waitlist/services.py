@@ -719,8 +719,11 @@ def application_extend(*, application: Application) -> Application:
     return application
 
 
-def queue_settings_update(*, locality: Locality, priority_ratio: int) -> QueueSettings:
-    """Change a locality's interleave ratio (Q4); the change is a public ledger event."""
+def queue_settings_update(
+    *, locality: Locality, priority_ratio: int, by_staff: User | None = None
+) -> QueueSettings:
+    """Change a locality's interleave ratio (Q4); the change is a public ledger event (naming the staff
+    user who made it, when one did)."""
     if not 1 <= priority_ratio <= 20:
         raise ValidationFailed(_("The ratio must be between 1 and 20."), code="ratio_invalid")
     with transaction.atomic():
@@ -732,7 +735,7 @@ def queue_settings_update(*, locality: Locality, priority_ratio: int) -> QueueSe
             subject_type="locality",
             subject_id=locality.code,
             locality_code=locality.code,
-            payload={"priority_ratio": priority_ratio},
+            payload={"priority_ratio": priority_ratio, **({"by": by_staff.pk} if by_staff else {})},
         )
     return settings_row
 
