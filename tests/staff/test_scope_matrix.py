@@ -77,6 +77,7 @@ class World:
     claim: BenefitClaim  # an extraordinary claim waiting for the department (its direction waits too)
     application: Application  # the claim's application
     withdrawn: Application  # withdrawn by staff on the parent's written request (with its scan)
+    queued: Application  # queued, no direction; a medical indication pending
     direction: Direction  # awaiting enrolment in `group`
     enrollment: Enrollment  # a child in `group`
     access: AccessRequest
@@ -133,6 +134,7 @@ def build_world(locality: Locality | None = None) -> World:
         claim=BenefitClaim.objects.get(application=extraordinary),
         application=extraordinary,
         withdrawn=withdrawn,
+        queued=indicated,
         direction=direction,
         enrollment=enrollment,
         access=AccessRequest.objects.get(child=plain.child),

@@ -1,0 +1,409 @@
+"""What no staff action can change (#6): an application's registered_at and number, the child's birth date and
+IIN, a direction's validity beyond the rules, the order of the queue (cohort, ordinal, tier); and nothing is
+ever deleted.
+
+Every form of every staff page (enumerated from the URL resolver: a new form fails the test until it is in
+WRITES) and every staff API endpoint (from the OpenAPI schema) is posted a VALID request with the forbidden
+fields added — under their plain names, the forms' prefixes and the API's JSON — and must succeed while the
+stored values stay exactly as they were and the ledger still verifies. The Django admin (administrators
+only) may not delete those rows nor edit those fields either.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db.models import Model
+from django.test import Client, RequestFactory
+from pytest_django import Settings
+
+from kezek.cabinet.models import AccessRequest
+from kezek.facilities.models import Group
+from kezek.feedback.models import Feedback
+from kezek.ledger.models import LedgerEvent
+from kezek.ledger.selectors import ledger_verify
+from kezek.placement import services as placement
+from kezek.placement.models import Direction, Enrollment
+from kezek.staff.models import Role
+from kezek.waitlist import services as waitlist
+from kezek.waitlist.models import Application, BenefitClaim, Child, StopListEntry
+from tests.factories import (
+    EducationDepartmentFactory,
+    GroupFactory,
+    RegistryPersonFactory,
+    staff_login,
+    staff_user,
+)
+from tests.factories.facilities import sequence_bin
+
+from .test_scope_matrix import (
+    API_BODIES,
+    MONDAY,
+    SIGN_IN,
+    World,
+    api_path,
+    build_world,
+    declared,
+    fill,
+    scan,
+    staff_api,
+    staff_urls,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = "2026-12-14"
+FORBIDDEN: dict[str, str] = {
+    "registered_at": "2000-01-01T00:00",
+    "birth_date": "2000-01-01",
+    "child_birth_date": "2000-01-01",
+    "iin": "000101500001",
+    "number": "1",
+    "pk": "1",
+    "id": "1",
+    "application": "1",
+    "deadline": "2099-01-01",
+    "valid_until": "2099-01-01",
+    "latest_valid_until": "2099-01-01",
+    "issued_at": "2000-01-01T00:00",
+    "ordinal": "1",
+    "tier": "extraordinary",
+    "cohort": "2000",
+    "status_changed_at": "2000-01-01T00:00",
+}
+PREFIXES = ("", "edit-", "capacity-", "close-", "transfer-", "fees-0-")
+
+
+def with_forbidden(data: dict[str, Any]) -> dict[str, Any]:
+    extra = {f"{prefix}{name}": value for prefix in PREFIXES for name, value in FORBIDDEN.items()}
+    return {**extra, **data}  # the form's own fields keep their valid values
+
+
+@dataclass
+class Write:
+    """One valid POST of a staff form: who sends it, what, and what answers success."""
+
+    url: str  # URL name in the "staff" namespace
+    role: str
+    data: Callable[[World], dict[str, Any]]
+    prepare: Callable[[World], None] = lambda world: None
+    ok: tuple[int, ...] = (302,)
+    label: str = ""
+    api: bool = False
+    kwargs: Callable[[World], dict[str, Any]] | None = None  # instead of the scope matrix's registry
+    by_rule: set[str] = field(default_factory=set)  # an application field the rules change (P5: tier)
+
+    @property
+    def id(self) -> str:
+        return f"{self.url}{':' + self.label if self.label else ''}"
+
+
+def officer(world: World) -> User:
+    return User.objects.get(username=f"officer-{world.locality.pk}")
+
+
+def queued(world: World) -> dict[str, Any]:
+    return {"number": world.queued.pk}
+
+
+def stop_listed(world: World) -> None:
+    waitlist.application_stop_list(
+        application=world.queued,
+        reason="manual",
+        note="Decision of the commission No. 5",
+        by_staff=officer(world),
+    )
+
+
+def department(world: World) -> None:
+    EducationDepartmentFactory.create(locality=world.locality)
+
+
+def second_group(world: World) -> None:
+    group = GroupFactory.create(organisation=world.organisation, capacity=3, language="ru", name="Second")
+    placement.places_publish(group=group)
+
+
+def other_group(world: World) -> Group:
+    return Group.objects.get(organisation=world.organisation, name="Second")
+
+
+def passport(world: World, **extra: str) -> dict[str, str]:
+    return {
+        "name_kk": "Күншуақ",
+        "name_ru": "Куншуак",
+        "kind": "kindergarten",
+        "ownership": "state",
+        "address": "ул. Абая, 5",
+        "phone": "+7 7232 00 11 22",
+        "website": "",
+        "email": "",
+        "work_week": "five_day",
+        "opens_at": "07:30",
+        "closes_at": "18:30",
+        "duty_group": "",
+        "extra_equipment": "",
+        "fees-TOTAL_FORMS": "6",
+        "fees-INITIAL_FORMS": "0",
+        "fees-0-age_from": "1",
+        "fees-0-age_to": "3",
+        "fees-0-monthly_fee": "20000",
+        **extra,
+    }
+
+
+def new_iin(world: World) -> str:
+    return str(RegistryPersonFactory.create(birth_date=dt.date(2024, 6, 1)).iin)
+
+
+OP, HEAD, KG = Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.KINDERGARTEN_HEAD
+SETTINGS = {
+    "priority_ratio": "4",
+    "distribution_policy": "window",
+    "priority_days": "2",
+    "priority_hour": "9",
+    "age_reference": "september_1",
+    "direction_working_days": "5",
+    "direction_max_days": "30",
+}
+WRITES: list[Write] = [
+    Write("benefit", OP, lambda w: {"decision": "confirm", "reason": ""}),
+    Write(
+        "benefit",
+        OP,
+        lambda w: {"decision": "reject", "reason": "The certificate is not valid"},
+        label="reject",
+        by_rule={
+            "tier"
+        },  # P5: a rejected extraordinary benefit: back to the general tier, same registered_at
+    ),
+    Write("applications", OP, lambda w: {"iin": w.application.child.iin}, ok=(200,), label="search"),
+    Write("application_stop_list", OP, lambda w: {"note": "Decision of the commission No. 5"}, kwargs=queued),
+    Write("application_restore", OP, lambda w: {}, prepare=stop_listed, kwargs=queued),
+    Write(
+        "application_withdraw",
+        OP,
+        lambda w: {"reason": "Written request of 14.12", "document": scan()},
+        kwargs=queued,
+    ),
+    Write("access_request", OP, lambda w: {"decision": "confirm", "reason": ""}),
+    Write("feedback_detail", OP, lambda w: {"status": "closed", "answer": "Repaired on Monday."}),
+    Write("kindergarten_enrol", KG, lambda w: {"enrolled_on": TODAY}),
+    Write("kindergarten_depart", KG, lambda w: {"left_on": TODAY, "reason": "family moved"}),
+    Write(
+        "kindergarten_staff_child",
+        KG,
+        lambda w: {
+            "child_iin": new_iin(w),
+            "order_number": "12-k",
+            "order_date": TODAY,
+            "order_reason": "Child of the cook",
+            "enrolled_on": TODAY,
+        },
+    ),
+    Write(
+        "organisation_create",
+        OP,
+        lambda w: passport(w, locality=str(w.locality.pk), bin=sequence_bin(9000 + w.locality.pk)),
+        prepare=department,
+    ),
+    Write("organisation_edit", OP, lambda w: passport(w)),
+    Write(
+        "group_create",
+        OP,
+        lambda w: {
+            "name": "Балапан",
+            "language": "ru",
+            "kind": "general",
+            "age_from": "3",
+            "age_to": "4",
+            "capacity": "20",
+            "academic_year": "2026",
+        },
+    ),
+    Write(
+        "organisation_group",
+        OP,
+        lambda w: {
+            "action": "edit",
+            "edit-name": "Солнышко",
+            "edit-language": "ru",
+            "edit-kind": "general",
+            "edit-age_from": str(w.group.age_from),
+            "edit-age_to": str(w.group.age_to),
+        },
+        label="edit",
+    ),
+    Write(
+        "organisation_group", OP, lambda w: {"action": "capacity", "capacity-capacity": "8"}, label="capacity"
+    ),
+    Write(
+        "organisation_group",
+        OP,
+        lambda w: {
+            "action": "transfer",
+            "transfer-enrollment": str(w.enrollment.pk),
+            "transfer-to_group": str(other_group(w).pk),
+        },
+        prepare=second_group,
+        label="transfer",
+    ),
+    Write("settings", HEAD, lambda w: {**SETTINGS, "locality": w.locality.code}),
+    Write("ledger_verify", Role.ADMINISTRATOR, lambda w: {}),
+    # The staff API (JSON; keyed "api:<area>").
+    Write("api:access-requests", OP, lambda w: {"approve": True, "reason": ""}, ok=(200,), api=True),
+    Write("api:medical-indications", OP, lambda w: {"confirm": True, "reason": ""}, ok=(200,), api=True),
+    Write("api:directions", KG, lambda w: {"enrolled_on": TODAY}, ok=(200,), api=True),
+    Write("api:enrollments", KG, lambda w: {"left_on": TODAY, "reason": "family moved"}, ok=(200,), api=True),
+]
+
+
+APPLICATION_FIELDS = ("pk", "registered_at", "cohort", "ordinal", "tier", "child_id", "locality_id")
+
+
+def snapshot() -> dict[str, Any]:
+    """Everything no staff action may change, of every row (and the rows themselves: nothing deleted)."""
+    rows: dict[str, Any] = {
+        "applications": list(Application.objects.order_by("pk").values_list(*APPLICATION_FIELDS)),
+        "children": list(Child.objects.order_by("pk").values_list("pk", "iin", "birth_date")),
+        "directions": list(
+            Direction.objects.order_by("pk").values_list(
+                "pk", "application_id", "issued_at", "valid_until", "latest_valid_until"
+            )
+        ),
+    }
+    for model in (BenefitClaim, Enrollment, StopListEntry, AccessRequest, Feedback, LedgerEvent, Group):
+        rows[model.__name__] = list(model.objects.order_by("pk").values_list("pk", flat=True))
+    return rows
+
+
+def client_for(role: str, world: World) -> Client:
+    if role in (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF):
+        user = staff_user(role=role, organisation=world.organisation)
+    elif role == Role.ADMINISTRATOR:
+        user = staff_user(role=role)
+    else:
+        user = staff_user(role=role, locality=world.locality)
+    return staff_login(Client(), user)
+
+
+@pytest.fixture(autouse=True)
+def english(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.LANGUAGE_CODE = "en"
+    settings.OTP_RESEND_INTERVAL_SECONDS = 0
+    settings.CAPTCHA_TEST_MODE = True
+    monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
+
+
+def test_every_staff_form_and_endpoint_is_tried() -> None:
+    """WRITES covers every staff URL that takes a POST and every staff API endpoint (a new form fails here
+    until its valid request is added above)."""
+    covered = {write.url for write in WRITES}
+    missing = [
+        url.name
+        for url in staff_urls()
+        if url.name not in SIGN_IN and "POST" in declared(url.view)[1] and url.name not in covered
+    ]
+    missing += [f"api:{area}" for _method, _path, area in staff_api() if f"api:{area}" not in covered]
+    assert not missing, f"no immutability check for the staff forms/endpoints: {missing}"
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda write: write.id)
+def test_forbidden_fields_are_ignored_and_nothing_changes(write: Write) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        world = build_world()
+        build_world()  # another locality's rows, which must not change either
+        write.prepare(world)
+        client = client_for(write.role, world)
+        before = snapshot()
+        if write.api:
+            area = write.url.removeprefix("api:")
+            template = next(path for _method, path, a in staff_api() if a == area)
+            body = {**FORBIDDEN, **write.data(world)}
+            assert set(API_BODIES[area]) <= set(body)
+            response = client.post(api_path(template, area, world), body, content_type="application/json")
+        else:
+            url = next(url for url in staff_urls() if url.name == write.url)
+            values = write.kwargs(world) if write.kwargs else fill(url.name, url.kwargs, world)[0]
+            response = client.post(url.path(values), with_forbidden(write.data(world)))
+        assert response.status_code in write.ok, (
+            write.id,
+            response.status_code,
+            response.content.decode()[:3000],
+        )
+        after = snapshot()
+    for key in ("applications", "children", "directions"):
+        now = {row[0]: row for row in after[key]}
+        for row in before[key]:
+            assert row[0] in now, f"{write.id} deleted {key} {row[0]}"
+            if row != now[row[0]] and key == "applications" and write.by_rule:
+                changed = {
+                    name
+                    for name, old, new in zip(APPLICATION_FIELDS, row, now[row[0]], strict=True)
+                    if old != new
+                }
+                assert changed <= write.by_rule, f"{write.id} changed {changed} of application {row[0]}"
+                assert row[0] == world.application.pk, f"{write.id} changed another application"
+                assert now[row[0]][APPLICATION_FIELDS.index("tier")] == "general", "P5: the general tier"
+                continue
+            assert row == now[row[0]], f"{write.id} changed {key}: {row} → {now[row[0]]}"
+    for key, ids in before.items():
+        if key not in ("applications", "children", "directions"):
+            assert set(ids) <= set(after[key]), f"{write.id} deleted {key} rows"
+    assert len(after["LedgerEvent"]) >= len(before["LedgerEvent"])
+    assert ledger_verify().ok
+
+
+# --- the admin: no deletion, no edit of the immutable fields -------------------------------------------
+
+IMMUTABLE: dict[type[Model], set[str]] = {
+    Application: {"registered_at", "ordinal", "cohort", "tier", "id", "child"},
+    Child: {"iin", "birth_date"},
+    Direction: {"valid_until", "latest_valid_until", "issued_at", "application"},
+}
+NEVER_DELETED: list[type[Model]] = [
+    Application,
+    Direction,
+    Enrollment,
+    LedgerEvent,
+    StopListEntry,
+    BenefitClaim,
+    Feedback,
+    AccessRequest,
+]
+
+
+def test_the_admin_deletes_nothing_and_edits_no_immutable_field() -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        world = build_world()
+    instances: dict[type[Model], Model] = {
+        Application: world.application,
+        Child: world.application.child,
+        Direction: world.direction,
+    }
+    administrator = staff_user(role=Role.ADMINISTRATOR)
+    request = RequestFactory().get("/admin/")
+    request.user = administrator
+    wrong = []
+    for model in NEVER_DELETED:
+        model_admin = admin.site._registry.get(model)
+        if model_admin is None:
+            continue  # not in the admin at all: nothing to delete there
+        if model_admin.has_delete_permission(request) or model_admin.has_delete_permission(request, None):
+            wrong.append(f"{model.__name__}: the admin may delete")
+    for model, names in IMMUTABLE.items():
+        model_admin = admin.site._registry.get(model)
+        if model_admin is None or not model_admin.has_change_permission(request):
+            continue
+        instance = instances[model]
+        editable = set(model_admin.get_fields(request, instance)) - set(
+            model_admin.get_readonly_fields(request, instance)
+        )
+        if editable & names:
+            wrong.append(f"{model.__name__}: the admin may edit {sorted(editable & names)}")
+    assert not wrong, "\n".join(wrong)
