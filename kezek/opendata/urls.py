@@ -22,6 +22,7 @@ urlpatterns = [
     path("publications/", views.publications, name="publications"),
     path("directions/", views.directions, name="directions"),
     path("queue/", views.queue, name="queue"),
+    path("stop-list/", views.stop_list, name="stop_list"),
     path(
         "<slug:locality>/publications.<opendata_format:fmt>",
         views.publications_export,

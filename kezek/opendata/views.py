@@ -13,6 +13,7 @@ from kezek.core.errors import DomainError, NotFound
 from kezek.facilities import selectors as facilities
 from kezek.facilities.models import Language, Locality
 from kezek.placement.models import Direction
+from kezek.waitlist import selectors as waitlist
 from kezek.waitlist.models import Tier
 
 from . import exports, selectors
@@ -126,6 +127,14 @@ def queue(request: HttpRequest) -> HttpResponse:
             "too_many": exports.truncation_notice(page.paginator.count) if page else None,
         },
     )
+
+
+@require_GET
+def stop_list(request: HttpRequest) -> HttpResponse:
+    """S2: the applications taken out of distribution now, with the reason category and the dates."""
+    locality = _shown_locality(request)
+    entries = waitlist.stop_list_public(locality=locality) if locality else None
+    return render(request, "opendata/stop_list.html", _page_context(request, locality, None, entries))
 
 
 # ----------------------------------------------------------------------------------------- downloads

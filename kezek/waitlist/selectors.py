@@ -460,35 +460,11 @@ def withdrawal_request_document(*, application: Application) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-@dataclass(frozen=True)
-class StopListRow:
-    """One current stop-listing as the public may see it (S2): number, reason category, dates; no names and
-    not the staff's written note."""
-
-    number: int
-    cohort: int
-    reason: str
-    reason_label: str
-    since: dt.datetime
-    restore_on: dt.date | None
-
-
-def stop_list_public(*, locality: Locality, limit: int = 1000) -> list[StopListRow]:
-    """The locality's current stop-list, newest first, with each stay's reason category (S2: `manual`
-    is public). For an open-data page or export; staff notes are never part of it."""
-    entries = (
+def stop_list_public(*, locality: Locality) -> QuerySet[StopListEntry]:
+    """The locality's current stop-list, newest first (S2: public with its reason category and dates);
+    only the application number, birth year, reason and dates are read — never names or the staff note."""
+    return (
         StopListEntry.objects.filter(locality=locality, restored_at__isnull=True)
         .order_by("-since", "-pk")
-        .values_list("application_id", "cohort", "reason", "since", "restore_on")[:limit]
+        .only("application_id", "cohort", "reason", "since", "restore_on")
     )
-    return [
-        StopListRow(
-            number=number,
-            cohort=cohort,
-            reason=reason,
-            reason_label=str(StopListEntry.Reason(reason).label),
-            since=since,
-            restore_on=restore_on,
-        )
-        for number, cohort, reason, since, restore_on in entries
-    ]

@@ -16,6 +16,7 @@ from pytest_django import Settings
 from kezek.cabinet.models import AccessRequest
 from kezek.core import clock
 from kezek.facilities.models import Group, Locality
+from kezek.facilities.selectors import LOCALITY_COOKIE
 from kezek.feedback.models import Feedback, Kind
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
@@ -329,8 +330,12 @@ def test_manual_stop_list_and_its_lifting_are_on_the_ledger(locality: Locality) 
     assert "Duplicate registration" in page
     # Public (S2): the reason category and the dates, never the staff's written note.
     (row,) = stop_list_public(locality=locality)
-    assert (row.number, row.reason, row.restore_on) == (application.pk, "manual", None)
-    assert "Duplicate" not in repr(row)
+    assert (row.application_id, row.reason, row.restore_on) == (application.pk, "manual", None)
+    visitor = Client()
+    visitor.cookies[LOCALITY_COOKIE] = locality.code
+    public = visitor.get("/open-data/stop-list/").content.decode()
+    assert f"№ {application.pk}" in public
+    assert "Duplicate" not in public
     assert operator.post(f"{url}/stop-list/", {"note": "Once more, please"}).status_code == 409
     assert operator.post(f"{url}/restore/").status_code == 302
     assert Application.objects.get(pk=application.pk).status == "queued"
