@@ -253,6 +253,14 @@ WRITES: list[Write] = [
         prepare=second_group,
         label="transfer",
     ),
+    Write(
+        "organisation_group",
+        OP,
+        lambda w: {"action": "close", "close-reason": "The building is closed for repairs"},
+        prepare=second_group,
+        kwargs=lambda w: {"pk": other_group(w).pk},
+        label="close",
+    ),
     Write("settings", HEAD, lambda w: {**SETTINGS, "locality": w.locality.code}),
     Write("ledger_verify", Role.ADMINISTRATOR, lambda w: {}),
     # The staff API (JSON; keyed "api:<area>").

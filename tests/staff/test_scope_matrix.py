@@ -415,12 +415,15 @@ def test_right_role_right_scope_gets_the_page(worlds: tuple[World, World]) -> No
     the registry really names its object (and the 404s below come from the scope, not a wrong id)."""
     world, _elsewhere = worlds
     clients: dict[str, Client] = {role: signed_in(role, world) for role in ALL_ROLES}
+    region_auditor = staff_login(Client(), staff_user(role=Role.AUDITOR, region=world.locality.region))
     wrong = []
     for url, path, _obj, roles, methods in pages(world):
         if "GET" not in methods:
             continue
         for role in sorted(roles):
             status = clients[role].get(path).status_code
+            if role == Role.AUDITOR and status == 200:
+                status = region_auditor.get(path).status_code
             # An auditor may be refused a page that is only a form that changes something (403).
             if status != 200 and not (role == Role.AUDITOR and status == 403):
                 wrong.append(f"{role} GET {path} ({url.name}): {status}, expected 200")
@@ -457,32 +460,55 @@ def test_wrong_role_gets_403_and_auditors_post_nothing(worlds: tuple[World, Worl
     assert not wrong, "\n".join(wrong)
 
 
+def outsiders(world: World, elsewhere: World) -> dict[str, list[tuple[str, Client]]]:
+    """For each role but administrator, its users outside A's scope: locality B; for an auditor also the
+    region of B; for a kindergarten role also another kindergarten of the SAME locality A."""
+    neighbour = OrganisationFactory.create(locality=world.locality)
+    found: dict[str, list[tuple[str, Client]]] = {}
+    for role in ALL_ROLES:
+        if role == Role.ADMINISTRATOR:
+            continue
+        users = [("of B", signed_in(role, elsewhere))]
+        if role == Role.AUDITOR:
+            auditor = staff_user(role=role, region=elsewhere.locality.region)
+            users.append(("of B's region", staff_login(Client(), auditor)))
+        if role in KINDERGARTEN_ROLES:
+            users.append(
+                (
+                    "of A's other kindergarten",
+                    staff_login(Client(), staff_user(role=role, organisation=neighbour)),
+                )
+            )
+        found[role] = users
+    return found
+
+
 def test_another_scope_gets_404_for_every_object(worlds: tuple[World, World]) -> None:
-    """The same role in locality/organisation B: every URL naming an object of A is a 404, GET and POST
-    (an auditor's POST may be refused as a POST first: 403), exactly like a missing object."""
+    """The same role outside A (locality B, B's region, another kindergarten of A's locality): every URL
+    naming an object of A is a 404, GET and POST (an auditor's POST may be refused as a POST first: 403),
+    exactly like a missing object."""
     world, elsewhere = worlds
-    clients: dict[str, Client] = {
-        role: signed_in(role, elsewhere) for role in ALL_ROLES if role != Role.ADMINISTRATOR
-    }
+    others = outsiders(world, elsewhere)
     wrong = []
     for url, path, names_object, roles, methods in pages(world):
         if not names_object:
             continue
         for role in sorted(roles - {Role.ADMINISTRATOR}):
-            for method in sorted(methods):
-                client = clients[role]
-                response = client.get(path) if method == "GET" else client.post(path, post_body(path))
-                expected = {404, 403} if (method == "POST" and role == Role.AUDITOR) else {404}
-                if response.status_code not in expected:
-                    wrong.append(
-                        f"{role} of B {method} {path} ({url.name}): {response.status_code}, expected 404"
-                    )
+            for where, client in others[role]:
+                for method in sorted(methods):
+                    response = client.get(path) if method == "GET" else client.post(path, post_body(path))
+                    expected = {404, 403} if (method == "POST" and role == Role.AUDITOR) else {404}
+                    if response.status_code not in expected:
+                        wrong.append(
+                            f"{role} {where} {method} {path} ({url.name}): {response.status_code}, not 404"
+                        )
     for _method, template, area in staff_api():
         path = api_path(template, area, world)
         for role in sorted(API_ROLES[area] - {Role.ADMINISTRATOR}):
-            response = clients[role].post(path, API_BODIES[area], content_type="application/json")
-            if response.status_code != 404:
-                wrong.append(f"{role} of B POST {path}: {response.status_code}, expected 404")
+            for where, client in others[role]:
+                response = client.post(path, API_BODIES[area], content_type="application/json")
+                if response.status_code != 404:
+                    wrong.append(f"{role} {where} POST {path}: {response.status_code}, expected 404")
     assert not wrong, "\n".join(wrong)
     # Nothing of A changed by all those refused requests.
     world.claim.refresh_from_db()
@@ -495,6 +521,35 @@ def test_another_scope_gets_404_for_every_object(worlds: tuple[World, World]) ->
     assert world.enrollment.left_on is None
     assert world.access.status == "pending"
     assert world.indication.decided_at is None
+
+
+def test_lists_outside_the_scope_link_to_none_of_its_objects(worlds: tuple[World, World]) -> None:
+    """Every page that names no object (lists, reports, the ledger, home), opened by a user outside A,
+    links to none of A's object pages (while A's own user of the same role does, on some page: the check
+    can fail)."""
+    world, elsewhere = worlds
+    rows = pages(world)
+    objects = [path for _url, path, names_object, _roles, _methods in rows if names_object]
+    others = outsiders(world, elsewhere)
+    wrong = []
+    seen_by_own: set[str] = set()
+    for url, path, names_object, roles, methods in rows:
+        if names_object or "GET" not in methods:
+            continue
+        for role in sorted(roles - {Role.ADMINISTRATOR}):
+            own = signed_in(role, world).get(path)
+            if own.status_code == 200:
+                seen_by_own |= {o for o in objects if f'href="{o}"' in own.content.decode()}
+            for where, client in others[role]:
+                response = client.get(path)
+                if response.status_code != 200:
+                    continue  # a refusal shows nothing
+                html = response.content.decode()
+                leaked = [o for o in objects if f'href="{o}"' in html]
+                if leaked:
+                    wrong.append(f"{role} {where} GET {path} ({url.name}) links to A's {leaked}")
+    assert seen_by_own, "A's own users saw no link to A's objects: the check proves nothing"
+    assert not wrong, "\n".join(wrong)
 
 
 def test_a_new_url_naming_an_unknown_object_fails_the_matrix() -> None:
