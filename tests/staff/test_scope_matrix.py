@@ -389,11 +389,15 @@ def test_every_staff_url_is_scoped_and_fillable() -> None:
 
 def test_anonymous_and_unverified_are_sent_to_sign_in(worlds: tuple[World, World]) -> None:
     world, _elsewhere = worlds
-    unverified = Client()
-    unverified.force_login(staff_user(role=Role.ADMINISTRATOR))  # a password, no second factor yet
+    # A password, no second factor yet: the administrator, and an operator and a kindergarten head of A.
+    unverified = []
+    for role in (Role.ADMINISTRATOR, Role.OPERATOR, Role.KINDERGARTEN_HEAD):
+        client = Client()
+        client.force_login(staff_user(role=role, **place_of(role, world)))
+        unverified.append((f"unverified {role}", client))
     wrong: list[str] = []
     checked = 0
-    for who, client in (("anonymous", Client()), ("unverified", unverified)):
+    for who, client in [("anonymous", Client()), *unverified]:
         for url, path, _obj, _roles, methods in pages(world):
             for method in sorted(methods):
                 response = client.get(path) if method == "GET" else client.post(path, post_body(path))
