@@ -10,8 +10,9 @@ as attachments — never by a public /media/ URL.
 
 import datetime as dt
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -32,6 +33,7 @@ from kezek.cabinet import services as cabinet_services
 from kezek.cabinet.models import AccessRequest
 from kezek.core import clock
 from kezek.core.errors import DomainError, NotFound
+from kezek.core.forms_views import form_posted
 from kezek.core.masking import mask_iin, mask_name, mask_phone
 from kezek.core.workdays import add_working_days
 from kezek.feedback import selectors as feedback_selectors
@@ -56,6 +58,9 @@ from ..forms_desk import (
 from ..navigation import DEPARTMENT, DEPARTMENT_READ, HEADS
 from ..selectors import Scope
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 M = TypeVar("M", bound=Model)
 
 BENEFIT_WORKING_DAYS = 5  # the department decides an extraordinary claim within 5 working days (P4, P5)
@@ -72,9 +77,10 @@ def _user(request: HttpRequest) -> User:
     return User.objects.get(pk=_scope(request).user_id)  # a signed-in staff user (staff_required)
 
 
-def _one(request: HttpRequest, queryset: QuerySet[M], *, locality: str, pk: int) -> M:
+def _one(request: HttpRequest, queryset: QuerySet[M], *, locality: str, pk: int, **lookups: str) -> M:
+    """The row `pk` of `queryset` within the scope (`locality`, e.g. `organisation=` lookups), else 404."""
     try:
-        return _scope(request).get(queryset, locality=locality, pk=pk)
+        return _scope(request).get(queryset, locality=locality, pk=pk, **lookups)
     except NotFound as exc:
         raise Http404 from exc
 
@@ -106,6 +112,31 @@ def _document(name: str, *, download_name: str) -> HttpResponse:
 def _refused(form: forms.Form, exc: DomainError, *, field: str | None = None) -> int:
     form.add_error(field if field in form.fields else None, str(exc.message))
     return exc.status
+
+
+def _on_reason(exc: DomainError) -> str | None:
+    """A decision's refusal: a missing reason on its field, anything else above the form."""
+    return "reason" if exc.code == "reason_required" else None
+
+
+def _decision_posted(
+    request: HttpRequest,
+    form: DecisionForm,
+    decide: Callable[[str], object],
+    *,
+    confirmed: "StrOrPromise",
+    rejected: "StrOrPromise",
+    then: str,
+) -> tuple[HttpResponse | None, int]:
+    """A posted confirm/reject decision (`form.confirm`): `decide(reason)` calls the service; then back to
+    the list `then` with the message `confirmed` or `rejected`."""
+
+    def on_valid(data: dict[str, Any]) -> HttpResponse:
+        decide(data["reason"])
+        messages.success(request, confirmed if form.confirm else rejected)
+        return HttpResponseRedirect(reverse(then))
+
+    return form_posted(form, on_valid, field=_on_reason)
 
 
 # --- benefit confirmation desk -------------------------------------------------------------------------
@@ -165,23 +196,18 @@ def benefit(request: HttpRequest, claim_id: int) -> HttpResponse:
     form = DecisionForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                waitlist_services.benefit_claim_decide(
-                    claim=claim,
-                    confirm=form.confirm,
-                    by_staff=_user(request),
-                    reason=form.cleaned_data["reason"],
-                )
-            except DomainError as exc:
-                status = _refused(form, exc, field="reason" if exc.code == "reason_required" else None)
-            else:
-                if form.confirm:
-                    messages.success(request, _("The benefit is confirmed."))
-                else:
-                    messages.success(request, _("The benefit is rejected."))
-                return HttpResponseRedirect(reverse("staff:benefits"))
+        done, status = _decision_posted(
+            request,
+            form,
+            lambda reason: waitlist_services.benefit_claim_decide(
+                claim=claim, confirm=form.confirm, by_staff=_user(request), reason=reason
+            ),
+            confirmed=_("The benefit is confirmed."),
+            rejected=_("The benefit is rejected."),
+            then="staff:benefits",
+        )
+        if done is not None:
+            return done
     direction = _waiting_directions(request, [claim.application_id]).get(claim.application_id)
     context = {
         "claim": claim,
@@ -280,6 +306,12 @@ def _application_page(
     return render(request, "staff/desk/application.html", context, status=status)
 
 
+def _application_done(request: HttpRequest, number: int, message: "StrOrPromise") -> HttpResponse:
+    """A staff action on the application succeeded: its message, back to the application's page."""
+    messages.success(request, message)
+    return HttpResponseRedirect(reverse("staff:application", args=[number]))
+
+
 @require_GET
 @never_cache
 @staff_required(*DEPARTMENT_READ)
@@ -294,20 +326,15 @@ def application_stop_list(request: HttpRequest, number: int) -> HttpResponse:
     """Manual stop-listing with a written reason (S2 `manual`: public reason category)."""
     found = _application(request, number)
     form = StopListForm(request.POST)
-    if not form.is_valid():
-        return _application_page(request, found, stop_form=form, status=422)
-    try:
+
+    def stop_list(data: dict[str, Any]) -> HttpResponse:
         waitlist_services.application_stop_list(
-            application=found,
-            reason=StopListEntry.Reason.MANUAL,
-            note=form.cleaned_data["note"],
-            by_staff=_user(request),
+            application=found, reason=StopListEntry.Reason.MANUAL, note=data["note"], by_staff=_user(request)
         )
-    except DomainError as exc:
-        status = _refused(form, exc, field="note")
-        return _application_page(request, _application(request, number), stop_form=form, status=status)
-    messages.success(request, _("The application is on the stop-list."))
-    return HttpResponseRedirect(reverse("staff:application", args=[number]))
+        return _application_done(request, number, _("The application is on the stop-list."))
+
+    done, status = form_posted(form, stop_list, field=lambda exc: "note")
+    return done or _application_page(request, _application(request, number), stop_form=form, status=status)
 
 
 @require_POST
@@ -324,8 +351,7 @@ def application_restore(request: HttpRequest, number: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return _application_page(request, _application(request, number), status=exc.status)
-    messages.success(request, _("The application is back in the queue."))
-    return HttpResponseRedirect(reverse("staff:application", args=[number]))
+    return _application_done(request, number, _("The application is back in the queue."))
 
 
 @require_POST
@@ -334,21 +360,19 @@ def application_withdraw(request: HttpRequest, number: int) -> HttpResponse:
     """Withdrawal on the parent's written request: a written reason and the scanned request."""
     found = _application(request, number)
     form = WithdrawForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _application_page(request, found, withdraw_form=form, status=422)
-    try:
+
+    def withdraw(data: dict[str, Any]) -> HttpResponse:
         waitlist_services.application_withdraw(
-            application=found,
-            by_staff=_user(request),
-            reason=form.cleaned_data["reason"],
-            document=form.cleaned_data["document"],
+            application=found, by_staff=_user(request), reason=data["reason"], document=data["document"]
         )
-    except DomainError as exc:
-        field = "document" if exc.code.startswith("document") else "reason"
-        status = _refused(form, exc, field=field)
-        return _application_page(request, _application(request, number), withdraw_form=form, status=status)
-    messages.success(request, _("The application is withdrawn."))
-    return HttpResponseRedirect(reverse("staff:application", args=[number]))
+        return _application_done(request, number, _("The application is withdrawn."))
+
+    done, status = form_posted(
+        form, withdraw, field=lambda exc: "document" if exc.code.startswith("document") else "reason"
+    )
+    return done or _application_page(
+        request, _application(request, number), withdraw_form=form, status=status
+    )
 
 
 @require_GET
@@ -389,33 +413,25 @@ def access_requests(request: HttpRequest) -> HttpResponse:
 @staff_required(*DEPARTMENT_READ)
 def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
     """One request with its proof; approve (moves the child's applications) or reject with a reason."""
-    try:
-        found = _scope(request).get(_access_requests(request), locality=ACCESS_LOCALITY, pk=request_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    found = _one(request, _access_requests(request), locality=ACCESS_LOCALITY, pk=request_id)
     if request.method == "POST" and not _may_write(request):
         return _forbidden(request)
     pending = found.status == AccessRequest.Status.PENDING
     form = DecisionForm(request.POST if request.method == "POST" else None, approve_label=_("Approve"))
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                cabinet_services.access_request_decide(
-                    request=found,
-                    approve=form.confirm,
-                    by_staff=_user(request),
-                    reason=form.cleaned_data["reason"],
-                )
-            except DomainError as exc:
-                status = _refused(form, exc, field="reason" if exc.code == "reason_required" else None)
-            else:
-                if form.confirm:
-                    messages.success(request, _("The request is approved."))
-                else:
-                    messages.success(request, _("The request is rejected."))
-                return HttpResponseRedirect(reverse("staff:access_requests"))
+        done, status = _decision_posted(
+            request,
+            form,
+            lambda reason: cabinet_services.access_request_decide(
+                request=found, approve=form.confirm, by_staff=_user(request), reason=reason
+            ),
+            confirmed=_("The request is approved."),
+            rejected=_("The request is rejected."),
+            then="staff:access_requests",
+        )
+        if done is not None:
+            return done
     child_applications = _scope(request).filter(
         Application.objects.filter(child_id=found.child_id).select_related("locality", "applicant"),
         locality="locality",
@@ -443,10 +459,7 @@ def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
 @never_cache
 @staff_required(*DEPARTMENT_READ)
 def access_request_document(request: HttpRequest, request_id: int) -> HttpResponse:
-    try:
-        found = _scope(request).get(_access_requests(request), locality=ACCESS_LOCALITY, pk=request_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    found = _one(request, _access_requests(request), locality=ACCESS_LOCALITY, pk=request_id)
     return _document(found.document.name, download_name=f"access-request-{found.pk}")
 
 
@@ -491,32 +504,26 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
 @staff_required(*DEPARTMENT_READ)
 def feedback_detail(request: HttpRequest, feedback_id: int) -> HttpResponse:
     """One message; set its status and write the public answer."""
-    try:
-        found = _scope(request).get(
-            _feedback(request), locality="locality", organisation="organisation", pk=feedback_id
-        )
-    except NotFound as exc:
-        raise Http404 from exc
+    found = _one(
+        request, _feedback(request), locality="locality", organisation="organisation", pk=feedback_id
+    )
     if request.method == "POST" and not _may_write(request):
         return _forbidden(request)
     initial: dict[str, Any] = {"status": found.status, "answer": found.answer}
     form = FeedbackAnswerForm(request.POST if request.method == "POST" else None, initial=initial)
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                feedback_services.feedback_answer(
-                    feedback=found,
-                    by=_user(request),
-                    status=form.cleaned_data["status"],
-                    answer=form.cleaned_data["answer"],
-                )
-            except DomainError as exc:
-                status = _refused(form, exc, field="answer")
-            else:
-                messages.success(request, _("Saved."))
-                return HttpResponseRedirect(reverse("staff:feedback_detail", args=[found.pk]))
+
+        def answer(data: dict[str, Any]) -> HttpResponse:
+            feedback_services.feedback_answer(
+                feedback=found, by=_user(request), status=data["status"], answer=data["answer"]
+            )
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(reverse("staff:feedback_detail", args=[found.pk]))
+
+        done, status = form_posted(form, answer, field=lambda exc: "answer")
+        if done is not None:
+            return done
     context = {"found": found, "form": form if _may_write(request) else None}
     return render(request, "staff/desk/feedback_detail.html", context, status=status)
 
