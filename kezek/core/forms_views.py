@@ -10,7 +10,7 @@ from .errors import DomainError
 
 
 def form_posted(
-    form: forms.Form,
+    form: forms.BaseForm,
     on_valid: Callable[[dict[str, Any]], HttpResponse],
     *,
     field: Callable[[DomainError], str | None] | None = None,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kezek.core.errors import DomainError, NotFound
+from kezek.core.forms_views import form_posted
 from kezek.facilities import services as facilities
 from kezek.facilities.models import Group, Organisation
 from kezek.facilities.services import GROUP_FIELDS, ORGANISATION_FIELDS
@@ -89,6 +90,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/organisations/list.html", {"form": form, "organisations": rows})
 
 
+def _to_organisation(organisation: Organisation) -> HttpResponse:
+    return HttpResponseRedirect(reverse("staff:organisation", args=[organisation.pk]))
+
+
 def _localities(scope: Scope) -> list[tuple[str, str]]:
     return [(str(locality.pk), locality.name) for locality in scope.localities()]
 
@@ -108,23 +113,23 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     fees = FeeFormSet(data, prefix="fees")
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid() and fees.is_valid():
-            locality = scope.localities().filter(pk=form.cleaned_data["locality"]).first()
+
+        def create(data: dict[str, Any]) -> HttpResponse:
+            locality = scope.localities().filter(pk=data["locality"]).first()
             if locality is None:
                 raise Http404
-            try:
-                organisation = facilities.organisation_create(
-                    locality=locality,
-                    by_staff=request.user,  # type: ignore[arg-type]
-                    bin=form.cleaned_data["bin"],
-                    fees=_fees(fees),
-                    **{name: form.cleaned_data[name] for name in ORGANISATION_FIELDS},
-                )
-            except DomainError as exc:
-                status = _error(form, exc)
-            else:
-                return HttpResponseRedirect(reverse("staff:organisation", args=[organisation.pk]))
+            organisation = facilities.organisation_create(
+                locality=locality,
+                by_staff=request.user,  # type: ignore[arg-type]
+                bin=data["bin"],
+                fees=_fees(fees),
+                **{name: data[name] for name in ORGANISATION_FIELDS},
+            )
+            return _to_organisation(organisation)
+
+        done, status = form_posted(form, create, also=[fees])
+        if done is not None:
+            return done
     return render(
         request,
         "staff/organisations/edit.html",
@@ -165,19 +170,19 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     fees = FeeFormSet(data, prefix="fees", initial=initial_fees)
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid() and fees.is_valid():
-            try:
-                facilities.organisation_update(
-                    organisation=organisation,
-                    by_staff=request.user,  # type: ignore[arg-type]
-                    fees=_fees(fees),
-                    **{name: form.cleaned_data[name] for name in ORGANISATION_FIELDS},
-                )
-            except DomainError as exc:
-                status = _error(form, exc)
-            else:
-                return HttpResponseRedirect(reverse("staff:organisation", args=[organisation.pk]))
+
+        def update(data: dict[str, Any]) -> HttpResponse:
+            facilities.organisation_update(
+                organisation=organisation,
+                by_staff=request.user,  # type: ignore[arg-type]
+                fees=_fees(fees),
+                **{name: data[name] for name in ORGANISATION_FIELDS},
+            )
+            return _to_organisation(organisation)
+
+        done, status = form_posted(form, update, also=[fees])
+        if done is not None:
+            return done
     return render(
         request,
         "staff/organisations/edit.html",
@@ -195,20 +200,18 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = GroupCreateForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                group = placement.group_open(
-                    organisation=organisation,
-                    by_staff=request.user,  # type: ignore[arg-type]
-                    **{
-                        name: form.cleaned_data[name] for name in (*GROUP_FIELDS, "capacity", "academic_year")
-                    },
-                )
-            except DomainError as exc:
-                status = _error(form, exc)
-            else:
-                return HttpResponseRedirect(reverse("staff:organisation_group", args=[group.pk]))
+
+        def open_group(data: dict[str, Any]) -> HttpResponse:
+            group = placement.group_open(
+                organisation=organisation,
+                by_staff=request.user,  # type: ignore[arg-type]
+                **{name: data[name] for name in (*GROUP_FIELDS, "capacity", "academic_year")},
+            )
+            return HttpResponseRedirect(reverse("staff:organisation_group", args=[group.pk]))
+
+        done, status = form_posted(form, open_group)
+        if done is not None:
+            return done
     return render(
         request,
         "staff/organisations/group_new.html",
