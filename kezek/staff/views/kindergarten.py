@@ -5,9 +5,9 @@ Kindergarten head and staff see their own organisation only, the administrator e
 narrowed by `request.scope` (another organisation's row is a 404, like a missing one). A direction waiting
 for its benefit to be confirmed is never shown nor enrolled here (P4, P5)."""
 
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kezek.core import clock
 from kezek.core.errors import DomainError, NotFound
+from kezek.core.forms_views import form_posted
 from kezek.core.masking import mask_iin
 from kezek.facilities.models import Group
 from kezek.placement import selectors, services
@@ -31,6 +32,9 @@ from ..selectors import Scope
 
 KINDERGARTEN = (*KINDERGARTEN_ROLES, Role.ADMINISTRATOR)
 HEAD = (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)  # P7: by the head's written order
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 M = TypeVar("M", bound=Model)
 
@@ -77,10 +81,14 @@ def _child_row(obj: Any, child: Any) -> dict[str, Any]:
 DATE_CODES = {"date_future", "date_before_issue", "date_invalid"}
 
 
-def _refused(form: forms.Form, exc: DomainError, *, date_field: str) -> int:
+def _on_date(date_field: str) -> Callable[[DomainError], str | None]:
     """A service's refusal on the form: a date's on its field, anything else above the form."""
-    form.add_error(date_field if exc.code in DATE_CODES else None, str(exc.message))
-    return exc.status
+    return lambda exc: date_field if exc.code in DATE_CODES else None
+
+
+def _to_group(request: HttpRequest, group_id: int, message: "StrOrPromise") -> HttpResponse:
+    messages.success(request, message)
+    return HttpResponseRedirect(reverse("staff:kindergarten_group", args=[group_id]))
 
 
 @require_GET
@@ -99,17 +107,16 @@ def direction_enroll(request: HttpRequest, number: int) -> HttpResponse:
     form = EnrolForm(request.POST or None, initial={"enrolled_on": clock.today()})
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                enrollment = services.direction_enroll(
-                    direction=direction, by_staff=_user(request), on=form.cleaned_data["enrolled_on"]
-                )
-            except DomainError as exc:
-                status = _refused(form, exc, date_field="enrolled_on")
-            else:
-                messages.success(request, _("The child is enrolled."))
-                return HttpResponseRedirect(reverse("staff:kindergarten_group", args=[enrollment.group_id]))
+
+        def enrol(data: dict[str, Any]) -> HttpResponse:
+            enrollment = services.direction_enroll(
+                direction=direction, by_staff=_user(request), on=data["enrolled_on"]
+            )
+            return _to_group(request, enrollment.group_id, _("The child is enrolled."))
+
+        done, status = form_posted(form, enrol, field=_on_date("enrolled_on"))
+        if done is not None:
+            return done
     context = {"row": _child_row(direction, direction.application.child), "form": form}
     return render(request, "staff/kindergarten/enroll.html", context, status=status)
 
@@ -140,20 +147,17 @@ def enrollment_depart(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     form = DepartForm(request.POST or None, initial={"left_on": clock.today()})
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.enrollment_depart(
-                    enrollment=enrollment,
-                    by_staff=_user(request),
-                    on=form.cleaned_data["left_on"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except DomainError as exc:
-                status = _refused(form, exc, date_field="left_on")
-            else:
-                messages.success(request, _("The departure is recorded and the place is published."))
-                return HttpResponseRedirect(reverse("staff:kindergarten_group", args=[enrollment.group_id]))
+
+        def depart(data: dict[str, Any]) -> HttpResponse:
+            services.enrollment_depart(
+                enrollment=enrollment, by_staff=_user(request), on=data["left_on"], reason=data["reason"]
+            )
+            message = _("The departure is recorded and the place is published.")
+            return _to_group(request, enrollment.group_id, message)
+
+        done, status = form_posted(form, depart, field=_on_date("left_on"))
+        if done is not None:
+            return done
     context = {"row": _child_row(enrollment, enrollment.child), "form": form}
     return render(request, "staff/kindergarten/depart.html", context, status=status)
 
@@ -166,25 +170,26 @@ def staff_child(request: HttpRequest, group_id: int) -> HttpResponse:
     form = StaffChildForm(request.POST or None, initial={"enrolled_on": clock.today()})
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.enrollment_staff_child(
-                    group=found,
-                    child_iin=form.cleaned_data["child_iin"].strip(),
-                    by_staff=_user(request),
-                    reason=form.order_text(),
-                    on=form.cleaned_data["enrolled_on"],
-                )
-            except DomainError as exc:
-                field = "child_iin" if exc.code.startswith("child_iin") else None
-                form.add_error("enrolled_on" if exc.code in DATE_CODES else field, str(exc.message))
-                status = exc.status
-            else:
-                messages.success(
-                    request, _("The child is enrolled outside the queue; it is marked publicly.")
-                )
-                return HttpResponseRedirect(reverse("staff:kindergarten_group", args=[found.pk]))
+
+        def enrol(data: dict[str, Any]) -> HttpResponse:
+            services.enrollment_staff_child(
+                group=found,
+                child_iin=data["child_iin"].strip(),
+                by_staff=_user(request),
+                reason=form.order_text(),
+                on=data["enrolled_on"],
+            )
+            message = _("The child is enrolled outside the queue; it is marked publicly.")
+            return _to_group(request, found.pk, message)
+
+        def field(exc: DomainError) -> str | None:
+            if exc.code in DATE_CODES:
+                return "enrolled_on"
+            return "child_iin" if exc.code.startswith("child_iin") else None
+
+        done, status = form_posted(form, enrol, field=field)
+        if done is not None:
+            return done
     return render(
         request, "staff/kindergarten/staff_child.html", {"group": found, "form": form}, status=status
     )
