@@ -25,15 +25,8 @@ from kezek.placement.models import Direction
 from kezek.staff.models import Role
 from kezek.waitlist.models import Application, BenefitClaim, StopListEntry
 from kezek.waitlist.selectors import stop_list_public
-from tests.factories import (
-    GroupFactory,
-    LocalityFactory,
-    OrganisationFactory,
-    RegistryPersonFactory,
-    register_application,
-    staff_login,
-    staff_user,
-)
+from tests.factories import LocalityFactory, OrganisationFactory, register_application
+from tests.staff.conftest import kindergarten_group, staff_client, toddler
 
 from ..cabinet.test_access import ask, other_parent
 
@@ -45,21 +38,12 @@ PDF = b"%PDF-1.4\n% written request\n"
 
 
 @pytest.fixture(autouse=True)
-def english(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def access_journey(english: None, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """English pages; the cabinet's access journey (tests.cabinet.test_access.ask) with the captcha in
     test mode and no wait between codes, as tests/cabinet/conftest.py sets them."""
-    settings.LANGUAGE_CODE = "en"
     settings.OTP_RESEND_INTERVAL_SECONDS = 0
     settings.CAPTCHA_TEST_MODE = True
     monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
-
-
-def client_for(role: str, **place: Any) -> Client:
-    return staff_login(Client(), staff_user(role=role, **place))
-
-
-def toddler(n: int) -> Any:
-    return RegistryPersonFactory.create(birth_date=dt.date(2024, 2, 1) + dt.timedelta(days=n))
 
 
 def scan(content: bytes = PDF, name: str = "request.pdf") -> SimpleUploadedFile:
@@ -81,15 +65,8 @@ def feedback(locality: Locality, kind: str = Kind.SUGGESTION, **extra: Any) -> F
 
 
 @pytest.fixture
-def locality() -> Locality:
-    return LocalityFactory.create()
-
-
-@pytest.fixture
 def group(locality: Locality) -> Group:
-    return GroupFactory.create(
-        organisation=OrganisationFactory.create(locality=locality), capacity=2, language="ru"
-    )
+    return kindergarten_group(locality, capacity=2, language="ru")
 
 
 def claim_with_direction(group: Group, n: int = 1) -> tuple[BenefitClaim, Direction]:
@@ -149,19 +126,19 @@ def test_roles_and_scopes_on_every_page_and_post(group: Group) -> None:
 
     # Kindergarten roles (even of an organisation in this locality): 403 everywhere.
     for role in (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF):
-        client = client_for(role, organisation=group.organisation)
+        client = staff_client(role, organisation=group.organisation)
         assert [client.get(url).status_code for url in pages] == [403] * len(pages), role
         assert [post(client, url, data) for url, data in posts] == [403] * len(posts), role
     # An auditor of the locality, or of its region, reads every page but changes nothing.
     for place in ({"locality": locality}, {"region": locality.region}):
-        auditor = client_for(Role.AUDITOR, **place)
+        auditor = staff_client(Role.AUDITOR, **place)
         assert [auditor.get(url).status_code for url in pages] == [200] * len(pages), place
         assert (
             "<form" not in auditor.get(f"/staff/benefits/{claim.pk}/").content.decode().split("</header>")[1]
         )
         assert [post(auditor, url, data) for url, data in posts] == [403] * len(posts), place
     # A department of another locality: every object is a 404, the lists do not show it.
-    elsewhere = client_for(Role.DEPARTMENT_HEAD, locality=LocalityFactory.create())
+    elsewhere = staff_client(Role.DEPARTMENT_HEAD, locality=LocalityFactory.create())
     objects = [url for url in pages if url.rstrip("/").split("/")[-1].isdigit() or "document" in url]
     assert [elsewhere.get(url).status_code for url in objects] == [404] * len(objects)
     assert [post(elsewhere, url, data) for url, data in posts] == [404] * len(posts)
@@ -180,7 +157,7 @@ def test_roles_and_scopes_on_every_page_and_post(group: Group) -> None:
     assert AccessRequest.objects.get().status == "pending"
     assert Feedback.objects.get(pk=message.pk).status == "new"
     # The department of the locality and an administrator see it all.
-    for client in (client_for(Role.OPERATOR, locality=locality), client_for(Role.ADMINISTRATOR)):
+    for client in (staff_client(Role.OPERATOR, locality=locality), staff_client(Role.ADMINISTRATOR)):
         assert [client.get(url).status_code for url in pages] == [200] * len(pages)
 
 
@@ -197,7 +174,7 @@ def test_anonymous_and_parents_get_the_sign_in_page() -> None:
 @time_machine.travel(MONDAY, tick=False)
 def test_benefit_desk_lists_with_the_working_day_deadline_and_confirms(group: Group) -> None:
     claim, direction = claim_with_direction(group)
-    operator = client_for(Role.OPERATOR, locality=group.organisation.locality)
+    operator = staff_client(Role.OPERATOR, locality=group.organisation.locality)
     page = operator.get("/staff/benefits/").content.decode()
     # Mon 14 Dec + 5 working days: 16 December is a holiday, so Tuesday 22 (not Monday 21).
     assert "22.12.2026" in page
@@ -233,7 +210,7 @@ def test_benefit_desk_lists_with_the_working_day_deadline_and_confirms(group: Gr
 @time_machine.travel(MONDAY, tick=False)
 def test_benefit_rejection_needs_a_reason_and_revokes_the_waiting_direction(group: Group) -> None:
     claim, direction = claim_with_direction(group)
-    head = client_for(Role.DEPARTMENT_HEAD, locality=group.organisation.locality)
+    head = staff_client(Role.DEPARTMENT_HEAD, locality=group.organisation.locality)
     assert head.post(f"/staff/benefits/{claim.pk}/", {"decision": "reject", "reason": ""}).status_code == 422
     assert BenefitClaim.objects.get(pk=claim.pk).status == "pending"
     response = head.post(
@@ -255,7 +232,7 @@ def test_benefit_rejection_needs_a_reason_and_revokes_the_waiting_direction(grou
 
 def test_find_by_number_and_by_iin_never_in_the_url(locality: Locality) -> None:
     application = register_application(locality=locality)
-    operator = client_for(Role.OPERATOR, locality=locality)
+    operator = staff_client(Role.OPERATOR, locality=locality)
     response = operator.get(f"/staff/applications/?number={application.pk}")
     assert response.status_code == 302
     assert response["Location"] == f"/staff/applications/{application.pk}/"
@@ -277,7 +254,7 @@ def test_find_by_number_and_by_iin_never_in_the_url(locality: Locality) -> None:
 
 def test_application_page_is_read_only_except_the_two_actions(locality: Locality) -> None:
     application = register_application(locality=locality)
-    operator = client_for(Role.OPERATOR, locality=locality)
+    operator = staff_client(Role.OPERATOR, locality=locality)
     page = operator.get(f"/staff/applications/{application.pk}/").content.decode()
     assert application.registered_at.astimezone(ALMATY).strftime("%d.%m.%Y") in page
     assert "application.registered" in page  # its ledger events
@@ -308,7 +285,7 @@ def test_application_page_is_read_only_except_the_two_actions(locality: Locality
 
 def test_manual_stop_list_and_its_lifting_are_on_the_ledger(locality: Locality) -> None:
     application = register_application(locality=locality)
-    operator = client_for(Role.OPERATOR, locality=locality)
+    operator = staff_client(Role.OPERATOR, locality=locality)
     url = f"/staff/applications/{application.pk}"
     assert operator.post(f"{url}/stop-list/", {"note": ""}).status_code == 422
     assert Application.objects.get(pk=application.pk).status == "queued"
@@ -349,14 +326,14 @@ def test_staff_cannot_lift_an_automatic_stop_listing(locality: Locality) -> None
 
     application = register_application(locality=locality)
     application_stop_list(application=application, reason="direction_expired")
-    operator = client_for(Role.OPERATOR, locality=locality)
+    operator = staff_client(Role.OPERATOR, locality=locality)
     assert operator.post(f"/staff/applications/{application.pk}/restore/").status_code == 409
     assert Application.objects.get(pk=application.pk).status == "stop_listed"
 
 
 def test_withdrawal_on_the_written_request(locality: Locality) -> None:
     application = register_application(locality=locality)
-    head = client_for(Role.DEPARTMENT_HEAD, locality=locality)
+    head = staff_client(Role.DEPARTMENT_HEAD, locality=locality)
     url = f"/staff/applications/{application.pk}"
     assert head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12"}).status_code == 422
     bad = head.post(
@@ -379,7 +356,7 @@ def test_withdrawal_on_the_written_request(locality: Locality) -> None:
     assert document["Content-Disposition"].startswith("attachment")
     assert document["X-Content-Type-Options"] == "nosniff"
     assert (
-        client_for(Role.OPERATOR, locality=LocalityFactory.create())
+        staff_client(Role.OPERATOR, locality=LocalityFactory.create())
         .get(f"{url}/withdrawal-request/")
         .status_code
         == 404
@@ -399,7 +376,7 @@ def test_access_request_desk_approves_and_rejects(locality: Locality) -> None:
     first = register_application(locality=locality)
     mother = other_parent(first)
     ask(Client(), first, mother)
-    operator = client_for(Role.OPERATOR, locality=locality)
+    operator = staff_client(Role.OPERATOR, locality=locality)
     access = AccessRequest.objects.get()
     listing = operator.get("/staff/access-requests/").content.decode()
     assert f"/staff/access-requests/{access.pk}/" in listing
@@ -437,9 +414,9 @@ def test_feedback_desk_filters_answers_and_hides_corruption_from_operators(local
     suggestion = feedback(locality)
     complaint = feedback(locality, Kind.ORGANISATION, organisation=organisation)
     corruption = feedback(locality, Kind.CORRUPTION)
-    operator = client_for(Role.OPERATOR, locality=locality)
-    auditor = client_for(Role.AUDITOR, locality=locality)
-    head = client_for(Role.DEPARTMENT_HEAD, locality=locality)
+    operator = staff_client(Role.OPERATOR, locality=locality)
+    auditor = staff_client(Role.AUDITOR, locality=locality)
+    head = staff_client(Role.DEPARTMENT_HEAD, locality=locality)
     for client in (operator, auditor):
         page = client.get("/staff/feedback/").content.decode()
         assert suggestion.reference in page
@@ -448,7 +425,7 @@ def test_feedback_desk_filters_answers_and_hides_corruption_from_operators(local
         assert client.get(f"/staff/feedback/{corruption.pk}/").status_code == 404
         assert client.get("/staff/feedback/", {"kind": "corruption"}).status_code == 422
     assert operator.post(f"/staff/feedback/{corruption.pk}/", {"status": "closed"}).status_code == 404
-    for client in (head, client_for(Role.ADMINISTRATOR)):
+    for client in (head, staff_client(Role.ADMINISTRATOR)):
         assert corruption.reference in client.get("/staff/feedback/").content.decode()
         assert client.get(f"/staff/feedback/{corruption.pk}/").status_code == 200
     filtered = operator.get("/staff/feedback/", {"kind": "organisation"}).content.decode()
@@ -478,7 +455,7 @@ def test_feedback_desk_filters_answers_and_hides_corruption_from_operators(local
 def test_feedback_list_pages(locality: Locality) -> None:
     for _ in range(51):
         feedback(locality)
-    operator = client_for(Role.OPERATOR, locality=locality)
+    operator = staff_client(Role.OPERATOR, locality=locality)
     first = operator.get("/staff/feedback/", {"status": "new"})
     assert first.status_code == 200
     assert "Page 1 of 2" in first.content.decode()
@@ -491,8 +468,8 @@ def test_feedback_list_pages(locality: Locality) -> None:
 def test_the_menu_offers_the_desk_to_the_department_only(locality: Locality) -> None:
     desk = ("/staff/benefits/", "/staff/applications/", "/staff/access-requests/", "/staff/feedback/")
     for role in (Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.AUDITOR):
-        home = client_for(role, locality=locality).get("/staff/").content.decode()
+        home = staff_client(role, locality=locality).get("/staff/").content.decode()
         assert all(f'href="{url}"' in home for url in desk), role
     organisation = OrganisationFactory.create(locality=locality)
-    home = client_for(Role.KINDERGARTEN_HEAD, organisation=organisation).get("/staff/").content.decode()
+    home = staff_client(Role.KINDERGARTEN_HEAD, organisation=organisation).get("/staff/").content.decode()
     assert not any(f'href="{url}"' in home for url in desk)

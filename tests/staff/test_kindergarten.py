@@ -5,7 +5,6 @@ page and form only for the kindergarten's own roles and organisation."""
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 import time_machine
@@ -20,24 +19,14 @@ from kezek.placement import services
 from kezek.placement.models import Direction, Enrollment, Publication
 from kezek.staff.models import Role
 from kezek.waitlist.models import Application
-from tests.factories import (
-    GroupFactory,
-    LocalityFactory,
-    OrganisationFactory,
-    RegistryPersonFactory,
-    staff_login,
-    staff_user,
-)
+from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory
 from tests.factories import register_application as register
+from tests.staff.conftest import kindergarten_group, staff_client, toddler
 
 pytestmark = pytest.mark.django_db
 ALMATY = dt.timezone(dt.timedelta(hours=5))
 MONDAY = dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY)
 TODAY = "2026-12-07"
-
-
-def toddler(n: int) -> Any:
-    return RegistryPersonFactory.create(birth_date=dt.date(2024, 2, 1) + dt.timedelta(days=n))
 
 
 @dataclass
@@ -57,9 +46,9 @@ class World:
 def world() -> World:
     with time_machine.travel(MONDAY - dt.timedelta(days=1), tick=False):  # issued on Sunday
         locality = LocalityFactory.create()
-        organisation = OrganisationFactory.create(locality=locality)
+        group = kindergarten_group(locality, capacity=2, language="ru")
+        organisation = group.organisation
         other = OrganisationFactory.create(locality=locality)
-        group = GroupFactory.create(organisation=organisation, capacity=2, language="ru")
         plain = register(locality=locality, child=toddler(1))
         extraordinary = register(locality=locality, child=toddler(2), tier="extraordinary")
         services.places_publish(group=group)
@@ -75,12 +64,11 @@ def as_role(role: str, world: World, *, own: bool = True) -> Client:
     organisation = world.organisation if own else world.other
     locality = organisation.locality
     if role in (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF):
-        user = staff_user(role=role, organisation=organisation)
+        client = staff_client(role, organisation=organisation)
     elif role == Role.ADMINISTRATOR:
-        user = staff_user(role=role)
+        client = staff_client(role)
     else:
-        user = staff_user(role=role, locality=locality)
-    client = staff_login(Client(), user)
+        client = staff_client(role, locality=locality)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})  # assertions on the English msgids
     return client
 

@@ -3,7 +3,6 @@ dates), shortened hashes, pagination; verification runs recorded by the command 
 task an administrator starts; a tampered event shows as a failed run; scope (404) and roles (403)."""
 
 import datetime as dt
-from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.test import Client
-from django.utils import translation
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from kezek.ledger.models import LedgerEvent, LedgerVerification
@@ -19,19 +17,13 @@ from kezek.staff.models import Role
 from kezek.staff.views import ledger as ledger_view
 from tests.factories import LocalityFactory, staff_login, staff_user
 from tests.ledger.conftest import tamper, tampering
-from tests.staff.test_reports import NOW, World, build_world
+from tests.staff.conftest import staff_client
+from tests.staff.test_reports import NOW, World, build_world, operator
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 IMMEDIATE_TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}
 }
-
-
-@pytest.fixture(autouse=True)
-def english(settings: Any) -> Iterator[None]:
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -39,12 +31,8 @@ def world() -> World:
     return build_world()
 
 
-def operator(world: World) -> Client:
-    return staff_login(Client(), staff_user(role=Role.OPERATOR, locality=world.home))
-
-
 def administrator() -> Client:
-    return staff_login(Client(), staff_user(role=Role.ADMINISTRATOR))
+    return staff_client(Role.ADMINISTRATOR)
 
 
 def seqs(response: Any) -> list[int]:
@@ -208,7 +196,7 @@ def test_a_tampered_event_shows_as_a_failed_run(world: World, settings: Any) -> 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.AUDITOR])
 def test_only_an_administrator_may_start_a_verification(world: World, role: str, settings: Any) -> None:
     settings.TASKS = IMMEDIATE_TASKS
-    client = staff_login(Client(), staff_user(role=role, locality=world.home))
+    client = staff_client(role, locality=world.home)
     assert client.get("/staff/ledger/").status_code == 200
     assert client.post("/staff/ledger/verify/").status_code == 403
     assert not LedgerVerification.objects.exists()
@@ -216,7 +204,7 @@ def test_only_an_administrator_may_start_a_verification(world: World, role: str,
 
 @pytest.mark.parametrize("role", [Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF])
 def test_kindergarten_roles_are_refused(world: World, role: str) -> None:
-    client = staff_login(Client(), staff_user(role=role, organisation=world.organisation))
+    client = staff_client(role, organisation=world.organisation)
     assert client.get("/staff/ledger/").status_code == 403
     assert client.post("/staff/ledger/verify/").status_code == 403
 
@@ -228,7 +216,7 @@ def test_verification_needs_a_post_and_a_signed_in_user() -> None:
 
 
 def test_an_empty_scope_shows_no_events() -> None:
-    client = staff_login(Client(), staff_user(role=Role.OPERATOR, locality=LocalityFactory.create()))
+    client = staff_client(Role.OPERATOR, locality=LocalityFactory.create())
     response = client.get("/staff/ledger/")
     assert response.status_code == 200
     assert "No events match the filters." in response.content.decode()

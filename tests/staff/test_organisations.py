@@ -31,11 +31,11 @@ from tests.factories import (
     LocalityFactory,
     OrganisationFactory,
     RegistryPersonFactory,
-    staff_login,
     staff_user,
 )
 from tests.factories import register_application as register
 from tests.factories.facilities import sequence_bin
+from tests.staff.conftest import kindergarten_group, passport, staff_client
 
 pytestmark = pytest.mark.django_db
 ALMATY = dt.timezone(dt.timedelta(hours=5))
@@ -45,15 +45,13 @@ _days = itertools.count()
 
 @pytest.fixture
 def group() -> Group:
-    locality = LocalityFactory.create()
-    organisation = OrganisationFactory.create(locality=locality)
-    group = GroupFactory.create(organisation=organisation, age_from=2, age_to=3, capacity=3)
+    group = kindergarten_group(age_from=2, age_to=3, capacity=3)
     services.places_publish(group=group)
     return group
 
 
 def operator(group: Group, role: str = Role.OPERATOR) -> Client:
-    return staff_login(Client(), staff_user(role=role, locality=group.organisation.locality))
+    return staff_client(role, locality=group.organisation.locality)
 
 
 def toddler_iin() -> str:
@@ -85,7 +83,7 @@ def group_pages(group: Group) -> list[str]:
 
 
 def test_another_localitys_organisation_and_group_are_not_found(group: Group) -> None:
-    client = staff_login(Client(), staff_user(role=Role.DEPARTMENT_HEAD))  # another locality
+    client = staff_client(Role.DEPARTMENT_HEAD)  # another locality
     for url in group_pages(group):
         assert client.get(url).status_code == 404, url
         if url != f"/staff/organisations/{group.organisation_id}/":  # the passport page only reads
@@ -97,11 +95,11 @@ def test_another_localitys_organisation_and_group_are_not_found(group: Group) ->
 
 def test_kindergarten_roles_are_refused_and_auditors_only_read(group: Group) -> None:
     for role in (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF):
-        client = staff_login(Client(), staff_user(role=role, organisation=group.organisation))
+        client = staff_client(role, organisation=group.organisation)
         assert client.get("/staff/organisations/").status_code == 403
         for url in group_pages(group):
             assert client.get(url).status_code == 403, url
-    auditor = staff_login(Client(), staff_user(role=Role.AUDITOR, locality=group.organisation.locality))
+    auditor = staff_client(Role.AUDITOR, locality=group.organisation.locality)
     assert auditor.get("/staff/organisations/").status_code == 200
     assert auditor.get(f"/staff/organisations/{group.organisation_id}/").status_code == 200
     page = auditor.get(f"/staff/organisations/groups/{group.pk}/")
@@ -130,29 +128,8 @@ def test_create_an_organisation_then_edit_its_passport_and_fees(group: Group) ->
     locality = group.organisation.locality
     EducationDepartmentFactory.create(locality=locality)
     client = operator(group)
-    passport = {
-        "locality": str(locality.pk),
-        "bin": sequence_bin(9000),
-        "name_kk": "Күншуақ",
-        "name_ru": "Куншуак",
-        "kind": "kindergarten",
-        "ownership": "state",
-        "address": "ул. Абая, 5",
-        "phone": "+7 7232 00 11 22",
-        "website": "",
-        "email": "",
-        "work_week": "five_day",
-        "opens_at": "07:30",
-        "closes_at": "18:30",
-        "duty_group": "",
-        "extra_equipment": "",
-        "fees-TOTAL_FORMS": "6",
-        "fees-INITIAL_FORMS": "0",
-        "fees-0-age_from": "1",
-        "fees-0-age_to": "3",
-        "fees-0-monthly_fee": "20000",
-    }
-    response = client.post("/staff/organisations/new/", passport)
+    created = passport(locality=str(locality.pk), bin=sequence_bin(9000))
+    response = client.post("/staff/organisations/new/", created)
     assert response.status_code == 302
     organisation = Organisation.objects.get(name_ru="Куншуак")
     assert organisation.locality == locality
@@ -160,14 +137,14 @@ def test_create_an_organisation_then_edit_its_passport_and_fees(group: Group) ->
         20000
     ]
     # The same BIN again: 409, one organisation.
-    assert client.post("/staff/organisations/new/", passport).status_code == 409
-    edit = {**passport, "duty_group": "Группа «Солнышко» до 20:00", "fees-0-monthly_fee": "22000"}
+    assert client.post("/staff/organisations/new/", created).status_code == 409
+    edit = {**created, "duty_group": "Группа «Солнышко» до 20:00", "fees-0-monthly_fee": "22000"}
     del edit["bin"], edit["locality"]
     edit["bin"] = "000000000000"  # not a field of the edit form: ignored
     assert client.post(f"/staff/organisations/{organisation.pk}/edit/", edit).status_code == 302
     organisation.refresh_from_db()
     assert organisation.duty_group.startswith("Группа")
-    assert organisation.bin == passport["bin"]
+    assert organisation.bin == created["bin"]
     event = LedgerEvent.objects.filter(kind="organisation.updated").get()
     assert event.payload["changed"]["fees"] == [[[1, 3, 20000]], [[1, 3, 22000]]]
     assert event.payload["by"] is not None

@@ -6,15 +6,12 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
-from django.utils import translation
 from pytest_django import DjangoAssertNumQueries
 
 from kezek.facilities.models import Group, Locality, Organisation
@@ -31,11 +28,11 @@ from tests.factories import (
     OrganisationFactory,
     RegistryPersonFactory,
     register_application,
-    staff_login,
     staff_user,
 )
+from tests.staff.conftest import staff_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # the msgids, pages and reports
 ALMATY = dt.timezone(dt.timedelta(hours=5))
 MONDAY = dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY)
 TUESDAY = dt.datetime(2026, 12, 8, 8, 0, tzinfo=ALMATY)  # the priority window ended at 07:00
@@ -100,21 +97,13 @@ def build_world() -> World:
     )
 
 
-@pytest.fixture(autouse=True)
-def english(settings: Any) -> Iterator[None]:
-    """Headers and labels in English (the msgids), for the page and for the report functions."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def world() -> World:
     return build_world()
 
 
 def operator(world: World) -> Client:
-    return staff_login(Client(), staff_user(role=Role.OPERATOR, locality=world.home))
+    return staff_client(Role.OPERATOR, locality=world.home)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -267,7 +256,7 @@ def test_another_localitys_data_is_never_counted_and_its_id_is_404(world: World)
 
 @time_machine.travel(NOW, tick=False)
 def test_administrator_narrows_to_one_locality(world: World) -> None:
-    client = staff_login(Client(), staff_user(role=Role.ADMINISTRATOR))
+    client = staff_client(Role.ADMINISTRATOR)
     everything = client.get("/staff/reports/queue.csv").content.decode().splitlines()
     assert everything[1:] == ["2023,0,0,1,1", "2024,0,1,4,5"]
     other = client.get(f"/staff/reports/queue.csv?locality={world.other.pk}").content.decode().splitlines()
@@ -278,14 +267,14 @@ def test_administrator_narrows_to_one_locality(world: World) -> None:
 
 @time_machine.travel(NOW, tick=False)
 def test_auditor_reads_the_reports(world: World) -> None:
-    client = staff_login(Client(), staff_user(role=Role.AUDITOR, locality=world.home))
+    client = staff_client(Role.AUDITOR, locality=world.home)
     assert client.get("/staff/reports/").status_code == 200
     assert client.get("/staff/reports/directions.xlsx").status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF])
 def test_kindergarten_roles_are_refused(world: World, role: str) -> None:
-    client = staff_login(Client(), staff_user(role=role, organisation=world.organisation))
+    client = staff_client(role, organisation=world.organisation)
     for url in ("/staff/reports/", "/staff/reports/queue.csv", "/staff/reports/weekly.xlsx"):
         assert client.get(url).status_code == 403
 
@@ -297,7 +286,7 @@ def test_not_signed_in_goes_to_the_sign_in_page() -> None:
 
 
 def test_empty_scope_renders_empty_charts() -> None:
-    client = staff_login(Client(), staff_user(role=Role.OPERATOR, locality=LocalityFactory.create()))
+    client = staff_client(Role.OPERATOR, locality=LocalityFactory.create())
     response = client.get("/staff/reports/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -13,19 +13,11 @@ from kezek.placement.selectors import placement_settings
 from kezek.placement.services import placement_settings_update
 from kezek.staff.models import Role
 from kezek.waitlist.selectors import priority_ratio
-from tests.factories import LocalityFactory, OrganisationFactory, staff_login, staff_user
+from tests.factories import LocalityFactory, OrganisationFactory
+from tests.staff.conftest import SETTINGS as VALUES
+from tests.staff.conftest import staff_client
 
 pytestmark = pytest.mark.django_db
-
-VALUES = {
-    "priority_ratio": "4",
-    "distribution_policy": "window",
-    "priority_days": "2",
-    "priority_hour": "9",
-    "age_reference": "september_1",
-    "direction_working_days": "5",
-    "direction_max_days": "30",
-}
 
 
 @pytest.fixture
@@ -34,7 +26,7 @@ def city() -> Locality:
 
 
 def client_of(role: str, locality: Locality) -> Client:
-    return staff_login(Client(), staff_user(role=role, locality=locality, username=f"{role}-user"))
+    return staff_client(role, locality=locality, username=f"{role}-user")
 
 
 def test_head_changes_the_settings_each_change_on_the_ledger_with_who(city: Locality) -> None:
@@ -76,7 +68,7 @@ def test_operators_and_auditors_read_only_kindergartens_refused(city: Locality) 
         assert client.post("/staff/settings/", {**VALUES, "locality": city.code}).status_code == 403
     organisation = OrganisationFactory.create(locality=city)
     for role in (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF):
-        client = staff_login(Client(), staff_user(role=role, organisation=organisation))
+        client = staff_client(role, organisation=organisation)
         assert client.get("/staff/settings/").status_code == 403
         assert client.post("/staff/settings/", {**VALUES, "locality": city.code}).status_code == 403
     assert LedgerEvent.objects.count() == 0
@@ -107,7 +99,7 @@ def test_the_public_rules_page_lists_the_changes_without_staff_names(city: Local
 
 def test_administrator_chooses_the_locality(city: Locality) -> None:
     other = LocalityFactory.create()
-    admin = staff_login(Client(), staff_user(role=Role.ADMINISTRATOR))
+    admin = staff_client(Role.ADMINISTRATOR)
     assert admin.get(f"/staff/settings/?locality={other.code}").status_code == 200
     assert admin.post("/staff/settings/", {**VALUES, "locality": other.code}).status_code == 302
     assert priority_ratio(locality_id=other.pk) == 4
