@@ -16,10 +16,14 @@ REASON_MIN = 5
 REASON_MAX = 500
 
 
-def _reason_field(*, required: bool, label: str | Any, help_text: str | Any = "") -> forms.CharField:
+def _reason_field(
+    *, required: bool, label: str | Any, help_text: str | Any = "", min_length: int | None = None
+) -> forms.CharField:
+    """A written reason: a short text of at most REASON_MAX characters (and at least `min_length`)."""
     return forms.CharField(
         label=label,
         required=required,
+        min_length=min_length,
         max_length=REASON_MAX,
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -76,22 +80,20 @@ class IinSearchForm(forms.Form):
 
 
 class StopListForm(forms.Form):
-    note = forms.CharField(
-        label=_("Written reason of the stop-listing"),
+    note = _reason_field(
+        required=True,
         min_length=REASON_MIN,
-        max_length=REASON_MAX,
+        label=_("Written reason of the stop-listing"),
         help_text=_("The category of the reason is public; the applicant is told."),
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason of the withdrawal"),
+    reason = _reason_field(
+        required=True,
         min_length=REASON_MIN,
-        max_length=REASON_MAX,
+        label=_("Reason of the withdrawal"),
         help_text=_("For example: the parent's written request of the given date."),
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
     document = forms.FileField(
         label=_("The parent's written request (scan)"),
