@@ -17,6 +17,7 @@ from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
 from kezek.placement import services
 from kezek.placement.models import Direction, Enrollment, Publication
+from kezek.registry.models import RegistryPerson
 from kezek.staff.models import Role
 from kezek.waitlist.models import Application
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory
@@ -78,6 +79,18 @@ def enrol(world: World) -> Enrollment:
     return services.direction_enroll(direction=world.direction, by_staff=user, on=MONDAY.date())
 
 
+def staff_enrollment(world: World, child: RegistryPerson, *, reason: str) -> Enrollment:
+    """A child of the locality's queue in the world's group since Monday, as a staff child (P7)."""
+    application = register(locality=world.organisation.locality, child=child)
+    return Enrollment.objects.create(
+        group=world.group,
+        child=application.child,
+        staff_child=True,
+        staff_reason=reason,
+        enrolled_on=MONDAY.date(),
+    )
+
+
 def pages(world: World, enrollment: Enrollment) -> list[tuple[str, dict[str, str] | None]]:
     """Every page of the area, with the data its POST takes (None: a page without a form)."""
     return [
@@ -104,14 +117,7 @@ def pages(world: World, enrollment: Enrollment) -> list[tuple[str, dict[str, str
 
 @time_machine.travel(MONDAY, tick=False)
 def test_department_and_auditor_roles_get_403_on_every_page_and_form(world: World) -> None:
-    other = register(locality=world.organisation.locality, child=toddler(3))
-    enrollment = Enrollment.objects.create(
-        group=world.group,
-        child=other.child,
-        staff_child=True,
-        staff_reason="order 1",
-        enrolled_on=MONDAY.date(),
-    )
+    enrollment = staff_enrollment(world, toddler(3), reason="order 1")
     before = LedgerEvent.objects.count()
     for role in (Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.AUDITOR):
         client = as_role(role, world)
@@ -130,14 +136,7 @@ def test_department_and_auditor_roles_get_403_on_every_page_and_form(world: Worl
 
 @time_machine.travel(MONDAY, tick=False)
 def test_another_kindergarten_gets_404_and_sees_nothing(world: World) -> None:
-    other = register(locality=world.organisation.locality, child=toddler(4))
-    enrollment = Enrollment.objects.create(
-        group=world.group,
-        child=other.child,
-        staff_child=True,
-        staff_reason="order 2",
-        enrolled_on=MONDAY.date(),
-    )
+    enrollment = staff_enrollment(world, toddler(4), reason="order 2")
     before = LedgerEvent.objects.count()
     for role in (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF):
         client = as_role(role, world, own=False)
