@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +18,16 @@ def fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def admin_client(db: None) -> Client:
+    """pytest-django's admin client, as the admin now requires: an administrator whose second factor is
+    verified (a plain superuser session is sent to the staff sign-in)."""
+    from kezek.staff.models import Role
+    from tests.factories import staff_login, staff_user
+
+    return staff_login(Client(), staff_user(role=Role.ADMINISTRATOR, username="admin"))
 
 
 @pytest.fixture

@@ -38,3 +38,21 @@ def test_no_template_has_inline_script_style_or_handlers() -> None:
         if INLINE.search(line)
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_a_failed_csrf_check_gets_our_page_under_the_policy() -> None:
+    """Django's own CSRF failure page has an inline <style> the policy would block; ours has none."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/location/", {"locality": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    assert "The page has expired" in response.content.decode()
+    assert "<style" not in response.content.decode()
+    assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_translated_and_styled() -> None:
+    response = Client().get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
