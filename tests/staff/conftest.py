@@ -1,6 +1,6 @@
 """Shared by the back-office tests: signed-in clients per role, English pages, a locality with a kindergarten
-and its group, a registered toddler, and the form data of an organisation's passport and of the locality
-settings. Nothing here is autouse: a module asks for what it needs."""
+and its group, a registered toddler, and the form data of an organisation's passport, a new group and the
+locality settings. Nothing here is autouse: a module asks for what it needs."""
 
 import datetime as dt
 from collections.abc import Iterator
@@ -31,6 +31,15 @@ SETTINGS = {
     "direction_working_days": "5",
     "direction_max_days": "30",
 }  # a valid POST of the locality settings page
+NEW_GROUP = {
+    "name": "Балапан",
+    "language": "ru",
+    "kind": "general",
+    "age_from": "3",
+    "age_to": "4",
+    "capacity": "20",
+    "academic_year": "2026",
+}  # a valid POST of the new group page (3–4 years, 20 places)
 
 
 def staff_client(role: str, **place: Any) -> Client:

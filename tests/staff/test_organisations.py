@@ -35,7 +35,7 @@ from tests.factories import (
 )
 from tests.factories import register_application as register
 from tests.factories.facilities import sequence_bin
-from tests.staff.conftest import kindergarten_group, passport, staff_client
+from tests.staff.conftest import NEW_GROUP, kindergarten_group, passport, staff_client
 
 pytestmark = pytest.mark.django_db
 ALMATY = dt.timezone(dt.timedelta(hours=5))
@@ -169,18 +169,7 @@ def test_a_user_cannot_create_an_organisation_in_another_locality(group: Group) 
 
 def test_new_group_publishes_its_places_at_once(group: Group) -> None:
     client = operator(group)
-    response = client.post(
-        f"/staff/organisations/{group.organisation_id}/groups/new/",
-        {
-            "name": "Балапан",
-            "language": "ru",
-            "kind": "general",
-            "age_from": "3",
-            "age_to": "4",
-            "capacity": "20",
-            "academic_year": "2026",
-        },
-    )
+    response = client.post(f"/staff/organisations/{group.organisation_id}/groups/new/", NEW_GROUP)
     assert response.status_code == 302
     new = Group.objects.get(name="Балапан")
     assert Place.objects.filter(group=new, status="open").count() == 20
