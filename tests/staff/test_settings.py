@@ -17,7 +17,7 @@ from tests.factories import LocalityFactory, OrganisationFactory
 from tests.staff.conftest import SETTINGS as VALUES
 from tests.staff.conftest import staff_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # the pages in English (the msgids)
 
 
 @pytest.fixture
