@@ -40,6 +40,7 @@ from tests.factories import (
     staff_user,
 )
 from tests.factories.facilities import sequence_bin
+from tests.staff.conftest import NEW_GROUP, SETTINGS, passport
 
 from .test_scope_matrix import (
     API_BODIES,
@@ -133,44 +134,11 @@ def other_group(world: World) -> Group:
     return Group.objects.get(organisation=world.organisation, name="Second")
 
 
-def passport(world: World, **extra: str) -> dict[str, str]:
-    return {
-        "name_kk": "Күншуақ",
-        "name_ru": "Куншуак",
-        "kind": "kindergarten",
-        "ownership": "state",
-        "address": "ул. Абая, 5",
-        "phone": "+7 7232 00 11 22",
-        "website": "",
-        "email": "",
-        "work_week": "five_day",
-        "opens_at": "07:30",
-        "closes_at": "18:30",
-        "duty_group": "",
-        "extra_equipment": "",
-        "fees-TOTAL_FORMS": "6",
-        "fees-INITIAL_FORMS": "0",
-        "fees-0-age_from": "1",
-        "fees-0-age_to": "3",
-        "fees-0-monthly_fee": "20000",
-        **extra,
-    }
-
-
 def new_iin(world: World) -> str:
     return str(RegistryPersonFactory.create(birth_date=dt.date(2024, 6, 1)).iin)
 
 
 OP, HEAD, KG = Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.KINDERGARTEN_HEAD
-SETTINGS = {
-    "priority_ratio": "4",
-    "distribution_policy": "window",
-    "priority_days": "2",
-    "priority_hour": "9",
-    "age_reference": "september_1",
-    "direction_working_days": "5",
-    "direction_max_days": "30",
-}
 WRITES: list[Write] = [
     Write("benefit", OP, lambda w: {"decision": "confirm", "reason": ""}),
     Write(
@@ -209,23 +177,11 @@ WRITES: list[Write] = [
     Write(
         "organisation_create",
         OP,
-        lambda w: passport(w, locality=str(w.locality.pk), bin=sequence_bin(9000 + w.locality.pk)),
+        lambda w: passport(locality=str(w.locality.pk), bin=sequence_bin(9000 + w.locality.pk)),
         prepare=department,
     ),
-    Write("organisation_edit", OP, lambda w: passport(w)),
-    Write(
-        "group_create",
-        OP,
-        lambda w: {
-            "name": "Балапан",
-            "language": "ru",
-            "kind": "general",
-            "age_from": "3",
-            "age_to": "4",
-            "capacity": "20",
-            "academic_year": "2026",
-        },
-    ),
+    Write("organisation_edit", OP, lambda w: passport()),
+    Write("group_create", OP, lambda w: dict(NEW_GROUP)),
     Write(
         "organisation_group",
         OP,

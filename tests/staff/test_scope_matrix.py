@@ -41,12 +41,12 @@ from tests.factories import (
     GroupFactory,
     LocalityFactory,
     OrganisationFactory,
-    RegistryPersonFactory,
     medical_indication,
     register_application,
     staff_login,
     staff_user,
 )
+from tests.staff.conftest import toddler
 
 from ..cabinet.test_access import ask, other_parent
 
@@ -83,10 +83,6 @@ class World:
     access: AccessRequest
     feedback: Feedback
     indication: MedicalIndication
-
-
-def toddler(n: int) -> Any:
-    return RegistryPersonFactory.create(birth_date=dt.date(2024, 2, 1) + dt.timedelta(days=n))
 
 
 def scan() -> SimpleUploadedFile:
