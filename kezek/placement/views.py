@@ -3,7 +3,6 @@ my directions (extend, decline, the printable PDF); the public verification page
 
 Views are thin: reads through `selectors`, writes through `services` — the same the JSON API calls."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kezek.cabinet.sessions import applicant_from_session, applicant_required
 from kezek.core import clock
 from kezek.core.errors import DomainError, NotFound
+from kezek.core.forms_views import form_posted
 from kezek.facilities import selectors as facilities
 from kezek.facilities.models import Group, Language, Locality, Organisation
 from kezek.waitlist import selectors as waitlist
@@ -210,21 +210,6 @@ def group(request: HttpRequest, group_id: int) -> HttpResponse:
     return render(request, "placement/group.html", context)
 
 
-def _posted(
-    form: forms.Form, on_valid: Callable[[dict[str, Any]], HttpResponse]
-) -> tuple[HttpResponse | None, int]:
-    """A posted form: `on_valid`'s answer (it calls the service) when the form is valid and the service
-    agrees; otherwise no answer and the status to show the form again with — 422 for invalid input, or
-    the refusal's own status with its message (DomainError) above the form."""
-    if not form.is_valid():
-        return None, 422
-    try:
-        return on_valid(form.cleaned_data), 200
-    except DomainError as exc:
-        form.add_error(None, str(exc.message))
-        return None, exc.status
-
-
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def take(request: HttpRequest, group_id: int) -> HttpResponse:
@@ -246,7 +231,7 @@ def take(request: HttpRequest, group_id: int) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("placement:direction", args=[direction.pk]))
 
-        done, status = _posted(form, take_direction)
+        done, status = form_posted(form, take_direction)
         if done is not None:
             return done
     else:
@@ -349,7 +334,7 @@ def decline(request: HttpRequest, number: int) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("placement:directions"))
 
-        done, status = _posted(form, decline_direction)
+        done, status = form_posted(form, decline_direction)
         if done is not None:
             return done
     else:
