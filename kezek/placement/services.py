@@ -515,6 +515,23 @@ def offers_advance(*, limit: int = 200) -> int:
     return moved
 
 
+def _seat_fill(group: Group) -> Place | None:
+    """Fill a seat of the (locked) group outside the queue's directions: its newest open place, else a
+    seat nobody holds yet (then None); Conflict when there is neither."""
+    place = (
+        Place.objects.select_for_update()
+        .filter(group=group, status=Place.Status.OPEN)
+        .order_by("-pk")
+        .first()
+    )
+    if place is not None:
+        place.status = Place.Status.FILLED
+        place.save(update_fields=["status"])
+    elif selectors.unaccounted_seats(group=group) <= 0:
+        raise Conflict(_("The group has no free seat."), code="no_place")
+    return place
+
+
 def enrollment_staff_child(
     *, group: Group, child_iin: str, by_staff: User, reason: str, on: dt.date | None = None
 ) -> Enrollment:
@@ -531,17 +548,7 @@ def enrollment_staff_child(
     child = waitlist.child_from_registry(iin=child_iin)
     with transaction.atomic():
         group = _locked_group(group.pk)
-        place = (
-            Place.objects.select_for_update()
-            .filter(group=group, status=Place.Status.OPEN)
-            .order_by("-pk")
-            .first()
-        )
-        if place is not None:
-            place.status = Place.Status.FILLED
-            place.save(update_fields=["status"])
-        elif selectors.unaccounted_seats(group=group) <= 0:
-            raise Conflict(_("The group has no free seat."), code="no_place")
+        place = _seat_fill(group)
         try:
             with transaction.atomic():
                 enrollment = Enrollment.objects.create(
@@ -814,17 +821,7 @@ def enrollment_transfer(
             raise ValidationFailed(_("Choose a group of the same organisation."), code="other_organisation")
         if not target.is_active:
             raise Conflict(_("The group is closed."), code="group_closed")
-        place = (
-            Place.objects.select_for_update()
-            .filter(group=target, status=Place.Status.OPEN)
-            .order_by("-pk")
-            .first()
-        )
-        if place is not None:
-            place.status = Place.Status.FILLED
-            place.save(update_fields=["status"])
-        elif selectors.unaccounted_seats(group=target) <= 0:
-            raise Conflict(_("The group has no free seat."), code="no_place")
+        place = _seat_fill(target)
         enrollment.group = target
         enrollment.save(update_fields=["group"])
         if closing:
