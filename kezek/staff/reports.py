@@ -9,12 +9,13 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import xlsxwriter
 from django import forms
+from django.db import models
 from django.db.models import (
     Case,
     CharField,
@@ -98,6 +99,44 @@ def _narrow(
     return queryset
 
 
+def _stacked_report(
+    counts: Iterable[dict[str, Any]],
+    *,
+    by: str,
+    split: str,
+    choices: type[models.TextChoices],
+    slug: str,
+    title: Label,
+    description: Label,
+    first_column: Label,
+) -> Report:
+    """A count per (`by`, `split`) as a table (one row per `by` value, a column per choice, a total) and
+    a stacked bar chart of the same figures."""
+    table: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in counts:
+        table[row[by]][row[split]] = row["n"]
+    keys = sorted(table)
+    series = list(choices)
+    rows = [[key, *(table[key].get(choice.value, 0) for choice in series)] for key in keys]
+    rows = [[*row, sum(row[1:])] for row in rows]
+    return Report(
+        slug=slug,
+        title=title,
+        description=description,
+        columns=[first_column, *(choice.label for choice in series), _("Total")],
+        rows=rows,
+        chart=bar_chart(
+            slug=slug,
+            title=title,
+            categories=[str(key) for key in keys],
+            series=[
+                Series(choice.label, [table[key].get(choice.value, 0) for key in keys]) for choice in series
+            ],
+            stacked=True,
+        ),
+    )
+
+
 def queue_report(*, scope: Scope, locality_id: int | None = None) -> Report:
     """Applications in the queue (status queued) by birth year and tier."""
     counts = (
@@ -112,27 +151,15 @@ def queue_report(*, scope: Scope, locality_id: int | None = None) -> Report:
         .values("cohort", "tier")
         .annotate(n=Count("pk"))
     )
-    table: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in counts:
-        table[row["cohort"]][row["tier"]] = row["n"]
-    tiers = list(Tier)
-    cohorts = sorted(table)
-    rows = [[cohort, *(table[cohort].get(t.value, 0) for t in tiers)] for cohort in cohorts]
-    rows = [[*row, sum(row[1:])] for row in rows]
-    title = _("Queue by birth year and tier")
-    return Report(
+    return _stacked_report(
+        counts,
+        by="cohort",
+        split="tier",
+        choices=Tier,
         slug="queue",
-        title=title,
+        title=_("Queue by birth year and tier"),
         description=_("Applications waiting in the queue, by the child's birth year and the benefit tier."),
-        columns=[_("Birth year"), *(t.label for t in tiers), _("Total")],
-        rows=rows,
-        chart=bar_chart(
-            slug="queue",
-            title=title,
-            categories=[str(c) for c in cohorts],
-            series=[Series(t.label, [table[c].get(t.value, 0) for c in cohorts]) for t in tiers],
-            stacked=True,
-        ),
+        first_column=_("Birth year"),
     )
 
 
@@ -224,29 +251,17 @@ def directions_report(*, scope: Scope, locality_id: int | None = None) -> Report
         .values("age", "state")
         .annotate(n=Count("pk"))
     )
-    table: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in counts:
-        table[row["age"]][row["state"]] = row["n"]
-    states = list(Direction.State)
-    ages = sorted(table)
-    rows = [[age, *(table[age].get(s.value, 0) for s in states)] for age in ages]
-    rows = [[*row, sum(row[1:])] for row in rows]
-    title = _("Directions by state and age")
-    return Report(
+    return _stacked_report(
+        counts,
+        by="age",
+        split="state",
+        choices=Direction.State,
         slug="directions",
-        title=title,
+        title=_("Directions by state and age"),
         description=_(
             "Directions issued, by their state now and the child's age in full years on the day of issue."
         ),
-        columns=[_("Age, years"), *(s.label for s in states), _("Total")],
-        rows=rows,
-        chart=bar_chart(
-            slug="directions",
-            title=title,
-            categories=[str(age) for age in ages],
-            series=[Series(s.label, [table[a].get(s.value, 0) for a in ages]) for s in states],
-            stacked=True,
-        ),
+        first_column=_("Age, years"),
     )
 
 
