@@ -27,6 +27,7 @@ from django.db.models import ForeignObjectRel, ManyToManyRel, Model, ProtectedEr
 from django.utils import translation
 
 from kezek.core import clock
+from kezek.core.bulk import TableWriter, table_writer
 from kezek.facilities.models import BaseFee, EducationDepartment, Group, Locality, Organisation, Region
 from kezek.ledger.hashing import GENESIS_HASH, event_hash
 from kezek.ledger.models import LedgerEvent, LedgerHead, LedgerVerification
@@ -65,7 +66,7 @@ from .queue import (
     plan_queue,
 )
 from .staff import DEMO_PASSWORD, demo_staff_delete, demo_staff_load
-from .writers import TableWriter, registry_writer, table_writer
+from .writers import registry_writer
 
 REGISTRY_CHUNK_CHILDREN = 20_000
 LEDGER_COLUMNS = [

@@ -108,6 +108,11 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
             gettext_lazy("Kezek: request No. %(request)s for cabinet access is rejected"),
         ),
         _template(
+            "campaign_launched",
+            {"locality", "until"},
+            gettext_lazy("Kezek: confirm that you still need a kindergarten place"),
+        ),
+        _template(
             "application_extended",
             {"number", "valid_until"},
             gettext_lazy("Kezek: application No. %(number)s is extended"),

@@ -14,6 +14,7 @@ from django.db import connection
 from .models import RankNode
 
 CAPACITY = 1 << 21  # ordinals per cohort and locality: 2 097 152
+_CHUNK = 5_000  # node pairs per bulk statement (SQLite allows 32 766 parameters)
 
 
 def _check(ordinal: int) -> None:
@@ -83,3 +84,25 @@ def rebuild_rows(ordinals_by_tier: dict[str, list[int]]) -> dict[tuple[str, int]
             for node in update_nodes(ordinal):
                 counts[tier, node] = counts.get((tier, node), 0) + 1
     return counts
+
+
+def rank_remove_many(*, locality_id: int, cohort: int, tier: str, ordinals: list[int]) -> None:
+    """Uncount many queued applications of one tier at once (bulk sweeps): each node is written once,
+    by the sum of its decrements, in ascending order. Must run inside the caller's transaction."""
+    decrements: dict[int, int] = {}
+    for ordinal in ordinals:
+        for node in update_nodes(ordinal):
+            decrements[node] = decrements.get(node, 0) + 1
+    table = RankNode._meta.db_table
+    items = sorted(decrements.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), _CHUNK):
+            chunk = items[start : start + _CHUNK]
+            values = ", ".join(["(CAST(%s AS INTEGER), CAST(%s AS INTEGER))"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET count = count - d.column2 FROM (VALUES {values}) AS d "  # noqa: S608
+                "WHERE locality_id = %s AND cohort = %s AND tier = %s AND node = d.column1",
+                [value for pair in chunk for value in pair] + [locality_id, cohort, tier],
+            )
+            if cursor.rowcount != len(chunk):
+                raise RuntimeError(f"rank tree of {locality_id}/{cohort}/{tier} lacks nodes")

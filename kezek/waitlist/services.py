@@ -16,16 +16,18 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
+from kezek.core.bulk import table_writer
 from kezek.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kezek.core.iin import iin_checked
 from kezek.core.phones import normalize_phone
 from kezek.core.workdays import add_working_days
 from kezek.facilities.models import Language, Locality
-from kezek.ledger.services import ledger_append
-from kezek.notifications.services import notification_enqueue
+from kezek.ledger.services import EventSpec, ledger_append, ledger_append_many
+from kezek.notifications.services import BulkMessage, notification_enqueue, notifications_enqueue_many
 from kezek.registry.adapters import PersonRecord, get_registry
 from kezek.verification.models import PhoneCodePurpose
 from kezek.verification.services import phone_code_consume
@@ -273,15 +275,21 @@ def _ledger(kind: str, application: Application, **payload: object) -> None:
     )
 
 
+def notify_address(applicant: Applicant) -> tuple[str, str]:
+    """(channel, recipient) the applicant chose: email when they chose it and gave one, else SMS."""
+    if applicant.notify_channel == NotifyChannel.EMAIL and applicant.email:
+        return NotifyChannel.EMAIL, applicant.email
+    return NotifyChannel.SMS, applicant.phone
+
+
 def application_notify(application: Application, template: str, key: str, **context: object) -> None:
     """Tell the applicant about their application by their chosen channel and language, exactly once
     per `key` (outbox idempotency). Inside the caller's transaction; used by placement too."""
-    applicant = application.applicant
-    email_channel = applicant.notify_channel == NotifyChannel.EMAIL and applicant.email
+    channel, recipient = notify_address(application.applicant)
     notification_enqueue(
-        channel=NotifyChannel.EMAIL if email_channel else NotifyChannel.SMS,
-        recipient=applicant.email if email_channel else applicant.phone,
-        language=applicant.notify_language,
+        channel=channel,
+        recipient=recipient,
+        language=application.applicant.notify_language,
         template=template,
         context={"number": application.pk, **context},
         idempotency_key=f"application:{application.pk}:{key}",
@@ -585,6 +593,74 @@ def _stop_list(
     return entry
 
 
+def applications_cleanup_stop_list(
+    *, locality: Locality, cohort: int, candidates: QuerySet[Application], campaign_id: int
+) -> list[Application]:
+    """Stop-list a batch of queued applications of one cohort for `cleanup` (C4): the rows, ledger events
+    and messages `application_stop_list` writes one by one, written in bulk (COPY on PostgreSQL).
+
+    `candidates` (a lazy, ordered, sliced query of applications of this cohort) is read only after the
+    cohort's lock is taken, so answers committed before then are seen; rows no longer queued are skipped,
+    so a repeated batch does nothing twice. Runs in the caller's transaction. Returns the batch read."""
+    _lock_cohort(locality_id=locality.pk, cohort=cohort)
+    batch = list(candidates)
+    applications = [a for a in batch if a.status == Status.QUEUED and a.cohort == cohort]
+    if not applications:
+        return batch
+    now = clock.now()
+    reason = Reason.CLEANUP
+    columns = ["application_id", "locality_id", "cohort", "reason", "note", "since"]
+    table_writer().insert(
+        StopListEntry, columns, ((a.pk, locality.pk, cohort, reason, "", now) for a in applications)
+    )
+    Application.objects.filter(pk__in=[a.pk for a in applications]).update(
+        status=Status.STOP_LISTED, status_reason=reason, status_changed_at=now
+    )
+    ordinals: dict[str, list[int]] = {}
+    for application in applications:
+        ordinals.setdefault(application.tier, []).append(application.ordinal)
+    for tier, tier_ordinals in ordinals.items():
+        ranks.rank_remove_many(locality_id=locality.pk, cohort=cohort, tier=tier, ordinals=tier_ordinals)
+    ledger_append_many(
+        events=[
+            EventSpec(
+                kind="application.stop_listed",
+                subject_type="application",
+                subject_id=str(a.pk),
+                locality_code=locality.code,
+                payload={
+                    "number": a.pk,
+                    "status": Status.STOP_LISTED,
+                    "tier": a.tier,
+                    "reason": reason,
+                    "restore_on": None,
+                    "campaign": campaign_id,
+                },
+            )
+            for a in applications
+        ]
+    )
+    notifications_enqueue_many(
+        template="application_stop_listed",
+        context={"reason": Reason(reason).label},
+        varying=frozenset({"number"}),
+        messages=[_bulk_message(a, f"application:{a.pk}:cleanup:{campaign_id}") for a in applications],
+    )
+    return batch
+
+
+def _bulk_message(application: Application, key: str) -> BulkMessage:
+    """The message of `application_notify` for a bulk write: same channel, address and language."""
+    channel, recipient = notify_address(application.applicant)
+    return BulkMessage(
+        channel=channel,
+        recipient=recipient,
+        language=application.applicant.notify_language,
+        idempotency_key=key,
+        values={"number": str(application.pk)},
+    )
+
+
 def application_restore(
     *,
     application: Application,
@@ -707,16 +783,45 @@ def application_extend(*, application: Application) -> Application:
         application = _locked(application)
         if application.status not in Application.ACTIVE_STATUSES:
             raise Conflict(_("Only an active application can be extended."), code="status")
-        application.valid_until = _one_year_after(application.valid_until)
-        application.save(update_fields=["valid_until"])
-        _ledger("application.extended", application, valid_until=application.valid_until)
-        application_notify(
-            application,
-            "application_extended",
-            f"extended:{application.valid_until.isoformat()}",
-            valid_until=application.valid_until,
-        )
+        _extend(application)
     return application
+
+
+def applicant_applications_extend(*, applicant: Applicant, locality_id: int) -> list[Application]:
+    """Extend by one year every live application (queued, referred, stop-listed) of the applicant in the
+    locality (C3). Those stop-listed for `cleanup` leave the stop-list first: answering is confirming
+    interest again. Every cohort involved is locked first, in order, so this never deadlocks with a sweep.
+    Runs in the caller's transaction."""
+    live = (Status.QUEUED, Status.REFERRED, Status.STOP_LISTED)
+    found = Application.objects.filter(applicant=applicant, locality_id=locality_id, status__in=live)
+    for cohort in sorted(set(found.values_list("cohort", flat=True))):
+        _lock_cohort(locality_id=locality_id, cohort=cohort)
+    applications = list(
+        found.select_for_update(of=("self",)).select_related("locality", "applicant").order_by("pk")
+    )
+    entries = {
+        entry.application_id: entry
+        for entry in StopListEntry.objects.filter(
+            application__in=applications, restored_at__isnull=True, reason=Reason.CLEANUP
+        )
+    }
+    for application in applications:
+        if application.pk in entries:
+            _restore(application, entries[application.pk], by="applicant")
+        _extend(application)
+    return applications
+
+
+def _extend(application: Application) -> None:
+    application.valid_until = _one_year_after(application.valid_until)
+    application.save(update_fields=["valid_until"])
+    _ledger("application.extended", application, valid_until=application.valid_until)
+    application_notify(
+        application,
+        "application_extended",
+        f"extended:{application.valid_until.isoformat()}",
+        valid_until=application.valid_until,
+    )
 
 
 def queue_settings_update(

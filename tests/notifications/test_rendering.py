@@ -28,6 +28,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "application_stop_listed": {"number": 4021, "reason": "not confirmed"},
     "application_restored": {"number": 4021},
     "application_extended": {"number": 4021, "valid_until": dt.date(2027, 9, 1)},
+    "campaign_launched": {"locality": "Темиртау", "until": dt.datetime(2026, 12, 31, 12, 0, tzinfo=dt.UTC)},
     "places_offered": {
         "number": 4021,
         "organisation": "Детский сад «Лада»",

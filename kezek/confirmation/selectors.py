@@ -1,0 +1,100 @@
+"""Reading the yearly confirmation: campaigns, who must confirm (C2), the answers."""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from kezek.core import clock
+from kezek.facilities.models import Locality
+from kezek.waitlist.models import Applicant, Application
+
+from .models import Campaign, Response
+
+Status = Application.Status
+# What the applicant's answers extend (C3): every application of theirs in the locality that is still alive.
+EXTENDABLE = (Status.QUEUED, Status.REFERRED, Status.STOP_LISTED)
+
+
+def campaign_current(*, locality: Locality | int, now: dt.datetime | None = None) -> Campaign | None:
+    """The locality's running campaign (C1), read from the clock: None before its start and after its end."""
+    now = now or clock.now()
+    return (
+        Campaign.objects.filter(locality=locality, starts_at__lte=now, ends_at__gt=now)
+        .select_related("locality")
+        .first()
+    )
+
+
+def affected_applications(*, campaign: Campaign) -> QuerySet[Application]:
+    """The applications the campaign asks to confirm (C2): queued when it started and still queued,
+    children born in `year - 2` or earlier. Applications registered during the campaign are a year old
+    at most and are not asked."""
+    return Application.objects.filter(
+        locality_id=campaign.locality_id,
+        cohort__lte=campaign.last_cohort,
+        status=Status.QUEUED,
+        registered_at__lt=campaign.starts_at,
+    )
+
+
+def unconfirmed_applications(*, campaign: Campaign) -> QuerySet[Application]:
+    """Affected applications whose applicant has not answered: what the end-of-campaign sweep stop-lists."""
+    answered = Response.objects.filter(campaign=campaign, applicant_id=OuterRef("applicant_id"))
+    return affected_applications(campaign=campaign).filter(~Exists(answered))
+
+
+def applicant_must_confirm(*, applicant: Applicant, campaign: Campaign) -> bool:
+    """Whether the applicant has an application the campaign asks about and has not answered yet."""
+    return unconfirmed_applications(campaign=campaign).filter(applicant=applicant).exists()
+
+
+def _asked(campaign: Campaign) -> Q:
+    """Applications of the campaign's ages registered before it, alive (the questionnaire's audience)."""
+    return Q(
+        locality_id=campaign.locality_id,
+        cohort__lte=campaign.last_cohort,
+        status__in=EXTENDABLE,
+        registered_at__lt=campaign.starts_at,
+    )
+
+
+def applicant_asked(*, applicant: Applicant, campaign: Campaign) -> bool:
+    """Whether the campaign asks this applicant (C2): may answer, and sees the notice while it runs."""
+    return applicant.applications.filter(_asked(campaign)).exists()
+
+
+def applicant_campaigns(*, applicant: Applicant, now: dt.datetime | None = None) -> list[Campaign]:
+    """Running campaigns that ask this applicant (what the cabinet's notice and questionnaire offer)."""
+    now = now or clock.now()
+    running = Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now).select_related("locality")
+    return [campaign for campaign in running if applicant_asked(applicant=applicant, campaign=campaign)]
+
+
+def response_of(*, applicant: Applicant, campaign: Campaign) -> Response | None:
+    return (
+        Response.objects.filter(campaign=campaign, applicant=applicant)
+        .prefetch_related("kindergartens__organisation")
+        .first()
+    )
+
+
+def extendable_applications(*, applicant: Applicant, locality_id: int) -> QuerySet[Application]:
+    return Application.objects.filter(
+        applicant=applicant, locality_id=locality_id, status__in=EXTENDABLE
+    ).order_by("pk")
+
+
+def campaign_overdue(*, locality_id: int | None = None, now: dt.datetime | None = None) -> QuerySet[Campaign]:
+    """Campaigns whose end has come and whose sweep has not finished (what `tick` has still to do)."""
+    now = now or clock.now()
+    overdue = Campaign.objects.filter(swept_at__isnull=True, ends_at__lte=now)
+    return overdue.filter(locality_id=locality_id) if locality_id is not None else overdue
+
+
+def campaign_unnotified(*, now: dt.datetime | None = None) -> QuerySet[Campaign]:
+    """Started campaigns whose launch message has not gone to every affected applicant yet."""
+    return Campaign.objects.filter(notified_at__isnull=True, starts_at__lte=now or clock.now())
+
+
+def campaigns_of(*, locality: Locality | int) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(locality=locality).order_by("-starts_at")
