@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 
 from kezek.confirmation.services import Answers
 from kezek.facilities.models import Locality, Organisation
+from kezek.registry.models import RegistryPerson
 from kezek.waitlist.models import Application
 from tests.factories import LocalityFactory, OrganisationFactory, RegistryPersonFactory, register_application
 
@@ -30,9 +31,14 @@ def operator() -> User:
     return User.objects.create(username="operator-confirmation", is_staff=True)
 
 
-def child_application(locality: Locality, *, born: dt.date, tier: str = "general") -> Application:
+def child_application(
+    locality: Locality, *, born: dt.date, tier: str = "general", sibling_of: Application | None = None
+) -> Application:
+    """An application for a new child born on `born`; with `sibling_of`, by that application's applicant."""
     child = RegistryPersonFactory.create(birth_date=born)
-    return register_application(locality=locality, child=child, tier=tier)
+    parent = RegistryPerson.objects.get(iin=sibling_of.applicant.iin) if sibling_of else None
+    phones = (sibling_of.applicant.phone, sibling_of.applicant.phone_alt) if sibling_of else None
+    return register_application(locality=locality, child=child, tier=tier, applicant=parent, phones=phones)
 
 
 def answers_for(kindergartens: list[Organisation]) -> Answers:

@@ -31,11 +31,10 @@ def fresh(application: Application) -> Application:
 def test_whole_campaign(locality: Locality, kindergartens: list[Organisation], operator: User) -> None:
     with time_machine.travel(dt.datetime(2026, 3, 2, 10, 0, tzinfo=ALMATY), tick=False):
         confirms = child_application(locality, born=dt.date(2023, 5, 1))
-        sibling = child_application(locality, born=dt.date(2024, 12, 31), applicant=None, phones=None)
+        sibling = child_application(locality, born=dt.date(2024, 12, 31), sibling_of=confirms)
         forgets = child_application(locality, born=dt.date(2022, 7, 1))
         too_young = child_application(locality, born=dt.date(2025, 1, 1))
-    # The sibling belongs to the first applicant: re-point it through the same registry parent.
-    Application.objects.filter(pk=sibling.pk).update(applicant=confirms.applicant)
+    assert sibling.applicant_id == confirms.applicant_id
     valid_before = fresh(confirms).valid_until
 
     with time_machine.travel(LAUNCH, tick=False):
@@ -81,14 +80,17 @@ def test_whole_campaign(locality: Locality, kindergartens: list[Organisation], o
         assert tick_run()["confirmation.campaigns"] == 1
         assert tick_run()["confirmation.campaigns"] == 0
         campaign.refresh_from_db()
-        assert campaign.swept_at is not None and campaign.stop_listed_count == 1
+        assert campaign.swept_at is not None
+        assert campaign.stop_listed_count == 1
         assert fresh(confirms).status == "queued"
         assert waitlist_selectors.queue_position(application=fresh(confirms)) == position_before
         assert fresh(too_young).status == "queued"
         gone = fresh(forgets)
-        assert gone.status == "stop_listed" and gone.status_reason == "cleanup"
+        assert gone.status == "stop_listed"
+        assert gone.status_reason == "cleanup"
         entry = StopListEntry.objects.get(application=gone)
-        assert entry.reason == "cleanup" and entry.restore_on is None
+        assert entry.reason == "cleanup"
+        assert entry.restore_on is None
         assert OutboxMessage.objects.filter(
             template="application_stop_listed", recipient=gone.applicant.phone
         )
@@ -103,7 +105,8 @@ def test_whole_campaign(locality: Locality, kindergartens: list[Organisation], o
         assert tick_run()["waitlist.stop_list_restore"] == 0  # indefinite: never restored automatically
         waitlist_services.application_restore(application=gone, by_applicant=gone.applicant)
         back = fresh(gone)
-        assert back.status == "queued" and back.registered_at == forgets.registered_at
+        assert back.status == "queued"
+        assert back.registered_at == forgets.registered_at
         assert waitlist_selectors.queue_position(application=back) is not None
     assert ledger_verify().ok
 
@@ -116,7 +119,7 @@ def test_answers_are_checked(locality: Locality, kindergartens: list[Organisatio
         wrong = [
             good.__class__(**{**good.__dict__, "kindergartens": ()}),
             good.__class__(**{**good.__dict__, "kindergartens": (kindergartens[0].pk,) * 2}),
-            good.__class__(**{**good.__dict__, "kindergartens": tuple(k.pk for k in kindergartens) + (0,)}),
+            good.__class__(**{**good.__dict__, "kindergartens": (*tuple(k.pk for k in kindergartens), 0)}),
             good.__class__(**{**good.__dict__, "ownership": "public"}),
             good.__class__(**{**good.__dict__, "ownership_reason": ""}),
             good.__class__(**{**good.__dict__, "language": "en"}),
@@ -179,7 +182,9 @@ def test_sweep_in_batches_resumes_without_doing_anything_twice(
     with time_machine.travel(campaign.ends_at + dt.timedelta(hours=1), tick=False):
         first = services.campaign_sweep(campaign=campaign, batch_size=2, max_batches=2)  # "killed"
         campaign.refresh_from_db()
-        assert 0 < first < 10 and campaign.swept_at is None and campaign.stop_listed_count == first
+        assert 0 < first < 10
+        assert campaign.swept_at is None
+        assert campaign.stop_listed_count == first
         assert services.campaign_sweep(campaign=campaign, batch_size=2) == 10 - first
         assert services.campaign_sweep(campaign=campaign, batch_size=2) == 0
         assert StopListEntry.objects.filter(reason="cleanup").count() == 10
