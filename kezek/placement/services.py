@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kezek.confirmation.services import campaigns_due
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
@@ -79,6 +80,8 @@ def places_publish(
     (`selectors.publication_window`), so a late sweep gives no longer window, and one already over none.
     Idempotent: with nothing unaccounted for it publishes nothing and returns None.
     """
+    # An ended confirmation stop-lists its unconfirmed applications before any of them is offered a place.
+    campaigns_due(locality_id=Organisation.objects.get(groups=group).locality_id)
     with transaction.atomic():
         group = _locked_group(group.pk)
         free = selectors.unaccounted_seats(group=group)
@@ -134,6 +137,7 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
     # What reads already show (a late sweep): overdue directions' seats free again, restorations done.
     directions_expire_due(group_id=group.pk)
     waitlist.stop_list_restore_due(locality_id=application.locality_id)
+    campaigns_due(locality_id=application.locality_id)  # an ended confirmation's unconfirmed: stop-listed
     now = clock.now()
     batch = selectors.sibling_batch(application=application)
     for member in batch:
