@@ -12,6 +12,7 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("open-data/", include("kezek.opendata.urls")),
     path("queue/", include("kezek.waitlist.urls")),
+    path("cabinet/questionnaire/", include("kezek.confirmation.urls")),
     path("cabinet/", include("kezek.cabinet.urls")),
     path("places/", include("kezek.placement.urls")),
     path("feedback/", include("kezek.feedback.urls")),

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kezek.confirmation import views as confirmation_views
 from kezek.core.errors import DomainError, NotFound, TooManyRequests
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
@@ -195,6 +196,8 @@ def login_password(request: HttpRequest) -> HttpResponse:
         next_url = _safe_next(request, request.session.get(NEXT_KEY))
         sign_in(request, applicant)  # cycles the session key again
         request.session.pop(NEXT_KEY, None)
+        if next_url in (None, reverse("cabinet:home")):  # a running yearly confirmation asks first (C3)
+            next_url = confirmation_views.questionnaire_due(applicant=applicant) or next_url
         return HttpResponseRedirect(next_url or reverse("cabinet:home"))
 
     return _form_page(
@@ -373,7 +376,12 @@ def home(request: HttpRequest) -> HttpResponse:
         if application.status == Application.Status.STOP_LISTED and application.status_reason in reasons:
             status = f"{status}: {reasons[application.status_reason]}"
         rows.append((application, summary, status))
-    return render(request, "cabinet/home.html", {"rows": rows, "phone": mask_phone(applicant.phone)})
+    context = {
+        "rows": rows,
+        "phone": mask_phone(applicant.phone),
+        "campaigns": confirmation_views.cabinet_notices(applicant=applicant),
+    }
+    return render(request, "cabinet/home.html", context)
 
 
 def _own(request: HttpRequest, number: int) -> tuple[Applicant, Application]:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from kezek.confirmation import selectors as confirmation
 from kezek.core.errors import NotFound
 from kezek.facilities import selectors as facilities
 from kezek.facilities.models import Language, Locality
@@ -38,6 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "location_chosen": bool(request.COOKIES.get(facilities.LOCALITY_COOKIE)),
             "figures": opendata.figures(locality=locality) if locality else None,
             "recent_days": opendata.RECENT_DAYS,
+            "campaign": confirmation.campaign_current(locality=locality) if locality else None,
         },
     )
 
