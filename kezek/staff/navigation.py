@@ -30,6 +30,7 @@ SECTIONS = (
     Section("staff:feedback", _("Complaints and suggestions"), DEPARTMENT_READ),
     Section("staff:settings", _("Locality settings"), DEPARTMENT_READ),
     Section("staff:reports", _("Reports"), DEPARTMENT_READ),
+    Section("staff:campaigns", _("Confirmation campaigns"), DEPARTMENT_READ),
     Section("staff:ledger", _("Ledger"), DEPARTMENT_READ),
     Section("staff:directions_pending", _("Directions awaiting enrolment"), KINDERGARTEN),
     Section("staff:groups", _("Groups and rosters"), KINDERGARTEN),

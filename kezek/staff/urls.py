@@ -1,4 +1,4 @@
-from .views import auth, desk, home, kindergarten, ledger, organisations, reports, settings
+from .views import auth, campaigns, desk, home, kindergarten, ledger, organisations, reports, settings
 
 app_name = "staff"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     *kindergarten.urlpatterns,
     *reports.urlpatterns,
     *ledger.urlpatterns,
+    *campaigns.urlpatterns,
 ]

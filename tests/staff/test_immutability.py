@@ -219,6 +219,7 @@ WRITES: list[Write] = [
     ),
     Write("settings", HEAD, lambda w: {**SETTINGS, "locality": w.locality.code}),
     Write("ledger_verify", Role.ADMINISTRATOR, lambda w: {}),
+    Write("campaign_launch", OP, lambda w: {"starts_on": TODAY, "ends_on": "", "confirmed": "1"}),
     # The staff API (JSON; keyed "api:<area>").
     Write("api:access-requests", OP, lambda w: {"approve": True, "reason": ""}, ok=(200,), api=True),
     Write("api:medical-indications", OP, lambda w: {"confirm": True, "reason": ""}, ok=(200,), api=True),

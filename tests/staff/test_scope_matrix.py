@@ -29,6 +29,8 @@ from pytest_django import Settings
 
 from config.api import api
 from kezek.cabinet.models import AccessRequest
+from kezek.confirmation import services as confirmation
+from kezek.confirmation.models import Campaign
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.feedback.models import Feedback, Kind
 from kezek.placement import services as placement
@@ -83,6 +85,7 @@ class World:
     access: AccessRequest
     feedback: Feedback
     indication: MedicalIndication
+    campaign: Campaign  # a confirmation campaign of A, closed before MONDAY
 
 
 def scan() -> SimpleUploadedFile:
@@ -96,6 +99,10 @@ def build_world(locality: Locality | None = None) -> World:
     organisation = OrganisationFactory.create(locality=locality)
     group = GroupFactory.create(organisation=organisation, capacity=4, language="ru")
     officer = User.objects.create(username=f"officer-{locality.pk}")
+    with time_machine.travel(MONDAY - dt.timedelta(days=60), tick=False):
+        campaign = confirmation.campaign_launch(locality=locality, by_staff=officer)
+    with time_machine.travel(MONDAY - dt.timedelta(days=20), tick=False):
+        confirmation.campaign_sweep(campaign=campaign)
     extraordinary = register_application(locality=locality, child=toddler(1), tier="extraordinary")
     plain = register_application(locality=locality, child=toddler(2))
     enrolled = register_application(locality=locality, child=toddler(3))
@@ -136,6 +143,7 @@ def build_world(locality: Locality | None = None) -> World:
         access=AccessRequest.objects.get(child=plain.child),
         feedback=feedback,
         indication=medical_indication(indicated, confirm=None),
+        campaign=campaign,
     )
 
 
@@ -147,6 +155,7 @@ OBJECTS: dict[str, Callable[[World], Any]] = {
     "group_id": lambda w: w.group.pk,
     "enrollment_id": lambda w: w.enrollment.pk,
     "indication_id": lambda w: w.indication.pk,
+    "campaign_id": lambda w: w.campaign.pk,
 }
 # Generic kwarg names ("pk", "number") name different models on different URLs: each URL says which.
 PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
@@ -167,6 +176,7 @@ PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
 PLAIN: dict[tuple[str, str], str] = {
     ("report_export", "report"): "queue",
     ("report_export", "fmt"): "csv",
+    ("campaign_export", "table"): "load",
 }
 
 
