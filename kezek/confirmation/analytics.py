@@ -189,7 +189,7 @@ def kindergarten_load(*, campaign: Campaign) -> Load:
                 chosen=chosen.get("chosen", 0),
                 first_choice=first,
                 capacity=capacity.get(organisation.pk) or 0,
-                expected=round(first * queued / answered) if answered else 0,
+                expected=(2 * first * queued + answered) // (2 * answered) if answered else 0,  # half up
             )
         )
     return Load(kindergartens=sorted(rows, key=_sort_key), answered=answered, queued=queued)
