@@ -46,6 +46,7 @@ from kezek.waitlist.models import (
 )
 
 from . import catalogue as cat
+from .confirmation import demo_confirmation_delete, demo_confirmation_load
 from .generate import (
     SCALES,
     BinAllocator,
@@ -128,6 +129,7 @@ class SeedResult:
     seconds: float = 0.0
     ledger_emptied: int = 0  # events a --reset removed (TRUNCATE)
     staff_accounts: list[tuple[str, str]] = field(default_factory=list)  # (username, role)
+    confirmation_answers: int = 0  # answers to the demo's running yearly confirmation
 
     def summary(self) -> str:
         c = self.counts
@@ -139,6 +141,11 @@ class SeedResult:
             f"({c.first_priority} first-priority, {c.extraordinary} extraordinary, {c.stop_listed} "
             f"stop-listed) of {c.applicants} applicants, {c.ledger_events} ledger events "
             f"in {self.seconds:.1f} s"
+            + (
+                f"; a yearly confirmation runs in the first locality ({self.confirmation_answers} answers)"
+                if self.confirmation_answers
+                else ""
+            )
             + (
                 f"; back-office accounts (password {DEMO_PASSWORD!r}, authenticator enrolled at the first "
                 f"sign-in on /staff/): " + ", ".join(f"{name} ({role})" for name, role in self.staff_accounts)
@@ -174,6 +181,7 @@ def demo_delete() -> int:
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     try:
         with transaction.atomic():
+            demo_confirmation_delete()
             demo_staff_delete()
             _delete_queue()
             QueueSettings.objects.filter(locality__in=localities).delete()
@@ -317,6 +325,7 @@ def demo_load(
                 say=lambda message: say(f"{message} ({time.perf_counter() - started:.1f} s)"),
             )
         result.staff_accounts = demo_staff_load()
+        result.confirmation_answers = demo_confirmation_load(seed=seed)
         _analyze()
         say(f"committing ({time.perf_counter() - started:.1f} s)")
     result.seconds = time.perf_counter() - started
