@@ -232,15 +232,15 @@ def test_the_whole_questionnaire_extends_every_application(
         )
         assert response["Location"] == expected
 
-    response = Response.objects.get(campaign=campaign, applicant=family.mine.applicant)
-    assert [k.organisation_id for k in response.kindergartens.all()] == [
+    saved = Response.objects.get(campaign=campaign, applicant=family.mine.applicant)
+    assert [k.organisation_id for k in saved.kindergartens.all()] == [
         kindergartens[2].pk,
         kindergartens[0].pk,
     ]
-    assert (response.ownership, response.ownership_reason, response.language) == ("state", "quality", "kk")
-    assert response.max_payment == 25_000
-    assert (response.activities, response.activity_other) == (["chess", "drawing"], "домбыра")
-    assert response.digital == ["ios_app", "meals"]
+    assert (saved.ownership, saved.ownership_reason, saved.language) == ("state", "quality", "kk")
+    assert saved.max_payment == 25_000
+    assert (saved.activities, saved.activity_other) == (["chess", "drawing"], "домбыра")
+    assert saved.digital == ["ios_app", "meals"]
     for application in (family.mine, family.sibling):
         valid_until = Application.objects.get(pk=application.pk).valid_until
         assert valid_until == before[application.pk].replace(year=before[application.pk].year + 1)
