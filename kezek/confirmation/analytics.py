@@ -73,7 +73,7 @@ def campaign_rows(*, campaigns: QuerySet[Campaign], now: dt.datetime | None = No
             CampaignRow(
                 campaign=campaign,
                 state=state,
-                answered=campaign.answered,  # type: ignore[attr-defined]
+                answered=campaign.answered,
                 unconfirmed=selectors.unconfirmed_applications(campaign=campaign).count() if live else None,
             )
         )
@@ -82,6 +82,11 @@ def campaign_rows(*, campaigns: QuerySet[Campaign], now: dt.datetime | None = No
 
 def campaign_row(*, campaign: Campaign, now: dt.datetime | None = None) -> CampaignRow:
     return campaign_rows(campaigns=Campaign.objects.filter(pk=campaign.pk), now=now)[0]
+
+
+def open_campaign(*, locality: Locality) -> Campaign | None:
+    """The locality's campaign not closed yet (scheduled, running or being swept), if any."""
+    return Campaign.objects.filter(locality=locality, swept_at__isnull=True).first()
 
 
 @dataclass(frozen=True)
@@ -451,12 +456,12 @@ def campaign_trends(*, locality: Locality | int) -> list[Trend]:
         Trend(
             campaign=campaign,
             notified=campaign.notified_count,
-            answered=campaign.answered,  # type: ignore[attr-defined]
+            answered=campaign.answered,
             stop_listed=campaign.stop_listed_count,
-            state=campaign.state,  # type: ignore[attr-defined]
-            private=campaign.private,  # type: ignore[attr-defined]
-            kazakh=campaign.kazakh,  # type: ignore[attr-defined]
-            russian=campaign.russian,  # type: ignore[attr-defined]
+            state=campaign.state,
+            private=campaign.private,
+            kazakh=campaign.kazakh,
+            russian=campaign.russian,
             median_payment=median_band(payments.get(campaign.pk, Counter())),
         )
         for campaign in campaigns

@@ -8,10 +8,10 @@ import io
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -25,6 +25,9 @@ from tests.confirmation.test_analytics import RUNNING, AnsweredWorld, answered_w
 from tests.factories import LocalityFactory, OrganisationFactory, staff_login, staff_user
 
 from .conftest import staff_client
+
+if TYPE_CHECKING:  # django-stubs' type of the test client's responses; not there at run time
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -46,8 +49,8 @@ def at_launch() -> Iterator[None]:
         yield
 
 
-def launch(client: Client, **data: str) -> HttpResponse:
-    return client.post(LAUNCH_URL, data)  # type: ignore[return-value]
+def launch(client: Client, **data: str) -> "Response":
+    return client.post(LAUNCH_URL, data)
 
 
 # --- launching -------------------------------------------------------------------------------------------
@@ -127,6 +130,9 @@ def test_a_second_open_campaign_is_refused(locality: Locality, at_launch: None) 
     assert again.status_code == 409
     assert "This locality&#x27;s previous campaign is not closed yet." in again.content.decode()
     assert Campaign.objects.count() == 1
+    first_step = launch(client, starts_on="2026-10-20")  # said at once, before the confirmation step
+    assert first_step.status_code == 409
+    assert "previous campaign is not closed yet" in first_step.content.decode()
 
 
 def test_an_administrator_chooses_the_locality(at_launch: None) -> None:
@@ -290,7 +296,7 @@ def test_analytics_page(answered: AnsweredWorld) -> None:
             assert secret not in html
 
 
-def _csv(response: HttpResponse) -> list[list[str]]:
+def _csv(response: "Response") -> list[list[str]]:
     content = response.content.decode()
     assert content.startswith("\ufeff")
     return list(csv.reader(io.StringIO(content[1:])))

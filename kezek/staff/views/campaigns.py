@@ -23,7 +23,7 @@ from kezek.confirmation import analytics, services
 from kezek.confirmation.analytics import Distribution, Load, Trend
 from kezek.confirmation.models import Campaign
 from kezek.core import clock
-from kezek.core.errors import DomainError, NotFound
+from kezek.core.errors import Conflict, DomainError, NotFound
 from kezek.core.forms_views import form_posted
 from kezek.facilities.models import Locality
 
@@ -133,6 +133,8 @@ def campaign_launch(request: HttpRequest) -> HttpResponse:
         def launch(data: dict[str, Any]) -> HttpResponse:
             locality, starts_at, ends_at = form.launch_values()
             if request.POST.get("confirmed") != "1":
+                if analytics.open_campaign(locality=locality) is not None:  # say so before confirming
+                    raise Conflict(_("This locality's previous campaign is not closed yet."))
                 audience = analytics.launch_audience(locality=locality, starts_at=starts_at or clock.now())
                 context = {
                     "form": form,
