@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kezek.cabinet.api import router as cabinet_router
+from kezek.confirmation.api import router as confirmation_router
 from kezek.core.errors import DomainError, TooManyRequests
 from kezek.facilities.api import router as facilities_router
 from kezek.feedback.api import router as feedback_router
@@ -68,3 +69,4 @@ api.add_router("/", cabinet_router)
 api.add_router("/", placement_router)
 api.add_router("/", opendata_router)
 api.add_router("/", feedback_router)
+api.add_router("/", confirmation_router)
