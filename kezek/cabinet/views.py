@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kezek.confirmation import selectors as confirmation_selectors
 from kezek.confirmation import views as confirmation_views
 from kezek.core.errors import DomainError, NotFound, TooManyRequests
 from kezek.core.http import client_ip
@@ -379,7 +380,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "phone": mask_phone(applicant.phone),
-        "campaigns": confirmation_views.cabinet_notices(applicant=applicant),
+        "campaigns": confirmation_selectors.applicant_notices(applicant=applicant),
     }
     return render(request, "cabinet/home.html", context)
 

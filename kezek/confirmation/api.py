@@ -79,13 +79,6 @@ def _campaign_out(campaign: Campaign, now: dt.datetime) -> CampaignOut:
     )
 
 
-def _asking(applicant: Applicant, campaign_id: int) -> Campaign:
-    campaign = Campaign.objects.select_related("locality").filter(pk=campaign_id).first()
-    if campaign is None or not selectors.applicant_asked(applicant=applicant, campaign=campaign):
-        raise NotFound("Questionnaire not found.")
-    return campaign
-
-
 @router.get(
     "/open-data/{locality}/confirmations",
     response={200: list[CampaignOut], 404: ErrorOut, 422: ErrorOut},
@@ -141,7 +134,7 @@ def _answers_out(response: Response, applicant: Applicant) -> AnswersOut:
 )
 def answer(request: HttpRequest, campaign_id: int, data: AnswersIn) -> tuple[int, AnswersOut]:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
-    campaign = _asking(applicant, campaign_id)
+    campaign, _answered = selectors.applicant_campaign(applicant=applicant, campaign_id=campaign_id)
     response = services.questionnaire_submit(
         campaign=campaign,
         applicant=applicant,
@@ -167,8 +160,7 @@ def answer(request: HttpRequest, campaign_id: int, data: AnswersIn) -> tuple[int
 )
 def my_answers(request: HttpRequest, campaign_id: int) -> AnswersOut:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
-    campaign = _asking(applicant, campaign_id)
-    response = selectors.response_of(applicant=applicant, campaign=campaign)
+    _campaign, response = selectors.applicant_campaign(applicant=applicant, campaign_id=campaign_id)
     if response is None:
         raise NotFound("You have not answered this questionnaire.")
     return _answers_out(response, applicant)

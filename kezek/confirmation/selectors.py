@@ -3,8 +3,10 @@
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
+from kezek.core.errors import NotFound
 from kezek.facilities.models import Locality
 from kezek.waitlist.models import Applicant, Application
 
@@ -98,3 +100,21 @@ def campaign_unnotified(*, now: dt.datetime | None = None) -> QuerySet[Campaign]
 
 def campaigns_of(*, locality: Locality | int) -> QuerySet[Campaign]:
     return Campaign.objects.filter(locality=locality).order_by("-starts_at")
+
+
+def applicant_campaign(*, applicant: Applicant, campaign_id: int) -> tuple[Campaign, Response | None]:
+    """The campaign and the applicant's answers (None: not answered); NotFound unless the campaign asks
+    this applicant or they answered it (another family's or locality's campaign looks missing)."""
+    campaign = Campaign.objects.select_related("locality").filter(pk=campaign_id).first()
+    response = response_of(applicant=applicant, campaign=campaign) if campaign is not None else None
+    if campaign is None or (response is None and not applicant_asked(applicant=applicant, campaign=campaign)):
+        raise NotFound(_("There is no such questionnaire in your personal cabinet."))
+    return campaign, response
+
+
+def applicant_notices(*, applicant: Applicant) -> list[tuple[Campaign, Response | None]]:
+    """The running campaigns that ask the applicant, each with their answers (None: not answered yet)."""
+    return [
+        (campaign, response_of(applicant=applicant, campaign=campaign))
+        for campaign in applicant_campaigns(applicant=applicant)
+    ]

@@ -82,16 +82,7 @@ def _applicant(request: HttpRequest) -> Applicant:
 
 
 def _campaign_asking(request: HttpRequest, campaign_id: int) -> tuple[Campaign, Response | None]:
-    """The campaign and the applicant's answers; NotFound unless the campaign asks this applicant (or
-    they answered it)."""
-    applicant = _applicant(request)
-    campaign = Campaign.objects.select_related("locality").filter(pk=campaign_id).first()
-    if campaign is None:
-        raise NotFound(_("There is no such questionnaire in your personal cabinet."))
-    response = selectors.response_of(applicant=applicant, campaign=campaign)
-    if response is None and not selectors.applicant_asked(applicant=applicant, campaign=campaign):
-        raise NotFound(_("There is no such questionnaire in your personal cabinet."))
-    return campaign, response
+    return selectors.applicant_campaign(applicant=_applicant(request), campaign_id=campaign_id)
 
 
 def _not_found(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -373,14 +364,6 @@ def answers(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 # --- What the cabinet and the home page show ----------------------------------------------------------
-
-
-def cabinet_notices(*, applicant: Applicant) -> list[tuple[Campaign, Response | None]]:
-    """The running campaigns that ask the applicant, each with their answers (None: not answered yet)."""
-    return [
-        (campaign, selectors.response_of(applicant=applicant, campaign=campaign))
-        for campaign in selectors.applicant_campaigns(applicant=applicant)
-    ]
 
 
 def questionnaire_due(*, applicant: Applicant) -> str | None:
