@@ -413,21 +413,9 @@ class Trend:
     def confirmed_share(self) -> Decimal | None:
         return percent(self.answered, self.notified)
 
-    @property
-    def state_share(self) -> Decimal | None:
-        return percent(self.state, self.answered)
-
-    @property
-    def private_share(self) -> Decimal | None:
-        return percent(self.private, self.answered)
-
-    @property
-    def kazakh_share(self) -> Decimal | None:
-        return percent(self.kazakh, self.answered)
-
-    @property
-    def russian_share(self) -> Decimal | None:
-        return percent(self.russian, self.answered)
+    def of_answers(self, count: int) -> Decimal | None:
+        """`count` of the campaign's answers, in percent."""
+        return percent(count, self.answered)
 
 
 def campaign_trends(*, locality: Locality | int) -> list[Trend]:

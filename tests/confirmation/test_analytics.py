@@ -306,7 +306,11 @@ def test_trends_between_campaigns(world: AnsweredWorld) -> None:
         1,
         Decimal("50.0"),
     )
-    assert (earlier.private_share, earlier.russian_share, earlier.median_payment) == (
+    assert (
+        earlier.of_answers(earlier.private),
+        earlier.of_answers(earlier.russian),
+        earlier.median_payment,
+    ) == (
         Decimal("100.0"),
         Decimal("100.0"),
         70_000,
@@ -317,8 +321,14 @@ def test_trends_between_campaigns(world: AnsweredWorld) -> None:
         0,
         Decimal("80.0"),
     )
-    assert (current.state_share, current.private_share) == (Decimal("50.0"), Decimal("25.0"))
-    assert (current.kazakh_share, current.russian_share) == (Decimal("75.0"), Decimal("25.0"))
+    assert (current.of_answers(current.state), current.of_answers(current.private)) == (
+        Decimal("50.0"),
+        Decimal("25.0"),
+    )
+    assert (current.of_answers(current.kazakh), current.of_answers(current.russian)) == (
+        Decimal("75.0"),
+        Decimal("25.0"),
+    )
     assert current.median_payment == 25_000
 
 

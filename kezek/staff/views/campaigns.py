@@ -284,10 +284,10 @@ def trends_report(campaign: Campaign, trends: list[Trend]) -> Report:
                 trend.answered,
                 trend.confirmed_share,
                 trend.stop_listed,
-                trend.state_share,
-                trend.private_share,
-                trend.kazakh_share,
-                trend.russian_share,
+                trend.of_answers(trend.state),
+                trend.of_answers(trend.private),
+                trend.of_answers(trend.kazakh),
+                trend.of_answers(trend.russian),
                 trend.median_payment,
             ]
             for label, trend in zip(labels, trends, strict=True)
