@@ -138,16 +138,7 @@ def answer(request: HttpRequest, campaign_id: int, data: AnswersIn) -> tuple[int
     response = services.questionnaire_submit(
         campaign=campaign,
         applicant=applicant,
-        answers=services.Answers(
-            kindergartens=tuple(data.kindergartens),
-            ownership=data.ownership,
-            ownership_reason=data.ownership_reason,
-            language=data.language,
-            max_payment=data.max_payment,
-            activities=tuple(data.activities),
-            activity_other=data.activity_other,
-            digital=tuple(data.digital),
-        ),
+        answers=services.Answers(**data.dict()),  # lists become tuples in answers_checked
     )
     return 201, _answers_out(response, applicant)
 

@@ -13,7 +13,7 @@ from kezek.core import clock
 from kezek.core.bulk import table_writer
 
 from .errors import LedgerNotInTransaction, LedgerPayloadError
-from .hashing import GENESIS_HASH, check_text, event_hash, to_json_payload
+from .hashing import GENESIS_HASH, check_text, to_json_payload
 from .models import TEXT_LIMITS, LedgerEvent, LedgerHead, LedgerVerification
 from .selectors import VERIFY_CHUNK_SIZE, ledger_verify
 
@@ -112,8 +112,7 @@ def _chain(specs: Sequence[EventSpec]) -> list[LedgerEvent]:
     chained = []
     for spec, body in zip(specs, bodies, strict=True):
         seq += 1
-        digest = event_hash(
-            prev_hash=prev_hash,
+        event = LedgerEvent(
             seq=seq,
             kind=spec.kind,
             occurred_at=occurred_at,
@@ -121,21 +120,11 @@ def _chain(specs: Sequence[EventSpec]) -> list[LedgerEvent]:
             subject_id=spec.subject_id,
             locality_code=spec.locality_code,
             payload=body,
+            prev_hash=prev_hash,
         )
-        chained.append(
-            LedgerEvent(
-                seq=seq,
-                kind=spec.kind,
-                occurred_at=occurred_at,
-                subject_type=spec.subject_type,
-                subject_id=spec.subject_id,
-                locality_code=spec.locality_code,
-                payload=body,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-        )
-        prev_hash = digest
+        event.hash = event.compute_hash()
+        chained.append(event)
+        prev_hash = event.hash
     return chained
 
 
