@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Path, Router, Schema
 from pydantic import Field
 
@@ -153,5 +154,5 @@ def my_answers(request: HttpRequest, campaign_id: int) -> AnswersOut:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
     _campaign, response = selectors.applicant_campaign(applicant=applicant, campaign_id=campaign_id)
     if response is None:
-        raise NotFound("You have not answered this questionnaire.")
+        raise NotFound(_("You have not answered this questionnaire."))
     return _answers_out(response, applicant)
