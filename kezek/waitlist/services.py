@@ -683,6 +683,8 @@ def application_restore(
             raise ValueError("by_applicant or by_staff")
         staff = {"staff": by_staff.pk} if by_staff is not None and by_staff.pk else {}
         _restore(application, entry, by="applicant" if by_applicant else "staff", **staff)
+        if entry.reason == Reason.CLEANUP and by_applicant is not None:
+            _extend(application, not_before=clock.today())  # taking it back confirms interest (C4)
     return application
 
 
@@ -812,8 +814,10 @@ def applicant_applications_extend(*, applicant: Applicant, locality_id: int) -> 
     return applications
 
 
-def _extend(application: Application) -> None:
-    application.valid_until = _one_year_after(application.valid_until)
+def _extend(application: Application, *, not_before: dt.date | None = None) -> None:
+    """One year more validity, counted from `valid_until` (or from `not_before` when that is later)."""
+    start = max(application.valid_until, not_before) if not_before else application.valid_until
+    application.valid_until = _one_year_after(start)
     application.save(update_fields=["valid_until"])
     _ledger("application.extended", application, valid_until=application.valid_until)
     application_notify(

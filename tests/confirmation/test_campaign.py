@@ -107,6 +107,7 @@ def test_whole_campaign(locality: Locality, kindergartens: list[Organisation], o
         back = fresh(gone)
         assert back.status == "queued"
         assert back.registered_at == forgets.registered_at
+        assert back.valid_until == dt.date(2028, 3, 2)  # interest confirmed again: one year more
         assert waitlist_selectors.queue_position(application=back) is not None
     assert ledger_verify().ok
 
