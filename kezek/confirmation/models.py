@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kezek.facilities.models import Locality, Organisation
 from kezek.waitlist.models import Applicant
@@ -25,7 +26,7 @@ class Campaign(models.Model):
         SCHEDULED = "scheduled", _("scheduled")
         RUNNING = "running", _("running")
         CLOSING = "closing", _("ended, stop-listing in progress")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("campaign", "closed")
 
     locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="confirmation_campaigns")
     year = models.PositiveSmallIntegerField(_("year"))
