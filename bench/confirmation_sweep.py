@@ -26,7 +26,8 @@ Prints one JSON line on stdout:
 confirm (children of two full years by 31 December), `notified` = launch messages written (one per
 applicant), `stop_listed` = applications the sweep stop-listed. Targets: sweep_s < 60, notify_s < 60.
 
-Usage (PostgreSQL only; the source database is migrated, and seeded only when it holds no application):
+Usage (PostgreSQL only; the source database is not changed — unless it holds no queued application:
+then it is migrated and seeded):
 
     .venv/bin/python bench/confirmation_sweep.py \\
         --database-url postgres://postgres@127.0.0.1:5432/kezek_bench [--unconfirmed-share 0.4] [--keep]
@@ -77,14 +78,18 @@ def count(url: str, sql: str, params: list[Any] | None = None) -> int:
 
 
 def ensure_source(url: str, n: int) -> None:
-    """Migrate the source; seed it (never re-seed) when it holds no application at all."""
+    """Seed the source (migrated first) when it holds no queued application; never re-seed it. A seeded
+    source is left as it is: its copy is migrated."""
     ensure_database(url)
-    manage(url, "migrate", "--noinput", "-v", "0")
-    have = count(url, "SELECT count(*) FROM waitlist_application WHERE status = 'queued'")
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT to_regclass('waitlist_application') IS NOT NULL").fetchone()
+        seeded = bool(row and row[0])
+    have = count(url, "SELECT count(*) FROM waitlist_application WHERE status = 'queued'") if seeded else 0
     if have:
         if have < n:
             log(f"WARNING: {database_name(url)} has {have} queued applications (< {n}): not re-seeded")
         return
+    manage(url, "migrate", "--noinput", "-v", "0")
     scale = next((name for name, capacity in SCALE_CAPACITY if capacity >= n), None)
     if scale is None:
         raise SystemExit(f"n={n} is more than the country scale's children under 7 ({SCALE_CAPACITY[-1][1]})")
@@ -138,8 +143,9 @@ def django_setup(url: str) -> None:
     django.setup()
 
 
-def launch_everywhere() -> list[Any]:
-    """One campaign in every locality, starting now (`campaign_launch`); returns every open campaign."""
+def launch_everywhere(limit: int | None = None) -> list[Any]:
+    """One campaign in every locality (the first `limit` ones), starting now (`campaign_launch`);
+    returns every open campaign."""
     from django.contrib.auth.models import User
 
     from kezek.confirmation.models import Campaign
@@ -150,7 +156,7 @@ def launch_everywhere() -> list[Any]:
     operator, _created = User.objects.get_or_create(
         username="bench-confirmation", defaults={"is_staff": True}
     )
-    for locality in Locality.objects.order_by("pk"):
+    for locality in Locality.objects.order_by("pk")[:limit]:
         try:
             campaign_launch(locality=locality, by_staff=operator)
         except Conflict:
@@ -229,15 +235,56 @@ def vacuum_analyze(url: str, tables: list[str]) -> None:
     log(f"VACUUM ANALYZE {', '.join(tables)}: {time.perf_counter() - started:.1f} s")
 
 
-def timed_due() -> tuple[int, float]:
-    """`campaigns_due()` (what `tick` runs) and its wall time."""
+class SqlTrace:
+    """Total time per kind of statement (its first words), for `--trace-sql`: where the time goes."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            key = " ".join(str(sql).split())[:90]
+            self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
+            self.calls[key] = self.calls.get(key, 0) + 1
+
+    def report(self, name: str, total: float) -> None:
+        spent = sum(self.seconds.values())
+        log(f"{name}: {spent:.1f} s of {total:.1f} s in SQL (COPY not included), by statement:")
+        for key, seconds in sorted(self.seconds.items(), key=lambda item: -item[1])[:12]:
+            log(f"  {seconds:7.1f} s {self.calls[key]:7d} x  {key}")
+
+
+def timed_due(*, trace: bool = False, profile: str = "") -> tuple[int, float]:
+    """`campaigns_due()` (what `tick` runs) and its wall time; optionally traced or profiled."""
+    import contextlib
+
     from django.db import connection
 
     from kezek.confirmation.services import campaigns_due
 
-    started = time.perf_counter()
-    done = campaigns_due()
-    seconds = time.perf_counter() - started
+    tracer = SqlTrace()
+    with contextlib.ExitStack() as stack:
+        if trace:
+            stack.enter_context(connection.execute_wrapper(tracer))
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        started = time.perf_counter()
+        done = campaigns_due()
+        seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
+            log(f"profile written to {profile}")
+    if trace:
+        tracer.report("campaigns_due", seconds)
     connection.close()
     return done, seconds
 
@@ -308,9 +355,9 @@ def baseline_ids() -> dict[str, int]:
 def verify(
     campaigns: list[Any], *, stop_listed: int, ledger_after: int, baseline: dict[str, int], ledger: bool
 ) -> bool:
-    from django.db.models import Exists, OuterRef
+    from django.db import connection
 
-    from kezek.confirmation.models import Campaign, Response
+    from kezek.confirmation.models import Campaign
     from kezek.confirmation.selectors import unconfirmed_applications
     from kezek.ledger.models import LedgerEvent
     from kezek.notifications.models import OutboxMessage
@@ -328,12 +375,17 @@ def verify(
     messages = OutboxMessage.objects.filter(
         pk__gt=baseline["message"], template="application_stop_listed", idempotency_key__contains=":cleanup:"
     ).count()
-    answered = Response.objects.filter(
-        campaign_id__in=ids,
-        campaign__locality_id=OuterRef("locality_id"),
-        applicant_id=OuterRef("application__applicant_id"),
-    )
-    answered_listed = new_entries.filter(Exists(answered)).count()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE waitlist_stoplistentry")  # new rows: a month's statistics are stale
+        cursor.execute(
+            "SELECT count(*) FROM waitlist_stoplistentry e "
+            "JOIN waitlist_application a ON a.id = e.application_id "
+            "JOIN confirmation_campaign c ON c.locality_id = e.locality_id AND c.id = ANY(%s) "
+            "WHERE e.id > %s AND e.reason = 'cleanup' AND EXISTS (SELECT 1 FROM confirmation_response r "
+            "WHERE r.campaign_id = c.id AND r.applicant_id = a.applicant_id)",
+            [ids, baseline["entry"]],
+        )
+        answered_listed = cursor.fetchone()[0]
     left = sum(unconfirmed_applications(campaign=c).count() for c in Campaign.objects.filter(pk__in=ids))
     open_campaigns = Campaign.objects.filter(pk__in=ids, swept_at__isnull=True).count()
     counted = Campaign.objects.filter(pk__in=ids).values_list("stop_listed_count", flat=True)
@@ -364,21 +416,23 @@ def verify(
 # --------------------------------------------------------------------------------------------- main
 
 
-def run(url: str, *, unconfirmed_share: float, seed: int, verify_ledger: bool) -> tuple[dict[str, Any], bool]:
+def run(url: str, args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
+    unconfirmed_share: float = args.unconfirmed_share
     import time_machine
 
     applications = count(url, "SELECT count(*) FROM waitlist_application WHERE status = 'queued'")
     django_setup(url)
     from kezek.ledger.models import LedgerHead
 
-    rng = random.Random(seed)
+    rng = random.Random(args.seed)
 
-    campaigns = launch_everywhere()
+    campaigns = launch_everywhere(args.localities)
     affected, applicants = affected_counts(campaigns)
     log(f"{len(campaigns)} campaigns launched; {applications} queued, {affected} affected applications "
         f"of {applicants} applicants")  # fmt: skip
 
-    notified, notify_s = timed_due()
+    profile = args.profile
+    notified, notify_s = timed_due(trace=args.trace_sql, profile=f"{profile}.notify" if profile else "")
     log(f"fan-out: {notified} launch messages in {notify_s:.1f} s")
 
     answered = answer(campaigns, answered_share=1 - unconfirmed_share, rng=rng)
@@ -390,14 +444,14 @@ def run(url: str, *, unconfirmed_share: float, seed: int, verify_ledger: bool) -
     baseline = baseline_ids()
     end = max(c.ends_at for c in campaigns)
     with time_machine.travel(end + dt.timedelta(minutes=1), tick=True):
-        stop_listed, sweep_s = timed_due()
+        stop_listed, sweep_s = timed_due(trace=args.trace_sql, profile=f"{profile}.sweep" if profile else "")
         log(f"sweep: {stop_listed} applications stop-listed in {sweep_s:.1f} s")
         ok = verify(
             campaigns,
             stop_listed=stop_listed,
             ledger_after=ledger_after,
             baseline=baseline,
-            ledger=verify_ledger,
+            ledger=not args.no_verify_ledger,
         )
     out = {
         "applications": applications,
@@ -424,6 +478,9 @@ def main() -> None:
     parser.add_argument("--copy-wait", type=float, default=300, help="seconds to wait for the template")
     parser.add_argument("--keep", action="store_true", help="keep the copy after the run")
     parser.add_argument("--no-verify-ledger", action="store_true", help="skip the ledger tail check")
+    parser.add_argument("--localities", type=int, default=None, help="only the first K localities")
+    parser.add_argument("--trace-sql", action="store_true", help="time per SQL statement kind (stderr)")
+    parser.add_argument("--profile", default="", help="cProfile the timed parts to PATH.notify/.sweep")
     args = parser.parse_args()
 
     source = args.database_url
@@ -435,12 +492,7 @@ def main() -> None:
     copy = copy_database(source, args.copy_name or f"{database_name(source)}_sweep", wait=args.copy_wait)
     try:
         manage(copy, "migrate", "--noinput", "-v", "0")
-        out, ok = run(
-            copy,
-            unconfirmed_share=args.unconfirmed_share,
-            seed=args.seed,
-            verify_ledger=not args.no_verify_ledger,
-        )
+        out, ok = run(copy, args)
     finally:
         if "django.apps" in sys.modules:
             from django.apps import apps
