@@ -84,10 +84,10 @@ def ensure_source(url: str, n: int) -> None:
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT to_regclass('waitlist_application') IS NOT NULL").fetchone()
         seeded = bool(row and row[0])
-    have = count(url, "SELECT count(*) FROM waitlist_application WHERE status = 'queued'") if seeded else 0
+    have = count(url, "SELECT count(*) FROM waitlist_application") if seeded else 0
     if have:
         if have < n:
-            log(f"WARNING: {database_name(url)} has {have} queued applications (< {n}): not re-seeded")
+            log(f"WARNING: {database_name(url)} has {have} applications (< {n}): not re-seeded")
         return
     manage(url, "migrate", "--noinput", "-v", "0")
     scale = next((name for name, capacity in SCALE_CAPACITY if capacity >= n), None)
