@@ -259,10 +259,10 @@ def test_b_an_answer_racing_the_sweep_keeps_the_applications(
     assert len(mine) == 2
     valid_before = {a.pk: fresh(a).valid_until for a in mine}
     answered = threading.Event()  # the answer has reached the point the order wants
-    listed = Application.objects.filter(applicant=racer, status="stop_listed")
+    racer_listed = Application.objects.filter(applicant=racer, status="stop_listed")
 
     def mine_listed() -> bool:
-        return listed.count() == len(mine)
+        return racer_listed.count() == len(mine)
 
     if order == "sweep_between_check_and_write":
 
