@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,11 +21,11 @@ from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.facilities.models import Locality, Organisation
 from kezek.ledger.services import ledger_append
 from kezek.notifications.services import BulkMessage, notifications_enqueue_many
-from kezek.waitlist.models import Applicant, Application, CohortCounter, Tier
+from kezek.waitlist.models import Applicant, Application, CohortCounter
 from kezek.waitlist.services import (
     applicant_applications_extend,
     applications_cleanup_stop_list,
-    notify_address,
+    contact_address,
 )
 
 from . import questions, selectors
@@ -115,27 +115,27 @@ def campaign_notify(
             campaign = Campaign.objects.select_for_update().select_related("locality").get(pk=campaign.pk)
             if campaign.notified_at is not None:
                 break
-            applicant_ids = list(
+            batch = list(
                 selectors.affected_applications(campaign=campaign)
                 .filter(applicant_id__gt=campaign.notified_through)
                 .order_by("applicant_id")
-                .values_list("applicant_id", flat=True)
+                .values_list(
+                    "applicant_id",
+                    "applicant__notify_channel",
+                    "applicant__email",
+                    "applicant__phone",
+                    "applicant__notify_language",
+                )
                 .distinct()[:batch_size]
             )
-            applicants = Applicant.objects.filter(pk__in=applicant_ids).only(
-                "notify_channel", "email", "phone", "notify_language"
-            )
-            messages = []
-            for applicant in applicants:
-                channel, recipient = notify_address(applicant)
-                messages.append(
-                    BulkMessage(
-                        channel=channel,
-                        recipient=recipient,
-                        language=applicant.notify_language,
-                        idempotency_key=f"campaign:{campaign.pk}:launch:{applicant.pk}",
-                    )
+            messages = [
+                BulkMessage(
+                    *contact_address(channel=channel, email=email, phone=phone),
+                    language=language,
+                    idempotency_key=f"campaign:{campaign.pk}:launch:{applicant_id}",
                 )
+                for applicant_id, channel, email, phone, language in batch
+            ]
             written += notifications_enqueue_many(
                 template="campaign_launched",
                 context={"locality": campaign.locality.name, "until": campaign.ends_at},
@@ -143,9 +143,9 @@ def campaign_notify(
                 messages=messages,
             )
             campaign.notified_count += len(messages)
-            if applicant_ids:
-                campaign.notified_through = applicant_ids[-1]
-            if len(applicant_ids) < batch_size:
+            if batch:
+                campaign.notified_through = batch[-1][0]
+            if len(batch) < batch_size:
                 campaign.notified_at = clock.now()
                 _event("campaign.notified", campaign, applicants=campaign.notified_count)
             campaign.save(update_fields=["notified_count", "notified_through", "notified_at"])
@@ -156,7 +156,7 @@ def campaign_sweep(
     *, campaign: Campaign, batch_size: int = SWEEP_BATCH, max_batches: int | None = None
 ) -> int:
     """At the campaign's end, stop-list every affected application whose applicant did not answer (C4,
-    reason `cleanup`, indefinite), `batch_size` per transaction, each cohort and tier in queue order.
+    reason `cleanup`, indefinite), `batch_size` per transaction, by birth year and registration order.
     Returns how many this run stop-listed; the last batch closes the campaign (`swept_at`)."""
     campaign = Campaign.objects.select_related("locality").get(pk=campaign.pk)
     if campaign.swept_at is not None:
@@ -165,39 +165,38 @@ def campaign_sweep(
         raise Conflict(_("The campaign has not ended yet."), code="campaign_running")
     if campaign.notified_at is None:
         campaign_notify(campaign=campaign)
-    cohorts = CohortCounter.objects.filter(
-        locality_id=campaign.locality_id, cohort__lte=campaign.last_cohort
-    ).values_list("cohort", flat=True)
+    cohorts = sorted(
+        CohortCounter.objects.filter(
+            locality_id=campaign.locality_id, cohort__lte=campaign.last_cohort
+        ).values_list("cohort", flat=True)
+    )
+    unconfirmed = selectors.unconfirmed_applications(campaign=campaign).order_by("cohort", "ordinal")
     swept = batches = 0
-    for cohort in sorted(cohorts):
-        for tier in Tier.values:
-            after = 0  # keyset cursor: answered applications are passed over once, not in every batch
-            while True:
-                if max_batches is not None and batches >= max_batches:
-                    return swept
-                batches += 1
-                candidates = (
-                    selectors.unconfirmed_applications(campaign=campaign)
-                    .filter(cohort=cohort, tier=tier, ordinal__gt=after)
-                    .select_for_update(of=("self",))
-                    .select_related("applicant")
-                    .order_by("ordinal")[:batch_size]
-                )
-                with transaction.atomic():
-                    batch = applications_cleanup_stop_list(
-                        locality=campaign.locality,
-                        cohort=cohort,
-                        candidates=candidates,
-                        campaign_id=campaign.pk,
-                    )
-                    done = sum(1 for application in batch if application.status == Status.QUEUED)
-                    Campaign.objects.filter(pk=campaign.pk).update(
-                        stop_listed_count=F("stop_listed_count") + done
-                    )
-                swept += done
-                if len(batch) < batch_size:
-                    break
-                after = batch[-1].ordinal
+    after: tuple[int, int] | None = None  # keyset cursor: answered applications are passed over once
+    while cohorts:
+        if max_batches is not None and batches >= max_batches:
+            return swept
+        batches += 1
+        candidates = (
+            unconfirmed
+            if after is None
+            else unconfirmed.filter(Q(cohort__gt=after[0]) | Q(cohort=after[0], ordinal__gt=after[1]))
+        )
+        with transaction.atomic():
+            rows = applications_cleanup_stop_list(
+                locality=campaign.locality,
+                cohorts=cohorts,
+                candidates=candidates,
+                limit=batch_size,
+                campaign_id=campaign.pk,
+            )
+            Campaign.objects.filter(pk=campaign.pk).update(
+                stop_listed_count=F("stop_listed_count") + len(rows)
+            )
+        swept += len(rows)
+        if len(rows) < batch_size:
+            break
+        after = (rows[-1][1], rows[-1][2])
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().select_related("locality").get(pk=campaign.pk)
         if campaign.swept_at is None:

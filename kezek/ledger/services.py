@@ -13,12 +13,32 @@ from kezek.core import clock
 from kezek.core.bulk import table_writer
 
 from .errors import LedgerNotInTransaction, LedgerPayloadError
-from .hashing import GENESIS_HASH, check_text, to_json_payload
+from .hashing import (
+    GENESIS_HASH,
+    canonical_json,
+    canonical_time,
+    check_text,
+    event_json,
+    link_hash,
+    to_json_payload,
+)
 from .models import TEXT_LIMITS, LedgerEvent, LedgerHead, LedgerVerification
 from .selectors import VERIFY_CHUNK_SIZE, ledger_verify
 
 KIND_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 HEAD_ID = 1
+# The columns of a chained event row, in `_chain`'s order.
+COLUMNS = (
+    "seq",
+    "kind",
+    "occurred_at",
+    "subject_type",
+    "subject_id",
+    "locality_code",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,8 @@ def ledger_append(
         subject_id=subject_id,
         locality_code=locality_code,
     )
-    (event,) = _chain([spec])
+    (row,) = _chain([spec])
+    event = LedgerEvent(**dict(zip(COLUMNS, row, strict=True)))
     event.save()
     LedgerHead.objects.filter(pk=HEAD_ID).update(last_seq=event.seq, last_hash=event.hash)
     return event
@@ -68,22 +89,9 @@ def ledger_append_many(*, events: Sequence[EventSpec]) -> int:
     if not events:
         return 0
     chained = _chain(events)
-    columns = [
-        "seq",
-        "kind",
-        "occurred_at",
-        "subject_type",
-        "subject_id",
-        "locality_code",
-        "payload",
-        "prev_hash",
-        "hash",
-    ]
-    table_writer().insert(
-        LedgerEvent, columns, ([getattr(event, column) for column in columns] for event in chained)
-    )
-    last = chained[-1]
-    LedgerHead.objects.filter(pk=HEAD_ID).update(last_seq=last.seq, last_hash=last.hash)
+    table_writer().insert(LedgerEvent, COLUMNS, chained)
+    last = dict(zip(COLUMNS, chained[-1], strict=True))
+    LedgerHead.objects.filter(pk=HEAD_ID).update(last_seq=last["seq"], last_hash=last["hash"])
     return len(chained)
 
 
@@ -98,8 +106,9 @@ def _checked(spec: EventSpec) -> dict[str, Any]:
     return to_json_payload(spec.payload)
 
 
-def _chain(specs: Sequence[EventSpec]) -> list[LedgerEvent]:
-    """Check the events, lock the head and link them after it (unsaved; the caller writes them)."""
+def _chain(specs: Sequence[EventSpec]) -> list[tuple[Any, ...]]:
+    """Check the events, lock the head and link them after it: one row of `COLUMNS` per event (unsaved;
+    the caller writes them). The hash is `event_hash`'s, from the event's canonical JSON (`event_json`)."""
     if not transaction.get_connection().in_atomic_block:
         raise LedgerNotInTransaction(
             "ledger_append must run inside the caller's transaction.atomic() block, "
@@ -109,22 +118,34 @@ def _chain(specs: Sequence[EventSpec]) -> list[LedgerEvent]:
     head = _lock_head()
     seq, prev_hash = head.last_seq, head.last_hash
     occurred_at = clock.now()
+    moment = canonical_time(occurred_at)
     chained = []
     for spec, body in zip(specs, bodies, strict=True):
         seq += 1
-        event = LedgerEvent(
+        text = event_json(
             seq=seq,
             kind=spec.kind,
-            occurred_at=occurred_at,
+            occurred_at=moment,
             subject_type=spec.subject_type,
             subject_id=spec.subject_id,
             locality_code=spec.locality_code,
-            payload=body,
-            prev_hash=prev_hash,
+            payload_json=canonical_json(body),
         )
-        event.hash = event.compute_hash()
-        chained.append(event)
-        prev_hash = event.hash
+        digest = link_hash(prev_hash, text)
+        chained.append(
+            (
+                seq,
+                spec.kind,
+                occurred_at,
+                spec.subject_type,
+                spec.subject_id,
+                spec.locality_code,
+                body,
+                prev_hash,
+                digest,
+            )
+        )
+        prev_hash = digest
     return chained
 
 

@@ -137,8 +137,9 @@ def notifications_enqueue_many(
     rendered: dict[str, RenderedMessage] = {}
     now = clock.now()
     rows = []
+    channels = frozenset(Channel.values)
     for message in messages:
-        if message.channel not in Channel.values or message.language not in LANGUAGES:
+        if message.channel not in channels or message.language not in LANGUAGES:
             raise ValidationFailed(
                 _("Unknown notification channel or language."), code="notification_channel"
             )

@@ -175,7 +175,8 @@ class RankNode(models.Model):
     of one application is a sum of at most ~2·log2(N) rows instead of a scan of the cohort (Q6).
     """
 
-    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="+")
+    # `rank_node_unique` starts with the locality: no index of its own.
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="+", db_index=False)
     cohort = models.PositiveSmallIntegerField()
     tier = models.CharField(max_length=20, choices=Tier.choices)
     node = models.PositiveIntegerField()
@@ -205,9 +206,15 @@ class Application(models.Model):
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.REFERRED, Status.ENROLLED, Status.STOP_LISTED)
 
-    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="applications")
+    # No single-column indexes for locality and applicant: `application_ordinal_unique` and
+    # `application_applicant_idx` start with them (every index slows the sweeps' bulk status changes).
+    locality = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, related_name="applications", db_index=False
+    )
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="applications")
-    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, related_name="applications", db_index=False
+    )
     cohort = models.PositiveSmallIntegerField(_("birth year"))
     ordinal = models.PositiveIntegerField(_("order of registration in the cohort"))
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)

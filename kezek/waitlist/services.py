@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -275,17 +276,20 @@ def _ledger(kind: str, application: Application, **payload: object) -> None:
     )
 
 
-def notify_address(applicant: Applicant) -> tuple[str, str]:
-    """(channel, recipient) the applicant chose: email when they chose it and gave one, else SMS."""
-    if applicant.notify_channel == NotifyChannel.EMAIL and applicant.email:
-        return NotifyChannel.EMAIL, applicant.email
-    return NotifyChannel.SMS, applicant.phone
+def contact_address(*, channel: str, email: str, phone: str) -> tuple[str, str]:
+    """(channel, recipient) an applicant chose: email when they chose it and gave one, else SMS."""
+    if channel == NotifyChannel.EMAIL and email:
+        return NotifyChannel.EMAIL, email
+    return NotifyChannel.SMS, phone
 
 
 def application_notify(application: Application, template: str, key: str, **context: object) -> None:
     """Tell the applicant about their application by their chosen channel and language, exactly once
     per `key` (outbox idempotency). Inside the caller's transaction; used by placement too."""
-    channel, recipient = notify_address(application.applicant)
+    applicant = application.applicant
+    channel, recipient = contact_address(
+        channel=applicant.notify_channel, email=applicant.email, phone=applicant.phone
+    )
     notification_enqueue(
         channel=channel,
         recipient=recipient,
@@ -593,72 +597,92 @@ def _stop_list(
     return entry
 
 
-def applications_cleanup_stop_list(
-    *, locality: Locality, cohort: int, candidates: QuerySet[Application], campaign_id: int
-) -> list[Application]:
-    """Stop-list a batch of queued applications of one cohort for `cleanup` (C4): the rows, ledger events
-    and messages `application_stop_list` writes one by one, written in bulk (COPY on PostgreSQL).
+# What the bulk cleanup reads of each application: enough to write its rows and message, no model instances.
+CLEANUP_COLUMNS = (
+    "pk",
+    "cohort",
+    "ordinal",
+    "tier",
+    "applicant__notify_channel",
+    "applicant__email",
+    "applicant__phone",
+    "applicant__notify_language",
+)
 
-    `candidates` (a lazy, ordered, sliced query of applications of this cohort) is read only after the
-    cohort's lock is taken, so answers committed before then are seen; rows no longer queued are skipped,
-    so a repeated batch does nothing twice. Runs in the caller's transaction. Returns the batch read."""
-    _lock_cohort(locality_id=locality.pk, cohort=cohort)
-    batch = list(candidates)
-    applications = [a for a in batch if a.status == Status.QUEUED and a.cohort == cohort]
-    if not applications:
-        return batch
+
+def applications_cleanup_stop_list(
+    *,
+    locality: Locality,
+    cohorts: list[int],
+    candidates: QuerySet[Application],
+    limit: int,
+    campaign_id: int,
+) -> list[tuple[Any, ...]]:
+    """Stop-list a batch of queued applications for `cleanup` (C4): the rows, Fenwick counts, ledger
+    events and messages `application_stop_list` writes one by one, written in bulk (COPY on PostgreSQL).
+
+    Every cohort of the locality the batch may touch (`cohorts`) is locked first, in order, so every other
+    writer of these applications waits; only then are the first `limit` of `candidates` (queued
+    applications of those cohorts, in the caller's order) read, so answers committed before are seen and
+    a repeated batch does nothing twice. Runs in the caller's transaction. Returns the rows read
+    (`CLEANUP_COLUMNS`), all of them stop-listed."""
+    for cohort in sorted(cohorts):
+        _lock_cohort(locality_id=locality.pk, cohort=cohort)
+    rows = list(candidates.values_list(*CLEANUP_COLUMNS)[:limit])
+    if not rows:
+        return rows
+    if any(row[1] not in cohorts for row in rows):
+        raise ValueError("a candidate of a cohort that is not locked")
     now = clock.now()
     reason = Reason.CLEANUP
-    columns = ["application_id", "locality_id", "cohort", "reason", "note", "since"]
-    table_writer().insert(
-        StopListEntry, columns, ((a.pk, locality.pk, cohort, reason, "", now) for a in applications)
-    )
-    Application.objects.filter(pk__in=[a.pk for a in applications]).update(
+    ids = [row[0] for row in rows]
+    updated = Application.objects.filter(pk__in=ids, status=Status.QUEUED).update(
         status=Status.STOP_LISTED, status_reason=reason, status_changed_at=now
     )
-    ordinals: dict[str, list[int]] = {}
-    for application in applications:
-        ordinals.setdefault(application.tier, []).append(application.ordinal)
-    for tier, tier_ordinals in ordinals.items():
-        ranks.rank_remove_many(locality_id=locality.pk, cohort=cohort, tier=tier, ordinals=tier_ordinals)
+    if updated != len(ids):
+        raise RuntimeError("a candidate of the cleanup was not queued")  # rolls the batch back
+    columns = ["application_id", "locality_id", "cohort", "reason", "note", "since"]
+    table_writer().insert(
+        StopListEntry, columns, ((row[0], locality.pk, row[1], reason, "", now) for row in rows)
+    )
+    ordinals: dict[tuple[int, str], list[int]] = {}
+    for _pk, cohort, ordinal, tier, *_contact in rows:
+        ordinals.setdefault((cohort, tier), []).append(ordinal)
+    ranks.rank_remove_many(locality_id=locality.pk, ordinals=ordinals)
     ledger_append_many(
         events=[
             EventSpec(
                 kind="application.stop_listed",
                 subject_type="application",
-                subject_id=str(a.pk),
+                subject_id=str(pk),
                 locality_code=locality.code,
                 payload={
-                    "number": a.pk,
+                    "number": pk,
                     "status": Status.STOP_LISTED,
-                    "tier": a.tier,
+                    "tier": tier,
                     "reason": reason,
                     "restore_on": None,
                     "campaign": campaign_id,
                 },
             )
-            for a in applications
+            for pk, _cohort, _ordinal, tier, *_contact in rows
         ]
     )
     notifications_enqueue_many(
         template="application_stop_listed",
         context={"reason": Reason(reason).label},
         varying=frozenset({"number"}),
-        messages=[_bulk_message(a, f"application:{a.pk}:cleanup:{campaign_id}") for a in applications],
+        messages=[
+            BulkMessage(
+                *contact_address(channel=channel, email=email, phone=phone),
+                language=language,
+                idempotency_key=f"application:{pk}:cleanup:{campaign_id}",
+                values={"number": str(pk)},
+            )
+            for pk, _cohort, _ordinal, _tier, channel, email, phone, language in rows
+        ],
     )
-    return batch
-
-
-def _bulk_message(application: Application, key: str) -> BulkMessage:
-    """The message of `application_notify` for a bulk write: same channel, address and language."""
-    channel, recipient = notify_address(application.applicant)
-    return BulkMessage(
-        channel=channel,
-        recipient=recipient,
-        language=application.applicant.notify_language,
-        idempotency_key=key,
-        values={"number": str(application.pk)},
-    )
+    return rows
 
 
 def application_restore(

@@ -8,6 +8,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kezek.ledger.hashing import canonical_json, canonical_time, event_json
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
 from kezek.ledger.services import ledger_append
@@ -86,3 +87,37 @@ def test_any_single_field_change_is_detected(data: st.DataObject) -> None:
         assert not result.ok
         assert result.first_broken_seq == target.seq, result
         transaction.set_rollback(True)
+
+
+@given(
+    seq=st.integers(min_value=1, max_value=10**12),
+    kind=kinds,
+    subject=text,
+    subject_id=ids,
+    locality=text,
+    payload=payloads,
+)
+@settings(max_examples=300, deadline=None)
+def test_event_json_is_the_canonical_json_of_the_event(
+    seq: int, kind: str, subject: str, subject_id: str, locality: str, payload: dict[str, Any]
+) -> None:
+    """The hash's text, assembled from its parts for speed, is exactly canonical_json of the event dict."""
+    moment = canonical_time(dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC))
+    event = {
+        "seq": seq,
+        "kind": kind,
+        "occurred_at": moment,
+        "subject_type": subject,
+        "subject_id": subject_id,
+        "locality_code": locality,
+        "payload": payload,
+    }
+    assert event_json(
+        seq=seq,
+        kind=kind,
+        occurred_at=moment,
+        subject_type=subject,
+        subject_id=subject_id,
+        locality_code=locality,
+        payload_json=canonical_json(payload),
+    ) == canonical_json(event)
