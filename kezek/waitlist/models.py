@@ -343,20 +343,29 @@ class StopListEntry(models.Model):
     since = models.DateTimeField(_("since"))
     restore_on = models.DateField(_("restored automatically on"), null=True, blank=True)
     restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    created_by = models.ForeignKey(  # no index: only manual entries have one, and users are not deleted
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
         verbose_name = _("stop-list entry")
         verbose_name_plural = _("stop-list entries")
+        # Only entries restored automatically are ever due: `cleanup` and `manual` ones (no restore date,
+        # hundreds of thousands after a yearly confirmation) stay out of these indexes.
         indexes = [
             models.Index(
-                fields=["restore_on"], condition=Q(restored_at__isnull=True), name="stop_list_due_idx"
+                fields=["restore_on"],
+                condition=Q(restored_at__isnull=True, restore_on__isnull=False),
+                name="stop_list_due_idx",
             ),
             models.Index(
                 fields=["locality", "cohort", "restore_on"],
-                condition=Q(restored_at__isnull=True),
+                condition=Q(restored_at__isnull=True, restore_on__isnull=False),
                 name="stop_list_cohort_due_idx",
             ),
         ]
