@@ -14,7 +14,7 @@ from kezek.waitlist.models import Applicant, Application
 
 from . import catalogue as cat
 
-DEMO_ANSWERS = 150  # applicants who have answered already (each answer is a real, ledgered submission)
+DEMO_ANSWERS = 60  # applicants who have answered already (each answer is a real, ledgered submission)
 
 
 def demo_confirmation_delete() -> None:
@@ -29,8 +29,8 @@ def demo_confirmation_load(*, seed: int) -> int:
     """Launch the demo campaign and submit `DEMO_ANSWERS` answers; returns how many were submitted."""
     operator = User.objects.filter(username="demo-operator").first()
     locality = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES).order_by("pk").first()
-    if operator is None or locality is None:
-        return 0
+    if operator is None or locality is None or not Application.objects.filter(locality=locality).exists():
+        return 0  # no queue, no campaign (and no ledger event)
     kindergartens = list(
         Organisation.objects.filter(locality=locality, is_active=True)
         .order_by("pk")

@@ -355,7 +355,9 @@ def test_text_that_no_database_column_can_hold_is_422(region: Region, client: Cl
     assert (response.status_code, response.json()["code"]) == (422, "invalid")
 
 
-@pytest.mark.parametrize("path", ["figures", "publications", "directions", "queue", "queue/2024"])
+@pytest.mark.parametrize(
+    "path", ["figures", "publications", "directions", "queue", "queue/2024", "confirmations"]
+)
 def test_unknown_locality_is_404(db: None, client: Client, path: str) -> None:
     response = client.get(f"{API}/atlantis/{path}")
     assert response.status_code == 404
@@ -365,7 +367,7 @@ def test_unknown_locality_is_404(db: None, client: Client, path: str) -> None:
 def test_every_open_data_status_is_declared(client: Client, db: None) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     paths = {p: v for p, v in schema["paths"].items() if p.startswith("/api/v1/open-data/")}
-    assert len(paths) == 5
+    assert len(paths) == 6  # figures, publications, directions, queue, queue/{cohort}, confirmations
     for path, operations in paths.items():
         assert set(operations["get"]["responses"]) == {"200", "404", "422"}, path
     assert body(client.get(f"{API}/x/figures")).startswith("{")
