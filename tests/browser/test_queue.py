@@ -149,8 +149,13 @@ def test_join_the_queue_end_to_end(
 
 
 def test_check_the_queue_by_iin(page: Page, city: Locality, screenshot: Callable[..., None]) -> None:
-    first = register_application(locality=city)
-    mine = register_application(locality=city)
+    # Two children of one birth year (one cohort), whatever the registry factory's sequence has reached.
+    first = register_application(
+        locality=city, child=RegistryPersonFactory.create(birth_date=dt.date(2023, 3, 1))
+    )
+    mine = register_application(
+        locality=city, child=RegistryPersonFactory.create(birth_date=dt.date(2023, 3, 2))
+    )
 
     page.goto("/queue/check/")
     page.fill("#id_iin", mine.child.iin)
