@@ -14,7 +14,7 @@ from .models import Campaign, Response
 
 Status = Application.Status
 # What the applicant's answers extend (C3): every application of theirs in the locality that is still alive.
-EXTENDABLE = (Status.QUEUED, Status.REFERRED, Status.STOP_LISTED)
+EXTENDABLE = Application.LIVE_STATUSES
 
 
 def campaign_current(*, locality: Locality | int, now: dt.datetime | None = None) -> Campaign | None:

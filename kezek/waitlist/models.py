@@ -205,6 +205,8 @@ class Application(models.Model):
         ARCHIVED = "archived", _("archived")
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.REFERRED, Status.ENROLLED, Status.STOP_LISTED)
+    # Still waiting for a place (the yearly confirmation extends these, C3).
+    LIVE_STATUSES = (Status.QUEUED, Status.REFERRED, Status.STOP_LISTED)
 
     # No single-column indexes for locality and applicant: `application_ordinal_unique` and
     # `application_applicant_idx` start with them (every index slows the sweeps' bulk status changes).

@@ -818,8 +818,9 @@ def applicant_applications_extend(*, applicant: Applicant, locality_id: int) -> 
     locality (C3). Those stop-listed for `cleanup` leave the stop-list first: answering is confirming
     interest again. Every cohort involved is locked first, in order, so this never deadlocks with a sweep.
     Runs in the caller's transaction."""
-    live = (Status.QUEUED, Status.REFERRED, Status.STOP_LISTED)
-    found = Application.objects.filter(applicant=applicant, locality_id=locality_id, status__in=live)
+    found = Application.objects.filter(
+        applicant=applicant, locality_id=locality_id, status__in=Application.LIVE_STATUSES
+    )
     for cohort in sorted(set(found.values_list("cohort", flat=True))):
         _lock_cohort(locality_id=locality_id, cohort=cohort)
     applications = list(
