@@ -177,7 +177,8 @@ def affected_counts(campaigns: list[Any]) -> tuple[int, int]:
 
 
 def answer(campaigns: list[Any], *, answered_share: float, rng: random.Random) -> int:
-    """Setup: a random `answered_share` of every campaign's asked applicants answer (Response rows)."""
+    """Setup: a random `answered_share` of every campaign's asked applicants answer (Response rows); those
+    who answered already (the demo campaign's) count towards the share."""
     from django.db import transaction
 
     from kezek.confirmation import questions
@@ -204,7 +205,10 @@ def answer(campaigns: list[Any], *, answered_share: float, rng: random.Random) -
             .values_list("applicant_id", flat=True)
             .distinct()
         )
-        chosen = sorted(rng.sample(applicant_ids, round(answered_share * len(applicant_ids))))
+        answered = set(campaign.responses.values_list("applicant_id", flat=True))
+        pending = [pk for pk in applicant_ids if pk not in answered]
+        wanted = max(0, round(answered_share * len(applicant_ids)) - len(answered))
+        chosen = sorted(rng.sample(pending, min(wanted, len(pending))))
         rows = []
         for applicant_id in chosen:
             ownership = rng.choice(ownerships)
