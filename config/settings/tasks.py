@@ -7,3 +7,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# `tick`: the yearly confirmation sweeps this many localities' ended campaigns at once, each on its own
+# database connection (PostgreSQL only; one at a time on SQLite). The work is mostly the database's, so
+# more workers than the database server's cores gain nothing.
+CONFIRMATION_SWEEP_WORKERS = int(env_str("CONFIRMATION_SWEEP_WORKERS", "2"))

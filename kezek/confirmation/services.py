@@ -8,10 +8,12 @@ keeps its cursor on the campaign row; the sweep takes only applications that are
 
 import calendar
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -153,11 +155,12 @@ def campaign_notify(
 
 
 def campaign_sweep(
-    *, campaign: Campaign, batch_size: int = SWEEP_BATCH, max_batches: int | None = None
+    *, campaign: Campaign, batch_size: int | None = None, max_batches: int | None = None
 ) -> int:
     """At the campaign's end, stop-list every affected application whose applicant did not answer (C4,
     reason `cleanup`, indefinite), `batch_size` per transaction, by birth year and registration order.
     Returns how many this run stop-listed; the last batch closes the campaign (`swept_at`)."""
+    batch_size = batch_size or SWEEP_BATCH
     campaign = Campaign.objects.select_related("locality").get(pk=campaign.pk)
     if campaign.swept_at is not None:
         return 0
@@ -219,9 +222,21 @@ def campaigns_due(*, locality_id: int | None = None) -> int:
     if locality_id is None:
         for campaign in selectors.campaign_unnotified():
             done += campaign_notify(campaign=campaign)
-    for campaign in selectors.campaign_overdue(locality_id=locality_id):
-        done += campaign_sweep(campaign=campaign)
-    return done
+    overdue = list(selectors.campaign_overdue(locality_id=locality_id))
+    workers = min(settings.CONFIRMATION_SWEEP_WORKERS, len(overdue))
+    if workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return done + sum(campaign_sweep(campaign=campaign) for campaign in overdue)
+    # Localities are independent (each sweep locks its own cohorts; batches meet only at the ledger head,
+    # taken last, just before their commit): sweep several at once, each thread on its own connection.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="confirmation-sweep") as pool:
+        return done + sum(pool.map(_sweep_on_own_connection, overdue))
+
+
+def _sweep_on_own_connection(campaign: Campaign) -> int:
+    try:
+        return campaign_sweep(campaign=campaign)
+    finally:
+        connection.close()  # this thread's connection (connections are per thread)
 
 
 @dataclass(frozen=True)

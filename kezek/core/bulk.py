@@ -15,6 +15,11 @@ from django.db.models import Field, JSONField, Model
 BATCH_SIZE = 5_000
 
 
+class JsonText(str):
+    """A JSON column's value given as its JSON text already (a bulk caller that has serialised it, e.g. to
+    hash it): written as is, not serialised again."""
+
+
 class TableWriter(Protocol):
     """Bulk writer of plain rows into one model's table."""
 
@@ -67,7 +72,8 @@ class CopyTableWriter:
                 if json_columns:
                     row = list(row)
                     for i in json_columns:
-                        row[i] = json.dumps(row[i], ensure_ascii=False, separators=(",", ":"))
+                        if not isinstance(row[i], JsonText):
+                            row[i] = json.dumps(row[i], ensure_ascii=False, separators=(",", ":"))
                 copy.write_row(row)
                 written += 1
         return written
@@ -104,7 +110,9 @@ class InsertTableWriter:
             for row in rows:
                 batch.append(
                     [
-                        field.get_db_prep_save(value, connection)
+                        field.get_db_prep_save(
+                            json.loads(value) if isinstance(value, JsonText) else value, connection
+                        )
                         for field, value in zip(fields, row, strict=True)
                     ]
                 )

@@ -19,11 +19,20 @@ from .errors import LedgerPayloadError
 HASH_LENGTH = 64
 GENESIS_HASH = "0" * HASH_LENGTH
 _PLAIN = (str, int, bool, type(None))  # JSON values that need no conversion (type() is exact: no floats)
+_encode_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) spells strings with
 
 
 def canonical_json(value: Any) -> str:
     """The one JSON spelling of `value` (plain JSON types only; raises TypeError/ValueError otherwise)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _string(value: str) -> str:
+    """`canonical_json` of a string (the encoder `json.dumps(ensure_ascii=False)` uses for it, called
+    directly: event_json spells five per event); anything else is refused."""
+    if type(value) is not str:
+        raise TypeError(f"expected a string, not {type(value).__name__}")
+    return _encode_string(value)
 
 
 def canonical_time(moment: dt.datetime) -> str:
@@ -76,9 +85,9 @@ def event_json(
     payload}, assembled from its parts in sorted-key order: the same text as `canonical_json` of that dict
     (a test holds them equal), without building the dict — bulk appends hash thousands of events."""
     return (
-        f'{{"kind":{canonical_json(kind)},"locality_code":{canonical_json(locality_code)},'
-        f'"occurred_at":{canonical_json(occurred_at)},"payload":{payload_json},"seq":{int(seq)},'
-        f'"subject_id":{canonical_json(subject_id)},"subject_type":{canonical_json(subject_type)}}}'
+        f'{{"kind":{_string(kind)},"locality_code":{_string(locality_code)},'
+        f'"occurred_at":{_string(occurred_at)},"payload":{payload_json},"seq":{int(seq)},'
+        f'"subject_id":{_string(subject_id)},"subject_type":{_string(subject_type)}}}'
     )
 
 
@@ -89,6 +98,11 @@ def to_json_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
     refused: PostgreSQL's jsonb rewrites some numbers (`1e16` comes back as an integer), which would
     change the hash; use int or Decimal. NUL characters are refused (PostgreSQL cannot store them).
     """
+    return payload_canonical(payload)[0]
+
+
+def payload_canonical(payload: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """`to_json_payload(payload)` and its canonical JSON (`canonical_json`), computed once."""
     if not isinstance(payload, Mapping):
         raise LedgerPayloadError(f"ledger payload must be a dict, not {type(payload).__name__}")
     if all(type(key) is str for key in payload) and all(type(v) in _PLAIN for v in payload.values()):
@@ -100,10 +114,11 @@ def to_json_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
             raise LedgerPayloadError(f"ledger payload is not JSON-serialisable: {exc}") from exc
     _check_json(value, "payload")
     try:
-        canonical_json(value).encode("utf-8")
+        text = canonical_json(value)
+        text.encode("utf-8")
     except (TypeError, ValueError) as exc:  # e.g. lone surrogates, mixed key types
         raise LedgerPayloadError(f"ledger payload cannot be canonicalised: {exc}") from exc
-    return value
+    return value, text
 
 
 def check_text(name: str, value: object, *, max_length: int) -> str:

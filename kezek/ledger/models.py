@@ -68,9 +68,10 @@ class LedgerEvent(models.Model):
             models.CheckConstraint(
                 condition=Exact(Length("prev_hash"), HASH_LENGTH), name="ledger_event_prev_hash_len"
             ),
-            # Constraints rather than unique=True: no extra LIKE index on PostgreSQL.
-            models.UniqueConstraint(fields=["hash"], name="ledger_event_hash_unique"),
-            # Each hash is followed at most once: the chain cannot fork.
+            # Each hash is followed at most once: the chain cannot fork. (A constraint rather than
+            # unique=True: no extra LIKE index on PostgreSQL.) `hash` needs no unique index of its own:
+            # it covers `seq`, the primary key, so two equal hashes would be a SHA-256 collision; and
+            # nothing looks events up by hash. One random-key index less per event for bulk appends.
             models.UniqueConstraint(fields=["prev_hash"], name="ledger_event_prev_hash_unique"),
         ]
 

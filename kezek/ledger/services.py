@@ -1,5 +1,6 @@
 """Writing the ledger. Every change of someone's place in the queue is recorded through `ledger_append`."""
 
+import json
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -10,17 +11,16 @@ from typing import Any
 from django.db import transaction
 
 from kezek.core import clock
-from kezek.core.bulk import table_writer
+from kezek.core.bulk import JsonText, table_writer
 
 from .errors import LedgerNotInTransaction, LedgerPayloadError
 from .hashing import (
     GENESIS_HASH,
-    canonical_json,
     canonical_time,
     check_text,
     event_json,
     link_hash,
-    to_json_payload,
+    payload_canonical,
 )
 from .models import TEXT_LIMITS, LedgerEvent, LedgerHead, LedgerVerification
 from .selectors import VERIFY_CHUNK_SIZE, ledger_verify
@@ -76,7 +76,8 @@ def ledger_append(
         locality_code=locality_code,
     )
     (row,) = _chain([spec])
-    event = LedgerEvent(**dict(zip(COLUMNS, row, strict=True)))
+    fields = dict(zip(COLUMNS, row, strict=True))
+    event = LedgerEvent(**{**fields, "payload": json.loads(fields["payload"])})
     event.save()
     LedgerHead.objects.filter(pk=HEAD_ID).update(last_seq=event.seq, last_hash=event.hash)
     return event
@@ -95,20 +96,21 @@ def ledger_append_many(*, events: Sequence[EventSpec]) -> int:
     return len(chained)
 
 
-def _checked(spec: EventSpec) -> dict[str, Any]:
-    """The event's JSON payload, or LedgerPayloadError for a bad kind, text or payload."""
+def _checked(spec: EventSpec) -> str:
+    """The event's payload as canonical JSON, or LedgerPayloadError for a bad kind, text or payload."""
     for name in ("kind", "subject_type", "subject_id", "locality_code"):
         check_text(name, getattr(spec, name), max_length=TEXT_LIMITS[name])
     if not KIND_RE.fullmatch(spec.kind):
         raise LedgerPayloadError(
             f"kind {spec.kind!r} is not a dotted lower-case name such as 'application.registered'"
         )
-    return to_json_payload(spec.payload)
+    return payload_canonical(spec.payload)[1]
 
 
 def _chain(specs: Sequence[EventSpec]) -> list[tuple[Any, ...]]:
     """Check the events, lock the head and link them after it: one row of `COLUMNS` per event (unsaved;
-    the caller writes them). The hash is `event_hash`'s, from the event's canonical JSON (`event_json`)."""
+    the caller writes them; the payload as its canonical JSON text, `JsonText`). The hash is
+    `event_hash`'s, from the event's canonical JSON (`event_json`)."""
     if not transaction.get_connection().in_atomic_block:
         raise LedgerNotInTransaction(
             "ledger_append must run inside the caller's transaction.atomic() block, "
@@ -129,7 +131,7 @@ def _chain(specs: Sequence[EventSpec]) -> list[tuple[Any, ...]]:
             subject_type=spec.subject_type,
             subject_id=spec.subject_id,
             locality_code=spec.locality_code,
-            payload_json=canonical_json(body),
+            payload_json=body,
         )
         digest = link_hash(prev_hash, text)
         chained.append(
@@ -140,7 +142,7 @@ def _chain(specs: Sequence[EventSpec]) -> list[tuple[Any, ...]]:
                 spec.subject_type,
                 spec.subject_id,
                 spec.locality_code,
-                body,
+                JsonText(body),
                 prev_hash,
                 digest,
             )

@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
+from uuid6 import uuid7
 
 from kezek.core import clock
 from kezek.core.bulk import table_writer
@@ -156,7 +157,7 @@ def notifications_enqueue_many(
             )
         rows.append(
             (
-                uuid.uuid4(),
+                uuid7(),
                 message.idempotency_key,
                 message.channel,
                 message.recipient,

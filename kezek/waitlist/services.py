@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -649,6 +649,25 @@ def applications_cleanup_stop_list(
     for _pk, cohort, ordinal, tier, *_contact in rows:
         ordinals.setdefault((cohort, tier), []).append(ordinal)
     ranks.rank_remove_many(locality_id=locality.pk, ordinals=ordinals)
+    notifications_enqueue_many(
+        template="application_stop_listed",
+        context={"reason": Reason(reason).label},
+        varying=frozenset({"number"}),
+        messages=[
+            BulkMessage(
+                *contact_address(channel=channel, email=email, phone=phone),
+                language=language,
+                idempotency_key=f"application:{pk}:cleanup:{campaign_id}",
+                values={"number": str(pk)},
+            )
+            for pk, _cohort, _ordinal, _tier, channel, email, phone, language in rows
+        ],
+    )
+    if connection.vendor == "postgresql":
+        # Check the deferred foreign keys now rather than at commit: the ledger head, locked next, is the
+        # one lock that parallel sweeps of other localities share, so it is held only for the append.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     ledger_append_many(
         events=[
             EventSpec(
@@ -667,20 +686,6 @@ def applications_cleanup_stop_list(
             )
             for pk, _cohort, _ordinal, tier, *_contact in rows
         ]
-    )
-    notifications_enqueue_many(
-        template="application_stop_listed",
-        context={"reason": Reason(reason).label},
-        varying=frozenset({"number"}),
-        messages=[
-            BulkMessage(
-                *contact_address(channel=channel, email=email, phone=phone),
-                language=language,
-                idempotency_key=f"application:{pk}:cleanup:{campaign_id}",
-                values={"number": str(pk)},
-            )
-            for pk, _cohort, _ordinal, _tier, channel, email, phone, language in rows
-        ],
     )
     return rows
 

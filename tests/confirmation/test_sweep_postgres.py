@@ -4,6 +4,8 @@ a) A real `campaign_sweep` process is SIGKILLed half-way (some batches committed
    the next run finishes the job doing nothing twice.
 b) An applicant submits the questionnaire just before the end while the sweep starts at it, in each
    interleaving forced by hooks: the applicant ends queued and extended, the others stop-listed once.
+c) `tick` sweeps several localities' campaigns at once, on several connections: each unconfirmed
+   application is stop-listed once, the ledger chain stays whole.
 """
 
 import datetime as dt
@@ -33,6 +35,7 @@ from kezek.notifications.models import OutboxMessage
 from kezek.waitlist import selectors as waitlist_selectors
 from kezek.waitlist.models import Applicant, Application, StopListEntry
 from tests.concurrency import run_parallel
+from tests.factories import LocalityFactory, OrganisationFactory
 
 from .conftest import answers_for, child_application
 
@@ -332,3 +335,57 @@ def test_b_an_answer_racing_the_sweep_keeps_the_applications(
     )
     assert ledger_verify().ok
     assert_positions_consistent(locality)
+
+
+# ------------------------------------------------------------- c) several localities at once
+
+
+def test_c_tick_sweeps_several_localities_at_once_each_application_once(
+    operator: User, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.CONFIRMATION_SWEEP_WORKERS = 3
+    monkeypatch.setattr(services, "SWEEP_BATCH", 4)  # many small batches, so the threads' batches interleave
+    threads: set[str] = set()
+    sweep = services.campaign_sweep
+
+    def traced(**kwargs: Any) -> int:
+        threads.add(threading.current_thread().name)
+        return sweep(**kwargs)
+
+    monkeypatch.setattr(services, "campaign_sweep", traced)
+    year = (dt.datetime.now(tz=clock.local_tz()) - dt.timedelta(days=40)).year
+    swept: dict[int, tuple[Locality, Campaign, list[Application], list[Application]]] = {}
+    for _ in range(4):
+        locality = LocalityFactory.create()
+        kindergartens = OrganisationFactory.create_batch(2, locality=locality)
+        campaign, applications = past_campaign(locality, operator, [year - 2 - i % 3 for i in range(18)])
+        answering = sorted({a.applicant_id for a in applications})[::4]
+        with time_machine.travel(campaign.starts_at + dt.timedelta(days=3), tick=False):
+            for applicant_id in answering:
+                services.questionnaire_submit(
+                    campaign=campaign,
+                    applicant=Applicant.objects.get(pk=applicant_id),
+                    answers=answers_for(kindergartens),
+                )
+        unconfirmed = [a for a in applications if a.applicant_id not in answering]
+        answered = [a for a in applications if a.applicant_id in answering]
+        swept[campaign.pk] = (locality, campaign, unconfirmed, answered)
+
+    assert services.campaigns_due() == sum(len(unconfirmed) for _l, _c, unconfirmed, _a in swept.values())
+
+    assert len(threads) > 1, threads
+    assert all(name.startswith("confirmation-sweep") for name in threads), threads
+    for locality, campaign, unconfirmed, answered in swept.values():
+        campaign.refresh_from_db()
+        assert campaign.swept_at is not None
+        assert campaign.stop_listed_count == len(unconfirmed)
+        for application in unconfirmed:
+            assert fresh(application).status == "stop_listed"
+            assert cleanup_entries(application) == stop_listed_events(application) == 1
+            assert stop_listed_messages(application, campaign) == 1
+        for application in answered:
+            assert fresh(application).status == "queued"
+            assert cleanup_entries(application) == 0
+        assert_positions_consistent(locality)
+    assert services.campaigns_due() == 0
+    assert ledger_verify().ok
