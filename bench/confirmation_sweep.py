@@ -12,7 +12,8 @@ dropped at the end unless `--keep`). In the copy, inside this process:
    ANALYZE of the tables that grew (a month passes between the launch and the end: autovacuum has run);
 4. `sweep_s`: the clock travels past the campaigns' end (time-machine, in this process only) and
    `campaigns_due` stop-lists every unconfirmed affected application (reason `cleanup`), 5 000 per
-   transaction, with bulk ledger events and outbox rows (COPY);
+   transaction, with bulk ledger events and outbox rows (COPY), `CONFIRMATION_SWEEP_WORKERS` (default 2)
+   localities at once;
 5. checks, not timed (stderr): open cleanup stop-list entries, `application.stop_listed` ledger events
    with reason cleanup and stop-listing messages each equal `stop_listed`; no answered applicant
    stop-listed; no unconfirmed application left; every campaign closed; the ledger's new tail links and

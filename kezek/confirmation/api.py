@@ -66,7 +66,7 @@ class AnswersOut(AnswersIn):
     applications: list[ExtendedOut]
 
 
-def _campaign_out(campaign: Campaign, now: dt.datetime) -> CampaignOut:
+def _campaign_out(campaign: Campaign, now: dt.datetime, *, answered: dict[int, int]) -> CampaignOut:
     return CampaignOut(
         id=campaign.pk,
         year=campaign.year,
@@ -75,7 +75,7 @@ def _campaign_out(campaign: Campaign, now: dt.datetime) -> CampaignOut:
         ends_at=campaign.ends_at,
         state=campaign.state_at(now),  # type: ignore[arg-type]
         notified=campaign.notified_count,
-        answered=campaign.responses.count(),
+        answered=answered.get(campaign.pk, 0),
         stop_listed=campaign.stop_listed_count,
     )
 
@@ -89,7 +89,9 @@ def _campaign_out(campaign: Campaign, now: dt.datetime) -> CampaignOut:
 def campaigns(request: HttpRequest, path: Path[LocalityPath]) -> list[CampaignOut]:
     place = facilities.locality_get(code=path.locality)
     now = clock.now()
-    return [_campaign_out(campaign, now) for campaign in selectors.campaigns_of(locality=place)]
+    found = list(selectors.campaigns_of(locality=place))
+    answered = selectors.answer_counts(campaigns=found)
+    return [_campaign_out(campaign, now, answered=answered) for campaign in found]
 
 
 @router.get(
@@ -101,12 +103,14 @@ def campaigns(request: HttpRequest, path: Path[LocalityPath]) -> list[CampaignOu
 def my_questionnaires(request: HttpRequest) -> list[QuestionnaireOut]:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
     now = clock.now()
+    found = selectors.applicant_campaigns(applicant=applicant, now=now)
+    answered = selectors.answer_counts(campaigns=found)
     return [
         QuestionnaireOut(
-            campaign=_campaign_out(campaign, now),
+            campaign=_campaign_out(campaign, now, answered=answered),
             answered=selectors.response_of(applicant=applicant, campaign=campaign) is not None,
         )
-        for campaign in selectors.applicant_campaigns(applicant=applicant, now=now)
+        for campaign in found
     ]
 
 

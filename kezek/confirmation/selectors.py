@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -100,6 +100,17 @@ def campaign_unnotified(*, now: dt.datetime | None = None) -> QuerySet[Campaign]
 
 def campaigns_of(*, locality: Locality | int) -> QuerySet[Campaign]:
     return Campaign.objects.filter(locality=locality).order_by("-starts_at")
+
+
+def answer_counts(*, campaigns: list[Campaign]) -> dict[int, int]:
+    """{campaign id: answers received} in one query (campaigns without answers are left out)."""
+    counts = (
+        Response.objects.filter(campaign__in=campaigns)
+        .values("campaign_id")
+        .annotate(answers=Count("id"))
+        .values_list("campaign_id", "answers")
+    )
+    return dict(counts)
 
 
 def applicant_campaign(*, applicant: Applicant, campaign_id: int) -> tuple[Campaign, Response | None]:

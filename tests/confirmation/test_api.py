@@ -6,9 +6,12 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kezek.confirmation import services
+from kezek.confirmation.models import Campaign, Response
 from kezek.facilities.models import Locality, Organisation
 from kezek.waitlist.models import Application
 from tests.cabinet.test_api import post, sign_in
@@ -77,3 +80,38 @@ def test_questionnaire_through_the_api(
         public = Client().get(f"/api/v1/open-data/{locality.code}/confirmations").json()
         assert [(c["id"], c["state"], c["answered"]) for c in public] == [(campaign.pk, "running", 1)]
         assert "iin" not in str(public).lower()
+
+
+def test_the_public_record_counts_answers_in_one_query_whatever_the_number_of_campaigns(
+    locality: Locality, operator: User
+) -> None:
+    """The open-data list reads each campaign's answer count in one query, not one per campaign."""
+    applicants = [child_application(locality, born=dt.date(2022, 5, 1)).applicant for _ in range(3)]
+    url = f"/api/v1/open-data/{locality.code}/confirmations"
+
+    def closed_campaign(year: int, answers: int) -> None:
+        start = dt.datetime(year, 10, 1, 9, 0, tzinfo=ALMATY)
+        end = start + dt.timedelta(days=30)
+        campaign = Campaign.objects.create(
+            locality=locality, year=year, starts_at=start, ends_at=end, launched_at=start,
+            launched_by=operator, notified_at=start, swept_at=end,
+        )  # fmt: skip
+        for applicant in applicants[:answers]:
+            Response.objects.create(
+                campaign=campaign, applicant=applicant, submitted_at=start, ownership="any", language="kk",
+                max_payment=25_000,
+            )  # fmt: skip
+
+    closed_campaign(2023, answers=1)
+    with CaptureQueriesContext(connection) as one:
+        assert Client().get(url).status_code == 200
+    closed_campaign(2024, answers=3)
+    closed_campaign(2025, answers=0)
+    with CaptureQueriesContext(connection) as three:
+        found = Client().get(url).json()
+    assert [(c["year"], c["answered"], c["state"]) for c in found] == [
+        (2025, 0, "closed"),
+        (2024, 3, "closed"),
+        (2023, 1, "closed"),
+    ]
+    assert len(three.captured_queries) == len(one.captured_queries)
