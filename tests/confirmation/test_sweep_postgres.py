@@ -132,6 +132,22 @@ def past_campaign(
     return campaign, applications
 
 
+def answer_some(
+    campaign: Campaign, applications: list[Application], kindergartens: list[Organisation], *, every: int
+) -> tuple[list[Application], list[Application]]:
+    """Every `every`-th applicant (by id) answers three days into the campaign: (answered, unconfirmed)."""
+    answering = set(sorted({a.applicant_id for a in applications})[::every])
+    with time_machine.travel(campaign.starts_at + dt.timedelta(days=3), tick=False):
+        for applicant_id in sorted(answering):
+            services.questionnaire_submit(
+                campaign=campaign,
+                applicant=Applicant.objects.get(pk=applicant_id),
+                answers=answers_for(kindergartens),
+            )
+    answered = [a for a in applications if a.applicant_id in answering]
+    return answered, [a for a in applications if a.applicant_id not in answering]
+
+
 # ------------------------------------------------------------------------------ a) killed half-way
 
 
@@ -141,17 +157,7 @@ def test_a_sweep_killed_half_way_is_finished_by_the_next_run_without_doing_anyth
     year = (dt.datetime.now(tz=clock.local_tz()) - dt.timedelta(days=40)).year
     born = [year - 2 - i % 4 for i in range(60)]
     campaign, applications = past_campaign(locality, operator, born)
-    applicants = sorted({a.applicant_id for a in applications})
-    answering = set(applicants[::3])
-    with time_machine.travel(campaign.starts_at + dt.timedelta(days=3), tick=False):
-        for applicant_id in answering:
-            services.questionnaire_submit(
-                campaign=campaign,
-                applicant=Applicant.objects.get(pk=applicant_id),
-                answers=answers_for(kindergartens),
-            )
-    answered = [a for a in applications if a.applicant_id in answering]
-    unconfirmed = [a for a in applications if a.applicant_id not in answering]
+    answered, unconfirmed = answer_some(campaign, applications, kindergartens, every=3)
     assert len(unconfirmed) > 20
     extended = {a.pk: fresh(a).valid_until for a in answered}
 
@@ -359,16 +365,7 @@ def test_c_tick_sweeps_several_localities_at_once_each_application_once(
         locality = LocalityFactory.create()
         kindergartens = OrganisationFactory.create_batch(2, locality=locality)
         campaign, applications = past_campaign(locality, operator, [year - 2 - i % 3 for i in range(18)])
-        answering = sorted({a.applicant_id for a in applications})[::4]
-        with time_machine.travel(campaign.starts_at + dt.timedelta(days=3), tick=False):
-            for applicant_id in answering:
-                services.questionnaire_submit(
-                    campaign=campaign,
-                    applicant=Applicant.objects.get(pk=applicant_id),
-                    answers=answers_for(kindergartens),
-                )
-        unconfirmed = [a for a in applications if a.applicant_id not in answering]
-        answered = [a for a in applications if a.applicant_id in answering]
+        answered, unconfirmed = answer_some(campaign, applications, kindergartens, every=4)
         swept[campaign.pk] = (locality, campaign, unconfirmed, answered)
 
     assert services.campaigns_due() == sum(len(unconfirmed) for _l, _c, unconfirmed, _a in swept.values())
