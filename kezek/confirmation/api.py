@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Path, Router, Schema
+from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from kezek.cabinet.api import cabinet_auth
@@ -137,7 +137,7 @@ def _answers_out(response: Response, applicant: Applicant) -> AnswersOut:
     auth=cabinet_auth,
     summary="C3: answer the questionnaire — extends all my applications in the locality by one year",
 )
-def answer(request: HttpRequest, campaign_id: int, data: AnswersIn) -> tuple[int, AnswersOut]:
+def answer(request: HttpRequest, campaign_id: int, data: AnswersIn) -> Status[AnswersOut]:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
     campaign, _answered = selectors.applicant_campaign(applicant=applicant, campaign_id=campaign_id)
     response = services.questionnaire_submit(
@@ -145,7 +145,7 @@ def answer(request: HttpRequest, campaign_id: int, data: AnswersIn) -> tuple[int
         applicant=applicant,
         answers=services.Answers(**data.dict()),  # lists become tuples in answers_checked
     )
-    return 201, _answers_out(response, applicant)
+    return Status(201, _answers_out(response, applicant))
 
 
 @router.get(
