@@ -292,5 +292,9 @@ def access_request_decide(request: HttpRequest, request_id: int, data: AccessDec
     if access_request is None:
         raise NotFound(_("Request not found."))
     return services.access_request_decide(
-        request=access_request, approve=data.approve, by_staff=staff, reason=data.reason
+        request=access_request,
+        approve=data.approve,
+        by_staff=staff,
+        reason=data.reason,
+        localities=scope.locality_ids,
     )

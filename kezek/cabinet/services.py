@@ -320,14 +320,22 @@ def _access_ledger(kind: str, request: AccessRequest, **payload: object) -> None
 
 
 def access_request_decide(
-    *, request: AccessRequest, approve: bool, by_staff: User, reason: str = ""
+    *,
+    request: AccessRequest,
+    approve: bool,
+    by_staff: User,
+    reason: str = "",
+    localities: frozenset[int] | None = None,
 ) -> AccessRequest:
     """Staff approve or reject (with a written reason) a pending request.
 
-    Approval moves every application of the child that is not the requester's into the requester's
-    cabinet: the requester's applicant record (made from the state register with the two confirmed phones
-    when they have none; an existing cabinet keeps its phones). The previous applicant is told by their
-    channel, the requester by SMS; each moved application gets an `application.applicant_changed` event.
+    Approval moves the child's applications that are not the requester's into the requester's cabinet:
+    those in `localities`, the deciding staff's scope (None: every locality, for administrators), so a
+    department never moves another department's application; elsewhere the requester asks again. The
+    cabinet is the requester's applicant record (made from the state register with the two confirmed
+    phones when they have none; an existing cabinet keeps its phones). The previous applicant is told by
+    their channel, the requester by SMS; each moved application gets an `application.applicant_changed`
+    event, and the request's event lists them.
     """
     reason = reason.strip()
     if not approve and len(reason) < ACCESS_REASON_MIN:
@@ -339,11 +347,12 @@ def access_request_decide(
         moved: list[int] = []
         if approve:
             requester = _requester_applicant(request)
+            applications = Application.objects.filter(child_id=request.child_id).exclude(applicant=requester)
+            if localities is not None:
+                applications = applications.filter(locality_id__in=localities)
             for application in (
-                Application.objects.select_for_update(of=("self",))
+                applications.select_for_update(of=("self",))
                 .select_related("locality", "applicant")
-                .filter(child_id=request.child_id)
-                .exclude(applicant=requester)
                 .order_by("pk")
             ):
                 application_notify(application, "application_reassigned", f"reassigned:{request.pk}")

@@ -222,6 +222,32 @@ def test_staff_endpoint_is_scoped_to_the_childs_locality_and_department_roles() 
     assert AccessRequest.objects.get().status == "rejected"
 
 
+def test_a_department_moves_only_the_applications_of_its_own_localities() -> None:
+    """The child is queued in two localities by the same applicant: the operator of the first approves and
+    moves that one only; the second department decides a new request for its own."""
+    here = register_application()
+    child = RegistryPerson.objects.get(iin=here.child.iin)
+    applicant = RegistryPerson.objects.get(iin=here.applicant.iin)
+    there = register_application(
+        child=child, applicant=applicant, phones=(here.applicant.phone, here.applicant.phone_alt)
+    )
+    assert there.locality_id != here.locality_id
+    assert there.applicant_id == here.applicant_id
+    mother = other_parent(here)
+    ask(Client(), here, mother)
+    operator = staff_login(Client(), staff_user(role=Role.OPERATOR, locality=here.locality))
+    assert decide(operator, AccessRequest.objects.get(), approve=True).status_code == 200
+    assert Application.objects.get(pk=here.pk).applicant.iin == mother.iin
+    assert Application.objects.get(pk=there.pk).applicant.iin == applicant.iin
+    event = LedgerEvent.objects.filter(kind="access_request.approved").get()
+    assert event.payload["applications"] == [here.pk]
+
+    ask(Client(), there, mother)
+    head = staff_login(Client(), staff_user(role=Role.DEPARTMENT_HEAD, locality=there.locality))
+    assert decide(head, AccessRequest.objects.get(status="pending"), approve=True).status_code == 200
+    assert Application.objects.get(pk=there.pk).applicant.iin == mother.iin
+
+
 def test_admin_action_approves() -> None:
     application = register_application()
     mother = other_parent(application)

@@ -424,7 +424,11 @@ def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
             request,
             form,
             lambda reason: cabinet_services.access_request_decide(
-                request=found, approve=form.confirm, by_staff=_user(request), reason=reason
+                request=found,
+                approve=form.confirm,
+                by_staff=_user(request),
+                reason=reason,
+                localities=_scope(request).locality_ids,
             ),
             confirmed=_("The request is approved."),
             rejected=_("The request is rejected."),
