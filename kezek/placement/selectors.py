@@ -103,6 +103,14 @@ def _birth_range(group: Group, ref: dt.date) -> tuple[dt.date, dt.date]:
     return clock.years_before(ref, group.age_to), clock.years_before(ref, group.age_from)
 
 
+def child_fits_group(*, birth_date: dt.date, group: Group, on: dt.date) -> bool:
+    """Whether a child born on `birth_date` is of the group's ages (P3): full years on the locality's
+    reference day for `on`, within [age_from, age_to)."""
+    settings = placement_settings(locality=group.organisation.locality)
+    after, until = _birth_range(group, reference_date(group=group, on=on, settings=settings))
+    return after < birth_date <= until
+
+
 def _kind_condition(kind: str, on: dt.date) -> Q:
     """P3: what a group of this kind asks of an application besides the child's age — a confirmed
     special-needs conclusion (correctional), a confirmed medical indication valid on `on` (sanatorium)."""

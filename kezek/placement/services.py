@@ -536,6 +536,17 @@ def _seat_fill(group: Group) -> Place | None:
     return place
 
 
+def _age_checked(*, birth_date: dt.date, group: Group, on: dt.date) -> None:
+    """ValidationFailed unless the child is of the group's ages (P3): enrolments outside the queue and
+    transfers follow the same rule as directions."""
+    if not selectors.child_fits_group(birth_date=birth_date, group=group, on=on):
+        raise ValidationFailed(
+            _("The child's age does not fit this group (%(from)s to %(to)s years).")
+            % {"from": group.age_from, "to": group.age_to},
+            code="age_mismatch",
+        )
+
+
 def enrollment_staff_child(
     *, group: Group, child_iin: str, by_staff: User, reason: str, on: dt.date | None = None
 ) -> Enrollment:
@@ -552,6 +563,7 @@ def enrollment_staff_child(
     child = waitlist.child_from_registry(iin=child_iin)
     with transaction.atomic():
         group = _locked_group(group.pk)
+        _age_checked(birth_date=child.birth_date, group=group, on=on)
         place = _seat_fill(group)
         try:
             with transaction.atomic():
@@ -806,9 +818,9 @@ def group_close(*, group: Group, by_staff: User, reason: str) -> Group:
 def enrollment_transfer(
     *, enrollment: Enrollment, to_group: Group, by_staff: User, closing: bool = False
 ) -> Enrollment:
-    """Move an enrolled child to another active group of the same organisation with a free seat: the
-    enrolment moves (its direction and date stay), the target's seat is taken (an open place, else a seat
-    not yet published; none → 409).
+    """Move an enrolled child to another active group of the same organisation, of the child's ages (P3),
+    with a free seat: the enrolment moves (its direction and date stay), the target's seat is taken (an
+    open place, else a seat not yet published; none → 409).
 
     `closing`: the old group is being closed — the freed seat leaves with the child (its capacity goes
     down by one) and is not published. Otherwise the freed seat is published at once (P1)."""
@@ -825,6 +837,7 @@ def enrollment_transfer(
             raise ValidationFailed(_("Choose a group of the same organisation."), code="other_organisation")
         if not target.is_active:
             raise Conflict(_("The group is closed."), code="group_closed")
+        _age_checked(birth_date=enrollment.child.birth_date, group=target, on=clock.today())
         place = _seat_fill(target)
         enrollment.group = target
         enrollment.save(update_fields=["group"])

@@ -1,4 +1,4 @@
-"""P2 policy `offer`, P6 siblings, P7 staff children."""
+"""P2 policy `offer`, P6 siblings, P7 staff children, P3 ages outside the queue."""
 
 import datetime as dt
 from typing import Any
@@ -91,6 +91,30 @@ def test_staff_child_takes_a_seat_with_a_written_order_and_is_marked(group: Grou
             group=group, child_iin=other.iin, by_staff=staff, reason="Order No. 13 of 07.12.2026, nurse's son"
         )
     assert Enrollment.objects.count() == 1
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_staff_children_and_transfers_go_only_into_a_group_of_the_childs_ages(group: Group) -> None:
+    """P3 holds outside the queue too: a staff child and a transfer need the target group's ages."""
+    staff = User.objects.create(username="head")
+    order = "Order No. 12 of 07.12.2026, teacher's son"
+    older = GroupFactory.create(organisation=group.organisation, capacity=2, age_from=5, age_to=6)
+    child = toddler(20)  # two full years old on MONDAY: group's ages [2, 3)
+    with pytest.raises(ValidationFailed) as refused:
+        services.enrollment_staff_child(group=older, child_iin=child.iin, by_staff=staff, reason=order)
+    assert refused.value.code == "age_mismatch"
+    assert not Enrollment.objects.exists()
+    enrollment = services.enrollment_staff_child(
+        group=group, child_iin=child.iin, by_staff=staff, reason=order
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        services.enrollment_transfer(enrollment=enrollment, to_group=older, by_staff=staff)
+    assert refused.value.code == "age_mismatch"
+    assert Enrollment.objects.get().group_id == group.pk
+    assert not LedgerEvent.objects.filter(kind="enrollment.transferred").exists()
+    same_ages = GroupFactory.create(organisation=group.organisation, capacity=1, age_from=2, age_to=3)
+    moved = services.enrollment_transfer(enrollment=enrollment, to_group=same_ages, by_staff=staff)
+    assert moved.group_id == same_ages.pk
 
 
 @time_machine.travel(MONDAY, tick=False)
