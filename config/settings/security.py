@@ -38,8 +38,20 @@ AUTH_PASSWORD_VALIDATORS = [
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "1" if IS_PRODUCTION else "0"))
 # Public check-queue by IIN: requests per client address (django-ninja rate, e.g. "60/m"); keeps bulk
-# enumeration of IINs slow. Counted in the cache (configure a shared cache such as Redis in production).
+# enumeration of IINs slow. Counted in the cache, below.
 QUEUE_CHECK_RATE = env_str("QUEUE_CHECK_RATE", "60/m")
+
+# The cache holds the per-client API throttle. In memory by default, which is per process: with several
+# gunicorn workers or hosts a client gets each one's allowance. REDIS_URL (e.g. redis://host:6379/0) makes
+# it one shared count (Django's own Redis backend). OTP and password attempts are counted in the database.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Content Security Policy (django-csp): only our own origin; no inline script or style anywhere, so a
 # template that needs behaviour ships it as a static file. Images may be data: URIs (the QR preview).

@@ -1,8 +1,11 @@
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,3 +48,50 @@ def test_time_zone_and_languages() -> None:
     assert settings.TIME_ZONE == "Asia/Almaty"
     assert settings.USE_TZ is True
     assert [code for code, _name in settings.LANGUAGES] == ["kk", "ru", "en"]
+
+
+def _redis_listening(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_listening(), reason="needs Redis on 127.0.0.1:6379")
+def test_redis_url_makes_the_cache_shared_by_every_process() -> None:
+    """What one process counts (a throttle's history) another sees: REDIS_URL selects Django's Redis cache."""
+    env = {
+        **{name: value for name, value in os.environ.items() if name not in TEST_ONLY},
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+    }
+    key = f"kezek-test-{secrets.token_hex(8)}"
+    script = (
+        "import sys, django; django.setup()\n"
+        "from django.core.cache import caches\n"
+        "cache = caches['default']\n"
+        "if sys.argv[1] == 'set': cache.set(sys.argv[2], 42, 30)\n"
+        "print(type(cache).__name__, cache.get(sys.argv[2]))\n"
+    )
+
+    def run(*args: str) -> str:
+        result = subprocess.run(  # noqa: S603  (this interpreter, our own script)
+            [sys.executable, "-c", script, *args],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert run("set", key) == "RedisCache 42"
+    assert run("get", key) == "RedisCache 42"  # another process
+
+
+def test_the_default_cache_is_in_memory() -> None:
+    from django.conf import settings
+
+    if not os.environ.get("REDIS_URL"):
+        assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
