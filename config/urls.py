@@ -19,3 +19,8 @@ urlpatterns = [
     path("staff/", include("kezek.staff.urls")),
     path("", include("kezek.portal.urls")),
 ]
+
+handler400 = "kezek.core.views.bad_request"
+handler403 = "kezek.core.views.permission_denied"
+handler404 = "kezek.core.views.page_not_found"
+handler500 = "kezek.core.views.server_error"
