@@ -104,6 +104,34 @@ def campaign_launch(
     return campaign
 
 
+def campaign_extend(*, campaign: Campaign, ends_at: dt.datetime, by_staff: User) -> Campaign:
+    """Move the campaign's end later (C1), before it ends: parents get more time, never less, and at most
+    `MAX_DAYS` from the start in all. A public ledger event records it. No new message goes out: the
+    banner, the cabinet's notice and the questionnaire show the new end, and nobody loses by a later one.
+    The sweep re-reads the end under the campaign's lock before each batch, so an extension that commits
+    as the old end passes stops it."""
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update(no_key=True).select_related("locality").get(pk=campaign.pk)
+        )
+        if campaign.swept_at is not None or clock.now() >= campaign.ends_at:
+            raise Conflict(_("The campaign has ended: its end can no longer change."), code="campaign_ended")
+        if ends_at <= campaign.ends_at:
+            raise ValidationFailed(
+                _("The new end must be later than the current one: an end is never brought forward."),
+                code="ends_at",
+            )
+        if ends_at - campaign.starts_at > dt.timedelta(days=MAX_DAYS):
+            raise ValidationFailed(
+                _("A campaign lasts at most %(days)s days.") % {"days": MAX_DAYS}, code="ends_at"
+            )
+        previous = campaign.ends_at
+        campaign.ends_at = ends_at
+        campaign.save(update_fields=["ends_at"])
+        _event("campaign.extended", campaign, ends_at=ends_at, previous_ends_at=previous, staff=by_staff.pk)
+    return campaign
+
+
 def campaign_notify(
     *, campaign: Campaign, batch_size: int = NOTIFY_BATCH, max_batches: int | None = None
 ) -> int:
@@ -186,6 +214,11 @@ def campaign_sweep(
             else unconfirmed.filter(Q(cohort__gt=after[0]) | Q(cohort=after[0], ordinal__gt=after[1]))
         )
         with transaction.atomic():
+            # The end under the campaign's lock (not blocking answers' foreign-key checks): an extension
+            # committed since the sweep started stops it before this batch writes anything.
+            ended = Campaign.objects.select_for_update(no_key=True).filter(ends_at__lte=clock.now())
+            if ended.filter(pk=campaign.pk).first() is None:
+                return swept
             rows = applications_cleanup_stop_list(
                 locality=campaign.locality,
                 cohorts=cohorts,

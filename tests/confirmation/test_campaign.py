@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 
 from kezek.confirmation import selectors, services
 from kezek.confirmation.models import Campaign, Response
+from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.tick import tick_run
 from kezek.facilities.models import Locality, Organisation
@@ -194,4 +195,40 @@ def test_sweep_in_batches_resumes_without_doing_anything_twice(
         assert OutboxMessage.objects.filter(template="application_stop_listed").count() == 10
         for application in applications:
             assert waitlist_selectors.queue_position(application=fresh(application)) is None
+    assert ledger_verify().ok
+
+
+def test_an_extended_campaign_ends_later_and_is_swept_only_then(
+    locality: Locality, kindergartens: list[Organisation], operator: User
+) -> None:
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, 0, tzinfo=ALMATY), tick=False):
+        late = child_application(locality, born=dt.date(2023, 5, 1))
+        forgets = child_application(locality, born=dt.date(2022, 7, 1))
+    with time_machine.travel(LAUNCH, tick=False):
+        campaign = services.campaign_launch(locality=locality, by_staff=operator)
+        assert tick_run()["confirmation.campaigns"] == 2  # the launch messages
+    old_end = campaign.ends_at  # 1 November
+    new_end = old_end + dt.timedelta(days=14)
+    with time_machine.travel(old_end - dt.timedelta(days=1), tick=False):
+        for refused in (old_end, old_end - dt.timedelta(days=1), LAUNCH + dt.timedelta(days=93)):
+            with pytest.raises(ValidationFailed):  # never brought forward; at most 92 days in all
+                services.campaign_extend(campaign=campaign, ends_at=refused, by_staff=operator)
+        campaign = services.campaign_extend(campaign=campaign, ends_at=new_end, by_staff=operator)
+    assert Campaign.objects.get(pk=campaign.pk).ends_at == new_end
+    event = LedgerEvent.objects.get(kind="campaign.extended", subject_id=str(campaign.pk))
+    assert event.payload["staff"] == operator.pk
+    assert event.payload["campaign"] == campaign.pk
+    with time_machine.travel(old_end + dt.timedelta(days=1), tick=False):
+        assert campaign.state_at(clock.now()) == Campaign.State.RUNNING
+        assert tick_run()["confirmation.campaigns"] == 0  # the old end passed: nothing swept
+        assert fresh(forgets).status == "queued"
+        services.questionnaire_submit(
+            campaign=campaign, applicant=late.applicant, answers=answers_for(kindergartens)
+        )  # answering in the extra days
+    with time_machine.travel(new_end + dt.timedelta(minutes=1), tick=False):
+        with pytest.raises(Conflict):
+            services.campaign_extend(campaign=campaign, ends_at=new_end + dt.timedelta(1), by_staff=operator)
+        assert tick_run()["confirmation.campaigns"] == 1
+    assert fresh(forgets).status == "stop_listed"
+    assert fresh(late).status == "queued"
     assert ledger_verify().ok

@@ -188,6 +188,29 @@ def test_another_locality_sees_nothing_of_it(locality: Locality, at_launch: None
     assert staff_client(Role.OPERATOR, locality=locality).get(export(campaign, "nonsense")).status_code == 404
 
 
+def test_an_operator_extends_a_running_campaign(locality: Locality, at_launch: None) -> None:
+    campaign = services.campaign_launch(locality=locality, by_staff=staff_user(locality=locality))
+    url = reverse("staff:campaign_extend", args=[campaign.pk])
+    operator = staff_client(Role.OPERATOR, locality=locality)
+    assert url in operator.get(detail(campaign)).content.decode()
+    auditor = staff_client(Role.AUDITOR, locality=locality)
+    assert url not in auditor.get(detail(campaign)).content.decode()
+    assert auditor.post(url, {"ends_on": "2026-11-20"}).status_code == 403
+    assert staff_client(Role.OPERATOR, locality=LocalityFactory.create()).get(url).status_code == 404
+
+    assert operator.get(url).status_code == 200
+    assert operator.post(url, {"ends_on": "nonsense"}).status_code == 422
+    earlier = operator.post(url, {"ends_on": "2026-10-20"})  # it ends on 1 November: never earlier
+    assert earlier.status_code == 422
+    assert "never brought forward" in earlier.content.decode()
+    assert operator.post(url, {"ends_on": "2027-01-15"}).status_code == 422  # over 92 days
+    done = operator.post(url, {"ends_on": "2026-11-20"})
+    assert done.status_code == 302
+    assert done["Location"] == detail(campaign)
+    assert Campaign.objects.get().ends_at == dt.datetime(2026, 11, 21, 0, 0, tzinfo=ALMATY)
+    assert LedgerEvent.objects.filter(kind="campaign.extended", subject_id=str(campaign.pk)).count() == 1
+
+
 # --- states --------------------------------------------------------------------------------------------
 
 

@@ -158,6 +158,42 @@ def campaign_launch(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/campaigns/launch.html", {"form": form}, status=status)
 
 
+# --------------------------------------------------------------------------------------------- extend
+
+
+class ExtendForm(forms.Form):
+    """A later last day to answer, while the campaign has not ended (an end is never brought forward)."""
+
+    ends_on = _date_field(
+        _("New last day to answer"), help_text=_("The campaign then ends at midnight after this day.")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*DEPARTMENT)
+def campaign_extend(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    posted = request.method == "POST"
+    form = ExtendForm(request.POST if posted else None)
+    status = 200
+    if posted:
+
+        def extend(data: dict[str, Any]) -> HttpResponse:
+            services.campaign_extend(
+                campaign=campaign,
+                ends_at=_midnight(data["ends_on"] + dt.timedelta(days=1)),
+                by_staff=request.user,  # type: ignore[arg-type]
+            )
+            return HttpResponseRedirect(reverse("staff:campaign", args=[campaign.pk]))
+
+        done, status = form_posted(form, extend, field=_field_of)
+        if done is not None:
+            return done
+    open_ = campaign.state_at(clock.now()) in (Campaign.State.SCHEDULED, Campaign.State.RUNNING)
+    context = {"campaign": campaign, "form": form, "open": open_}
+    return render(request, "staff/campaigns/extend.html", context, status=status)
+
+
 # ------------------------------------------------------------------------------------------ analytics
 
 
@@ -433,6 +469,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         {
             "campaign": campaign,
             "row": analytics.campaign_row(campaign=campaign),
+            "may_extend": not _scope(request).read_only,
             "load": load,
             "load_report": load_report(campaign, load),
             "map": load_map(load, slug=f"campaign-{campaign.pk}"),
@@ -470,5 +507,6 @@ urlpatterns = [
     path("campaigns/", campaign_list, name="campaigns"),
     path("campaigns/launch/", campaign_launch, name="campaign_launch"),
     path("campaigns/<int:campaign_id>/", campaign_detail, name="campaign"),
+    path("campaigns/<int:campaign_id>/extend/", campaign_extend, name="campaign_extend"),
     path("campaigns/<int:campaign_id>/<slug:table>.csv", campaign_export, name="campaign_export"),
 ]
