@@ -23,6 +23,8 @@ from django.test import Client, RequestFactory
 from pytest_django import Settings
 
 from kezek.cabinet.models import AccessRequest
+from kezek.confirmation import services as confirmation
+from kezek.confirmation.models import Campaign
 from kezek.facilities.models import Group
 from kezek.feedback.models import Feedback
 from kezek.ledger.models import LedgerEvent
@@ -138,6 +140,15 @@ def new_iin(world: World) -> str:
     return str(RegistryPersonFactory.create(birth_date=dt.date(2024, 6, 1)).iin)
 
 
+def launched(world: World) -> None:
+    """A running campaign in the locality (its previous one closed before MONDAY)."""
+    confirmation.campaign_launch(locality=world.locality, by_staff=officer(world))
+
+
+def running_campaign(world: World) -> dict[str, Any]:
+    return {"campaign_id": Campaign.objects.get(locality=world.locality, swept_at__isnull=True).pk}
+
+
 OP, HEAD, KG = Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.KINDERGARTEN_HEAD
 WRITES: list[Write] = [
     Write("benefit", OP, lambda w: {"decision": "confirm", "reason": ""}),
@@ -220,6 +231,9 @@ WRITES: list[Write] = [
     Write("settings", HEAD, lambda w: {**SETTINGS, "locality": w.locality.code}),
     Write("ledger_verify", Role.ADMINISTRATOR, lambda w: {}),
     Write("campaign_launch", OP, lambda w: {"starts_on": TODAY, "ends_on": "", "confirmed": "1"}),
+    Write(
+        "campaign_extend", OP, lambda w: {"ends_on": "2027-01-31"}, prepare=launched, kwargs=running_campaign
+    ),
     # The staff API (JSON; keyed "api:<area>").
     Write("api:access-requests", OP, lambda w: {"approve": True, "reason": ""}, ok=(200,), api=True),
     Write("api:medical-indications", OP, lambda w: {"confirm": True, "reason": ""}, ok=(200,), api=True),
