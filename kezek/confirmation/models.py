@@ -65,6 +65,10 @@ class Campaign(models.Model):
         """The youngest birth year whose applications must be confirmed (C2)."""
         return self.year - MIN_AGE_YEARS
 
+    def ended_at(self, now: dt.datetime) -> bool:
+        """Whether answering is over by `now` (closing or closed): its end can no longer change."""
+        return self.swept_at is not None or now >= self.ends_at
+
     def state_at(self, now: dt.datetime) -> str:
         if self.swept_at is not None:
             return self.State.CLOSED

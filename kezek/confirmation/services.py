@@ -71,14 +71,7 @@ def campaign_launch(
     now = clock.now()
     starts_at = max(starts_at or now, now)
     ends_at = ends_at or _month_after(starts_at)
-    if ends_at - starts_at < dt.timedelta(days=MIN_DAYS):
-        raise ValidationFailed(
-            _("A campaign lasts at least %(days)s days.") % {"days": MIN_DAYS}, code="ends_at"
-        )
-    if ends_at - starts_at > dt.timedelta(days=MAX_DAYS):
-        raise ValidationFailed(
-            _("A campaign lasts at most %(days)s days.") % {"days": MAX_DAYS}, code="ends_at"
-        )
+    _length_checked(starts_at=starts_at, ends_at=ends_at)
     try:
         with transaction.atomic():
             campaign = Campaign.objects.create(
@@ -104,6 +97,18 @@ def campaign_launch(
     return campaign
 
 
+def _length_checked(*, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    """ValidationFailed unless a campaign from `starts_at` to `ends_at` lasts MIN_DAYS to MAX_DAYS."""
+    if ends_at - starts_at < dt.timedelta(days=MIN_DAYS):
+        raise ValidationFailed(
+            _("A campaign lasts at least %(days)s days.") % {"days": MIN_DAYS}, code="ends_at"
+        )
+    if ends_at - starts_at > dt.timedelta(days=MAX_DAYS):
+        raise ValidationFailed(
+            _("A campaign lasts at most %(days)s days.") % {"days": MAX_DAYS}, code="ends_at"
+        )
+
+
 def campaign_extend(*, campaign: Campaign, ends_at: dt.datetime, by_staff: User) -> Campaign:
     """Move the campaign's end later (C1), before it ends: parents get more time, never less, and at most
     `MAX_DAYS` from the start in all. A public ledger event records it. No new message goes out: the
@@ -114,17 +119,14 @@ def campaign_extend(*, campaign: Campaign, ends_at: dt.datetime, by_staff: User)
         campaign = (
             Campaign.objects.select_for_update(no_key=True).select_related("locality").get(pk=campaign.pk)
         )
-        if campaign.swept_at is not None or clock.now() >= campaign.ends_at:
+        if campaign.ended_at(clock.now()):
             raise Conflict(_("The campaign has ended: its end can no longer change."), code="campaign_ended")
         if ends_at <= campaign.ends_at:
             raise ValidationFailed(
                 _("The new end must be later than the current one: an end is never brought forward."),
                 code="ends_at",
             )
-        if ends_at - campaign.starts_at > dt.timedelta(days=MAX_DAYS):
-            raise ValidationFailed(
-                _("A campaign lasts at most %(days)s days.") % {"days": MAX_DAYS}, code="ends_at"
-            )
+        _length_checked(starts_at=campaign.starts_at, ends_at=ends_at)
         previous = campaign.ends_at
         campaign.ends_at = ends_at
         campaign.save(update_fields=["ends_at"])

@@ -91,18 +91,14 @@ def event_json(
     )
 
 
-def to_json_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Convert `payload` to the plain JSON value that is stored and hashed, or raise LedgerPayloadError.
+def payload_canonical(payload: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """`payload` as the plain JSON value that is stored and hashed, and its canonical JSON (`canonical_json`,
+    computed once), or LedgerPayloadError.
 
     Dates, datetimes, Decimals and UUIDs become strings (as DjangoJSONEncoder writes them). Floats are
     refused: PostgreSQL's jsonb rewrites some numbers (`1e16` comes back as an integer), which would
     change the hash; use int or Decimal. NUL characters are refused (PostgreSQL cannot store them).
     """
-    return payload_canonical(payload)[0]
-
-
-def payload_canonical(payload: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """`to_json_payload(payload)` and its canonical JSON (`canonical_json`), computed once."""
     if not isinstance(payload, Mapping):
         raise LedgerPayloadError(f"ledger payload must be a dict, not {type(payload).__name__}")
     if all(type(key) is str for key in payload) and all(type(v) in _PLAIN for v in payload.values()):

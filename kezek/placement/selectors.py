@@ -103,10 +103,13 @@ def _birth_range(group: Group, ref: dt.date) -> tuple[dt.date, dt.date]:
     return clock.years_before(ref, group.age_to), clock.years_before(ref, group.age_from)
 
 
-def child_fits_group(*, birth_date: dt.date, group: Group, on: dt.date) -> bool:
+def child_fits_group(
+    *, birth_date: dt.date, group: Group, on: dt.date, settings: PlacementSettings | None = None
+) -> bool:
     """Whether a child born on `birth_date` is of the group's ages (P3): full years on the locality's
-    reference day for `on`, within [age_from, age_to)."""
-    settings = placement_settings(locality=group.organisation.locality)
+    reference day for `on`, within [age_from, age_to). `settings`: the locality's, when the caller has
+    them already."""
+    settings = settings or placement_settings(locality=group.organisation.locality)
     after, until = _birth_range(group, reference_date(group=group, on=on, settings=settings))
     return after < birth_date <= until
 
@@ -359,10 +362,10 @@ def free_places_search(
     settings = placement_settings(locality=locality)
     found = []
     for group in Group.objects.filter(pk__in={*general, *priority}).select_related("organisation"):
-        if birth_date is not None:
-            after, upto = _birth_range(group, reference_date(group=group, on=now.date(), settings=settings))
-            if not after < birth_date <= upto:
-                continue
+        if birth_date is not None and not child_fits_group(
+            birth_date=birth_date, group=group, on=now.date(), settings=settings
+        ):
+            continue
         found.append(
             GroupFree(
                 group.pk,

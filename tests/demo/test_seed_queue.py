@@ -27,7 +27,7 @@ from kezek.demo.queue import (
     demo_now,
     plan_queue,
 )
-from kezek.ledger.hashing import to_json_payload
+from kezek.ledger.hashing import payload_canonical
 from kezek.ledger.models import LedgerEvent, LedgerHead
 from kezek.ledger.selectors import ledger_verify
 from kezek.ledger.services import ledger_append
@@ -305,7 +305,7 @@ def test_ledger_verifies_and_records_every_application() -> None:
     assert live["campaign.confirmed"] == Response.objects.count() > 0
     for event in generated.order_by("seq"):
         assert event.subject_type == "application"
-        assert to_json_payload(event.payload) == event.payload
+        assert payload_canonical(event.payload)[0] == event.payload
         assert previous is None or previous <= event.occurred_at  # the chain is in time order
         previous = event.occurred_at
         number = int(event.subject_id)

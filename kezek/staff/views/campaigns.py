@@ -189,8 +189,7 @@ def campaign_extend(request: HttpRequest, campaign_id: int) -> HttpResponse:
         done, status = form_posted(form, extend, field=_field_of)
         if done is not None:
             return done
-    open_ = campaign.state_at(clock.now()) in (Campaign.State.SCHEDULED, Campaign.State.RUNNING)
-    context = {"campaign": campaign, "form": form, "open": open_}
+    context = {"campaign": campaign, "form": form, "open": not campaign.ended_at(clock.now())}
     return render(request, "staff/campaigns/extend.html", context, status=status)
 
 
@@ -469,7 +468,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         {
             "campaign": campaign,
             "row": analytics.campaign_row(campaign=campaign),
-            "may_extend": not _scope(request).read_only,
+            "may_extend": not _scope(request).read_only and not campaign.ended_at(clock.now()),
             "load": load,
             "load_report": load_report(campaign, load),
             "map": load_map(load, slug=f"campaign-{campaign.pk}"),
