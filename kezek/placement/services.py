@@ -552,7 +552,8 @@ def enrollment_staff_child(
 ) -> Enrollment:
     """P7: a child of the kindergarten's staff enrolled outside the queue, by the head's written order.
 
-    It takes a free seat (an open place, else an unpublished one) and is marked publicly in the protocol.
+    It takes a free seat (an open place, else an unpublished one) and is marked publicly in the protocol;
+    the child's live applications in the locality leave the queue in the same transaction (P9).
     """
     reason = reason.strip()
     if len(reason) < 10:
@@ -572,6 +573,9 @@ def enrollment_staff_child(
                 )
         except IntegrityError as exc:
             raise Conflict(_("The child is already enrolled in a group."), code="already_enrolled") from exc
+        closed = waitlist.child_applications_enroll(
+            child=child, locality_id=group.organisation.locality_id, enrollment_id=enrollment.pk
+        )
         _ledger(
             "enrollment.staff_child",
             subject_type="enrollment",
@@ -579,6 +583,7 @@ def enrollment_staff_child(
             group=group,
             place=place.pk if place else None,
             reason=reason,
+            applications=[application.pk for application in closed],
             by=by_staff.pk,
         )
     return enrollment

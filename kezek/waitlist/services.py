@@ -573,6 +573,34 @@ def application_unrefer(
     return application
 
 
+ENROLLED_OUTSIDE_QUEUE = "staff_child"  # the reason of an application closed by a P7 enrolment (P9)
+
+
+def child_applications_enroll(*, child: Child, locality_id: int, enrollment_id: int) -> list[Application]:
+    """P9: a child enrolled outside the queue (P7) leaves the locality's queue: each live application of
+    theirs there becomes `enrolled` (reason `staff_child`) with its ledger event; its open stop-listing
+    ends. A child holding a live direction is refused (409): it is used or declined first. Applications in
+    other localities stay. Runs in the caller's transaction, after its group lock (lock order)."""
+    found = Application.objects.filter(
+        child=child, locality_id=locality_id, status__in=Application.LIVE_STATUSES
+    )
+    closed = []
+    for application in found.order_by("pk"):
+        application = _locked(application)
+        if application.status == Status.REFERRED:
+            raise Conflict(
+                _("The child holds a direction of the queue: it must be used or declined first."),
+                code="child_referred",
+            )
+        if application.status not in (Status.QUEUED, Status.STOP_LISTED):
+            continue  # withdrawn meanwhile
+        _close_stop_list(application)
+        _set_status(application, Status.ENROLLED, reason=ENROLLED_OUTSIDE_QUEUE)
+        _ledger("application.enrolled", application, enrollment=enrollment_id, reason=ENROLLED_OUTSIDE_QUEUE)
+        closed.append(application)
+    return closed
+
+
 def _stop_list(
     application: Application, *, reason: str, note: str = "", by_staff: User | None = None
 ) -> StopListEntry:
