@@ -29,9 +29,11 @@ from kezek.verification.services import (
     phone_code_consume,
     phone_code_send,
 )
+from kezek.waitlist import locks as waitlist_locks
 from kezek.waitlist.models import Applicant, Application, Child
 from kezek.waitlist.services import application_notify, application_withdraw, document_checked
 
+from .locks import access_request_lock
 from .models import AccessRequest
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ def _consume(phone_code: PhoneCode, *, purpose: str) -> Applicant:
     phone_code_consume(
         code_id=phone_code.id, phone=phone_code.phone, purpose=purpose, subject=phone_code.subject
     )
-    return Applicant.objects.select_for_update().get(pk=int(phone_code.subject))
+    return waitlist_locks.applicant_lock(int(phone_code.subject))
 
 
 def _code_to_applicant(applicant: Applicant, *, purpose: str, ip: str | None, language: str) -> PhoneCode:
@@ -341,7 +343,7 @@ def access_request_decide(
     if not approve and len(reason) < ACCESS_REASON_MIN:
         raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
     with transaction.atomic():
-        request = AccessRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
+        request = access_request_lock(request.pk)
         if request.status != AccessRequest.Status.PENDING:
             raise Conflict(_("This request has already been decided."), code="status")
         moved: list[int] = []
@@ -350,11 +352,7 @@ def access_request_decide(
             applications = Application.objects.filter(child_id=request.child_id).exclude(applicant=requester)
             if localities is not None:
                 applications = applications.filter(locality_id__in=localities)
-            for application in (
-                applications.select_for_update(of=("self",))
-                .select_related("locality", "applicant")
-                .order_by("pk")
-            ):
+            for application in waitlist_locks.applications_lock(applications):
                 application_notify(application, "application_reassigned", f"reassigned:{request.pk}")
                 previous = application.applicant_id
                 application.applicant = requester
@@ -386,7 +384,7 @@ def access_request_decide(
 
 
 def _requester_applicant(request: AccessRequest) -> Applicant:
-    existing = Applicant.objects.select_for_update(of=("self",)).filter(iin=request.requester_iin).first()
+    existing = waitlist_locks.applicant_by_iin_lock(request.requester_iin)
     if existing is not None:
         return existing
     person = get_registry().find_person(iin=request.requester_iin)

@@ -10,7 +10,7 @@ from kezek.core.errors import NotFound
 from kezek.facilities.models import Locality
 from kezek.waitlist.models import Applicant, Application
 
-from .models import Campaign, Response
+from .models import MIN_AGE_YEARS, Campaign, Response
 
 Status = Application.Status
 # What the applicant's answers extend (C3): every application of theirs in the locality that is still alive.
@@ -86,11 +86,27 @@ def extendable_applications(*, applicant: Applicant, locality_id: int) -> QueryS
     ).order_by("pk")
 
 
-def campaign_overdue(*, locality_id: int | None = None, now: dt.datetime | None = None) -> QuerySet[Campaign]:
+def campaign_overdue(*, now: dt.datetime | None = None) -> QuerySet[Campaign]:
     """Campaigns whose end has come and whose sweep has not finished (what `tick` has still to do)."""
-    now = now or clock.now()
-    overdue = Campaign.objects.filter(swept_at__isnull=True, ends_at__lte=now)
-    return overdue.filter(locality_id=locality_id) if locality_id is not None else overdue
+    return Campaign.objects.filter(swept_at__isnull=True, ends_at__lte=now or clock.now())
+
+
+def swept_in_effect(*, now: dt.datetime) -> Q:
+    """C6: the applications an ended campaign's sweep will stop-list (C4) but has not yet — queued, of its
+    ages (C2), registered before it started, applicant has not answered — as a condition on Application.
+    Reads and eligibility treat them as stop-listed; one index probe per application (the open campaign of
+    its locality is unique)."""
+    answered = Response.objects.filter(
+        campaign=OuterRef("pk"), applicant_id=OuterRef(OuterRef("applicant_id"))
+    )
+    ended = Campaign.objects.filter(
+        locality_id=OuterRef("locality_id"),
+        swept_at__isnull=True,
+        ends_at__lte=now,
+        starts_at__gt=OuterRef("registered_at"),
+        year__gte=OuterRef("cohort") + MIN_AGE_YEARS,
+    ).filter(~Exists(answered))
+    return Q(Exists(ended), status=Status.QUEUED)
 
 
 def campaign_unnotified(*, now: dt.datetime | None = None) -> QuerySet[Campaign]:

@@ -31,6 +31,7 @@ from kezek.waitlist.services import (
 )
 
 from . import questions, selectors
+from .locks import campaign_lock
 from .models import Campaign, Response, ResponseKindergarten
 
 MIN_DAYS = 7  # parents need time to answer
@@ -116,9 +117,7 @@ def campaign_extend(*, campaign: Campaign, ends_at: dt.datetime, by_staff: User)
     The sweep re-reads the end under the campaign's lock before each batch, so an extension that commits
     as the old end passes stops it."""
     with transaction.atomic():
-        campaign = (
-            Campaign.objects.select_for_update(no_key=True).select_related("locality").get(pk=campaign.pk)
-        )
+        campaign = campaign_lock(campaign.pk, no_key=True)
         if campaign.ended_at(clock.now()):
             raise Conflict(_("The campaign has ended: its end can no longer change."), code="campaign_ended")
         if ends_at <= campaign.ends_at:
@@ -144,7 +143,7 @@ def campaign_notify(
     while max_batches is None or batches < max_batches:
         batches += 1
         with transaction.atomic():
-            campaign = Campaign.objects.select_for_update().select_related("locality").get(pk=campaign.pk)
+            campaign = campaign_lock(campaign.pk)
             if campaign.notified_at is not None:
                 break
             batch = list(
@@ -218,8 +217,7 @@ def campaign_sweep(
         with transaction.atomic():
             # The end under the campaign's lock (not blocking answers' foreign-key checks): an extension
             # committed since the sweep started stops it before this batch writes anything.
-            ended = Campaign.objects.select_for_update(no_key=True).filter(ends_at__lte=clock.now())
-            if ended.filter(pk=campaign.pk).first() is None:
+            if campaign_lock(campaign.pk, no_key=True).ends_at > clock.now():
                 return swept
             rows = applications_cleanup_stop_list(
                 locality=campaign.locality,
@@ -236,7 +234,7 @@ def campaign_sweep(
             break
         after = (rows[-1][1], rows[-1][2])
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().select_related("locality").get(pk=campaign.pk)
+        campaign = campaign_lock(campaign.pk)
         if campaign.swept_at is None:
             campaign.swept_at = clock.now()
             campaign.save(update_fields=["swept_at"])
@@ -249,15 +247,14 @@ def campaign_sweep(
     return swept
 
 
-def campaigns_due(*, locality_id: int | None = None) -> int:
-    """What `tick` runs: the fan-out of started campaigns, then the sweep of ended ones (C1, C4). With a
-    locality, only that locality's overdue sweep (what a write path that chooses among queued
-    applications runs first, so a late `tick` never lets an unconfirmed application take a place)."""
+def campaigns_due() -> int:
+    """What `tick` runs, and only `tick`: the fan-out of started campaigns, then the sweep of ended ones
+    (C1, C4). Requests never run it: until the sweep, reads treat what it will stop-list as stop-listed
+    (C6, `selectors.swept_in_effect`)."""
     done = 0
-    if locality_id is None:
-        for campaign in selectors.campaign_unnotified():
-            done += campaign_notify(campaign=campaign)
-    overdue = list(selectors.campaign_overdue(locality_id=locality_id))
+    for campaign in selectors.campaign_unnotified():
+        done += campaign_notify(campaign=campaign)
+    overdue = list(selectors.campaign_overdue())
     workers = min(settings.CONFIRMATION_SWEEP_WORKERS, len(overdue))
     if workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
         return done + sum(campaign_sweep(campaign=campaign) for campaign in overdue)

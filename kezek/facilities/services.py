@@ -16,6 +16,7 @@ from kezek.core.errors import Conflict, ValidationFailed
 from kezek.core.iin import is_valid_bin
 from kezek.ledger.services import ledger_append
 
+from .locks import group_lock, organisation_lock
 from .models import BaseFee, EducationDepartment, Group, Locality, Organisation
 
 ORGANISATION_FIELDS = (
@@ -123,9 +124,7 @@ def organisation_update(
     if unknown:
         raise ValidationFailed(_("Unknown field."), code="field_unknown")
     with transaction.atomic():
-        organisation = (
-            Organisation.objects.select_for_update().select_related("locality").get(pk=organisation.pk)
-        )
+        organisation = organisation_lock(organisation.pk)
         before = _values(organisation, fields)
         old_fees = _fees_of(organisation)
         for name, value in fields.items():
@@ -196,11 +195,7 @@ def group_update(*, group: Group, by_staff: AbstractBaseUser, **fields: Any) -> 
     if unknown:
         raise ValidationFailed(_("Unknown field."), code="field_unknown")
     with transaction.atomic():
-        group = (
-            Group.objects.select_for_update(of=("self",))
-            .select_related("organisation__locality")
-            .get(pk=group.pk)
-        )
+        group = group_lock(group.pk)
         if not group.is_active:
             raise Conflict(_("The group is closed."), code="group_closed")
         before = _values(group, fields)

@@ -15,6 +15,7 @@ from kezek.facilities.models import Locality, Organisation
 from kezek.ledger.services import ledger_append
 from kezek.verification.services import attempt_limiter_check, attempt_limiter_fail
 
+from .locks import feedback_lock
 from .models import NAME_MAX_LENGTH, TEXT_MAX_LENGTH, Feedback, Kind, Status, new_reference
 
 logger = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ def feedback_answer(
             code="answer_too_long",
         )
     with transaction.atomic():
-        row = Feedback.objects.select_for_update(of=("self",)).select_related("locality").get(pk=feedback.pk)
+        row = feedback_lock(feedback.pk)
         if answer and answer != row.answer:
             row.answer = answer
             row.answered_at = clock.now()

@@ -15,18 +15,17 @@ from kezek.core.bulk import JsonText, table_writer
 
 from .errors import LedgerNotInTransaction, LedgerPayloadError
 from .hashing import (
-    GENESIS_HASH,
     canonical_time,
     check_text,
     event_json,
     link_hash,
     payload_canonical,
 )
+from .locks import HEAD_ID, head_lock
 from .models import TEXT_LIMITS, LedgerEvent, LedgerHead, LedgerVerification
 from .selectors import VERIFY_CHUNK_SIZE, ledger_verify
 
 KIND_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
-HEAD_ID = 1
 # The columns of a chained event row, in `_chain`'s order.
 COLUMNS = (
     "seq",
@@ -117,7 +116,7 @@ def _chain(specs: Sequence[EventSpec]) -> list[tuple[Any, ...]]:
             "so the event is written in the same transaction as the change it records"
         )
     bodies = [_checked(spec) for spec in specs]
-    head = _lock_head()
+    head = head_lock()
     seq, prev_hash = head.last_seq, head.last_hash
     occurred_at = clock.now()
     moment = canonical_time(occurred_at)
@@ -149,18 +148,6 @@ def _chain(specs: Sequence[EventSpec]) -> list[tuple[Any, ...]]:
         )
         prev_hash = digest
     return chained
-
-
-def _lock_head() -> LedgerHead:
-    """Lock the head row, creating it on the first append (or after a flush)."""
-    head = LedgerHead.objects.select_for_update().filter(pk=HEAD_ID).first()
-    if head is None:
-        # ON CONFLICT DO NOTHING: two first appends racing both end up locking the same row.
-        LedgerHead.objects.bulk_create(
-            [LedgerHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)], ignore_conflicts=True
-        )
-        head = LedgerHead.objects.select_for_update().get(pk=HEAD_ID)
-    return head
 
 
 def ledger_verification_run(

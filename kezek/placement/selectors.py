@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from kezek.confirmation.selectors import swept_in_effect
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.facilities.models import Group, Locality
@@ -142,8 +143,10 @@ def _eligible(group: Group, on: dt.date) -> QuerySet[Application]:
     restoring = StopListEntry.objects.filter(
         application=OuterRef("pk"), restored_at__isnull=True, restore_on__lte=on
     )
+    # An ended campaign's unconfirmed are stop-listed in effect (C6: the sweep is `tick`'s).
     return Application.objects.filter(
         Q(status=Application.Status.QUEUED) | Q(Exists(restoring), status=Application.Status.STOP_LISTED),
+        ~swept_in_effect(now=clock.now()),
         _kind_condition(group.kind, on),
         locality_id=group.organisation.locality_id,
         child__birth_date__gt=after,
@@ -161,8 +164,9 @@ def check_eligible(*, application: Application, group: Group, on: dt.date) -> No
     """P3: the child's age fits the group and a correctional or sanatorium group's condition holds; else
     422."""
     if not _eligible(group, on).filter(pk=application.pk).exists():
-        status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).first()
-        if status != Application.Status.QUEUED:
+        mine = Application.objects.filter(pk=application.pk)
+        status = mine.values_list("status", flat=True).first()
+        if status != Application.Status.QUEUED or mine.filter(swept_in_effect(now=clock.now())).exists():
             raise Conflict(_("This application is not in the queue."), code="application_not_queued")
         raise ValidationFailed(
             _("The child does not fit this group's age range or kind."), code="not_eligible"

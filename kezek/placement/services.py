@@ -2,7 +2,7 @@
 expire, enrol, depart; medical indications for sanatorium groups (P3). Each service is one transaction
 with its ledger events.
 
-Locks: a group's row (`select_for_update`) serialises its seat accounting; a place is taken by a
+Locks (`locks`, in their order): a group's row serialises its seat accounting; a place is taken by a
 conditional UPDATE (`status = 'open'`), so of any number of racing parents exactly one gets it; partial
 unique constraints (one live direction per place and per application) stand behind both.
 """
@@ -16,16 +16,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kezek.confirmation.services import campaigns_due
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
+from kezek.facilities.locks import group_lock, groups_lock
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.ledger.services import ledger_append
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
 
-from . import selectors
+from . import locks, selectors
 from .models import (
     LIVE_DIRECTION_STATES,
     Direction,
@@ -51,14 +51,6 @@ def _ledger(kind: str, *, subject_type: str, subject_id: int, group: Group, **pa
     )
 
 
-def _locked_group(group_id: int) -> Group:
-    return (
-        Group.objects.select_for_update(of=("self",))
-        .select_related("organisation__locality")
-        .get(pk=group_id)
-    )
-
-
 def _offer(holders: list[Application], *, publication: Publication, group: Group) -> None:
     """Tell each priority holder about the places (once per holder and window)."""
     for application in holders:
@@ -78,12 +70,11 @@ def places_publish(
 
     `freed_at` (default now) is when the seats became free: the priority window runs from then
     (`selectors.publication_window`), so a late sweep gives no longer window, and one already over none.
-    Idempotent: with nothing unaccounted for it publishes nothing and returns None.
+    Idempotent: with nothing unaccounted for it publishes nothing and returns None. Runs no sweep: the
+    holders are chosen as the sweeps will leave the queue (C6, S2; `selectors.eligible_in_order`).
     """
-    # An ended confirmation stop-lists its unconfirmed applications before any of them is offered a place.
-    campaigns_due(locality_id=Organisation.objects.get(groups=group).locality_id)
     with transaction.atomic():
-        group = _locked_group(group.pk)
+        group = group_lock(group.pk)
         free = selectors.unaccounted_seats(group=group)
         if free <= 0 or not group.is_active:
             return None
@@ -134,10 +125,10 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
     """
     if application.applicant_id != applicant.pk:
         raise NotFound(_("Application not found."))
-    # What reads already show (a late sweep): overdue directions' seats free again, restorations done.
+    # The reads show this group's overdue directions' seats free again (P5): expire them first — bounded by
+    # the group's seats. The locality-wide sweeps are `tick`'s alone: an ended campaign's unconfirmed are
+    # not eligible (C6), and a due restoration is applied to the taker itself (`application_refer`).
     directions_expire_due(group_id=group.pk)
-    waitlist.stop_list_restore_due(locality_id=application.locality_id)
-    campaigns_due(locality_id=application.locality_id)  # an ended confirmation's unconfirmed: stop-listed
     now = clock.now()
     batch = selectors.sibling_batch(application=application)
     for member in batch:
@@ -161,10 +152,7 @@ def _take_one(candidates: QuerySet[Place]) -> Place:
     """Take one of the candidate places with a conditional UPDATE, or raise 409."""
     # Places are interchangeable: skip the ones others are taking; when all are being taken, wait for
     # them (a place whose taker commits no longer matches `status = 'open'`).
-    place = (
-        candidates.select_for_update(skip_locked=True, of=("self",)).first()
-        or candidates.select_for_update(of=("self",)).first()
-    )
+    place = locks.place_lock(candidates, skip_locked=True) or locks.place_lock(candidates)
     if place is None or not Place.objects.filter(pk=place.pk, status=Place.Status.OPEN).update(
         status=Place.Status.TAKEN
     ):
@@ -214,14 +202,10 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=clock.local_tz())
 
 
-def _locked_direction(direction: Direction) -> Direction:
-    return Direction.objects.select_for_update().select_related("application", "group").get(pk=direction.pk)
-
-
 def direction_extend(*, direction: Direction, applicant: Applicant) -> Direction:
     """Extend a live direction by its validity again, up to `direction_max_days` in total (P4)."""
     with transaction.atomic():
-        direction = _locked_direction(direction)
+        direction = locks.direction_lock(direction.pk)
         if direction.application.applicant_id != applicant.pk:
             raise NotFound(_("Direction not found."))
         now = clock.now()
@@ -265,8 +249,8 @@ def _release_place(direction: Direction) -> None:
 def direction_decline(*, direction: Direction, applicant: Applicant) -> Direction:
     """The parent declines the direction: the application returns to its place, the place is published."""
     with transaction.atomic():
-        group = _locked_group(direction.group_id)  # lock order: group, direction, cohort, ledger
-        direction = _locked_direction(direction)
+        group = group_lock(direction.group_id)  # lock order: group, direction, cohort, ledger
+        direction = locks.direction_lock(direction.pk)
         if direction.application.applicant_id != applicant.pk:
             raise NotFound(_("Direction not found."))
         if selectors.direction_state(direction) not in LIVE_DIRECTION_STATES:
@@ -294,18 +278,13 @@ def directions_expire_due(*, limit: int = 500, group_id: int | None = None) -> i
     expired = 0
     for pk, group_id in due:
         with transaction.atomic():
-            group = _locked_group(group_id)
-            direction = (
-                Direction.objects.select_for_update(skip_locked=True)
-                .filter(
-                    pk=pk,
-                    state__in=[State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT],
-                    valid_until__lte=now,
-                )
-                .select_related("application", "group")
-                .first()
-            )
-            if direction is None:
+            group = group_lock(group_id)
+            direction = locks.direction_lock(pk, skip_locked=True)
+            if (
+                direction is None
+                or direction.state not in LIVE_DIRECTION_STATES
+                or direction.valid_until > now
+            ):
                 continue  # another tick has it
             _close(direction, State.EXPIRED)
             _release_place(direction)
@@ -327,8 +306,8 @@ def direction_enroll(*, direction: Direction, by_staff: User, on: dt.date | None
     """The kindergarten enrols the child of a direction awaiting enrolment (P4)."""
     on = on or clock.today()
     with transaction.atomic():
-        group = _locked_group(direction.group_id)
-        direction = _locked_direction(direction)
+        group = group_lock(direction.group_id)
+        direction = locks.direction_lock(direction.pk)
         if direction.state != State.AWAITING_ENROLLMENT:
             raise Conflict(_("Only a direction awaiting enrolment can be enrolled."), code="status")
         if direction.valid_until <= clock.now():
@@ -367,8 +346,8 @@ def enrollment_depart(
     if len(reason) < 3:
         raise ValidationFailed(_("Write the reason of the departure."), code="reason_required")
     with transaction.atomic():
-        group = _locked_group(enrollment.group_id)
-        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        group = group_lock(enrollment.group_id)
+        enrollment = locks.enrollment_lock(enrollment.pk)
         if enrollment.left_on is not None:
             raise Conflict(_("The child has already left."), code="status")
         if on < enrollment.enrolled_on or on > clock.today():
@@ -388,15 +367,6 @@ def enrollment_depart(
     return enrollment
 
 
-def _live_direction(application: Application) -> Direction | None:
-    return (
-        Direction.objects.select_for_update()
-        .filter(application=application, state__in=[State.BENEFIT_CONFIRMATION, State.AWAITING_ENROLLMENT])
-        .select_related("group__organisation__locality")
-        .first()
-    )
-
-
 def on_benefit_deciding(*, application: Application, **_: object) -> None:
     """Take the group lock of the application's live direction before the queue locks its cohort."""
     group_id = (
@@ -405,13 +375,13 @@ def on_benefit_deciding(*, application: Application, **_: object) -> None:
         .first()
     )
     if group_id is not None:
-        _locked_group(group_id)
+        group_lock(group_id)
 
 
 def on_benefit_decided(*, application: Application, confirmed: bool, **_: object) -> None:
     """P4/P5: a confirmed benefit sends the waiting direction to the kindergarten; a rejected one revokes
     it and publishes its place again (the queue then stop-lists the application)."""
-    direction = _live_direction(application)
+    direction = locks.live_direction_lock(application)
     if direction is None or direction.state != State.BENEFIT_CONFIRMATION:
         return
     group = direction.group
@@ -442,7 +412,7 @@ def placement_settings_update(
     if unknown:
         raise ValidationFailed(_("Unknown setting."), code="setting_unknown")
     with transaction.atomic():
-        row = PlacementSettings.objects.select_for_update().filter(locality=locality).first()
+        row = locks.placement_settings_lock(locality.pk)
         row = row or PlacementSettings(locality=locality)
         for name, value in changes.items():
             setattr(row, name, value)
@@ -481,8 +451,8 @@ def offers_advance(*, limit: int = 200) -> int:
     moved = 0
     for pk, group_id in due:
         with transaction.atomic():
-            group = _locked_group(group_id)
-            publication = Publication.objects.select_for_update().get(pk=pk)
+            group = group_lock(group_id)
+            publication = locks.publication_lock(pk)
             still_open = publication.place_set.filter(status=Place.Status.OPEN).count()
             if publication.priority_until > now or not still_open:
                 continue  # another tick moved it
@@ -522,12 +492,7 @@ def offers_advance(*, limit: int = 200) -> int:
 def _seat_fill(group: Group) -> Place | None:
     """Fill a seat of the (locked) group outside the queue's directions: its newest open place, else a
     seat nobody holds yet (then None); Conflict when there is neither."""
-    place = (
-        Place.objects.select_for_update()
-        .filter(group=group, status=Place.Status.OPEN)
-        .order_by("-pk")
-        .first()
-    )
+    place = locks.place_lock(Place.objects.filter(group=group, status=Place.Status.OPEN).order_by("-pk"))
     if place is not None:
         place.status = Place.Status.FILLED
         place.save(update_fields=["status"])
@@ -552,7 +517,8 @@ def enrollment_staff_child(
 ) -> Enrollment:
     """P7: a child of the kindergarten's staff enrolled outside the queue, by the head's written order.
 
-    It takes a free seat (an open place, else an unpublished one) and is marked publicly in the protocol.
+    It takes a free seat (an open place, else an unpublished one) and is marked publicly in the protocol;
+    the child's live applications in the locality leave the queue in the same transaction (P9).
     """
     reason = reason.strip()
     if len(reason) < 10:
@@ -562,7 +528,7 @@ def enrollment_staff_child(
         raise ValidationFailed(_("The enrolment date cannot be in the future."), code="date_future")
     child = waitlist.child_from_registry(iin=child_iin)
     with transaction.atomic():
-        group = _locked_group(group.pk)
+        group = group_lock(group.pk)
         _age_checked(birth_date=child.birth_date, group=group, on=on)
         place = _seat_fill(group)
         try:
@@ -572,6 +538,9 @@ def enrollment_staff_child(
                 )
         except IntegrityError as exc:
             raise Conflict(_("The child is already enrolled in a group."), code="already_enrolled") from exc
+        closed = waitlist.child_applications_enroll(
+            child=child, locality_id=group.organisation.locality_id, enrollment_id=enrollment.pk
+        )
         _ledger(
             "enrollment.staff_child",
             subject_type="enrollment",
@@ -579,6 +548,7 @@ def enrollment_staff_child(
             group=group,
             place=place.pk if place else None,
             reason=reason,
+            applications=[application.pk for application in closed],
             by=by_staff.pk,
         )
     return enrollment
@@ -655,11 +625,7 @@ def medical_indication_decide(
     if not confirm and len(reason) < INDICATION_REASON_MIN:
         raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
     with transaction.atomic():
-        indication = (
-            MedicalIndication.objects.select_for_update(of=("self",))
-            .select_related("application__locality")
-            .get(pk=indication.pk)
-        )
+        indication = locks.medical_indication_lock(indication.pk)
         if indication.status != MedicalIndication.Status.PENDING:
             raise Conflict(_("This medical indication has already been decided."), code="status")
         now = clock.now()
@@ -667,11 +633,7 @@ def medical_indication_decide(
             raise Conflict(_("The medical indication has already expired."), code="indication_expired")
         superseded = None
         if confirm:
-            superseded = (
-                MedicalIndication.objects.select_for_update()
-                .filter(child_id=indication.child_id, status=MedicalIndication.Status.CONFIRMED)
-                .first()
-            )
+            superseded = locks.confirmed_indication_lock(indication.child_id)
         if superseded is not None:
             superseded.status = MedicalIndication.Status.SUPERSEDED
             superseded.save(update_fields=["status"])
@@ -715,14 +677,7 @@ def group_open(
 
 def _withdraw_open(group: Group, count: int | None = None) -> list[int]:
     """Withdraw `count` (all when None) of the group's open places, the newest first; their ids."""
-    open_places = (
-        Place.objects.select_for_update().filter(group=group, status=Place.Status.OPEN).order_by("-pk")
-    )
-    ids = list(
-        open_places.values_list("pk", flat=True)
-        if count is None
-        else open_places.values_list("pk", flat=True)[:count]
-    )
+    ids = locks.open_places_lock(group, count=count)
     Place.objects.filter(pk__in=ids, status=Place.Status.OPEN).update(status=Place.Status.WITHDRAWN)
     return ids
 
@@ -738,7 +693,7 @@ def group_capacity_change(*, group: Group, capacity: int, by_staff: User) -> Gro
         )
     directions_expire_due(group_id=group.pk)  # an overdue direction holds no seat any more (P5)
     with transaction.atomic():
-        group = _locked_group(group.pk)
+        group = group_lock(group.pk)
         if not group.is_active:
             raise Conflict(_("The group is closed."), code="group_closed")
         seats = selectors.group_seats(group=group)
@@ -784,7 +739,7 @@ def group_close(*, group: Group, by_staff: User, reason: str) -> Group:
         raise ValidationFailed(_("Write the reason of closing the group."), code="reason_required")
     directions_expire_due(group_id=group.pk)
     with transaction.atomic():
-        group = _locked_group(group.pk)
+        group = group_lock(group.pk)
         if not group.is_active:
             raise Conflict(_("The group is already closed."), code="group_closed")
         seats = selectors.group_seats(group=group)
@@ -828,8 +783,8 @@ def enrollment_transfer(
         source_id = Enrollment.objects.values_list("group_id", flat=True).get(pk=enrollment.pk)
         if source_id == to_group.pk:
             raise ValidationFailed(_("Choose another group."), code="same_group")
-        locked = {pk: _locked_group(pk) for pk in sorted((source_id, to_group.pk))}  # lower id first
-        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        locked = groups_lock((source_id, to_group.pk))  # lower id first
+        enrollment = locks.enrollment_lock(enrollment.pk)
         if enrollment.left_on is not None or enrollment.group_id != source_id:
             raise Conflict(_("The child is no longer in this group."), code="status")
         source, target = locked[source_id], locked[to_group.pk]

@@ -2,7 +2,8 @@
 
 Positions come from the Fenwick counts (ranks.py) in one indexed query, never from a scan of the
 cohort. Automatic stop-list restorations whose date has come but which the `tick` has not applied yet
-are counted as queued, so a late sweep never shows a wrong position.
+are counted as queued, and the applications an ended campaign's sweep will stop-list as stop-listed
+(C6), so a late sweep never shows a wrong position.
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kezek.confirmation.models import MIN_AGE_YEARS
 from kezek.core import clock
 from kezek.core.db import fetch_prepared
 from kezek.core.errors import NotFound, ValidationFailed
@@ -101,7 +103,16 @@ _COHORT_COLUMNS = ", ".join(
         "(SELECT priority_ratio FROM waitlist_queuesettings WHERE locality_id = app.locality_id)",
         "(SELECT COUNT(*) FROM waitlist_stoplistentry e WHERE e.locality_id = app.locality_id"
         " AND e.cohort = app.cohort AND e.restored_at IS NULL AND e.restore_on <= %(today)s)",
+        # C6: the locality's ended, unswept campaign when it asks this cohort (C2), else NULL.
+        "(SELECT c.id FROM confirmation_campaign c WHERE c.locality_id = app.locality_id"  # noqa: S608
+        f" AND c.swept_at IS NULL AND c.ends_at <= %(now)s AND app.cohort <= c.year - {MIN_AGE_YEARS})",
     ]
+)
+# C6: an application of the cohort that the ended campaign `c` will stop-list (confirmation.selectors.
+# swept_in_effect): queued, registered before the campaign started, its applicant has not answered.
+_UNCONFIRMED = (
+    "a.status = 'queued' AND a.registered_at < c.starts_at AND NOT EXISTS (SELECT 1 FROM"
+    " confirmation_response r WHERE r.campaign_id = c.id AND r.applicant_id = a.applicant_id)"
 )
 _POSITIONS_SQL = f"""
 WITH bit(k) AS (VALUES {_BITS}),
@@ -126,6 +137,15 @@ _CHECK_SQL = _POSITIONS_SQL.format(
 )
 _APPLICATION_SQL = _POSITIONS_SQL.format(where="a.id = %(id)s")
 _COHORT_SQL = f"SELECT {_COHORT_COLUMNS} FROM (SELECT %(locality)s AS locality_id, %(cohort)s AS cohort) app"  # noqa: S608
+# Per tier, the cohort's applications the ended campaign will stop-list: all, those with ordinal <= the
+# given one, and whether the given application is one of them (only read while such a campaign waits).
+_UNCONFIRMED_SQL = f"""
+SELECT a.tier, COUNT(*), SUM(CASE WHEN a.ordinal <= %(ordinal)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.id = %(id)s THEN 1 ELSE 0 END)
+  FROM waitlist_application a JOIN confirmation_campaign c ON c.id = %(campaign)s
+ WHERE a.locality_id = %(locality)s AND a.cohort = %(cohort)s AND {_UNCONFIRMED}
+ GROUP BY a.tier
+"""  # noqa: S608 (constants only)
 _LATE_SQL = """
 SELECT a.id, a.tier, a.ordinal FROM waitlist_stoplistentry e
   JOIN waitlist_application a ON a.id = e.application_id
@@ -153,16 +173,20 @@ class _Found(NamedTuple):
     general: int
     ratio: int | None
     late: int
+    campaign: int | None  # C6: an ended, unswept campaign asking this cohort
     overdue: int  # a referred application's directions past their deadline (P5: stop-listed in effect)
 
 
 @dataclass(frozen=True)
 class CohortState:
-    """A cohort as the rules say it is now: the overdue automatic restorations count as queued."""
+    """A cohort as the rules say it is now: the overdue automatic restorations count as queued, the
+    applications an ended campaign will stop-list (C6) do not."""
 
     totals: ordering.TierTotals
     ratio: int
     late: tuple[tuple[int, str, int], ...]  # (number, tier, ordinal) of each overdue restoration
+    unconfirmed_upto: dict[str, int]  # per tier: those the campaign will stop-list, ordinal <= the one asked
+    unconfirmed_self: bool  # the application asked about is one of them
 
 
 def _cohort_state(
@@ -173,6 +197,9 @@ def _cohort_state(
     ratio: int | None,
     late: int,
     today: dt.date,
+    campaign: int | None,
+    ordinal: int = 0,
+    number: int = 0,
 ) -> CohortState:
     rows = (
         fetch_prepared(_LATE_SQL, {"locality": locality_id, "cohort": cohort, "today": today}) if late else []
@@ -180,10 +207,28 @@ def _cohort_state(
     totals = dict(zip(ordering.TIERS, counts, strict=True))
     for _number, tier, _ordinal in rows:
         totals[tier] += 1
+    unconfirmed = (
+        fetch_prepared(
+            _UNCONFIRMED_SQL,
+            {
+                "campaign": campaign,
+                "locality": locality_id,
+                "cohort": cohort,
+                "ordinal": ordinal,
+                "id": number,
+            },
+        )
+        if campaign is not None
+        else []
+    )
+    for tier, count, _upto, _self in unconfirmed:
+        totals[tier] -= count
     return CohortState(
         totals=ordering.TierTotals(*(totals[tier] for tier in ordering.TIERS)),
         ratio=ratio or DEFAULT_RATIO,
         late=tuple(map(tuple, rows)),
+        unconfirmed_upto={tier: int(upto) for tier, _count, upto, _self in unconfirmed},
+        unconfirmed_self=any(mine for _tier, _count, _upto, mine in unconfirmed),
     )
 
 
@@ -200,9 +245,16 @@ def _placed(found: _Found, *, today: dt.date) -> tuple[str, Position | None]:
         ratio=found.ratio,
         late=found.late,
         today=today,
+        campaign=found.campaign,
+        ordinal=found.ordinal,
+        number=found.pk,
     )
+    if state.unconfirmed_self:
+        return Status.STOP_LISTED, None  # the campaign's sweep will stop-list it (C6)
     other = OTHER_TIER.get(found.tier)
-    rank, before, restored = found.rank, found.before, False
+    rank = found.rank - state.unconfirmed_upto.get(found.tier, 0)
+    before = found.before - (state.unconfirmed_upto.get(other, 0) if other else 0)
+    restored = False
     for number, tier, ordinal in state.late:  # restored in effect already: count them as the sweep will
         rank += tier == found.tier and ordinal <= found.ordinal
         before += tier == other and ordinal < found.ordinal
@@ -291,6 +343,7 @@ WITH q AS (
     FROM waitlist_application a JOIN waitlist_child c ON c.id = a.child_id
     WHERE a.locality_id = %(locality)s AND a.cohort = %(cohort)s
       AND (a.status = 'queued' OR a.id IN ({late}))
+      AND NOT EXISTS (SELECT 1 FROM confirmation_campaign c WHERE c.id = %(campaign)s AND {unconfirmed})
 ), placed AS (
     SELECT id, tier, registered_at, last_name, first_name,
            CASE tier
@@ -314,8 +367,8 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
     if not 2000 <= cohort <= 2100:
         raise ValidationFailed(_("Unknown birth year."), code="cohort_invalid")
     today = clock.today()
-    ((*counts, ratio, late_count),) = fetch_prepared(
-        _COHORT_SQL, {"locality": locality.pk, "cohort": cohort, "today": today}
+    ((*counts, ratio, late_count, campaign),) = fetch_prepared(
+        _COHORT_SQL, {"locality": locality.pk, "cohort": cohort, "today": today, "now": clock.now()}
     )
     state = _cohort_state(
         locality_id=locality.pk,
@@ -324,6 +377,7 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
         ratio=ratio,
         late=late_count,
         today=today,
+        campaign=campaign,
     )
     totals, late = state.totals, sorted(number for number, _tier, _ordinal in state.late)
     postgres = connection.vendor == "postgresql"
@@ -331,6 +385,7 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
         least="LEAST" if postgres else "MIN",
         greatest="GREATEST" if postgres else "MAX",
         late=", ".join(str(int(pk)) for pk in late) or "NULL",
+        unconfirmed=_UNCONFIRMED,
     )
     params = {
         "locality": locality.pk,
@@ -338,6 +393,7 @@ def queue_page(*, locality: Locality, cohort: int, offset: int, limit: int) -> t
         "e": totals.extraordinary,
         "p": totals.first_priority,
         "ratio": state.ratio,
+        "campaign": campaign,
         "limit": limit,
         "offset": offset,
     }

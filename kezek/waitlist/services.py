@@ -33,14 +33,13 @@ from kezek.registry.adapters import PersonRecord, get_registry
 from kezek.verification.models import PhoneCodePurpose
 from kezek.verification.services import phone_code_consume
 
-from . import ranks, signals
+from . import locks, ranks, signals
 from .models import (
     Applicant,
     Application,
     BenefitCategory,
     BenefitClaim,
     Child,
-    CohortCounter,
     NotifyChannel,
     QueueSettings,
     StopListEntry,
@@ -221,17 +220,6 @@ def benefit_document_checked(*, document: BenefitDocument, locality: Locality) -
 # --- the queue's bookkeeping ----------------------------------------------------------------------
 
 
-def _lock_cohort(*, locality_id: int, cohort: int) -> CohortCounter:
-    """Lock the cohort's counter row (created on first use); serialises every change of the cohort."""
-    counter = CohortCounter.objects.select_for_update().filter(locality_id=locality_id, cohort=cohort).first()
-    if counter is None:
-        CohortCounter.objects.bulk_create(
-            [CohortCounter(locality_id=locality_id, cohort=cohort)], ignore_conflicts=True
-        )
-        counter = CohortCounter.objects.select_for_update().get(locality_id=locality_id, cohort=cohort)
-    return counter
-
-
 def _queue_count(application: Application, delta: int) -> None:
     """The application joins (+1) or leaves (-1) the queued set of its cohort's Fenwick counts."""
     ranks.rank_add(
@@ -245,13 +233,8 @@ def _queue_count(application: Application, delta: int) -> None:
 
 def _locked(application: Application) -> Application:
     """Lock the cohort, then re-read the application under the lock (its status may have moved)."""
-    _lock_cohort(locality_id=application.locality_id, cohort=application.cohort)
-    # of=self: lock the application row only, never its applicant or locality (lock order, no deadlocks).
-    return (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("locality", "applicant")
-        .get(pk=application.pk)
-    )
+    locks.cohort_lock(locality_id=application.locality_id, cohort=application.cohort)
+    return locks.application_lock(application.pk)
 
 
 def _set_status(application: Application, status: str, *, reason: str = "") -> None:
@@ -350,7 +333,7 @@ def application_register(
     try:
         with transaction.atomic():
             # The cohort lock first: every change of a cohort takes it before any other row (lock order).
-            counter = _lock_cohort(locality_id=locality.pk, cohort=child_birth.year)
+            counter = locks.cohort_lock(locality_id=locality.pk, cohort=child_birth.year)
             phone_code_consume(
                 code_id=phone_code_id, phone=phone, purpose=PhoneCodePurpose.PHONE_VERIFICATION
             )
@@ -436,7 +419,7 @@ def application_register(
 def _applicant_for(person: PersonRecord, *, phones: tuple[str, str], details: ApplicantInput) -> Applicant:
     """The applicant's record. A new one takes the confirmed phones; an existing cabinet keeps its phones and
     contact choices — the anonymous wizard must have confirmed its main phone (no takeover by IIN)."""
-    existing = Applicant.objects.select_for_update(of=("self",)).filter(iin=person.iin).first()
+    existing = locks.applicant_by_iin_lock(person.iin)
     if existing is None:
         return Applicant.objects.create(
             iin=person.iin,
@@ -546,10 +529,19 @@ def application_stop_list(
 
 
 def application_refer(*, application: Application, direction_number: int) -> Application:
-    """The application took a direction (P4): it leaves the queue while the direction lives.
+    """The application took a direction (P4): it leaves the queue while the direction lives. An automatic
+    stop-listing whose restoration is due (S2; the reads count it queued already) ends first.
 
     Must run inside the caller's transaction (the direction and this change commit together)."""
     application = _locked(application)
+    due = StopListEntry.objects.filter(
+        application=application,
+        restored_at__isnull=True,
+        restore_on__lte=clock.today(),
+        reason__in=AUTOMATIC_RESTORE,
+    ).first()
+    if application.status == Status.STOP_LISTED and due is not None:
+        _restore(application, due, by="system")
     if application.status != Status.QUEUED:
         raise Conflict(_("This application is not in the queue."), code="application_not_queued")
     _set_status(application, Status.REFERRED)
@@ -571,6 +563,34 @@ def application_unrefer(
         direction=direction_number,
     )
     return application
+
+
+ENROLLED_OUTSIDE_QUEUE = "staff_child"  # the reason of an application closed by a P7 enrolment (P9)
+
+
+def child_applications_enroll(*, child: Child, locality_id: int, enrollment_id: int) -> list[Application]:
+    """P9: a child enrolled outside the queue (P7) leaves the locality's queue: each live application of
+    theirs there becomes `enrolled` (reason `staff_child`) with its ledger event; its open stop-listing
+    ends. A child holding a live direction is refused (409): it is used or declined first. Applications in
+    other localities stay. Runs in the caller's transaction, after its group lock (lock order)."""
+    found = Application.objects.filter(
+        child=child, locality_id=locality_id, status__in=Application.LIVE_STATUSES
+    )
+    closed = []
+    for application in found.order_by("pk"):
+        application = _locked(application)
+        if application.status == Status.REFERRED:
+            raise Conflict(
+                _("The child holds a direction of the queue: it must be used or declined first."),
+                code="child_referred",
+            )
+        if application.status not in (Status.QUEUED, Status.STOP_LISTED):
+            continue  # withdrawn meanwhile
+        _close_stop_list(application)
+        _set_status(application, Status.ENROLLED, reason=ENROLLED_OUTSIDE_QUEUE)
+        _ledger("application.enrolled", application, enrollment=enrollment_id, reason=ENROLLED_OUTSIDE_QUEUE)
+        closed.append(application)
+    return closed
 
 
 def _stop_list(
@@ -626,8 +646,7 @@ def applications_cleanup_stop_list(
     applications of those cohorts, in the caller's order) read, so answers committed before are seen and
     a repeated batch does nothing twice. Runs in the caller's transaction. Returns the rows read
     (`CLEANUP_COLUMNS`), all of them stop-listed."""
-    for cohort in sorted(cohorts):
-        _lock_cohort(locality_id=locality.pk, cohort=cohort)
+    locks.cohorts_lock(locality_id=locality.pk, cohorts=cohorts)
     rows = list(candidates.values_list(*CLEANUP_COLUMNS)[:limit])
     if not rows:
         return rows
@@ -760,7 +779,7 @@ def benefit_claim_decide(
     with transaction.atomic():
         signals.benefit_deciding.send(sender=Application, application=claim.application)
         application = _locked(claim.application)
-        claim = BenefitClaim.objects.select_for_update().select_related("category").get(pk=claim.pk)
+        claim = locks.benefit_claim_lock(claim.pk)
         if claim.status != BenefitClaim.Status.PENDING:
             raise Conflict(_("This benefit has already been decided."), code="status")
         claim.status = BenefitClaim.Status.CONFIRMED if confirm else BenefitClaim.Status.REJECTED
@@ -826,11 +845,8 @@ def applicant_applications_extend(*, applicant: Applicant, locality_id: int) -> 
     found = Application.objects.filter(
         applicant=applicant, locality_id=locality_id, status__in=Application.LIVE_STATUSES
     )
-    for cohort in sorted(set(found.values_list("cohort", flat=True))):
-        _lock_cohort(locality_id=locality_id, cohort=cohort)
-    applications = list(
-        found.select_for_update(of=("self",)).select_related("locality", "applicant").order_by("pk")
-    )
+    locks.cohorts_lock(locality_id=locality_id, cohorts=found.values_list("cohort", flat=True))
+    applications = locks.applications_lock(found)
     entries = {
         entry.application_id: entry
         for entry in StopListEntry.objects.filter(
@@ -866,7 +882,7 @@ def queue_settings_update(
     if not 1 <= priority_ratio <= 20:
         raise ValidationFailed(_("The ratio must be between 1 and 20."), code="ratio_invalid")
     with transaction.atomic():
-        settings_row, _created = QueueSettings.objects.select_for_update().get_or_create(locality=locality)
+        settings_row = locks.queue_settings_lock(locality)
         settings_row.priority_ratio = priority_ratio
         settings_row.save(update_fields=["priority_ratio"])
         ledger_append(

@@ -11,8 +11,11 @@ from kezek.core.errors import Conflict, ValidationFailed
 from kezek.core.tick import tick_run
 from kezek.facilities.models import Group
 from kezek.ledger.models import LedgerEvent
+from kezek.ledger.selectors import ledger_verify
 from kezek.placement import services
 from kezek.placement.models import Direction, Enrollment, Place
+from kezek.waitlist.models import Application
+from kezek.waitlist.selectors import cohort_order_reference, queue_position
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
 from tests.factories import register_application as register
 from tests.factories.waitlist import next_phone
@@ -132,3 +135,63 @@ def test_a_new_group_and_a_raised_capacity_publish_their_seats(
     with django_capture_on_commit_callbacks(execute=True):
         group.save()  # nothing changed: nothing more is published
     assert Place.objects.filter(group=group).count() == 5
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_staff_child_leaves_the_localitys_queue_and_cannot_take_a_direction(group: Group) -> None:
+    """P7, P9: enrolment outside the queue closes the child's live applications in the locality (enrolled,
+    reason, ledger, Fenwick counts kept) — not in another locality — so the child takes no second place."""
+    locality = group.organisation.locality
+    child = toddler(30)
+    parent = RegistryPersonFactory.create(adult=True)
+    phones = (next_phone(), next_phone())
+    ahead = register(locality=locality, child=toddler(1))
+    mine = register(locality=locality, child=child, applicant=parent, phones=phones)
+    behind = register(locality=locality, child=toddler(40))
+    elsewhere = register(locality=LocalityFactory.create(), child=child, applicant=parent, phones=phones)
+    staff = User.objects.create(username="head")
+    services.enrollment_staff_child(
+        group=group, child_iin=child.iin, by_staff=staff, reason="Order No. 12 of 07.12.2026, teacher's son"
+    )
+    mine.refresh_from_db()
+    assert (mine.status, mine.status_reason) == ("enrolled", "staff_child")
+    assert Application.objects.get(pk=elsewhere.pk).status == "queued"
+    event = LedgerEvent.objects.get(kind="application.enrolled", subject_id=str(mine.pk))
+    assert event.payload["reason"] == "staff_child"
+    assert LedgerEvent.objects.get(kind="enrollment.staff_child").payload["applications"] == [mine.pk]
+    assert ledger_verify().ok
+    # The Fenwick counts follow: the two left are 1 and 2, as the reference order says.
+    reference = cohort_order_reference(locality_id=locality.pk, cohort=2024)
+    assert reference == [ahead.pk, behind.pk]
+    assert [queue_position(application=a).position for a in (ahead, behind)] == [1, 2]  # type: ignore[union-attr]
+    assert queue_position(application=mine) is None
+    second = GroupFactory.create(organisation=group.organisation, capacity=3)
+    services.places_publish(group=second)
+    general_access = time_machine.travel(dt.datetime(2026, 12, 9, 8, 0, tzinfo=ALMATY), tick=False)
+    with general_access, pytest.raises(Conflict) as refused:
+        services.direction_take(application=mine, group=second, applicant=mine.applicant)
+    assert refused.value.code == "application_not_queued"
+    assert not Direction.objects.filter(application=mine).exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_staff_child_holding_a_direction_is_refused_and_nothing_changes(group: Group) -> None:
+    """P9: a live direction is used or declined first; the refused enrolment leaves no trace."""
+    locality = group.organisation.locality
+    child = toddler(30)
+    application = register(locality=locality, child=child)
+    services.places_publish(group=group)
+    services.direction_take(application=application, group=group, applicant=application.applicant)
+    other = GroupFactory.create(organisation=group.organisation, capacity=1)
+    staff = User.objects.create(username="head")
+    with pytest.raises(Conflict) as refused:
+        services.enrollment_staff_child(
+            group=other,
+            child_iin=child.iin,
+            by_staff=staff,
+            reason="Order No. 12 of 07.12.2026, teacher's son",
+        )
+    assert refused.value.code == "child_referred"
+    assert not Enrollment.objects.exists()
+    assert Application.objects.get(pk=application.pk).status == "referred"
+    assert not LedgerEvent.objects.filter(kind="enrollment.staff_child").exists()
