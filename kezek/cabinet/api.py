@@ -144,7 +144,7 @@ def _captcha_checked(data: IinCaptchaIn) -> None:
 # and of a signed-in change that sends an SMS code (which may also answer 429).
 CODE_ERRORS = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 SIGNED_IN_CODE_ERRORS = {**SIGNED_IN_ERRORS, 429: ErrorOut}
-# Step 1 with the IIN: never 404 (that would tell the IIN has no application).
+# First steps with an applicant's IIN: never 404 (that would tell the IIN has no application).
 START_ERRORS = {422: ErrorOut, 429: ErrorOut}
 
 
@@ -232,7 +232,7 @@ def password_reset(request: HttpRequest, data: PasswordResetIn) -> DoneOut:
 
 @router.post(
     "/cabinet/phone",
-    response={200: TwoCodesSentOut, **CODE_ERRORS},
+    response={200: TwoCodesSentOut, **START_ERRORS},
     summary="Change the main phone: codes to the new number and to the second phone on record",
 )
 def phone_change_start(request: HttpRequest, data: PhoneChangeIn) -> TwoCodesSentOut:

@@ -38,14 +38,6 @@ from .models import AccessRequest
 logger = logging.getLogger(__name__)
 
 
-def _applicant(iin: str) -> Applicant:
-    iin = iin_checked(iin.strip()).iin
-    applicant = Applicant.objects.filter(iin=iin, applications__isnull=False).distinct().first()
-    if applicant is None:
-        raise NotFound(_("No application is registered for this IIN."), code="applicant_not_found")
-    return applicant
-
-
 def _password_key(applicant: Applicant) -> str:
     return f"cabinet-password:{applicant.pk}"
 
@@ -145,9 +137,16 @@ def cabinet_phone_change_start(
     *, applicant_iin: str, child_iin: str, new_phone: str, ip: str | None, language: str
 ) -> tuple[PhoneCode, PhoneCode]:
     """Change of the main phone (lost or replaced): proven by the child's IIN, a code to the new number and
-    a code to the second phone on record — IINs are not secrets. Returns (new phone's code, second's)."""
-    applicant = _applicant(applicant_iin)
-    if not Application.objects.filter(applicant=applicant, child__iin=child_iin.strip()).exists():
+    a code to the second phone on record — IINs are not secrets. Returns (new phone's code, second's).
+    An applicant's IIN without applications is refused like a child's IIN that does not match them:
+    the answer never tells which IINs have applications."""
+    applicant_iin = iin_checked(applicant_iin.strip()).iin
+    applicant = (
+        Applicant.objects.filter(iin=applicant_iin, applications__child__iin=child_iin.strip())
+        .distinct()
+        .first()
+    )
+    if applicant is None:
         raise ValidationFailed(_("The child's IIN does not match the applications."), code="child_mismatch")
     new_phone = normalize_phone(new_phone)
     if new_phone in (applicant.phone, applicant.phone_alt):

@@ -45,7 +45,6 @@ WITHDRAW_FLOW = "cabinet_withdraw_flow"
 # Which form field a service's error code belongs to (others are shown above the form).
 FIELD_OF_ERROR = {
     "iin_invalid": "iin",
-    "applicant_not_found": "iin",
     "applicant_iin_invalid": "applicant_iin",
     "applicant_iin_not_found": "applicant_iin",
     "child_iin_invalid": "child_iin",

@@ -250,7 +250,12 @@ def test_phone_change_needs_the_childs_iin_and_codes_to_the_new_and_the_second_p
     client = Client()
     new_phone = next_phone()
     wrong = {"applicant_iin": applicant.iin, "child_iin": applicant.iin, "new_phone": new_phone}
-    assert post(client, "/cabinet/phone", wrong).status_code == 422
+    refused = post(client, "/cabinet/phone", wrong)
+    assert (refused.status_code, refused.json()["code"]) == (422, "child_mismatch")
+    # An IIN without applications is refused alike: nothing tells which IINs have some.
+    stranger = RegistryPersonFactory.create(adult=True).iin
+    unknown = post(client, "/cabinet/phone", wrong | {"applicant_iin": stranger})
+    assert (unknown.status_code, unknown.json()) == (422, refused.json())
     sent = post(client, "/cabinet/phone", wrong | {"child_iin": application.child.iin})
     assert sent.status_code == 200
     codes = sent.json()
