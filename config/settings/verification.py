@@ -19,3 +19,16 @@ OTP_PURGE_AFTER_SECONDS = int(env_str("OTP_PURGE_AFTER_SECONDS", "86400"))
 ATTEMPT_LIMIT = int(env_str("ATTEMPT_LIMIT", "5"))
 ATTEMPT_WINDOW_SECONDS = int(env_str("ATTEMPT_WINDOW_SECONDS", "900"))
 ATTEMPT_LOCKOUT_SECONDS = int(env_str("ATTEMPT_LOCKOUT_SECONDS", "900"))
+
+# Cabinet sign-in and forgotten password, step 1 (the IIN): every request is counted before the
+# applicant is looked up, known IIN or not, per client address and per IIN (its HMAC), in runs of
+# CABINET_START_WINDOW_SECONDS; the request that reaches a limit locks that key for the same time.
+CABINET_START_IP_LIMIT = int(env_str("CABINET_START_IP_LIMIT", "20"))
+CABINET_START_IIN_LIMIT = int(env_str("CABINET_START_IIN_LIMIT", "10"))
+CABINET_START_WINDOW_SECONDS = int(env_str("CABINET_START_WINDOW_SECONDS", "3600"))
+
+# Staff passwords: ATTEMPT_LIMIT failures per (username, client address) lock that pair only; across all
+# addresses a username gets at most STAFF_PASSWORD_USERNAME_LIMIT failures per run of
+# STAFF_PASSWORD_USERNAME_WINDOW_SECONDS (reaching it locks the username for the same time).
+STAFF_PASSWORD_USERNAME_LIMIT = int(env_str("STAFF_PASSWORD_USERNAME_LIMIT", "20"))
+STAFF_PASSWORD_USERNAME_WINDOW_SECONDS = int(env_str("STAFF_PASSWORD_USERNAME_WINDOW_SECONDS", "3600"))

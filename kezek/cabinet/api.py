@@ -1,5 +1,9 @@
-"""Cabinet API: sign-in (IIN → SMS code → password), forgotten password, phone change, my applications
-(withdrawal by SMS code); staff decide requests to restore access to a cabinet.
+"""Cabinet API: sign-in (captcha and IIN → SMS code → password), forgotten password, phone change, my
+applications (withdrawal by SMS code); staff decide requests to restore access to a cabinet.
+
+The first step of the sign-in and of the forgotten password answers alike whether or not an application
+is registered for the IIN (a code id that an SMS may or may not carry; no phone number), and both are
+limited per client address and per IIN before the lookup (429 with Retry-After).
 
 The session stores only the applicant's id; every read goes through the applicant's own applications.
 Requests after sign-in authenticate by the session cookie and must carry the CSRF token.
@@ -8,7 +12,11 @@ Requests after sign-in authenticate by the session cookie and must carry the CSR
 import datetime as dt
 import uuid
 
+from captcha.fields import CaptchaField  # type: ignore[import-untyped]
+from captcha.helpers import captcha_image_url  # type: ignore[import-untyped]
+from captcha.models import CaptchaStore  # type: ignore[import-untyped]
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +25,7 @@ from ninja.security import APIKeyCookie
 from pydantic import Field
 
 from kezek.core.auth import SIGNED_IN_ERRORS
-from kezek.core.errors import NotFound, PermissionDenied
+from kezek.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
 from kezek.core.schemas import ErrorOut
@@ -48,8 +56,23 @@ class CabinetSession(APIKeyCookie):
 cabinet_auth = CabinetSession()
 
 
-class IinIn(Schema):
+class CaptchaOut(Schema):
+    captcha_key: str = Field(description="Send it back as `captcha_key` with the answer.")
+    image_url: str = Field(description="The picture (PNG) whose characters are the answer.")
+
+
+class IinCaptchaIn(Schema):
     iin: str = Field(max_length=20)
+    captcha_key: str = Field(max_length=64, description="From `GET /cabinet/captcha`; usable once.")
+    captcha_answer: str = Field(max_length=32, description="The characters of the captcha's picture.")
+
+
+class SignInCodeOut(Schema):
+    """A code was sent to the phone on record if an application is registered for the IIN; the answer
+    is the same either way."""
+
+    code_id: uuid.UUID
+    expires_at: dt.datetime
 
 
 class CodeSentOut(Schema):
@@ -101,15 +124,48 @@ def _sent(phone_code: PhoneCode) -> CodeSentOut:
     )
 
 
-# The error answers of the journeys before sign-in (no such applicant, invalid input, too many codes),
+def _sign_in_code(phone_code: PhoneCode) -> SignInCodeOut:
+    return SignInCodeOut(code_id=phone_code.id, expires_at=phone_code.expires_at)
+
+
+def _captcha_checked(data: IinCaptchaIn) -> None:
+    """The captcha of the sign-in page (django-simple-captcha; each picture answers once): 422 when wrong,
+    before anything else is done."""
+    try:
+        CaptchaField().clean([data.captcha_key, data.captcha_answer])
+    except ValidationError:
+        raise ValidationFailed(
+            _("The characters do not match the picture. Get a new picture and try again."),
+            code="captcha_invalid",
+        ) from None
+
+
+# The error answers of the journeys before sign-in (no such code, invalid input, too many codes),
 # and of a signed-in change that sends an SMS code (which may also answer 429).
 CODE_ERRORS = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 SIGNED_IN_CODE_ERRORS = {**SIGNED_IN_ERRORS, 429: ErrorOut}
+# First steps with an applicant's IIN: never 404 (that would tell the IIN has no application).
+START_ERRORS = {422: ErrorOut, 429: ErrorOut}
 
 
-@router.post("/cabinet/login", response={200: CodeSentOut, **CODE_ERRORS}, summary="Sign-in, step 1: IIN")
-def login_start(request: HttpRequest, data: IinIn) -> CodeSentOut:
-    return _sent(
+@router.get(
+    "/cabinet/captcha",
+    response={200: CaptchaOut},
+    summary="A captcha picture for the sign-in and the forgotten password (expires in minutes, answers once)",
+)
+def captcha(request: HttpRequest) -> CaptchaOut:
+    key = CaptchaStore.generate_key()
+    return CaptchaOut(captcha_key=key, image_url=captcha_image_url(key))
+
+
+@router.post(
+    "/cabinet/login",
+    response={200: SignInCodeOut, **START_ERRORS},
+    summary="Sign-in, step 1: captcha and IIN (the same answer whether or not the IIN has an application)",
+)
+def login_start(request: HttpRequest, data: IinCaptchaIn) -> SignInCodeOut:
+    _captcha_checked(data)
+    return _sign_in_code(
         services.cabinet_login_start(
             iin=data.iin, ip=client_ip(request), language=translation.get_language() or "ru"
         )
@@ -151,10 +207,13 @@ def logout(request: HttpRequest) -> DoneOut:
 
 
 @router.post(
-    "/cabinet/password/reset", response={200: CodeSentOut, **CODE_ERRORS}, summary="Forgot password: IIN"
+    "/cabinet/password/reset",
+    response={200: SignInCodeOut, **START_ERRORS},
+    summary="Forgot password: captcha and IIN (the same answer whether or not the IIN has an application)",
 )
-def password_reset_start(request: HttpRequest, data: IinIn) -> CodeSentOut:
-    return _sent(
+def password_reset_start(request: HttpRequest, data: IinCaptchaIn) -> SignInCodeOut:
+    _captcha_checked(data)
+    return _sign_in_code(
         services.cabinet_password_reset_start(
             iin=data.iin, ip=client_ip(request), language=translation.get_language() or "ru"
         )
@@ -173,7 +232,7 @@ def password_reset(request: HttpRequest, data: PasswordResetIn) -> DoneOut:
 
 @router.post(
     "/cabinet/phone",
-    response={200: TwoCodesSentOut, **CODE_ERRORS},
+    response={200: TwoCodesSentOut, **START_ERRORS},
     summary="Change the main phone: codes to the new number and to the second phone on record",
 )
 def phone_change_start(request: HttpRequest, data: PhoneChangeIn) -> TwoCodesSentOut:

@@ -48,9 +48,12 @@ def _phone(label: StrOrPromise) -> forms.CharField:
 
 
 class CaptchaInput(CaptchaTextInput):
-    """The picture and one text box: a plain <label> for the box rather than a fieldset (form.html)."""
+    """The picture (with a translated alt text) and one text box: a plain <label> for the box rather than
+    a fieldset (form.html). Widget templates are found by the form renderer in the apps' template folders,
+    hence this one lives in kezek/cabinet/templates (no audio captcha: CAPTCHA_FLITE_PATH is unset)."""
 
     use_fieldset = False
+    template_name = "cabinet/widgets/captcha.html"
 
 
 def _captcha() -> CaptchaField:

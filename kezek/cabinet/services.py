@@ -5,6 +5,7 @@ password; change of phone number. The session layer (api.py, portal) only stores
 import logging
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -22,11 +23,11 @@ from kezek.notifications.services import notification_enqueue
 from kezek.registry.adapters import get_registry
 from kezek.verification.models import PhoneCode, PhoneCodePurpose
 from kezek.verification.services import (
-    attempt_limiter_check,
-    attempt_limiter_fail,
+    attempt_limiter_reserve,
     attempt_limiter_reset,
     phone_code_confirm,
     phone_code_consume,
+    phone_code_decoy,
     phone_code_send,
 )
 from kezek.waitlist import locks as waitlist_locks
@@ -37,14 +38,6 @@ from .locks import access_request_lock
 from .models import AccessRequest
 
 logger = logging.getLogger(__name__)
-
-
-def _applicant(iin: str) -> Applicant:
-    iin = iin_checked(iin.strip()).iin
-    applicant = Applicant.objects.filter(iin=iin, applications__isnull=False).distinct().first()
-    if applicant is None:
-        raise NotFound(_("No application is registered for this IIN."), code="applicant_not_found")
-    return applicant
 
 
 def _password_key(applicant: Applicant) -> str:
@@ -65,11 +58,38 @@ def _code_to_applicant(applicant: Applicant, *, purpose: str, ip: str | None, la
     )
 
 
+def _code_to_iin(iin: str, *, purpose: str, ip: str | None, language: str) -> PhoneCode:
+    """Step 1 of the sign-in and of the forgotten password: a code to the phone of the IIN's applications.
+
+    Nothing in the answer tells whether an application is registered for the IIN: the request is counted
+    per client address and per IIN before the lookup (429 for both alike), and an IIN without one gets
+    a decoy code (no SMS; confirming it answers like a wrong code) through the same throttles and insert.
+    """
+    iin = iin_checked(iin.strip()).iin
+    window = settings.CABINET_START_WINDOW_SECONDS
+    if ip:
+        attempt_limiter_reserve(
+            key=f"cabinet-start-ip:{ip}",
+            limit=settings.CABINET_START_IP_LIMIT,
+            window_seconds=window,
+            lockout_seconds=window,
+        )
+    attempt_limiter_reserve(
+        key=f"cabinet-start-iin:{iin}",
+        limit=settings.CABINET_START_IIN_LIMIT,
+        window_seconds=window,
+        lockout_seconds=window,
+    )
+    applicant = Applicant.objects.filter(iin=iin, applications__isnull=False).distinct().first()
+    if applicant is None:
+        return phone_code_decoy(key=f"cabinet:{iin}", purpose=purpose, ip=ip)
+    return _code_to_applicant(applicant, purpose=purpose, ip=ip, language=language)
+
+
 def cabinet_login_start(*, iin: str, ip: str | None, language: str) -> PhoneCode:
-    """Step 1: send a sign-in code to the phone of the applicant's applications."""
-    applicant = _applicant(iin)
-    attempt_limiter_check(key=_password_key(applicant))
-    return _code_to_applicant(applicant, purpose=PhoneCodePurpose.CABINET_LOGIN, ip=ip, language=language)
+    """Step 1: send a sign-in code to the phone of the applicant's applications (see `_code_to_iin`).
+    A locked cabinet password is told at the password step only: here it would tell the IIN is known."""
+    return _code_to_iin(iin, purpose=PhoneCodePurpose.CABINET_LOGIN, ip=ip, language=language)
 
 
 def cabinet_login_confirm(*, code_id: uuid.UUID, code: str) -> Applicant:
@@ -80,11 +100,11 @@ def cabinet_login_confirm(*, code_id: uuid.UUID, code: str) -> Applicant:
 
 
 def cabinet_password_check(*, applicant: Applicant, password: str) -> Applicant:
-    """Step 3: the password; repeated failures lock the cabinet for a while (429)."""
+    """Step 3: the password; repeated failures lock the cabinet for a while (429). Each attempt is counted
+    before the password is compared, so parallel guesses never exceed the limit."""
     key = _password_key(applicant)
-    attempt_limiter_check(key=key)
+    attempt_limiter_reserve(key=key)
     if not applicant.password or not check_password(password, applicant.password):
-        attempt_limiter_fail(key=key)
         raise ValidationFailed(_("The password is wrong."), code="password_wrong")
     attempt_limiter_reset(key=key)
     return applicant
@@ -103,10 +123,8 @@ def cabinet_password_set(*, applicant: Applicant, password: str) -> Applicant:
 
 
 def cabinet_password_reset_start(*, iin: str, ip: str | None, language: str) -> PhoneCode:
-    """Forgot password: send a reset code to the applicant's phone."""
-    return _code_to_applicant(
-        _applicant(iin), purpose=PhoneCodePurpose.PASSWORD_RESET, ip=ip, language=language
-    )
+    """Forgot password: send a reset code to the applicant's phone (see `_code_to_iin`)."""
+    return _code_to_iin(iin, purpose=PhoneCodePurpose.PASSWORD_RESET, ip=ip, language=language)
 
 
 def cabinet_password_reset(*, code_id: uuid.UUID, code: str, password: str) -> Applicant:
@@ -121,9 +139,16 @@ def cabinet_phone_change_start(
     *, applicant_iin: str, child_iin: str, new_phone: str, ip: str | None, language: str
 ) -> tuple[PhoneCode, PhoneCode]:
     """Change of the main phone (lost or replaced): proven by the child's IIN, a code to the new number and
-    a code to the second phone on record — IINs are not secrets. Returns (new phone's code, second's)."""
-    applicant = _applicant(applicant_iin)
-    if not Application.objects.filter(applicant=applicant, child__iin=child_iin.strip()).exists():
+    a code to the second phone on record — IINs are not secrets. Returns (new phone's code, second's).
+    An applicant's IIN without applications is refused like a child's IIN that does not match them:
+    the answer never tells which IINs have applications."""
+    applicant_iin = iin_checked(applicant_iin.strip()).iin
+    applicant = (
+        Applicant.objects.filter(iin=applicant_iin, applications__child__iin=child_iin.strip())
+        .distinct()
+        .first()
+    )
+    if applicant is None:
         raise ValidationFailed(_("The child's IIN does not match the applications."), code="child_mismatch")
     new_phone = normalize_phone(new_phone)
     if new_phone in (applicant.phone, applicant.phone_alt):

@@ -3,7 +3,9 @@ phone, restoring access, my applications and withdrawal by SMS code.
 
 Views are thin: the same services as the JSON API (api.py). Multi-step journeys keep their state in the
 server-side session (code ids and masked phones; IINs only where a later step needs them) — never in URLs.
-A refusal of a service (DomainError) is shown on the form with its status (422, 404, 409, 429).
+A refusal of a service (DomainError) is shown on the form with its status (422, 404, 409, 429). The
+sign-in and the forgotten password go on to the code page whether or not the IIN has an application,
+and that page names no phone (it would tell which IINs have one).
 """
 
 from collections.abc import Callable, Mapping
@@ -43,7 +45,6 @@ WITHDRAW_FLOW = "cabinet_withdraw_flow"
 # Which form field a service's error code belongs to (others are shown above the form).
 FIELD_OF_ERROR = {
     "iin_invalid": "iin",
-    "applicant_not_found": "iin",
     "applicant_iin_invalid": "applicant_iin",
     "applicant_iin_not_found": "applicant_iin",
     "child_iin_invalid": "child_iin",
@@ -138,7 +139,7 @@ def login(request: HttpRequest) -> HttpResponse:
         phone_code = services.cabinet_login_start(
             iin=data["iin"], ip=client_ip(request), language=_language()
         )
-        request.session[LOGIN_FLOW] = _sent(phone_code)
+        request.session[LOGIN_FLOW] = {"code_id": str(phone_code.id)}
         if next_url:
             request.session[NEXT_KEY] = next_url
         else:
@@ -171,9 +172,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             request.session[NEXT_KEY] = next_url
         return HttpResponseRedirect(reverse("cabinet:login_password"))
 
-    return _form_page(
-        request, "cabinet/login_code.html", cabinet_forms.CodeForm, confirm, context={"phone": flow["phone"]}
-    )
+    return _form_page(request, "cabinet/login_code.html", cabinet_forms.CodeForm, confirm)
 
 
 def _pending_applicant(request: HttpRequest) -> Applicant | None:
@@ -227,7 +226,7 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
         phone_code = services.cabinet_password_reset_start(
             iin=data["iin"], ip=client_ip(request), language=_language()
         )
-        request.session[RESET_FLOW] = _sent(phone_code)
+        request.session[RESET_FLOW] = {"code_id": str(phone_code.id)}
         return HttpResponseRedirect(reverse("cabinet:password_reset"))
 
     return _form_page(request, "cabinet/password_forgot.html", cabinet_forms.IinCaptchaForm, send_code)
@@ -247,13 +246,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         request.session.pop(RESET_FLOW, None)
         return render(request, "cabinet/done.html", {"done": "password"})
 
-    return _form_page(
-        request,
-        "cabinet/password_reset.html",
-        cabinet_forms.PasswordResetForm,
-        reset,
-        context={"phone": flow["phone"]},
-    )
+    return _form_page(request, "cabinet/password_reset.html", cabinet_forms.PasswordResetForm, reset)
 
 
 # --- Change of the main phone -------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def phone_code_send(request: HttpRequest, data: PhoneIn) -> Status[PhoneCodeStar
         ip=client_ip(request),
         language=translation.get_language() or "ru",
     )
-    wait = phone_code_send_wait(phone=code.phone, ip=code.ip)
+    wait = phone_code_send_wait(phone=code.phone, purpose=code.purpose, ip=code.ip)
     out = PhoneCodeStartOut(code_id=code.id, expires_at=code.expires_at, resend_after_seconds=wait.seconds)
     return Status(201, out)
 

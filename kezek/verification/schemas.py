@@ -1,7 +1,7 @@
 """API schemas of the SMS code steps (the endpoints are wired in the API of the step that needs them).
 
 Filling `PhoneCodeStartOut` after `phone_code_send`: `code_id=code.id, expires_at=code.expires_at,
-resend_after_seconds=phone_code_send_wait(phone=code.phone, ip=code.ip).seconds`.
+resend_after_seconds=phone_code_send_wait(phone=code.phone, purpose=code.purpose, ip=code.ip).seconds`.
 """
 
 import datetime as dt

@@ -50,12 +50,16 @@ def as_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
         return None
 
 
-def phone_code_send_wait(*, phone: str, ip: str | None, now: dt.datetime | None = None) -> SendWait:
-    """How long a new code to this normalised phone (from this IP) must wait under the send throttles.
+def phone_code_send_wait(
+    *, phone: str, purpose: str, ip: str | None, now: dt.datetime | None = None
+) -> SendWait:
+    """How long a new code for `purpose` to this normalised phone (from this IP) must wait under the send
+    throttles.
 
-    Per phone: one code per OTP_RESEND_INTERVAL_SECONDS and at most OTP_PHONE_HOURLY_LIMIT in any hour;
-    per IP: at most OTP_IP_HOURLY_LIMIT in any hour (sliding windows over the codes' `created_at`).
-    Codes of every purpose count. The API uses `seconds` right after a send as `resend_after_seconds`.
+    Per phone and purpose: one code per OTP_RESEND_INTERVAL_SECONDS (a sign-in code does not hold back a
+    withdrawal code); per phone: at most OTP_PHONE_HOURLY_LIMIT in any hour; per IP: at most
+    OTP_IP_HOURLY_LIMIT in any hour (sliding windows over the codes' `created_at`; the hourly ceilings
+    count codes of every purpose). The API uses `seconds` right after a send as `resend_after_seconds`.
     """
     now = now or clock.now()
     interval = dt.timedelta(seconds=settings.OTP_RESEND_INTERVAL_SECONDS)
@@ -64,13 +68,20 @@ def phone_code_send_wait(*, phone: str, ip: str | None, now: dt.datetime | None 
     # (moment the throttle lets the next code through, throttle)
     until: list[tuple[dt.datetime, SendBlock]] = []
 
+    of_phone = PhoneCode.objects.filter(phone=phone)
+    last_of_purpose = (
+        of_phone.filter(purpose=purpose, created_at__gt=now - interval)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last_of_purpose is not None:
+        until.append((last_of_purpose + interval, SendBlock.RESEND_INTERVAL))
     recent = list(
-        PhoneCode.objects.filter(phone=phone, created_at__gt=now - max(HOUR, interval))
+        of_phone.filter(created_at__gt=now - HOUR)
         .order_by("-created_at")
         .values_list("created_at", flat=True)[:phone_limit]
     )
-    if recent:
-        until.append((recent[0] + interval, SendBlock.RESEND_INTERVAL))
     if len(recent) >= phone_limit:
         # The window admits a new code once the limit-th newest code is an hour old.
         until.append((recent[phone_limit - 1] + HOUR, SendBlock.PHONE_HOURLY))

@@ -53,6 +53,26 @@ def phone_code_send(
     the transaction starts with BEGIN IMMEDIATE (settings), which already serialises all writers.
     """
     phone = normalize_phone(phone)
+    return _code_create(phone=phone, purpose=purpose, ip=ip, language=language, subject=subject)
+
+
+def phone_code_decoy(*, key: str, purpose: str, ip: str | None) -> PhoneCode:
+    """A code that no SMS carries and no entry can confirm, for an unknown `key` (e.g. an IIN without
+    an application), so that the answer looks like `phone_code_send`'s.
+
+    It takes the same path through the throttles, locks and the insert as a real code, on a stand-in
+    number derived from the key ("+70…" plus an HMAC of the key: never a Kazakhstan mobile number, and
+    the same number for the same key, so the per-phone throttles hold for an unknown key as for a known
+    one). Its hash is of a random 32-character secret, which no 6-digit entry matches: confirming it
+    answers like a wrong code (attempts counted, then locked).
+    """
+    digits = str(int(attempt_key_hash(f"decoy:{key}"), 16))[-9:]
+    return _code_create(phone=f"+70{digits}", purpose=purpose, ip=ip, language="", subject="", decoy=True)
+
+
+def _code_create(
+    *, phone: str, purpose: str, ip: str | None, language: str, subject: str, decoy: bool = False
+) -> PhoneCode:
     purpose_value = _purpose(purpose)
     if len(subject) > SUBJECT_MAX_LENGTH:
         raise ValueError(f"subject longer than {SUBJECT_MAX_LENGTH} characters")
@@ -61,14 +81,14 @@ def phone_code_send(
     with transaction.atomic():
         _lock_send_keys(phone=phone, ip=ip)
         now = clock.now()
-        wait = phone_code_send_wait(phone=phone, ip=ip, now=now)
+        wait = phone_code_send_wait(phone=phone, purpose=purpose_value, ip=ip, now=now)
         if wait.block is not None:
             logger.info(
                 "phone code to %s refused: %s, retry after %ss", mask_phone(phone), wait.block, wait.seconds
             )
             raise TooManyRequests(_send_refusal(wait.block, wait.seconds), retry_after=wait.seconds)
 
-        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        code = secrets.token_hex(16) if decoy else f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         phone_code = PhoneCode(
             id=uuid.uuid4(),
             purpose=purpose_value,
@@ -80,6 +100,9 @@ def phone_code_send(
         )
         phone_code.code_hash = code_hash(code_id=phone_code.id, code=code)
         phone_code.save(force_insert=True)
+        if decoy:
+            logger.info("decoy phone code %s for %s", phone_code.id, purpose_value)
+            return phone_code
         notification_enqueue(
             channel="sms",
             recipient=phone,
@@ -275,7 +298,10 @@ def _unconfirmable(phone_code: PhoneCode, *, matches: bool, now: dt.datetime) ->
 
 
 def attempt_limiter_check(*, key: str, limit: int | None = None, window_seconds: int | None = None) -> None:
-    """Raise TooManyRequests (with `retry_after`) while `key` is locked out; call before checking a password.
+    """Raise TooManyRequests (with `retry_after`) while `key` is locked out.
+
+    Check-then-fail leaves a gap between the check and the counted failure, in which parallel requests
+    all pass the check: where each attempt must count, use `attempt_limiter_reserve` instead.
 
     Locked: the lockout set by `attempt_limiter_fail` has not ended, or the current run of failures
     (begun less than `window_seconds` ago) already has `limit` failures (defaults: settings
@@ -297,9 +323,13 @@ def attempt_limiter_check(*, key: str, limit: int | None = None, window_seconds:
         lock_ends = row.first_at + window
     if lock_ends is None:
         return
-    seconds = max(1, math.ceil((lock_ends - now).total_seconds()))
+    raise _locked_out(lock_ends - now)
+
+
+def _locked_out(remaining: dt.timedelta) -> TooManyRequests:
+    seconds = max(1, math.ceil(remaining.total_seconds()))
     minutes = math.ceil(seconds / 60)
-    raise TooManyRequests(
+    return TooManyRequests(
         ngettext(
             "Too many unsuccessful attempts. Try again in %(count)d minute.",
             "Too many unsuccessful attempts. Try again in %(count)d minutes.",
@@ -307,6 +337,18 @@ def attempt_limiter_check(*, key: str, limit: int | None = None, window_seconds:
         )
         % {"count": minutes},
         retry_after=seconds,
+    )
+
+
+def _limits(
+    limit: int | None, window_seconds: int | None, lockout_seconds: int | None
+) -> tuple[int, dt.timedelta, dt.timedelta]:
+    return (
+        settings.ATTEMPT_LIMIT if limit is None else limit,
+        dt.timedelta(seconds=settings.ATTEMPT_WINDOW_SECONDS if window_seconds is None else window_seconds),
+        dt.timedelta(
+            seconds=settings.ATTEMPT_LOCKOUT_SECONDS if lockout_seconds is None else lockout_seconds
+        ),
     )
 
 
@@ -324,13 +366,7 @@ def attempt_limiter_fail(
     `lockout_seconds` (defaults: settings ATTEMPT_LIMIT, ATTEMPT_WINDOW_SECONDS, ATTEMPT_LOCKOUT_SECONDS).
     One conditional UPDATE with F() expressions per failure, so parallel failures all count.
     """
-    limit = settings.ATTEMPT_LIMIT if limit is None else limit
-    window = dt.timedelta(
-        seconds=settings.ATTEMPT_WINDOW_SECONDS if window_seconds is None else window_seconds
-    )
-    lockout = dt.timedelta(
-        seconds=settings.ATTEMPT_LOCKOUT_SECONDS if lockout_seconds is None else lockout_seconds
-    )
+    limit, window, lockout = _limits(limit, window_seconds, lockout_seconds)
     hashed = attempt_key_hash(key)
     while True:
         with transaction.atomic():
@@ -355,6 +391,64 @@ def attempt_limiter_fail(
                 count = FailedAttempt.objects.filter(key=hashed).values_list("count", flat=True).get()
                 return count
         # The row was purged between the insert and the update: insert it again.
+
+
+def attempt_limiter_reserve(
+    *,
+    key: str,
+    limit: int | None = None,
+    window_seconds: int | None = None,
+    lockout_seconds: int | None = None,
+) -> int:
+    """Count one attempt of `key` before it is evaluated; returns the attempts of the current run, or
+    raises TooManyRequests (with `retry_after`, nothing counted) while the key is locked out.
+
+    The same run, window and lockout as `attempt_limiter_fail` (the attempt that brings the run to
+    `limit` locks the key for `lockout_seconds`), but the attempt is recorded first, by one conditional
+    UPDATE (`WHERE` not locked and the run below the limit, re-checked on the locked row), so of
+    parallel attempts at most `limit` per run are ever evaluated. A successful attempt gives its
+    reservation back with `attempt_limiter_release`, or forgets the key with `attempt_limiter_reset`.
+    """
+    limit, window, lockout = _limits(limit, window_seconds, lockout_seconds)
+    hashed = attempt_key_hash(key)
+    while True:
+        with transaction.atomic():
+            now = clock.now()
+            FailedAttempt.objects.bulk_create(
+                [FailedAttempt(key=hashed, count=0, first_at=now)], ignore_conflicts=True
+            )
+            locked = Q(locked_until__gt=now)
+            new_run = ~locked & (Q(first_at__lte=now - window) | Q(locked_until__lte=now) | Q(count=0))
+            open_run = ~locked & Q(locked_until__isnull=True, count__lt=limit)
+            updated = (
+                FailedAttempt.objects.filter(key=hashed)
+                .filter(new_run | open_run)
+                .update(
+                    count=Case(When(new_run, then=Value(1)), default=F("count") + 1),
+                    first_at=Case(When(new_run, then=Value(now)), default=F("first_at")),
+                    locked_until=Case(
+                        When(new_run, then=Value(now + lockout) if limit <= 1 else Value(None)),
+                        When(count__gte=limit - 1, then=Value(now + lockout)),
+                        default=Value(None),
+                    ),
+                )
+            )
+            row = FailedAttempt.objects.filter(key=hashed).first()
+        if row is None:
+            continue  # purged between the insert and the update: insert it again
+        if updated:
+            return row.count
+        # Locked, or (a run counted by `attempt_limiter_fail`) at the limit until the run ends.
+        raise _locked_out((row.locked_until or row.first_at + window) - now)
+
+
+def attempt_limiter_release(*, key: str) -> None:
+    """Give back one reservation of `key` (the attempt succeeded): the run's other attempts stay counted,
+    and a lockout that the reservation set ends."""
+    hashed = attempt_key_hash(key)
+    FailedAttempt.objects.filter(key=hashed, count__gt=0).update(
+        count=F("count") - 1, locked_until=Value(None)
+    )
 
 
 def attempt_limiter_reset(*, key: str) -> None:

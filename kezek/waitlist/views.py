@@ -364,7 +364,9 @@ def _codes_context(request: HttpRequest, entries: list[dict[str, Any]]) -> dict[
                 "label": labels[index],
                 "masked": mask_phone(entry["phone"]),
                 "confirmed": bool(entry.get("confirmed")),
-                "wait": verification_selectors.phone_code_send_wait(phone=entry["phone"], ip=ip).seconds,
+                "wait": verification_selectors.phone_code_send_wait(
+                    phone=entry["phone"], purpose=PhoneCodePurpose.PHONE_VERIFICATION, ip=ip
+                ).seconds,
             }
             for index, (which, entry) in enumerate(zip(("phone", "phone_alt"), entries, strict=True))
         ]

@@ -83,7 +83,7 @@ def test_first_sign_in_sets_the_password_and_shows_only_my_applications() -> Non
     assert "The password is wrong." in wrong.content.decode()
 
 
-def test_wrong_captcha_and_invalid_or_unknown_iin() -> None:
+def test_wrong_captcha_and_invalid_iin() -> None:
     client = Client()
     application = register_application()
     bad_captcha = client.post(
@@ -93,9 +93,37 @@ def test_wrong_captcha_and_invalid_or_unknown_iin() -> None:
     invalid = client.post("/cabinet/login/", {"iin": "123456789012", **CAPTCHA})
     assert invalid.status_code == 422
     assert "The IIN is not valid" in invalid.content.decode()
-    unknown = client.post("/cabinet/login/", {"iin": application.child.iin, **CAPTCHA})
-    assert unknown.status_code == 404
-    assert "No application is registered for this IIN." in unknown.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("start", "code_page"),
+    [("/cabinet/login/", "/cabinet/login/code/"), ("/cabinet/password/forgot/", "/cabinet/password/reset/")],
+)
+def test_known_and_unknown_iins_get_the_same_pages(start: str, code_page: str) -> None:
+    application = register_application()
+    pages: list[tuple[str, str, int]] = []
+    for iin in (application.applicant.iin, application.child.iin):  # the child has no application of theirs
+        client = Client()
+        response = client.post(start, {"iin": iin, **CAPTCHA})
+        assert (response.status_code, response["Location"]) == (302, code_page)
+        page = client.get(code_page)
+        wrong = client.post(code_page, {"code": "000000", "password1": PASSWORD, "password2": PASSWORD})
+        pages.append((_without_tokens(page), _without_tokens(wrong), wrong.status_code))
+    assert pages[0] == pages[1]
+    assert pages[0][2] == 422
+    assert "If an application is registered for this IIN" in pages[0][0]
+
+
+def _without_tokens(response: Response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("language", "alt"), [("ru", "Картинка с символами для ввода"), ("kk", "Енгізетін таңбалары бар сурет")]
+)
+def test_the_captcha_picture_has_a_translated_alt_text(language: str, alt: str) -> None:
+    html = Client(HTTP_ACCEPT_LANGUAGE=language).get("/cabinet/login/").content.decode()
+    assert f'alt="{alt}" class="captcha"' in html
 
 
 def test_password_mismatch_and_weak_password_are_refused() -> None:

@@ -1,9 +1,11 @@
 """Staff sign-in: password then TOTP (enrolled on the first sign-in), lockouts, roles fit their scope, the
 admin for administrators only, the staff API only with a verified second factor."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -59,6 +61,46 @@ def test_wrong_passwords_lock_the_username() -> None:
     assert statuses[:5] == [422] * 5
     assert statuses[5] == 429
     assert client.post("/staff/login/", {"username": "bolat", "password": STAFF_PASSWORD}).status_code == 429
+
+
+def wrong_password_from(address: str, username: str = "bolat") -> int:
+    data = {"username": username, "password": "wrong-password"}
+    return Client(REMOTE_ADDR=address).post("/staff/login/", data).status_code
+
+
+def test_wrong_passwords_from_other_addresses_do_not_lock_the_owner_out() -> None:
+    staff_user(username="bolat")
+    assert [wrong_password_from(f"203.0.113.{n}") for n in range(1, 6)] == [422] * 5
+    owner = Client(REMOTE_ADDR="192.0.2.10")
+    response = owner.post("/staff/login/", {"username": "bolat", "password": STAFF_PASSWORD})
+    assert response.status_code == 302
+    # Each of those addresses has its own five tries.
+    assert [wrong_password_from("203.0.113.1") for _ in range(5)] == [422] * 4 + [429]
+
+
+def test_the_per_username_ceiling_locks_across_addresses(settings: Any) -> None:
+    settings.STAFF_PASSWORD_USERNAME_LIMIT = 8
+    staff_user(username="bolat")
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        assert [wrong_password_from(f"203.0.113.{n}") for n in range(8)] == [422] * 8
+        owner, right = Client(REMOTE_ADDR="192.0.2.10"), {"username": "bolat", "password": STAFF_PASSWORD}
+        locked = owner.post("/staff/login/", right)
+        assert locked.status_code == 429
+        assert locked["Retry-After"] == "3600"
+        assert wrong_password_from("203.0.113.50", username="other") == 422  # other usernames go on
+        traveller.shift(3600)
+        assert owner.post("/staff/login/", right).status_code == 302
+
+
+def test_a_successful_sign_in_gives_back_its_reservation_only(settings: Any) -> None:
+    settings.STAFF_PASSWORD_USERNAME_LIMIT = 4
+    staff_user(username="bolat")
+    assert [wrong_password_from(f"203.0.113.{n}") for n in range(3)] == [422] * 3
+    owner = {"username": "bolat", "password": STAFF_PASSWORD}
+    assert Client(REMOTE_ADDR="192.0.2.10").post("/staff/login/", owner).status_code == 302
+    # The three failures stay counted: one more failure reaches the ceiling.
+    assert wrong_password_from("203.0.113.9") == 422
+    assert Client(REMOTE_ADDR="192.0.2.10").post("/staff/login/", owner).status_code == 429
 
 
 def test_wrong_codes_lock_the_second_factor() -> None:

@@ -11,6 +11,8 @@ from kezek.verification.models import FailedAttempt
 from kezek.verification.services import (
     attempt_limiter_check,
     attempt_limiter_fail,
+    attempt_limiter_release,
+    attempt_limiter_reserve,
     attempt_limiter_reset,
     failed_attempts_purge,
 )
@@ -128,3 +130,24 @@ def test_purge_deletes_old_unlocked_counters() -> None:
         assert failed_attempts_purge() == 0
     # A purged key starts afresh.
     assert attempt_limiter_fail(key="b") == 1
+
+
+def test_reserve_counts_before_the_attempt_and_the_fifth_locks() -> None:
+    with time_machine.travel(START, tick=False) as traveller:
+        assert [attempt_limiter_reserve(key=KEY) for _ in range(5)] == [1, 2, 3, 4, 5]
+        with pytest.raises(TooManyRequests) as info:
+            attempt_limiter_reserve(key=KEY)
+        assert info.value.retry_after == 15 * 60
+        assert FailedAttempt.objects.get().count == 5  # a refused reservation counts nothing
+        traveller.shift(15 * 60)
+        assert attempt_limiter_reserve(key=KEY) == 1  # a new run
+
+
+def test_release_gives_back_one_reservation_and_the_lock_it_set() -> None:
+    for _ in range(5):
+        attempt_limiter_reserve(key=KEY)
+    attempt_limiter_release(key=KEY)  # the fifth attempt succeeded
+    assert attempt_limiter_reserve(key=KEY) == 5
+    with pytest.raises(TooManyRequests):
+        attempt_limiter_reserve(key=KEY)
+    attempt_limiter_release(key="never-reserved")

@@ -10,6 +10,7 @@ from kezek.notifications.models import OutboxMessage
 from kezek.verification.models import FailedAttempt, PhoneCode
 from kezek.verification.services import (
     attempt_limiter_fail,
+    attempt_limiter_reserve,
     phone_code_confirm,
     phone_code_consume,
     phone_code_send,
@@ -74,3 +75,11 @@ def test_parallel_failures_all_count() -> None:
     outcomes = run_parallel(20, lambda _n: attempt_limiter_fail(key=key, limit=100))
     assert outcomes == Counter({"ok": 20})
     assert FailedAttempt.objects.get().count == 20
+
+
+def test_parallel_reservations_never_exceed_the_limit() -> None:
+    key = "staff-password:bolat"
+    outcomes = run_parallel(20, lambda _n: attempt_limiter_reserve(key=key, limit=5))
+    assert outcomes == Counter({"ok": 5, "too_many_requests": 15})
+    row = FailedAttempt.objects.get()
+    assert (row.count, row.locked_until is not None) == (5, True)

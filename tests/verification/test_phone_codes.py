@@ -19,6 +19,7 @@ from kezek.verification.selectors import SendBlock, phone_code_get, phone_code_s
 from kezek.verification.services import (
     phone_code_confirm,
     phone_code_consume,
+    phone_code_decoy,
     phone_code_send,
     phone_codes_purge,
 )
@@ -135,13 +136,39 @@ def test_resend_waits_a_minute_per_phone() -> None:
 
         traveller.shift(59)
         with pytest.raises(TooManyRequests) as info:
-            phone_code_send(phone=phone, purpose=PhoneCode.Purpose.CABINET_LOGIN, ip=None, language="ru")
+            phone_code_send(phone=phone, purpose=VERIFY, ip=None, language="ru")
         assert info.value.retry_after == 1
 
         send(new_phone())  # other phones are not held back
         traveller.shift(1)
         send(phone)
     assert PhoneCode.objects.filter(phone=phone).count() == 2
+
+
+def test_the_resend_interval_is_per_purpose() -> None:
+    phone = new_phone()
+    login, withdrawal = PhoneCode.Purpose.CABINET_LOGIN, PhoneCode.Purpose.WITHDRAWAL
+    with time_machine.travel(START, tick=False) as traveller:
+        send(phone, purpose=login)
+        traveller.shift(10)
+        send(phone, purpose=withdrawal)  # a sign-in, then a withdrawal within the minute
+        traveller.shift(10)
+        with pytest.raises(TooManyRequests) as info:
+            send(phone, purpose=login)
+        assert info.value.retry_after == 40
+        assert phone_code_send_wait(phone=phone, purpose=withdrawal, ip=None).seconds == 50
+        assert phone_code_send_wait(phone=phone, purpose=VERIFY, ip=None).seconds == 0
+
+
+def test_the_hourly_limit_per_phone_counts_every_purpose() -> None:
+    phone = new_phone()
+    with time_machine.travel(START, tick=False) as traveller:
+        for purpose in list(PhoneCode.Purpose)[:5]:
+            send(phone, purpose=purpose)
+            traveller.shift(1)
+        with pytest.raises(TooManyRequests):
+            send(phone, purpose=PhoneCode.Purpose.CABINET_LOGIN)
+        assert phone_code_send_wait(phone=phone, purpose=VERIFY, ip=None).block == SendBlock.PHONE_HOURLY
 
 
 def test_at_most_five_codes_an_hour_per_phone() -> None:
@@ -154,7 +181,7 @@ def test_at_most_five_codes_an_hour_per_phone() -> None:
         with pytest.raises(TooManyRequests) as info:
             send(phone)
         assert info.value.retry_after == 3300
-        assert phone_code_send_wait(phone=phone, ip=None).block == SendBlock.PHONE_HOURLY
+        assert phone_code_send_wait(phone=phone, purpose=VERIFY, ip=None).block == SendBlock.PHONE_HOURLY
         assert "55" in str(info.value.message)  # minutes
 
         traveller.move_to(START + dt.timedelta(seconds=3599))
@@ -197,10 +224,10 @@ def test_refused_sends_do_not_count() -> None:
 
 def test_send_wait_after_a_send_is_the_resend_interval() -> None:
     phone_code, _code = send()
-    wait = phone_code_send_wait(phone=phone_code.phone, ip=phone_code.ip)
+    wait = phone_code_send_wait(phone=phone_code.phone, purpose=VERIFY, ip=phone_code.ip)
     assert wait.block == SendBlock.RESEND_INTERVAL
     assert 59 <= wait.seconds <= 60
-    assert phone_code_send_wait(phone=new_phone(), ip=None).seconds == 0
+    assert phone_code_send_wait(phone=new_phone(), purpose=VERIFY, ip=None).seconds == 0
 
 
 def test_throttle_message_is_translated() -> None:
@@ -518,3 +545,22 @@ def test_database_refuses_negative_attempts_and_unknown_purposes() -> None:
         PhoneCode.objects.filter(pk=phone_code.pk).update(attempts=-1)
     with pytest.raises(IntegrityError), transaction.atomic():
         PhoneCode.objects.filter(pk=phone_code.pk).update(purpose="lottery")
+
+
+def test_a_decoy_sends_nothing_never_confirms_and_is_throttled_like_a_code() -> None:
+    with time_machine.travel(START, tick=False):
+        login = PhoneCode.Purpose.CABINET_LOGIN
+        decoy = phone_code_decoy(key="900101300123", purpose=login, ip="192.0.2.5")
+        assert len(decoy.phone) == 12
+        assert decoy.phone.startswith("+70")  # never a Kazakhstan mobile number
+        assert not OutboxMessage.objects.filter(idempotency_key=f"otp:{decoy.id}").exists()
+        for _ in range(4):
+            with pytest.raises(ValidationFailed):
+                phone_code_confirm(code_id=decoy.id, code="123456")
+        with pytest.raises(PhoneCodeLocked):
+            phone_code_confirm(code_id=decoy.id, code="654321")
+        # The same key gets the same stand-in number, held back by the resend interval like a real one.
+        with pytest.raises(TooManyRequests):
+            phone_code_decoy(key="900101300123", purpose=PhoneCode.Purpose.CABINET_LOGIN, ip=None)
+        other = phone_code_decoy(key="900101300124", purpose=PhoneCode.Purpose.CABINET_LOGIN, ip=None)
+        assert other.phone != decoy.phone

@@ -13,7 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from kezek.core.errors import DomainError
+from kezek.core.errors import DomainError, TooManyRequests
+from kezek.core.http import client_ip
 
 from .. import services
 from ..forms import StaffLoginForm, TotpForm
@@ -33,21 +34,28 @@ def login(request: HttpRequest) -> HttpResponse:
     """Step 1: username and password (rate-limited)."""
     form = StaffLoginForm(request.POST or None)
     status = 200
+    retry_after: int | None = None
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
                 user = services.staff_password_check(
-                    username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                    ip=client_ip(request),
                 )
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
                 status = exc.status
+                retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else None
             else:
                 auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 query = urlencode({"next": _next(request)})
                 return HttpResponseRedirect(f"{reverse('staff:otp')}?{query}")
-    return render(request, "staff/login.html", {"form": form, "next": _next(request)}, status=status)
+    response = render(request, "staff/login.html", {"form": form, "next": _next(request)}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _qr_data_uri(config_url: str) -> str:
