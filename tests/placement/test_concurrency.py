@@ -13,18 +13,23 @@ from tests.factories import register_application as register
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ALMATY = dt.timezone(dt.timedelta(hours=5))
+# The groups (whose seats are published on commit) and the applications are made on this fixed morning,
+# before the scenario's dates: made at the real "now" they would lie in its future whenever the suite runs
+# later than those dates.
+REGISTERED = dt.datetime(2026, 12, 1, 10, 0, tzinfo=ALMATY)
 
 
 def test_sixty_applicants_race_for_ten_places() -> None:
-    locality = LocalityFactory.create()
-    group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=10)
-    apps = [
-        register(
-            locality=locality,
-            child=RegistryPersonFactory.create(birth_date=dt.date(2024, 1, 1) + dt.timedelta(days=n)),
-        )
-        for n in range(60)
-    ]
+    with time_machine.travel(REGISTERED, tick=False):
+        locality = LocalityFactory.create()
+        group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=10)
+        apps = [
+            register(
+                locality=locality,
+                child=RegistryPersonFactory.create(birth_date=dt.date(2024, 1, 1) + dt.timedelta(days=n)),
+            )
+            for n in range(60)
+        ]
     with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY), tick=False):
         services.places_publish(group=group)
     with time_machine.travel(dt.datetime(2026, 12, 8, 7, 0, tzinfo=ALMATY), tick=False):  # general access
@@ -41,9 +46,10 @@ def test_sixty_applicants_race_for_ten_places() -> None:
 
 
 def test_one_application_clicking_ten_times_gets_one_direction() -> None:
-    locality = LocalityFactory.create()
-    group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=5)
-    app = register(locality=locality, child=RegistryPersonFactory.create(birth_date=dt.date(2024, 3, 3)))
+    with time_machine.travel(REGISTERED, tick=False):
+        locality = LocalityFactory.create()
+        group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=5)
+        app = register(locality=locality, child=RegistryPersonFactory.create(birth_date=dt.date(2024, 3, 3)))
     with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY), tick=False):
         services.places_publish(group=group)
         outcomes = run_parallel(
@@ -61,12 +67,15 @@ def test_two_ticks_at_once_expire_each_direction_once() -> None:
     from kezek.placement.models import Publication
     from kezek.waitlist.models import StopListEntry
 
-    locality = LocalityFactory.create()
-    group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=6)
-    apps = [
-        register(locality=locality, child=RegistryPersonFactory.create(birth_date=dt.date(2024, 4, 1 + n)))
-        for n in range(6)
-    ]
+    with time_machine.travel(REGISTERED, tick=False):
+        locality = LocalityFactory.create()
+        group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=6)
+        apps = [
+            register(
+                locality=locality, child=RegistryPersonFactory.create(birth_date=dt.date(2024, 4, 1 + n))
+            )
+            for n in range(6)
+        ]
     with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY), tick=False):
         services.places_publish(group=group)
         for app in apps:
