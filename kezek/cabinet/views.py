@@ -24,6 +24,7 @@ from kezek.confirmation import views as confirmation_views
 from kezek.core.errors import DomainError, NotFound, TooManyRequests
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
+from kezek.placement import selectors as placement
 from kezek.verification.models import PhoneCode
 from kezek.waitlist import selectors as waitlist
 from kezek.waitlist import services as waitlist_services
@@ -366,7 +367,8 @@ def access_request_confirm(request: HttpRequest) -> HttpResponse:
 
 @applicant_required
 def home(request: HttpRequest) -> HttpResponse:
-    """My applications: number, status, position "N of M", valid until, and what can be done."""
+    """My applications: the live offers of places first (P2), then each application's number, status,
+    position "N of M", validity, and what can be done."""
     applicant: Applicant = request.applicant  # type: ignore[attr-defined]
     labels = dict(Application.Status.choices)
     reasons = dict(StopListEntry.Reason.choices)
@@ -378,6 +380,7 @@ def home(request: HttpRequest) -> HttpResponse:
             status = f"{status}: {reasons[application.status_reason]}"
         rows.append((application, summary, status))
     context = {
+        "offers": placement.offers_of(applicant=applicant),
         "rows": rows,
         "phone": mask_phone(applicant.phone),
         "campaigns": confirmation_selectors.applicant_notices(applicant=applicant),
