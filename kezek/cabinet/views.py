@@ -378,7 +378,7 @@ def home(request: HttpRequest) -> HttpResponse:
         status = labels.get(summary.status, summary.status)
         if application.status == Application.Status.STOP_LISTED and application.status_reason in reasons:
             status = f"{status}: {reasons[application.status_reason]}"
-        rows.append((application, summary, status))
+        rows.append((application, summary, status, confirmation_selectors.validity(result=summary)))
     context = {
         "offers": placement.offers_of(applicant=applicant),
         "rows": rows,
