@@ -26,6 +26,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kezek <noreply@kezek.example.kz>")
+# The site's public address, for absolute links in messages (an offer of a place links to the cabinet).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Outbox: attempts before a message fails for good; backoff between attempts (seconds, doubled after
 # each failed attempt, capped); how long a sender's claim lasts before another sender may take the row

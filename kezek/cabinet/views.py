@@ -26,6 +26,7 @@ from kezek.confirmation import views as confirmation_views
 from kezek.core.errors import DomainError, NotFound, TooManyRequests
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
+from kezek.placement import selectors as placement
 from kezek.verification.models import PhoneCode
 from kezek.waitlist import selectors as waitlist
 from kezek.waitlist import services as waitlist_services
@@ -359,7 +360,8 @@ def access_request_confirm(request: HttpRequest) -> HttpResponse:
 
 @applicant_required
 def home(request: HttpRequest) -> HttpResponse:
-    """My applications: number, status, position "N of M", valid until, and what can be done."""
+    """My applications: the live offers of places first (P2), then each application's number, status,
+    position "N of M", validity, and what can be done."""
     applicant: Applicant = request.applicant  # type: ignore[attr-defined]
     labels = dict(Application.Status.choices)
     reasons = dict(StopListEntry.Reason.choices)
@@ -369,8 +371,9 @@ def home(request: HttpRequest) -> HttpResponse:
         status = labels.get(summary.status, summary.status)
         if application.status == Application.Status.STOP_LISTED and application.status_reason in reasons:
             status = f"{status}: {reasons[application.status_reason]}"
-        rows.append((application, summary, status))
+        rows.append((application, summary, status, confirmation_selectors.validity(result=summary)))
     context = {
+        "offers": placement.offers_of(applicant=applicant),
         "rows": rows,
         "phone": mask_phone(applicant.phone),
         "campaigns": confirmation_selectors.applicant_notices(applicant=applicant),

@@ -137,7 +137,9 @@ class KindergartenLoad:
 
     @property
     def overloaded(self) -> bool:
-        return self.chosen > self.capacity
+        """More demand than places (C5): chosen more often than it has places, or more expected from the
+        whole queue than places — as the figures per place beside it show (> 1)."""
+        return max(self.chosen, self.expected) > self.capacity
 
     @property
     def on_map(self) -> bool:

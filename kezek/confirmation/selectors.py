@@ -1,6 +1,8 @@
 """Reading the yearly confirmation: campaigns, who must confirm (C2), the answers."""
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,9 @@ from kezek.facilities.models import Locality
 from kezek.waitlist.models import Applicant, Application
 
 from .models import MIN_AGE_YEARS, Campaign, Response
+
+if TYPE_CHECKING:  # only a type here: the queue's reads may come to read the campaigns too
+    from kezek.waitlist.selectors import CheckResult
 
 Status = Application.Status
 # What the applicant's answers extend (C3): every application of theirs in the locality that is still alive.
@@ -145,3 +150,28 @@ def applicant_notices(*, applicant: Applicant) -> list[tuple[Campaign, Response 
         (campaign, response_of(applicant=applicant, campaign=campaign))
         for campaign in applicant_campaigns(applicant=applicant)
     ]
+
+
+@dataclass(frozen=True)
+class Validity:
+    """An application's validity as its parent reads it (C1–C3): the date while it runs. Once it has
+    passed, a queued application shows what to do instead of a stale date: confirm by the end of the
+    locality's running campaign that asks it (`campaign`), or — no such campaign — nothing yet."""
+
+    valid_until: dt.date
+    lapsed: bool
+    campaign: Campaign | None = None
+
+
+def validity(*, result: "CheckResult", now: dt.datetime | None = None) -> Validity:
+    """The validity of an application as the queue's reads give it (status as it is now), from the
+    clock: the campaign is the one running now (C1), whether or not `tick` has notified or swept."""
+    now = now or clock.now()
+    lapsed = result.status == Status.QUEUED and result.valid_until < now.astimezone(clock.local_tz()).date()
+    if not lapsed:
+        return Validity(result.valid_until, lapsed=False)
+    running = Campaign.objects.filter(locality__code=result.locality, starts_at__lte=now, ends_at__gt=now)
+    campaign = next(
+        (c for c in running if result.cohort <= c.last_cohort and result.registered_at < c.starts_at), None
+    )
+    return Validity(result.valid_until, lapsed=True, campaign=campaign)

@@ -169,7 +169,7 @@ def campaign_notify(
             ]
             written += notifications_enqueue_many(
                 template="campaign_launched",
-                context={"locality": campaign.locality.name, "until": campaign.ends_at},
+                context={"locality": campaign.locality.name_lazy, "until": campaign.ends_at},
                 varying=frozenset(),
                 messages=messages,
             )

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import ForeignObjectRel, ManyToManyRel, Model, ProtectedError, RestrictedError
-from django.utils import translation
 
 from kezek.core import clock
 from kezek.core.bulk import TableWriter, table_writer
@@ -504,8 +503,7 @@ def _write_queue_rows(
         ),
     )  # fmt: skip
     numbers = writer.allocate_ids(Application, len(applications))
-    with translation.override(settings.LANGUAGE_CODE):
-        cleanup = str(StopListEntry.Reason.CLEANUP.label)  # what `_set_status` writes (S2)
+    cleanup = StopListEntry.Reason.CLEANUP.value  # the code, as `_set_status` writes it (S2)
     writer.insert(
         Application,
         ["id", "locality_id", "child_id", "applicant_id", "cohort", "ordinal", "tier", "status",

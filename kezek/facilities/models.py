@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,12 @@ class BilingualNameMixin(models.Model):
     @property
     def name(self) -> str:
         return self.name_kk if (get_language() or "ru").startswith("kk") and self.name_kk else self.name_ru
+
+    @property
+    def name_lazy(self) -> str:
+        """`name` in the language active when it is read: a message rendered in its own language names
+        the place in that language, whatever the language of the request that wrote it."""
+        return lazy(lambda: self.name, str)()
 
 
 class Language(models.TextChoices):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template import Context, Engine
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -79,7 +80,7 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
         ),
         _template(
             "places_offered",
-            {"number", "organisation", "until"},
+            {"number", "organisation", "until", "link"},
             gettext_lazy("Kezek: a free place for application No. %(number)s"),
         ),
         _template(
@@ -119,6 +120,11 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
         ),
     ]
 )
+
+
+def site_url(path: str) -> str:
+    """An absolute link to `path` on the site (setting SITE_URL), for the text of a message."""
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def message_template_get(*, key: str) -> MessageTemplate:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kezek.facilities.labels import age_range_label
 from kezek.facilities.models import Group, Language, Organisation
 
 from .schemas import MAX_DATE, MIN_DATE, parse_age_range
@@ -16,7 +17,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 
 
 def age_label(age_range: AgeRange) -> str:
-    return str(_("from %(a)s to %(b)s years") % {"a": age_range[0], "b": age_range[1]})
+    return age_range_label(*age_range)
 
 
 class AgeRangesField(forms.MultipleChoiceField):

@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from fpdf import FPDF
 
+from kezek.facilities.labels import age_range_label
 from kezek.facilities.models import Language
 
 from . import selectors
@@ -88,11 +89,10 @@ def direction_pdf(*, direction: Direction, verify_url: str, now: dt.datetime | N
 
     child_name = " ".join(p for p in (child.last_name, child.first_name, child.middle_name) if p)
     group_text = str(
-        _("%(name)s, from %(from)s to %(to)s years, %(language)s")
+        _("%(name)s, %(ages)s, %(language)s")
         % {
             "name": group.name,
-            "from": group.age_from,
-            "to": group.age_to,
+            "ages": age_range_label(group.age_from, group.age_to),
             "language": Language(group.language).label,
         }
     )

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from kezek.confirmation.selectors import swept_in_effect
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
+from kezek.core.workdays import add_working_days
 from kezek.facilities.models import Group, Locality
 from kezek.waitlist import ordering
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry, Tier
@@ -220,6 +221,56 @@ def takeable_places(*, application: Application, group: Group, now: dt.datetime)
     general = Q(publication__priority_until__lte=now, publication__policy=Policy.WINDOW)
     allowed = general | Q(publication_id__in=mine.values("publication_id"))
     return Place.objects.filter(group=group, status=Place.Status.OPEN).filter(allowed).order_by("pk")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A live offer of places to one of the parent's applications (P2): take one in `group` before `until`."""
+
+    application: Application
+    group: Group
+    until: dt.datetime
+
+
+def offers_of(*, applicant: Applicant, now: dt.datetime | None = None) -> list[Offer]:
+    """The parent's live offers, soonest deadline first: a priority holding whose window runs now (an
+    ended one is not live, whether or not `tick` has moved the offer on), on a publication with an open
+    place of an active group, held by an application that may take it now (P3: `_eligible`; one with a
+    live direction may not). One per application and group."""
+    now = now or clock.now()
+    holdings = (
+        PriorityHolder.objects.filter(
+            application__applicant=applicant,
+            until__gt=now,
+            publication__group__is_active=True,
+            publication__place_set__status=Place.Status.OPEN,
+        )
+        .select_related("application__child", "publication__group__organisation__locality")
+        .order_by("until", "pk")
+        .distinct()
+    )
+    offers: dict[tuple[int, int], Offer] = {}
+    for holding in holdings:
+        group = holding.publication.group
+        key = (holding.application_id, group.pk)
+        if key in offers or not _eligible(group, now.date()).filter(pk=holding.application_id).exists():
+            continue
+        offers[key] = Offer(holding.application, group, holding.until)
+    return list(offers.values())
+
+
+def direction_extended_until(direction: Direction, *, settings: PlacementSettings) -> dt.datetime | None:
+    """P4: the deadline one more extension would give a direction — its validity again, never past
+    `latest_valid_until` — or None when it cannot be extended any further."""
+    last_day = (direction.valid_until - dt.timedelta(microseconds=1)).astimezone(clock.local_tz()).date()
+    longer = end_of_day(add_working_days(last_day, settings.direction_working_days))
+    new_until = min(longer, direction.latest_valid_until)
+    return new_until if new_until > direction.valid_until else None
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after `day` (local): a direction "valid through day D" ends at D+1 00:00."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=clock.local_tz())
 
 
 def direction_state(direction: Direction, *, now: dt.datetime | None = None) -> str:

@@ -14,14 +14,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
+from kezek.facilities.labels import age_range_label
 from kezek.facilities.locks import group_lock, groups_lock
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.ledger.services import ledger_append
+from kezek.notifications.rendering import site_url
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
 
@@ -58,8 +61,9 @@ def _offer(holders: list[Application], *, publication: Publication, group: Group
             application,
             "places_offered",
             f"offered:{publication.pk}:{publication.priority_until:%Y%m%d%H}",
-            organisation=group.organisation.name,
+            organisation=group.organisation.name_lazy,
             until=publication.priority_until,
+            link=site_url(reverse("cabinet:home")),
         )
 
 
@@ -169,7 +173,7 @@ def _issue(
         application=application,
         state=State.BENEFIT_CONFIRMATION if _benefit_pending(application) else State.AWAITING_ENROLLMENT,
         issued_at=now,
-        valid_until=_end_of(add_working_days(now.date(), settings.direction_working_days)),
+        valid_until=selectors.end_of_day(add_working_days(now.date(), settings.direction_working_days)),
         latest_valid_until=now + dt.timedelta(days=settings.direction_max_days),
     )
     waitlist.application_refer(application=application, direction_number=direction.pk)
@@ -197,9 +201,6 @@ def _benefit_pending(application: Application) -> bool:
     return BenefitClaim.objects.filter(application=application, status=BenefitClaim.Status.PENDING).exists()
 
 
-def _end_of(day: dt.date) -> dt.datetime:
-    """The first instant after `day` (local): a direction "valid through day D" ends at D+1 00:00."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=clock.local_tz())
 
 
 def direction_extend(*, direction: Direction, applicant: Applicant) -> Direction:
@@ -215,10 +216,8 @@ def direction_extend(*, direction: Direction, applicant: Applicant) -> Direction
         ):
             raise Conflict(_("Only a valid direction can be extended."), code="status")
         settings = selectors.placement_settings(locality=direction.application.locality)
-        last_day = (direction.valid_until - dt.timedelta(microseconds=1)).astimezone(clock.local_tz()).date()
-        longer = _end_of(add_working_days(last_day, settings.direction_working_days))
-        new_until = min(longer, direction.latest_valid_until)
-        if new_until <= direction.valid_until:
+        new_until = selectors.direction_extended_until(direction, settings=settings)
+        if new_until is None:
             raise Conflict(_("The direction cannot be extended any further."), code="extension_limit")
         direction.valid_until = new_until
         direction.save(update_fields=["valid_until"])
@@ -506,8 +505,8 @@ def _age_checked(*, birth_date: dt.date, group: Group, on: dt.date) -> None:
     transfers follow the same rule as directions."""
     if not selectors.child_fits_group(birth_date=birth_date, group=group, on=on):
         raise ValidationFailed(
-            _("The child's age does not fit this group (%(from)s to %(to)s years).")
-            % {"from": group.age_from, "to": group.age_to},
+            _("The child's age does not fit this group (%(ages)s).")
+            % {"ages": age_range_label(group.age_from, group.age_to)},
             code="age_mismatch",
         )
 

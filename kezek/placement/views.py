@@ -254,16 +254,23 @@ class DirectionView:
     state_label: str
     live: bool
     language: str
+    extendable: bool  # live, and an extension would give it a later deadline (P4)
 
 
 def _view(direction: Direction) -> DirectionView:
     state = selectors.direction_state(direction)
+    live = state in LIVE_DIRECTION_STATES
     return DirectionView(
         direction,
         state,
         str(Direction.State(state).label),
-        live=state in LIVE_DIRECTION_STATES,
+        live=live,
         language=str(Language(direction.group.language).label),
+        extendable=live
+        and selectors.direction_extended_until(
+            direction, settings=selectors.placement_settings(locality=direction.group.organisation.locality)
+        )
+        is not None,
     )
 
 

@@ -27,7 +27,9 @@ def _current_or_first(request: HttpRequest) -> Locality | None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    locality = _current_or_first(request)
+    """The services; once the visitor has chosen a location, its figures, banner and organisations —
+    until then only the question (no other location's data under it)."""
+    locality = facilities.locality_for_request(request)
     organisations = facilities.organisation_list(locality_id=locality.pk) if locality else None
     page = Paginator(organisations, PAGE_SIZE).get_page(1) if organisations is not None else None
     return render(
@@ -36,7 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "shown_locality": locality,
             "page": page,
-            "location_chosen": bool(request.COOKIES.get(facilities.LOCALITY_COOKIE)),
+            "location_chosen": locality is not None,
+            "any_locality": facilities.locality_list().exists(),
             "figures": opendata.figures(locality=locality) if locality else None,
             "recent_days": opendata.RECENT_DAYS,
             "campaign": confirmation.campaign_current(locality=locality) if locality else None,

@@ -408,7 +408,9 @@ def application_register(
                 registered_at=application.registered_at,
                 valid_until=application.valid_until,
             )
-            application_notify(application, "application_registered", "registered", locality=locality.name)
+            application_notify(
+                application, "application_registered", "registered", locality=locality.name_lazy
+            )
     except IntegrityError as exc:
         raise Conflict(
             _("This child already has an active application in this locality."), code="duplicate"

@@ -24,6 +24,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kezek.confirmation import selectors as confirmation
 from kezek.core import clock
 from kezek.core.errors import DomainError, NotFound, TooManyRequests, ValidationFailed
 from kezek.core.http import ClientRateThrottle, client_ip
@@ -124,6 +125,7 @@ def check(request: HttpRequest) -> HttpResponse:
             "tier": Tier(result.tier).label,
             "status": Application.Status(result.status).label,
             "why_no_position": NOT_IN_QUEUE.get(result.status, _("Not in the queue.")),
+            "validity": confirmation.validity(result=result),
         }
         for result in results
     ]

@@ -310,3 +310,39 @@ def test_the_verification_page_in_kazakh(page: Page, families: Families) -> None
     expect(page.locator("html")).to_have_attribute("lang", "kk")
     expect(page.locator(".verdict-ok")).to_be_visible()
     assert page.url.endswith(f"/places/verify/{direction.verification_code}/")
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "organisation", "button"),
+    [
+        ("ru", "Вам предложено место в детском саду", "Детский сад «Ақбота»", "Занять место"),
+        ("kk", "Сізге балабақшадан орын ұсынылды", "«Ақбота» балабақшасы", "орынды алу"),
+    ],
+)
+def test_the_offer_at_the_top_of_the_cabinet_takes_the_place(
+    page: Page, families: Families, language: str, heading: str, organisation: str, button: str
+) -> None:
+    """P2: the first in line sees the offered place above the applications, on a phone, and takes it."""
+    mine, group = families.mine, families.group
+    page.goto("/cabinet/")
+    page.locator(f"button[name=language][value={language}]").click()
+    sign_in(page, mine)
+    expect(page).to_have_url(re.compile(r"/cabinet/$"))
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    offer = page.locator(f"#offer-{mine.pk}-{group.pk}")
+    expect(offer).to_be_visible()
+    expect(page.locator("#offers-heading")).to_have_text(heading)
+    assert offer.bounding_box()["y"] < page.locator("ul.applications").bounding_box()["y"]  # type: ignore[index]
+    expect(offer).to_contain_text(organisation)
+    expect(offer).to_contain_text("Құлыншақ")
+    holding = mine.pk
+    until = Place.objects.filter(group=group).first().publication.priority_until  # type: ignore[union-attr]
+    expect(offer.locator(".offer-until")).to_have_text(until.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M"))
+    expect(page.locator(f"#offer-{families.theirs.pk}-{group.pk}")).to_have_count(0)
+
+    offer.get_by_role("button", name=re.compile(button)).click()
+    direction = Direction.objects.get(application_id=holding)
+    expect(page).to_have_url(re.compile(rf"/places/directions/{direction.pk}/$"))
+    assert direction.group_id == group.pk
+    page.goto("/cabinet/")
+    expect(page.locator("#offers")).to_have_count(0)

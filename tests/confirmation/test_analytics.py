@@ -350,3 +350,31 @@ def test_launch_audience(world: AnsweredWorld) -> None:
         locality=world.locality, starts_at=dt.datetime(2026, 1, 5, tzinfo=ALMATY)
     )
     assert (early.applications, early.last_cohort) == (5, 2024)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected", "capacity", "overloaded"),
+    [
+        (3, 43, 10, True),  # 4.3 expected per place: overloaded, whatever the answers chose
+        (12, 5, 10, True),  # chosen more often than places
+        (10, 10, 10, False),  # exactly full
+        (0, 1, 0, True),  # expected where there is no place
+        (0, 0, 0, False),
+    ],
+)
+def test_overloaded_agrees_with_the_figures_per_place(
+    chosen: int, expected: int, capacity: int, overloaded: bool
+) -> None:
+    row = analytics.KindergartenLoad(
+        organisation_id=1,
+        name="A",
+        latitude=None,
+        longitude=None,
+        chosen=chosen,
+        first_choice=chosen,
+        capacity=capacity,
+        expected=expected,
+    )
+    assert row.overloaded is overloaded
+    per_place = [(row.ratio, chosen), (row.expected_ratio, expected)]
+    assert overloaded == any((r is None and n > 0) or (r is not None and r > 1) for r, n in per_place)

@@ -33,6 +33,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "number": 4021,
         "organisation": "Детский сад «Лада»",
         "until": dt.datetime(2026, 12, 8, 7, 0, tzinfo=dt.UTC),
+        "link": "https://kezek.example.kz/cabinet/",
     },
     "direction_issued": {"number": 4021, "direction": 77, "until": dt.datetime(2026, 12, 15, tzinfo=dt.UTC)},
     "direction_expired": {"number": 4021, "direction": 77},

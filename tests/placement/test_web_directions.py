@@ -374,3 +374,25 @@ def test_search_by_application_only_for_its_own_parent(group: Group) -> None:
     assert response.status_code == 200
     assert 'name="application"' not in text(response)
     assert group.organisation.name_ru not in text(response)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_extend_button_goes_once_the_cap_is_reached(group: Group) -> None:
+    """P4: extensions stop at `direction_max_days`; the page then offers none (the service's own rule)."""
+    mine = register(locality=group.organisation.locality, child=toddler(1))
+    services.places_publish(group=group)
+    direction = services.direction_take(application=mine, group=group, applicant=mine.applicant)
+    client = parent(mine)
+    url = reverse("placement:direction", args=[direction.pk])
+    extend_url = reverse("placement:extend", args=[direction.pk])
+    extensions = 0
+    while f'action="{extend_url}"' in text(client.get(url)):
+        assert client.post(extend_url).status_code == 302
+        extensions += 1
+        assert extensions < 10
+    direction.refresh_from_db()
+    assert extensions >= 1
+    assert direction.valid_until == direction.latest_valid_until  # the 30-day cap
+    page = text(client.get(url))
+    assert "The direction cannot be extended any further" in page
+    assert client.post(extend_url).status_code == 409  # the service agrees

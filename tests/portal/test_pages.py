@@ -16,7 +16,19 @@ def org():
     return organisation
 
 
+def test_home_asks_for_the_location_and_shows_no_other_locations_data(client: Client, org) -> None:
+    other = LocalityFactory(code="abai", name_ru="Абай", name_kk="Абай")  # first by name
+    OrganisationFactory.create(locality=other, name_ru="Ясли-сад Абая")
+    html = client.get("/").content.decode()
+    assert 'id="choose-location"' in html
+    assert "Ясли-сад Абая" not in html
+    assert "Детский сад «Лада»" not in html
+    assert "Дошкольные организации:" not in html  # the heading of a location's organisations
+    assert 'class="figures"' not in html
+
+
 def test_home_lists_organisations_in_russian_by_default(client: Client, org) -> None:
+    client.post("/location/", {"locality": "oskemen", "next": "/"})
     response = client.get("/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -26,6 +38,7 @@ def test_home_lists_organisations_in_russian_by_default(client: Client, org) -> 
 
 
 def test_home_in_kazakh(client: Client, org) -> None:
+    client.post("/location/", {"locality": "oskemen", "next": "/"})
     client.post("/i18n/setlang/", {"language": "kk", "next": "/"})
     html = client.get("/").content.decode()
     assert '<html lang="kk">' in html

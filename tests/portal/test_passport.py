@@ -25,10 +25,10 @@ def test_passport_shows_free_places_and_queue_size_per_age_range(client: Client)
     response = client.get(f"/organisations/{organisation.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
 
-    assert "Age group from 2 to 3 years" in html
+    assert "Age group: from 2 to 3 years" in html
     assert "General access: 2" in html
     assert "of them Kazakh: 2" in html
     assert "Children of this age in the queue: 1" in html
-    assert "Age group from 4 to 5 years" in html
+    assert "Age group: from 4 to 5 years" in html
     assert "General access: 0" in html
     assert f"/places/organisations/{organisation.pk}/" in html
