@@ -201,8 +201,6 @@ def _benefit_pending(application: Application) -> bool:
     return BenefitClaim.objects.filter(application=application, status=BenefitClaim.Status.PENDING).exists()
 
 
-
-
 def direction_extend(*, direction: Direction, applicant: Applicant) -> Direction:
     """Extend a live direction by its validity again, up to `direction_max_days` in total (P4)."""
     with transaction.atomic():
