@@ -20,6 +20,15 @@ def fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def captcha_test_mode(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The captcha (pages and the cabinet API) accepts the answer "PASSED", any other is wrong.
+    django-simple-captcha reads the setting once at import (captcha.conf.settings), so the module's copy is
+    patched as well."""
+    settings.CAPTCHA_TEST_MODE = True
+    monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
+
+
 @pytest.fixture
 def admin_client(db: None) -> Client:
     """pytest-django's admin client, as the admin now requires: an administrator whose second factor is
