@@ -59,6 +59,7 @@ def test_every_task_of_kezek_is_judged_safe_to_run_again_or_not() -> None:
     assert found == RERUNNABLE
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection when it is done
 def test_a_running_row_older_than_the_lease_goes_back_to_ready_and_runs_again() -> None:
     message = OutboxMessageFactory.create()
     with time_machine.travel(START, tick=False) as traveller:
