@@ -30,11 +30,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kezek <noreply@kezek.example
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Outbox: attempts before a message fails for good; backoff between attempts (seconds, doubled after
-# each failed attempt, capped); how long a sender's claim lasts before another sender may take the row
-# (longer than the slowest send: tries × (connect + read timeout) + delays); the tick sweep's batch.
+# each failed attempt, capped); the tick sweep's batch.
 NOTIFICATIONS_MAX_ATTEMPTS = int(env_str("NOTIFICATIONS_MAX_ATTEMPTS", "5"))
 NOTIFICATIONS_RETRY_DELAY = float(env_str("NOTIFICATIONS_RETRY_DELAY", "60"))
 NOTIFICATIONS_RETRY_MAX_DELAY = float(env_str("NOTIFICATIONS_RETRY_MAX_DELAY", "3600"))
-NOTIFICATIONS_LEASE_SECONDS = float(env_str("NOTIFICATIONS_LEASE_SECONDS", "300"))
+# How long a sender's claim on a message lasts before another sender may take it: a message held by a
+# killed sender waits that long, and it must outlast the slowest send (notifications.W001). Unset (None):
+# derived from the gateway settings above, tries × (connect + read timeout) + the delays between tries,
+# plus 20 s — 3 × (3 + 10) + 0.5 + 1 + 20 = 60.5 s (kezek.notifications.services.outbox_lease_seconds).
+_lease = env_str("NOTIFICATIONS_LEASE_SECONDS", "")
+NOTIFICATIONS_LEASE_SECONDS: float | None = float(_lease) if _lease else None
 NOTIFICATIONS_SWEEP_BATCH = int(env_str("NOTIFICATIONS_SWEEP_BATCH", "50"))
 NOTIFICATIONS_SWEEP_SECONDS = float(env_str("NOTIFICATIONS_SWEEP_SECONDS", "30"))

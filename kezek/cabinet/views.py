@@ -60,6 +60,8 @@ FIELD_OF_ERROR = {
     "password_weak": "password1",
     "document_too_large": "document",
     "document_type": "document",
+    "document_unreadable": "document",
+    "document_encrypted": "document",
     "explanation_required": "explanation",
 }
 

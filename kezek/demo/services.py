@@ -9,11 +9,11 @@ The ledger and resets. Every seeded queue entry has its `application.registered`
 its demo history: benefit decision, last yearly confirmation, stop-listing), hash-chained with the same
 `event_hash` as `ledger_append` and written in time order, so `manage.py ledger_verify` passes. The events
 are bulk-written from the genesis hash, so a load needs an empty ledger: existing ledger events count as
-demo data (plain loads refuse, `--if-empty` skips). The ledger is append-only and a database trigger
-refuses DELETE on PostgreSQL, so `--reset` empties it with TRUNCATE (which the triggers allow, as Django's
-`flush` needs) — the whole ledger, since the queue it records is deleted too — and reports how many events
-it removed. That is only acceptable for a demo database: with KEZEK_ENV=production a reset that would
-empty a non-empty ledger is refused.
+demo data (plain loads refuse, `--if-empty` skips). The ledger is append-only and database triggers
+refuse DELETE, so `--reset` empties it as Django's `flush` does — TRUNCATE on PostgreSQL, DELETE within
+`ledger_emptying` on SQLite (kezek.ledger.guards) — the whole ledger, since the queue it records is
+deleted too — and reports how many events it removed. That is only acceptable for a demo database: with
+KEZEK_ENV=production a reset that would empty a non-empty ledger is refused.
 """
 
 import random
@@ -28,6 +28,7 @@ from django.db.models import ForeignObjectRel, ManyToManyRel, Model, ProtectedEr
 from kezek.core import clock
 from kezek.core.bulk import TableWriter, table_writer
 from kezek.facilities.models import BaseFee, EducationDepartment, Group, Locality, Organisation, Region
+from kezek.ledger.guards import ledger_emptying
 from kezek.ledger.hashing import GENESIS_HASH, event_hash
 from kezek.ledger.models import LedgerEvent, LedgerHead, LedgerVerification
 from kezek.registry.models import RegistryBenefit, RegistryKinship, RegistryPerson
@@ -245,7 +246,8 @@ def _delete_queue() -> None:
 
 
 def _empty_ledger() -> int:
-    """Empty the ledger (TRUNCATE on PostgreSQL: its trigger refuses DELETE); return the events removed."""
+    """Empty the ledger (TRUNCATE on PostgreSQL, DELETE within `ledger_emptying` on SQLite: their triggers
+    refuse any other DELETE); return the events removed."""
     events = LedgerEvent.objects.count()
     if not events and not LedgerHead.objects.exists():
         return 0
@@ -259,8 +261,9 @@ def _empty_ledger() -> int:
         if connection.vendor == "postgresql":
             cursor.execute(f"TRUNCATE {', '.join(tables)}")
         else:
-            for table in tables:  # SQLite's trigger refuses UPDATE only
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — table names come from the models
+            with ledger_emptying():
+                for table in tables:
+                    cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — table names come from the models
     LedgerVerification.objects.all().delete()  # their results were about the chain just removed
     return events
 

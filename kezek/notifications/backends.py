@@ -42,6 +42,16 @@ def sms_backend_get() -> BaseSmsBackend:
     return backend
 
 
+def slowest_gateway_send() -> float:
+    """Seconds the HTTP gateway may take at worst: every try times out, with the delays between tries."""
+    tries = max(1, int(settings.SMS_GATEWAY_TRIES))
+    timeouts = tries * (
+        float(settings.SMS_GATEWAY_CONNECT_TIMEOUT) + float(settings.SMS_GATEWAY_READ_TIMEOUT)
+    )
+    delays = sum(float(settings.SMS_GATEWAY_RETRY_DELAY) * 2**n for n in range(tries - 1))
+    return timeouts + delays
+
+
 class LogSmsBackend(BaseSmsBackend):
     """Development default: the message stays in the outbox table and goes to the log, not to a phone.
 

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
+from .backends import slowest_gateway_send
+from .services import outbox_lease_seconds
+
 GATEWAY = "kezek.notifications.backends.HttpSmsGateway"
 
 
@@ -15,20 +18,10 @@ def check_sms_backend(**kwargs: Any) -> list[CheckMessage]:
     return _check_backend() + _check_lease()
 
 
-def slowest_gateway_send() -> float:
-    """Seconds the HTTP gateway may take at worst: every try times out, with the delays between tries."""
-    tries = max(1, int(settings.SMS_GATEWAY_TRIES))
-    timeouts = tries * (
-        float(settings.SMS_GATEWAY_CONNECT_TIMEOUT) + float(settings.SMS_GATEWAY_READ_TIMEOUT)
-    )
-    delays = sum(float(settings.SMS_GATEWAY_RETRY_DELAY) * 2**n for n in range(tries - 1))
-    return timeouts + delays
-
-
 def _check_lease() -> list[CheckMessage]:
     if (
         settings.SMS_BACKEND != GATEWAY
-        or float(settings.NOTIFICATIONS_LEASE_SECONDS) > slowest_gateway_send()
+        or outbox_lease_seconds() > slowest_gateway_send()
     ):
         return []
     return [

@@ -30,7 +30,7 @@ from kezek.core.bulk import table_writer
 from kezek.core.errors import ValidationFailed
 from kezek.core.masking import mask_email, mask_phone
 
-from .backends import sms_backend_get
+from .backends import slowest_gateway_send, sms_backend_get
 from .errors import OutboxNotInTransaction, PermanentSendError, TemporarySendError
 from .models import CLAIMABLE, LANGUAGES, Channel, OutboxMessage, OutboxStatus
 from .recipients import recipient_normalize
@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_LENGTH = 200
 ERROR_LENGTH = 500
+LEASE_MARGIN_SECONDS = 20.0  # a claim's lease beyond the slowest SMS send: the database, an email
 
 
 def notification_enqueue(
@@ -268,6 +269,16 @@ def _schedule_send(message_id: int) -> None:
         logger.exception("Outbox message %s: could not enqueue the send task; tick will send it", message_id)
 
 
+def outbox_lease_seconds() -> float:
+    """How long a sender's claim on a message lasts; a message held by a killed sender waits that long.
+    NOTIFICATIONS_LEASE_SECONDS, or when unset the slowest SMS gateway send plus LEASE_MARGIN_SECONDS (for
+    the database and an email): 60.5 s with the default gateway settings."""
+    configured = settings.NOTIFICATIONS_LEASE_SECONDS
+    if configured is not None:
+        return float(configured)
+    return slowest_gateway_send() + LEASE_MARGIN_SECONDS
+
+
 def _claim(*, message_id: int, token: str, now: dt.datetime) -> bool:
     """One conditional UPDATE: only one sender can move the row to `sending` under its own lease."""
     claimable = Q(status__in=CLAIMABLE, next_attempt_at__lte=now) | Q(
@@ -276,7 +287,7 @@ def _claim(*, message_id: int, token: str, now: dt.datetime) -> bool:
     claimed = (
         OutboxMessage.objects.filter(claimable, pk=message_id).update(
             status=OutboxStatus.SENDING,
-            locked_until=now + dt.timedelta(seconds=float(settings.NOTIFICATIONS_LEASE_SECONDS)),
+            locked_until=now + dt.timedelta(seconds=outbox_lease_seconds()),
             lease_token=token,
             attempts=F("attempts") + 1,
         )

@@ -1,6 +1,10 @@
 """Public pages: home with the location selector, organisation list and passport, the FAQ and "how places
-are distributed" (the rules in force for the visitor's locality)."""
+are distributed" (the rules in force for the visitor's locality); /favicon.ico."""
 
+import functools
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -139,3 +143,20 @@ def how(request: HttpRequest) -> HttpResponse:
     locality = _locality_from_query_or_visitor(request)
     rules = selectors.rules_in_force(locality=locality) if locality else None
     return render(request, "portal/how.html", {"shown_locality": locality, "rules": rules})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever the page links: the static icon itself (no redirect),
+    cached for a day."""
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@functools.cache
+def _favicon() -> bytes:
+    found = finders.find("favicon.ico")
+    if not isinstance(found, str):
+        raise Http404
+    return Path(found).read_bytes()

@@ -6,6 +6,7 @@ Every change of an application's place in the queue (joining, leaving, tier chan
 
 import datetime as dt
 import hashlib
+import io
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.errors import DependencyError
 
 from kezek.core import clock
 from kezek.core.bulk import table_writer
@@ -49,6 +53,7 @@ from .models import (
 MAX_CHILD_AGE = 7  # Q2: a child of 7 has aged out of preschool
 MIN_APPLICANT_AGE = 18
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+DOCUMENT_MAX_PIXELS = 50_000_000  # a JPEG scan: an A4 page at 600 dpi is 35 megapixels
 DOCUMENT_VALID_DAYS = 31  # Q5: a certificate is valid one month
 STOP_LIST_WORKING_DAYS = 10  # S2
 AUTOMATIC_RESTORE = (StopListEntry.Reason.DIRECTION_EXPIRED, StopListEntry.Reason.BENEFIT_REJECTED)
@@ -120,18 +125,74 @@ def _validate_document(document: BenefitDocument, *, locality: Locality, today: 
 
 
 def document_checked(upload: UploadedFile) -> str:
-    """An uploaded certificate (Q5) or medical document (P3) is a PDF or JPEG file of at most 5 MB; returns
-    the file name extension it is stored with."""
+    """An uploaded certificate (Q5), medical document (P3), written request or access proof is a PDF or
+    JPEG file of at most 5 MB that parses as one; returns the file name extension it is stored with.
+
+    Judged by parsing, not by the first bytes: a PDF must open with pypdf (no password, at least one page,
+    nothing but whitespace after its last %%EOF), a JPEG must decode with Pillow to its last byte (at most
+    DOCUMENT_MAX_PIXELS, checked before decoding). Raises ValidationFailed (422)."""
     if upload.size is None or upload.size > DOCUMENT_MAX_BYTES:
         raise ValidationFailed(_("The document must be at most 5 MB."), code="document_too_large")
     upload.seek(0)
-    head = upload.read(8)
+    content = upload.read()
     upload.seek(0)
-    if head.startswith(b"%PDF-"):
+    if content.startswith(b"%PDF-"):
+        _pdf_checked(content)
         return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
+    if content.startswith(b"\xff\xd8\xff"):
+        _jpeg_checked(content)
         return "jpg"
     raise ValidationFailed(_("The document must be a PDF or JPEG file."), code="document_type")
+
+
+def _unreadable() -> ValidationFailed:
+    return ValidationFailed(
+        _("The document is damaged or is not a real PDF or JPEG file."), code="document_unreadable"
+    )
+
+
+def _pdf_checked(content: bytes) -> None:
+    """`content` is a whole PDF with pages that opens without a password (lenient on the small defects of
+    scanners' files)."""
+    if not content.rstrip(b"\x00\t\n\f\r ").endswith(b"%%EOF"):  # e.g. a PDF with an HTML tail
+        raise _unreadable()
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        try:  # one that opens without a password (only printing or copying restricted) is readable
+            locked = reader.is_encrypted and not reader.decrypt("")
+        except DependencyError:  # AES, which pypdf reads only with `cryptography`: not installed
+            locked = True
+        pages = 0 if locked else len(reader.pages)
+    except Exception as exc:  # a parser of untrusted bytes: any failure means the file is not a PDF
+        raise _unreadable() from exc
+    if locked:
+        raise ValidationFailed(
+            _("The PDF is password-protected: attach a copy without a password."), code="document_encrypted"
+        )
+    if pages == 0:
+        raise _unreadable()
+
+
+def _jpeg_checked(content: bytes) -> None:
+    """`content` decodes as one JPEG image to its end. The size is read from the header before any
+    decoding (a decompression bomb is refused unread), and it is decoded at 1/8 scale: every entropy-coded
+    byte is still read, so a truncated or damaged file fails, in a fraction of the time and memory."""
+    too_large = ValidationFailed(
+        _("The image is too large: scan the document at a lower resolution."), code="document_too_large"
+    )
+    try:
+        with Image.open(io.BytesIO(content), formats=["JPEG"]) as image:
+            width, height = image.size
+            if width * height > DOCUMENT_MAX_PIXELS:
+                raise too_large
+            image.draft(image.mode, (max(width // 8, 1), max(height // 8, 1)))
+            image.load()
+    except Image.DecompressionBombError as exc:  # Pillow's own ceiling, above ours, refused at opening
+        raise too_large from exc
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # a decoder of untrusted bytes: any failure means the file is not a JPEG
+        raise _unreadable() from exc
 
 
 def _category(*, code: str, locality: Locality) -> BenefitCategory:

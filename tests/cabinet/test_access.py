@@ -325,6 +325,10 @@ def test_refusals() -> None:
     response = client.post("/cabinet/access/confirm/", body | {"document": text})
     assert response.status_code == 422
     assert "PDF or JPEG" in response.content.decode()
+    polyglot = SimpleUploadedFile("proof.pdf", b"%PDF-1.4\n<html><script>alert(1)</script></html>")
+    response = client.post("/cabinet/access/confirm/", body | {"document": polyglot})
+    assert response.status_code == 422
+    assert "not a real PDF or JPEG" in response.content.decode()
     wrong = "000000" if body["code"] != "000000" else "111111"
     response = client.post("/cabinet/access/confirm/", body | {"code": wrong, "document": certificate()})
     assert response.status_code == 422

@@ -15,10 +15,10 @@ from kezek.registry.models import RegistryKinship, RegistryPerson
 from kezek.verification.models import PhoneCode, PhoneCodePurpose
 from kezek.waitlist import services
 from kezek.waitlist.models import Application, BenefitCategory
+from tests.factories.documents import PDF
 from tests.factories.facilities import LocalityFactory
 from tests.factories.registry import RegistryBenefitFactory, RegistryPersonFactory
 
-PDF = b"%PDF-1.4\n% test certificate\n"
 _phones = itertools.count(1)
 
 

@@ -28,10 +28,11 @@ def tampering() -> Iterator[None]:
             cursor.execute("ALTER TABLE ledger_head ENABLE TRIGGER ledger_head_advance_only")
         else:
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_event'"
+                "SELECT name, sql FROM sqlite_master"
+                " WHERE type = 'trigger' AND tbl_name IN ('ledger_event', 'ledger_head')"
             )
             triggers = cursor.fetchall()
-            assert triggers, "the SQLite UPDATE trigger should exist"
+            assert len(triggers) == 3, "SQLite's UPDATE and DELETE triggers should exist"
             for name, _sql in triggers:
                 cursor.execute(f'DROP TRIGGER "{name}"')
             yield

@@ -3,9 +3,10 @@
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from kezek.ledger.models import LedgerEvent
+from kezek.ledger.models import LedgerEvent, LedgerHead
 from kezek.ledger.selectors import ledger_verify
 from kezek.ledger.services import ledger_append
 
@@ -26,14 +27,27 @@ def test_update_is_refused_by_the_database(chain: list[LedgerEvent]) -> None:
     assert ledger_verify().ok
 
 
-@pytest.mark.postgres
-def test_delete_is_refused_by_postgresql(chain: list[LedgerEvent]) -> None:
+def test_delete_is_refused_by_the_database(chain: list[LedgerEvent]) -> None:
+    """A trigger on both PostgreSQL and SQLite (issue 15, item 16: SQLite accepted DELETE)."""
     with pytest.raises(IntegrityError, match="append-only: DELETE refused"), transaction.atomic():
         execute("DELETE FROM ledger_event WHERE seq = 5")
     with pytest.raises(IntegrityError, match="append-only: DELETE refused"), transaction.atomic():
         execute("DELETE FROM ledger_event")
+    with pytest.raises(IntegrityError, match="ledger_head cannot be deleted"), transaction.atomic():
+        execute("DELETE FROM ledger_head")
     assert LedgerEvent.objects.count() == 5
     assert ledger_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_still_empties_the_ledger() -> None:
+    """Django's `flush` (transactional tests, `manage.py flush`) empties it: TRUNCATE on PostgreSQL,
+    DELETE within `ledger_emptying` on SQLite."""
+    with transaction.atomic():
+        ledger_append(kind="application.registered", payload={}, subject_type="application", subject_id="1")
+    call_command("flush", interactive=False, verbosity=0)
+    assert not LedgerEvent.objects.exists()
+    assert not LedgerHead.objects.exists()
 
 
 @pytest.mark.postgres

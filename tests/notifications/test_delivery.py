@@ -1,6 +1,7 @@
 """Sending: one conditional UPDATE claims a row, failures back off, a crashed sender's lease expires."""
 
 import datetime as dt
+import importlib
 import smtplib
 from typing import Any
 
@@ -14,7 +15,7 @@ from time_machine import TimeMachineFixture
 
 from kezek.notifications.errors import PermanentSendError, TemporarySendError
 from kezek.notifications.models import OutboxMessage, OutboxStatus
-from kezek.notifications.services import outbox_deliver
+from kezek.notifications.services import outbox_deliver, outbox_lease_seconds
 from tests.factories import OutboxMessageFactory
 from tests.notifications.fakes import ScriptedSmsBackend
 
@@ -173,6 +174,31 @@ def test_a_crashed_sender_leaves_the_row_until_its_lease_expires(
     message.refresh_from_db()
     assert message.attempts == 2
     assert [sent.message_id for sent in sms.sent] == [str(message.public_id)]
+
+
+def test_by_default_a_killed_senders_message_waits_about_a_minute(
+    clock: TimeMachineFixture, sms: type[ScriptedSmsBackend], settings: Settings
+) -> None:
+    """Unset, the lease is the slowest SMS gateway send (3 × (3 + 10) + 0.5 + 1 = 40.5 s with the default
+    gateway settings) plus 20 s — not five minutes (issue 15, item 8)."""
+    shipped = importlib.import_module("config.settings.notifications")  # conftest sets 300 s
+    settings.NOTIFICATIONS_LEASE_SECONDS = shipped.NOTIFICATIONS_LEASE_SECONDS
+    settings.SMS_GATEWAY_CONNECT_TIMEOUT = 3
+    settings.SMS_GATEWAY_READ_TIMEOUT = 10
+    settings.SMS_GATEWAY_TRIES = 3
+    settings.SMS_GATEWAY_RETRY_DELAY = 0.5
+    message = OutboxMessageFactory.create()
+    sms.script.append(SystemExit("the worker was killed mid-send"))
+    with pytest.raises(SystemExit):
+        outbox_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.locked_until == START + dt.timedelta(seconds=60.5)
+    clock.shift(dt.timedelta(seconds=60))
+    assert outbox_deliver(message_id=message.pk) is None  # the lease still holds
+    clock.shift(dt.timedelta(seconds=1))
+    assert outbox_deliver(message_id=message.pk) == OutboxStatus.SENT
+    settings.SMS_GATEWAY_TRIES = 1  # a faster gateway, a shorter lease
+    assert outbox_lease_seconds() == 3 + 10 + 20
 
 
 def test_a_sender_whose_lease_was_taken_does_not_overwrite_the_new_owner(

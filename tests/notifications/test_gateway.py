@@ -149,6 +149,8 @@ def test_system_checks(settings: Settings) -> None:
     assert "notifications.W001" in {message.id for message in run_checks()}
     settings.NOTIFICATIONS_LEASE_SECONDS = 41
     assert "notifications.W001" not in {message.id for message in run_checks()}
+    settings.NOTIFICATIONS_LEASE_SECONDS = None  # unset: derived from the gateway's settings, longer
+    assert "notifications.W001" not in {message.id for message in run_checks()}
     settings.SMS_BACKEND = "kezek.notifications.backends.NoSuchBackend"
     assert "notifications.E001" in {message.id for message in run_checks()}
 

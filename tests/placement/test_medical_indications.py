@@ -32,6 +32,7 @@ from tests.factories import (
     staff_user,
 )
 from tests.factories import register_application as register
+from tests.factories.documents import JPEG
 
 pytestmark = pytest.mark.django_db
 ALMATY = dt.timezone(dt.timedelta(hours=5))
@@ -252,6 +253,7 @@ def test_the_parent_submits_an_indication_for_their_own_application_only(
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     refused = {
         "document_type": upload(mine, certificate("scan.png", b"\x89PNG\r\n\x1a\n....")),
+        "document_unreadable": upload(mine, certificate(content=b"%PDF-1.4\n<html>")),
         "document_too_large": upload(mine, certificate(content=b"%PDF-" + b"0" * (5 * 1024 * 1024))),
         "issued_on_future": upload(mine, certificate(), issued_on="2026-12-08"),
         "indication_expired": upload(mine, certificate(), issued_on="2025-12-01", valid_until="2026-12-06"),
@@ -262,7 +264,7 @@ def test_the_parent_submits_an_indication_for_their_own_application_only(
     assert (indications(), LedgerEvent.objects.count()) == (0, before)  # nothing written
     assert stored_documents(Path(settings.MEDIA_ROOT)) == []
 
-    jpeg = certificate("conclusion.jpg", b"\xff\xd8\xff\xe0 a scanned conclusion")
+    jpeg = certificate("conclusion.jpg", JPEG)
     response = client.post(URL, upload(mine, jpeg))
     assert response.status_code == 201, response.content
     body = response.json()

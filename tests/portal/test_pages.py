@@ -78,3 +78,12 @@ def test_passport_page(client: Client, org) -> None:
     assert response.status_code == 200
     assert org.address in html
     assert client.get("/organisations/999999/").status_code == 404
+
+
+def test_the_favicon_is_served_and_linked(client: Client) -> None:
+    """Browsers ask /favicon.ico whatever the page says (issue 15, item 16: it answered 404)."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert response.content.startswith(b"\x00\x00\x01\x00")  # an ICO file's header
+    assert '<link rel="icon" href="/static/favicon.ico"' in client.get("/").content.decode()

@@ -26,6 +26,7 @@ from kezek.staff.models import Role
 from kezek.waitlist.models import Application, BenefitClaim, StopListEntry
 from kezek.waitlist.selectors import stop_list_public
 from tests.factories import LocalityFactory, OrganisationFactory, register_application
+from tests.factories.documents import JPEG, pdf_bytes
 from tests.staff.conftest import kindergarten_group, staff_client, toddler
 
 from ..cabinet.test_access import ask, other_parent
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 ALMATY = dt.timezone(dt.timedelta(hours=5))
 MONDAY = dt.datetime(2026, 12, 14, 10, 0, tzinfo=ALMATY)  # Independence Day (16 Dec) falls in the 5 days
-PDF = b"%PDF-1.4\n% written request\n"
+PDF = pdf_bytes("written request")
 
 
 @pytest.fixture(autouse=True)
@@ -367,6 +368,28 @@ def test_withdrawal_on_the_written_request(locality: Locality) -> None:
     assert 'name="document"' not in page
     assert head.post(f"{url}/withdraw/", {"reason": "Once more", "document": scan()}).status_code == 409
     assert ledger_verify().ok
+
+
+def test_a_written_request_is_parsed_and_served_only_as_an_attachment(locality: Locality) -> None:
+    """A file that only starts like a PDF is refused on its field; a scanned JPEG is kept and served
+    as a download the browser never renders (issue 15, item 6)."""
+    application = register_application(locality=locality)
+    head = staff_client(Role.DEPARTMENT_HEAD, locality=locality)
+    url = f"/staff/applications/{application.pk}"
+    polyglot = scan(b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>", "request.pdf")
+    refused = head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12", "document": polyglot})
+    assert refused.status_code == 422
+    assert "not a real PDF or JPEG" in refused.content.decode()
+    assert Application.objects.get(pk=application.pk).status == "queued"
+    jpeg = scan(JPEG, "request.jpg")
+    response = head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12", "document": jpeg})
+    assert response.status_code == 302
+    document = head.get(f"{url}/withdrawal-request/")
+    assert (document.status_code, document.content) == (200, JPEG)
+    assert document["Content-Type"] == "image/jpeg"
+    name = f"withdrawal-request-{application.pk}.jpg"
+    assert document["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert document["X-Content-Type-Options"] == "nosniff"
 
 
 # --- cabinet access requests ---------------------------------------------------------------------------

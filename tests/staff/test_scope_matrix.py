@@ -48,6 +48,7 @@ from tests.factories import (
     staff_login,
     staff_user,
 )
+from tests.factories.documents import pdf_bytes
 from tests.staff.conftest import toddler
 
 from ..cabinet.test_access import ask, other_parent
@@ -56,7 +57,7 @@ pytestmark = pytest.mark.django_db
 
 ALMATY = dt.timezone(dt.timedelta(hours=5))
 MONDAY = dt.datetime(2026, 12, 14, 10, 0, tzinfo=ALMATY)
-PDF = b"%PDF-1.4\n% written request\n"
+PDF = pdf_bytes("written request")
 
 SIGN_IN = {"login", "otp", "logout"}  # exempt by name: they are how one gets in
 ALL_ROLES: tuple[str, ...] = tuple(role.value for role in Role)

@@ -21,6 +21,7 @@ from tests.factories import (
     certificate,
     register_application,
 )
+from tests.factories.documents import PDF
 from tests.factories.waitlist import next_phone
 
 pytestmark = pytest.mark.django_db
@@ -161,8 +162,8 @@ BAD_INPUT = {
         "email_invalid",
     ),
     "document_not_pdf_or_jpeg": (lambda w: document(b"GIF89a...."), "document_type"),
-    "document_too_large": (lambda w: document(b"%PDF-1.4", size=6 * 1024 * 1024), "document_too_large"),
-    "document_outdated": (lambda w: document(b"%PDF-1.4", days_ago=60), "document_outdated"),
+    "document_too_large": (lambda w: document(PDF, size=6 * 1024 * 1024), "document_too_large"),
+    "document_outdated": (lambda w: document(PDF, days_ago=60), "document_outdated"),
     "document_missing": (
         lambda w: {
             "extraordinary": services.BenefitDocument(category_code="military", document=None, issued_on=None)

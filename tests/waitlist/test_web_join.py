@@ -453,6 +453,7 @@ def test_bad_address(web: Recorder) -> None:
         ({"category": "military", "issued_on": "TODAY"}, "Attach the certificate."),
         ({"category": "military", "document": "PDF"}, "Enter the date of issue of the certificate."),
         ({"category": "military", "issued_on": "TODAY", "document": "GIF"}, "must be a PDF or JPEG file"),
+        ({"category": "military", "issued_on": "TODAY", "document": "POLYGLOT"}, "not a real PDF or JPEG"),
         ({"category": "military", "issued_on": "OLD", "document": "PDF"}, "issued within the last month"),
         ({"category": "large_family", "issued_on": "TODAY", "document": "PDF"}, "Select a valid choice."),
         ({"category": "nonsense", "issued_on": "TODAY", "document": "PDF"}, "Select a valid choice."),
@@ -463,7 +464,11 @@ def test_bad_benefit(web: Recorder, data: dict[str, str], message: str, tmp_path
     through_persons(web)
     through_address(web)
     dates = {"TODAY": clock.today(), "OLD": clock.today() - dt.timedelta(days=60)}
-    files = {"PDF": certificate(), "GIF": certificate("c.gif", b"GIF89a....")}
+    files = {
+        "PDF": certificate(),
+        "GIF": certificate("c.gif", b"GIF89a...."),
+        "POLYGLOT": certificate(content=b"%PDF-1.4\n<html><script>alert(1)</script></html>"),
+    }
     post = {"category": data["category"]}
     if "issued_on" in data:
         post["issued_on"] = dates[data["issued_on"]].isoformat()
