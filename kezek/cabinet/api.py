@@ -27,7 +27,7 @@ from kezek.verification.models import PhoneCode
 from kezek.waitlist import selectors as waitlist
 from kezek.waitlist import services as waitlist_services
 from kezek.waitlist.models import Applicant
-from kezek.waitlist.schemas import ApplicationOut
+from kezek.waitlist.schemas import ApplicationOut, IinIn
 
 from . import services
 from .models import AccessRequest
@@ -46,10 +46,6 @@ class CabinetSession(APIKeyCookie):
 
 
 cabinet_auth = CabinetSession()
-
-
-class IinIn(Schema):
-    iin: str = Field(max_length=20)
 
 
 class CodeSentOut(Schema):
