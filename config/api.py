@@ -1,10 +1,14 @@
 """The JSON API: django-ninja under /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import DocsBase
 
 from kezek.cabinet.api import router as cabinet_router
 from kezek.confirmation.api import router as confirmation_router
@@ -16,11 +20,22 @@ from kezek.placement.api import router as placement_router
 from kezek.verification.api import router as verification_router
 from kezek.waitlist.api import router as waitlist_router
 
+
+class SelfHostedSwagger(DocsBase):
+    """Swagger UI from our own static files (static/vendor/swagger-ui), started by a static script: the
+    site's CSP refuses ninja's default page (a CDN and an inline script)."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        context = {"api": api, "openapi_url": self.get_openapi_url(api, kwargs)}
+        return render(request, "api/docs.html", context)
+
+
 api = NinjaAPI(
     title="Kezek API",
     version="1",
     description="Public kindergarten waiting list: organisations, queue, free places, open data.",
     urls_namespace="api",
+    docs=SelfHostedSwagger(),
 )
 
 
