@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -52,6 +53,14 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
     return api.create_response(request, {"code": "invalid", "detail": exc.errors}, status=422)
 
 
+@api.exception_handler(MultiPartParserError)
+def unreadable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body that cannot be read (not JSON, a multipart without its boundary): invalid input, a 422."""
+    return api.create_response(
+        request, {"code": "invalid", "detail": _("The request could not be read.")}, status=422
+    )
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """Ninja's own refusals (no session, a failed CSRF check) in the same shape as ours, translated."""
@@ -69,9 +78,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             response["Retry-After"] = str(int(exc.wait) + 1)
         return response
     elif exc.status_code == 400:  # a body that is not JSON at all: invalid input like any other
-        return api.create_response(
-            request, {"code": "invalid", "detail": _("The request could not be read.")}, status=422
-        )
+        return unreadable_body(request, exc)
     else:
         body = {"code": "http_error", "detail": str(exc.message)}
     return api.create_response(request, body, status=exc.status_code)
