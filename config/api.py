@@ -1,10 +1,15 @@
 """The JSON API: django-ninja under /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import DocsBase
 
 from kezek.cabinet.api import router as cabinet_router
 from kezek.confirmation.api import router as confirmation_router
@@ -16,11 +21,22 @@ from kezek.placement.api import router as placement_router
 from kezek.verification.api import router as verification_router
 from kezek.waitlist.api import router as waitlist_router
 
+
+class SelfHostedSwagger(DocsBase):
+    """Swagger UI from our own static files (static/vendor/swagger-ui), started by a static script: the
+    site's CSP refuses ninja's default page (a CDN and an inline script)."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        context = {"api": api, "openapi_url": self.get_openapi_url(api, kwargs)}
+        return render(request, "api/docs.html", context)
+
+
 api = NinjaAPI(
     title="Kezek API",
     version="1",
     description="Public kindergarten waiting list: organisations, queue, free places, open data.",
     urls_namespace="api",
+    docs=SelfHostedSwagger(),
 )
 
 
@@ -35,6 +51,14 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     return api.create_response(request, {"code": "invalid", "detail": exc.errors}, status=422)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body that cannot be read (not JSON, a multipart without its boundary): invalid input, a 422."""
+    return api.create_response(
+        request, {"code": "invalid", "detail": _("The request could not be read.")}, status=422
+    )
 
 
 @api.exception_handler(HttpError)
@@ -54,9 +78,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             response["Retry-After"] = str(int(exc.wait) + 1)
         return response
     elif exc.status_code == 400:  # a body that is not JSON at all: invalid input like any other
-        return api.create_response(
-            request, {"code": "invalid", "detail": _("The request could not be read.")}, status=422
-        )
+        return unreadable_body(request, exc)
     else:
         body = {"code": "http_error", "detail": str(exc.message)}
     return api.create_response(request, body, status=exc.status_code)

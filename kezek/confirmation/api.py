@@ -150,7 +150,7 @@ def answer(request: HttpRequest, campaign_id: int, data: AnswersIn) -> Status[An
 
 @router.get(
     "/cabinet/questionnaires/{campaign_id}",
-    response={200: AnswersOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: AnswersOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=cabinet_auth,
     summary="My answers and the new validity dates of my applications",
 )

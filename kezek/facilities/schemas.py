@@ -1,9 +1,10 @@
-import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
 from ninja import FilterSchema, Schema
 from pydantic import Field, model_validator
+
+from kezek.core.schemas import WallClockTime
 
 from .models import BaseFee, Organisation
 from .selectors import organisation_languages
@@ -67,8 +68,8 @@ class GroupOut(Schema):
 class OrganisationDetailOut(OrganisationOut):
     languages: list[str]
     work_week: str
-    opens_at: dt.time
-    closes_at: dt.time
+    opens_at: WallClockTime
+    closes_at: WallClockTime
     duty_group: str
     extra_equipment: str
     phone: str

@@ -113,7 +113,9 @@ class DirectionIn(Schema):
     group: int = Field(ge=1)
 
 
-class DirectionOut(Schema):
+class CabinetDirectionOut(Schema):
+    """A direction as its parent sees it (not the open-data row, `DirectionOut`)."""
+
     number: int
     application: int
     group: int
@@ -125,8 +127,8 @@ class DirectionOut(Schema):
     verification_code: str
 
 
-def _out(direction: Direction) -> DirectionOut:
-    return DirectionOut(
+def _out(direction: Direction) -> CabinetDirectionOut:
+    return CabinetDirectionOut(
         number=direction.pk,
         application=direction.application_id,
         group=direction.group_id,
@@ -151,11 +153,11 @@ def _own_direction(request: HttpRequest, number: int) -> tuple[Applicant, Direct
 
 @router.post(
     "/cabinet/directions",
-    response={201: DirectionOut, **SIGNED_IN_ERRORS},
+    response={201: CabinetDirectionOut, **SIGNED_IN_ERRORS},
     auth=cabinet_auth,
     summary="Take a free place: get a direction for one of my applications",
 )
-def direction_take(request: HttpRequest, data: DirectionIn) -> Status[DirectionOut]:
+def direction_take(request: HttpRequest, data: DirectionIn) -> Status[CabinetDirectionOut]:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
     application = Application.objects.filter(pk=data.application, applicant=applicant).first()
     group = Group.objects.select_related("organisation").filter(pk=data.group, is_active=True).first()
@@ -167,11 +169,11 @@ def direction_take(request: HttpRequest, data: DirectionIn) -> Status[DirectionO
 
 @router.get(
     "/cabinet/directions",
-    response={200: list[DirectionOut], 401: ErrorOut},
+    response={200: list[CabinetDirectionOut], 401: ErrorOut},
     auth=cabinet_auth,
     summary="My directions",
 )
-def my_directions(request: HttpRequest) -> list[DirectionOut]:
+def my_directions(request: HttpRequest) -> list[CabinetDirectionOut]:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
     directions = Direction.objects.filter(application__applicant=applicant).select_related("group")
     return [_out(d) for d in directions]
@@ -179,22 +181,22 @@ def my_directions(request: HttpRequest) -> list[DirectionOut]:
 
 @router.post(
     "/cabinet/directions/{number}/extend",
-    response={200: DirectionOut, **SIGNED_IN_ERRORS},
+    response={200: CabinetDirectionOut, **SIGNED_IN_ERRORS},
     auth=cabinet_auth,
     summary="Extend my direction",
 )
-def direction_extend(request: HttpRequest, number: int) -> DirectionOut:
+def direction_extend(request: HttpRequest, number: int) -> CabinetDirectionOut:
     applicant, direction = _own_direction(request, number)
     return _out(services.direction_extend(direction=direction, applicant=applicant))
 
 
 @router.post(
     "/cabinet/directions/{number}/decline",
-    response={200: DirectionOut, **SIGNED_IN_ERRORS},
+    response={200: CabinetDirectionOut, **SIGNED_IN_ERRORS},
     auth=cabinet_auth,
     summary="Decline my direction (the application returns to its place in the queue)",
 )
-def direction_decline(request: HttpRequest, number: int) -> DirectionOut:
+def direction_decline(request: HttpRequest, number: int) -> CabinetDirectionOut:
     applicant, direction = _own_direction(request, number)
     return _out(services.direction_decline(direction=direction, applicant=applicant))
 
