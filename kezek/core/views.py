@@ -1,5 +1,9 @@
-from django.db import DatabaseError, connection
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_GET
@@ -15,7 +19,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+        response = JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+        response["Retry-After"] = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -47,7 +53,37 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def _database_unreachable() -> bool:
+    """Whether the exception being handled is, was caused by or interrupted the handling of a failure to
+    reach the database (a lost connection, a refused one, a server restarting). The session store, for
+    one, raises its own AttributeError while handling the OperationalError of loading the session."""
+    exc = sys.exc_info()[1]
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After while the database cannot be reached: the request may simply be sent again.
+    The page needs no database (no context processors)."""
+    if request.path.startswith(API_PREFIX):
+        detail = _("The service is briefly unavailable. Please try again in a few seconds.")
+        response: HttpResponse = _api_error("unavailable", detail, 503)
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """500, or 503 when the uncaught exception (of a view or of any middleware, e.g. the session saved
+    after the view) comes from an unreachable database."""
+    if _database_unreachable():
+        return service_unavailable(request)
     if request.path.startswith(API_PREFIX):
         return _api_error("server_error", _("Something went wrong on our side. Please try again later."), 500)
     return defaults.server_error(request)
