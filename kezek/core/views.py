@@ -33,31 +33,10 @@ def _api_error(code: str, detail: str, status: int) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail}, status=status)
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """400: e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE or a disallowed Host."""
-    if request.path.startswith(API_PREFIX):
-        return _api_error("bad_request", _("The request could not be read."), 400)
-    return defaults.bad_request(request, exception)
-
-
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith(API_PREFIX):
-        return _api_error("forbidden", _("Your role does not allow this."), 403)
-    return defaults.permission_denied(request, exception)
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """404: under /api/, a path no endpoint answers."""
-    if request.path.startswith(API_PREFIX):
-        return _api_error("not_found", _("Not found."), 404)
-    return defaults.page_not_found(request, exception)
-
-
-def _database_unreachable() -> bool:
-    """Whether the exception being handled is, was caused by or interrupted the handling of a failure to
-    reach the database (a lost connection, a refused one, a server restarting). The session store, for
-    one, raises its own AttributeError while handling the OperationalError of loading the session."""
-    exc = sys.exc_info()[1]
+def _database_unreachable(exc: BaseException | None) -> bool:
+    """Whether `exc` is, was caused by or interrupted the handling of a failure to reach the database (a
+    lost connection, a refused one, a server restarting). The session store hides it in its own errors:
+    an AttributeError while loading, SessionInterrupted (400) when an UPDATE fails."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, OperationalError | InterfaceError):
@@ -79,10 +58,33 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400: e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE or a disallowed Host. 503 when the database is
+    unreachable: the session store turns a failed UPDATE into SessionInterrupted, a 400."""
+    if _database_unreachable(exception):
+        return service_unavailable(request)
+    if request.path.startswith(API_PREFIX):
+        return _api_error("bad_request", _("The request could not be read."), 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _api_error("forbidden", _("Your role does not allow this."), 403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: under /api/, a path no endpoint answers."""
+    if request.path.startswith(API_PREFIX):
+        return _api_error("not_found", _("Not found."), 404)
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """500, or 503 when the uncaught exception (of a view or of any middleware, e.g. the session saved
     after the view) comes from an unreachable database."""
-    if _database_unreachable():
+    if _database_unreachable(sys.exc_info()[1]):  # handler500 runs while the exception is handled
         return service_unavailable(request)
     if request.path.startswith(API_PREFIX):
         return _api_error("server_error", _("Something went wrong on our side. Please try again later."), 500)

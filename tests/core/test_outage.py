@@ -1,7 +1,6 @@
 """While the database cannot be reached every request answers 503 with Retry-After: the API's error shape
 under /api/, a page elsewhere, also when the failure is the session's load or save (in middleware, not
-in a view). The connection is really broken: on SQLite every statement is interrupted, on PostgreSQL
-the connection is closed and may only reconnect to a port nobody listens on."""
+in a view). The connection is really broken (tests/core/outage.py)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,12 +8,12 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
 
 from kezek.cabinet import sessions
 from kezek.core.views import server_error
+from tests.core.outage import break_database, repair_database
 from tests.factories import register_application
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the connection breaks: no test transaction around
@@ -22,18 +21,11 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the connection breaks: n
 
 @contextmanager
 def broken_database() -> Iterator[None]:
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        raw = connection.connection
-        raw.set_progress_handler(lambda: 1, 1)  # sqlite3.OperationalError: interrupted, for every statement
+    break_database()
+    try:
         yield
-        raw.set_progress_handler(None, 1)
-    else:
-        port = connection.settings_dict["PORT"]
-        connection.close()
-        connection.settings_dict["PORT"] = "1"  # connection refused
-        yield
-        connection.settings_dict["PORT"] = port
+    finally:
+        repair_database()
 
 
 @pytest.fixture
@@ -85,9 +77,23 @@ def test_a_session_that_cannot_be_loaded_answers_503() -> None:
         assert_unavailable(client.get("/api/v1/cabinet/applications"))
 
 
-@pytest.mark.urls("tests.core.outage_urls")
-def test_a_session_that_cannot_be_saved_after_the_view_answers_503(database_down: None) -> None:
-    assert_unavailable(down_client().get("/test/remember/"))
+@pytest.mark.urls("tests.core.outage")
+def test_a_new_session_that_cannot_be_saved_after_the_view_answers_503() -> None:
+    try:
+        assert_unavailable(down_client().get("/test/remember/"))
+    finally:
+        repair_database()
+
+
+@pytest.mark.urls("tests.core.outage")
+def test_an_existing_session_that_cannot_be_updated_after_the_view_answers_503() -> None:
+    """Django's session store reports a failed UPDATE as SessionInterrupted (a 400)."""
+    client = signed_in_parent()
+    try:
+        assert_unavailable(client.get("/test/remember/"))
+        assert_unavailable(client.get("/api/v1/localities"))
+    finally:
+        repair_database()
 
 
 def test_healthz_answers_503(database_down: None) -> None:
