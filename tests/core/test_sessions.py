@@ -10,7 +10,9 @@ import time_machine
 from django.conf import settings
 from django.http import HttpRequest
 from django.test import Client
+from pytest_django import Settings
 
+from config.settings import sessions as limits
 from kezek.cabinet import sessions
 from kezek.staff.models import Role
 from kezek.waitlist.models import Applicant
@@ -22,6 +24,19 @@ STAFF_PAGE = "/staff/"
 STAFF_API = "/api/v1/staff/directions/999999/enroll"
 CABINET_PAGE = "/cabinet/"
 CABINET_API = "/api/v1/cabinet/applications"
+
+
+@pytest.fixture(autouse=True)
+def real_limits(settings: Settings) -> None:
+    """The configured limits (tests/conftest.py lifts them for every other test)."""
+    settings.STAFF_SESSION_IDLE_SECONDS = limits.STAFF_SESSION_IDLE_SECONDS
+    settings.STAFF_SESSION_ABSOLUTE_SECONDS = limits.STAFF_SESSION_ABSOLUTE_SECONDS
+    settings.CABINET_SESSION_IDLE_SECONDS = limits.CABINET_SESSION_IDLE_SECONDS
+
+
+def test_the_default_limits() -> None:
+    assert (limits.STAFF_SESSION_IDLE_SECONDS, limits.STAFF_SESSION_ABSOLUTE_SECONDS) == (30 * 60, 12 * 3600)
+    assert limits.CABINET_SESSION_IDLE_SECONDS == 2 * 3600
 
 
 def staff() -> Client:
