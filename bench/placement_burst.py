@@ -7,18 +7,29 @@ its own queued application and its own cabinet session) send
 
     POST /api/v1/cabinet/directions  {"application": <number>, "group": <group id>}
 
-together (a bounded pool of client threads released by a barrier; every client sends one request).
-201 = got a place, 409 = no place left; anything 5xx is an error. Afterwards the database is counted.
-Prints one JSON line on stdout:
+together (a bounded pool of client threads released by a barrier; every client sends one request, and
+sends it again after `Retry-After` when answered 503, up to --retries times). 201 = got a place, 409 = no
+place left; anything 5xx is an error. Afterwards the database is counted. Prints one JSON line on stdout:
 
-    {"places": …, "clients": …, "directions": …, "duplicates": …, "errors_5xx": …,
-     "p50_ms": …, "p99_ms": …, "rps": …}
+    {"places": …, "clients": …, "directions": …, "duplicates": …, "lost": …, "unacknowledged": …,
+     "errors_5xx": …, "errors_500": …, "errors_503": …, "p50_ms": …, "p99_ms": …, "rps": …, "fault": …}
 
 `directions` = directions issued in the benchmark's groups, `duplicates` = places with more than one live
-direction + applications with more than one live direction, `p50_ms`/`p99_ms` = client-side latency of
-one request (connect to last byte; waiting for a free client thread is not counted), `rps` = requests /
-wall time of the burst. Required: directions == places, duplicates == 0, errors_5xx == 0 (exit status 1
-otherwise). Details go to stderr.
+direction + applications with more than one live direction, `lost` = clients answered 201 whose
+application has no live direction, `unacknowledged` = applications with a live direction whose client
+never got its 201 (committed, then the answer failed: the parent finds it in the cabinet), `errors_5xx` =
+5xx answers (every try counted), of which `errors_500` are 500 and `errors_503` are 503 (the database
+was unreachable), `p50_ms`/`p99_ms` = client-side latency of one request (connect to last byte; waiting
+for a free client thread or a retry is not counted), `rps` = requests / wall time of the burst.
+
+`--fault db-restart` stops PostgreSQL (`pg_ctlcluster --skip-systemctl-redirect <version> main stop`,
+the version from /etc/postgresql; needs root on the database host) --fault-after seconds into the burst
+and starts it again --fault-seconds later; `fault` in the JSON line reports it. It disconnects everyone
+else using that server too.
+
+Required: directions == places, duplicates == 0, lost == 0, errors_500 == 0, and errors_5xx == 0
+without a fault (with one: only 503s, and every client's last answer a 201 or 409); exit status 1
+otherwise. Details go to stderr.
 
 Setup, in this process (Django): the locality with the most queued applications; groups of kind
 "general" there that have never had a published place; each gets `capacity = enrolled + k` (k ≤
@@ -46,6 +57,7 @@ import json
 import os
 import random
 import string
+import subprocess
 import sys
 import threading
 import time
@@ -131,12 +143,15 @@ def prepare(*, places: int, clients: int, per_group: int, seed: int) -> Setup:
 
     from kezek.cabinet.sessions import APPLICANT_KEY, FINGERPRINT_KEY, _fingerprint
     from kezek.core import clock
+    from kezek.core.middleware import SIGNED_IN
     from kezek.facilities.models import Group
     from kezek.placement import selectors
     from kezek.placement.models import Enrollment, Place, Policy, Publication
     from kezek.placement.services import places_publish
     from kezek.waitlist.models import Applicant, Application
 
+    cabinet = next(kind for kind in SIGNED_IN if kind.marker == APPLICANT_KEY)
+    stamps = (cabinet.signed_in_at_key, cabinet.seen_at_key)
     rng = random.Random(seed)
     queued = Application.objects.filter(status=Application.Status.QUEUED)
     top = queued.values("locality_id").annotate(n=Count("pk")).order_by("-n").first()
@@ -225,7 +240,13 @@ def prepare(*, places: int, clients: int, per_group: int, seed: int) -> Setup:
     for app in picked:
         applicant = people[applicants[app]]
         session_key = get_random_string(32, SESSION_CHARS)
-        data = SessionStore().encode({APPLICANT_KEY: applicant.pk, FINGERPRINT_KEY: _fingerprint(applicant)})
+        data = SessionStore().encode(
+            {
+                APPLICANT_KEY: applicant.pk,
+                FINGERPRINT_KEY: _fingerprint(applicant),
+                **dict.fromkeys(stamps, int(now.timestamp())),  # as SessionTimeoutMiddleware stamps a sign-in
+            }
+        )
         sessions.append(Session(session_key=session_key, session_data=data, expire_date=expire))
         out.append(
             Client(application=app, group=targets[app], session=session_key, csrf=_get_new_csrf_string())
@@ -235,8 +256,10 @@ def prepare(*, places: int, clients: int, per_group: int, seed: int) -> Setup:
     return Setup(locality=locality, groups=chosen, clients=out, applications=picked)
 
 
-def count(setup: Setup) -> dict[str, int]:
-    """What the burst left in the database: directions, duplicates, places still open."""
+def count(setup: Setup, acknowledged: set[int]) -> dict[str, int]:
+    """What the burst left in the database: directions, duplicates, places still open; of the
+    applications answered 201 (`acknowledged`), those without a live direction (lost), and live directions
+    whose client got no 201 (unacknowledged)."""
     from django.db.models import Count
 
     from kezek.placement.models import LIVE_DIRECTION_STATES, Direction, Place
@@ -255,9 +278,12 @@ def count(setup: Setup) -> dict[str, int]:
         .count()
     )
     places = Place.objects.filter(group_id__in=groups)
+    holding = set(live.filter(application_id__in=setup.applications).values_list("application_id", flat=True))
     return {
         "directions": directions.count(),
         "duplicates": per_place + per_application,
+        "lost": len(acknowledged - holding),
+        "unacknowledged": len(holding - acknowledged),
         "outsiders": directions.exclude(application_id__in=setup.applications).count(),
         "open": places.filter(status=Place.Status.OPEN).count(),
         "taken": places.filter(status=Place.Status.TAKEN).count(),
@@ -273,17 +299,19 @@ class BurstResult:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)  # 0: no answer (connection error, timeout)
     samples: dict[int, bytes] = field(default_factory=dict)  # one body per unexpected status
+    finals: dict[int, int] = field(default_factory=dict)  # application → its last answer's status
 
 
-def burst(port: int, clients: list[Client], threads: int, timeout: float) -> BurstResult:
-    """Every client sends its one request; `threads` threads start together (barrier) and take the next
-    client as soon as they are free."""
+def burst(port: int, clients: list[Client], threads: int, timeout: float, retries: int) -> BurstResult:
+    """Every client sends its one request (again after Retry-After when answered 503, `retries` times at
+    most); `threads` threads start together (barrier) and take the next client as soon as they are free."""
     result = BurstResult()
     lock = threading.Lock()
     jobs = iter(clients)
     start = threading.Barrier(threads + 1)
 
-    def take(client: Client) -> tuple[int, bytes]:
+    def take(client: Client) -> tuple[int, bytes, float]:
+        """(status, body, Retry-After seconds or 0)."""
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
             body = json.dumps({"application": client.application, "group": client.group})
@@ -298,9 +326,9 @@ def burst(port: int, clients: list[Client], threads: int, timeout: float) -> Bur
                 },
             )
             response = conn.getresponse()
-            return response.status, response.read()
+            return response.status, response.read(), float(response.getheader("Retry-After") or 0)
         except (OSError, http.client.HTTPException) as exc:
-            return 0, repr(exc).encode()
+            return 0, repr(exc).encode(), 0.0
         finally:
             conn.close()
 
@@ -308,21 +336,28 @@ def burst(port: int, clients: list[Client], threads: int, timeout: float) -> Bur
         latencies: list[float] = []
         statuses: Counter[int] = Counter()
         samples: dict[int, bytes] = {}
+        finals: dict[int, int] = {}
         start.wait()
         while True:
             with lock:
                 client = next(jobs, None)
             if client is None:
                 break
-            began = time.perf_counter()
-            status, body = take(client)
-            latencies.append(time.perf_counter() - began)
-            statuses[status] += 1
-            if status not in (201, 409):
-                samples.setdefault(status, body[:500])
+            for attempt in range(retries + 1):
+                began = time.perf_counter()
+                status, body, retry_after = take(client)
+                latencies.append(time.perf_counter() - began)
+                statuses[status] += 1
+                if status not in (201, 409):
+                    samples.setdefault(status, body[:500])
+                if status != 503 or attempt == retries:
+                    break
+                time.sleep(retry_after or 1.0)
+            finals[client.application] = status
         with lock:
             result.latencies.extend(latencies)
             result.statuses.update(statuses)
+            result.finals.update(finals)
             for status, body in samples.items():
                 result.samples.setdefault(status, body)
 
@@ -335,6 +370,37 @@ def burst(port: int, clients: list[Client], threads: int, timeout: float) -> Bur
         thread.join()
     result.seconds = time.perf_counter() - began
     return result
+
+
+# -------------------------------------------------------------------------------------------- fault
+
+
+def postgres_cluster(action: str) -> None:
+    """`pg_ctlcluster <version> main <action>` of the local server (the newest version installed); `stop`
+    is a fast shutdown (open transactions rolled back, clients disconnected)."""
+    version = max(os.listdir("/etc/postgresql"), key=float)
+    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
+    subprocess.run(command, check=True, stdout=sys.stderr)
+
+
+def db_restart(after: float, down: float, report: dict[str, float]) -> threading.Thread:
+    """A thread that stops PostgreSQL `after` seconds from now and starts it `down` seconds later;
+    `report` gets the measured seconds."""
+
+    def run() -> None:
+        time.sleep(after)
+        log(f"fault: stopping PostgreSQL for {down:.0f} s")
+        began = time.perf_counter()
+        postgres_cluster("stop")
+        report["stopped_s"] = round(time.perf_counter() - began, 2)
+        time.sleep(down)
+        postgres_cluster("start")
+        report["unavailable_s"] = round(time.perf_counter() - began, 2)
+        log(f"fault: PostgreSQL started again, {report['unavailable_s']} s after the stop began")
+
+    thread = threading.Thread(target=run, name="db-restart")
+    thread.start()
+    return thread
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -353,6 +419,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="client timeout per request, seconds")
     parser.add_argument("--seed", type=int, default=4, help="random seed of the choice of groups and clients")
     parser.add_argument("--reset", action="store_true", help="re-seed the region demo first (~1 minute)")
+    parser.add_argument("--retries", type=int, default=5, help="tries again after a 503 (default 5)")
+    parser.add_argument("--fault", choices=["db-restart"], help="stop PostgreSQL during the burst")
+    parser.add_argument("--fault-after", type=float, default=3.0, help="seconds into the burst (default 3)")
+    parser.add_argument("--fault-seconds", type=float, default=3.0, help="seconds stopped (default 3)")
     args = parser.parse_args()
 
     url = args.database_url
@@ -377,13 +447,21 @@ def main() -> None:
     port = free_port()
     threads = min(args.threads, len(setup.clients))
     log(f"gunicorn --workers {args.workers} on 127.0.0.1:{port}; {threads} client threads")
+    fault: dict[str, float] = {}
     with gunicorn(url, workers=args.workers, port=port):
-        result = burst(port, setup.clients, threads, args.timeout)
-    found = count(setup)
+        restart = db_restart(args.fault_after, args.fault_seconds, fault) if args.fault else None
+        result = burst(port, setup.clients, threads, args.timeout, args.retries)
+        if restart is not None:
+            restart.join()
+    connections.close_all()  # this process's connection did not survive a restart
+    acknowledged = {application for application, status in result.finals.items() if status == 201}
+    found = count(setup, acknowledged)
 
     ms = [1000 * value for value in result.latencies]
     requests = len(ms)
     errors_5xx = sum(n for status, n in result.statuses.items() if status >= 500)
+    errors_500 = result.statuses[500]
+    errors_503 = result.statuses[503]
     log(
         f"burst: {requests} requests in {result.seconds:.2f} s, "
         f"statuses {dict(sorted(result.statuses.items()))}, "
@@ -398,20 +476,32 @@ def main() -> None:
         "clients": len(setup.clients),
         "directions": found["directions"],
         "duplicates": found["duplicates"],
+        "lost": found["lost"],
+        "unacknowledged": found["unacknowledged"],
         "errors_5xx": errors_5xx,
+        "errors_500": errors_500,
+        "errors_503": errors_503,
         "p50_ms": round(percentile(ms, 0.5), 1),
         "p99_ms": round(percentile(ms, 0.99), 1),
         "rps": round(requests / result.seconds, 1) if result.seconds else 0.0,
+        "fault": {"kind": args.fault, **fault} if args.fault else None,
     }
     print(json.dumps(out), flush=True)
+    allowed = {201, 409, 503} if args.fault else {201, 409}
     ok = (
         found["directions"] == setup.places
         and found["duplicates"] == 0
-        and errors_5xx == 0
-        and set(result.statuses) <= {201, 409}
+        and found["lost"] == 0
+        and errors_500 == 0
+        and (errors_5xx == errors_503 if args.fault else errors_5xx == 0)
+        and set(result.statuses) <= allowed
+        and set(result.finals.values()) <= {201, 409}
     )
     if not ok:
-        log("FAILED: required directions == places, duplicates == 0, errors_5xx == 0 (and only 201/409)")
+        log(
+            "FAILED: required directions == places, duplicates == 0, lost == 0, errors_500 == 0, no other "
+            "5xx (none at all without a fault) and every client's last answer 201/409"
+        )
         raise SystemExit(1)
 
 

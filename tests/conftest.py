@@ -29,6 +29,14 @@ def captcha_test_mode(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
 
 
+@pytest.fixture(autouse=True)
+def sessions_without_timeout(settings: Any) -> None:
+    """Tests travel days ahead with a signed-in client for other reasons: sessions do not time out here.
+    tests/core/test_sessions.py restores the real limits."""
+    settings.STAFF_SESSION_IDLE_SECONDS = settings.STAFF_SESSION_ABSOLUTE_SECONDS = 10 * 365 * 86400
+    settings.CABINET_SESSION_IDLE_SECONDS = 10 * 365 * 86400
+
+
 @pytest.fixture
 def admin_client(db: None) -> Client:
     """pytest-django's admin client, as the admin now requires: an administrator whose second factor is

@@ -6,5 +6,6 @@ from .i18n import *  # noqa: F403
 from .logging import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .security import *  # noqa: F403
+from .sessions import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .verification import *  # noqa: F403

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class CoreConfig(AppConfig):
@@ -6,7 +7,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from .checks import check_shared_cache
         from .task_rows import task_rows_recover
         from .tick import register_sweep
 
         register_sweep("core.task_rows_recover", task_rows_recover)
+        checks.register(check_shared_cache, checks.Tags.caches)

@@ -15,22 +15,37 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_ONLY = ("DJANGO_ALLOW_ASYNC_UNSAFE",)
 
 
-def test_production_settings_pass_check_deploy() -> None:
-    env = {
-        **{name: value for name, value in os.environ.items() if name not in TEST_ONLY},
-        "KEZEK_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "kezek.example.kz",
-    }
-    result = subprocess.run(
+def check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
+    """`manage.py check --deploy` (warnings fail) under the production settings and `env`."""
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=env,
+        env={
+            **{name: value for name, value in os.environ.items() if name not in (*TEST_ONLY, "REDIS_URL")},
+            "KEZEK_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "kezek.example.kz",
+            **env,
+        },
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_production_settings_pass_check_deploy() -> None:
+    result = check_deploy(REDIS_URL="redis://127.0.0.1:6379/0")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_without_a_shared_cache_is_an_error() -> None:
+    """Throttles counted per worker would give a client each worker's allowance."""
+    result = check_deploy()
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr
+    assert "REDIS_URL" in result.stderr
+    development = check_deploy(KEZEK_ENV="dev")
+    assert "core.E001" not in development.stdout + development.stderr
 
 
 def test_production_refuses_missing_secret_key() -> None:
