@@ -12,10 +12,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from kezek.core.auth import CABINET_APPLICANT_KEY
 from kezek.waitlist.models import Applicant
 
 PENDING_KEY = "cabinet_pending_applicant"
-APPLICANT_KEY = "cabinet_applicant"
+APPLICANT_KEY = CABINET_APPLICANT_KEY
 FINGERPRINT_KEY = "cabinet_fingerprint"
 
 

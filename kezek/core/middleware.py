@@ -16,8 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from kezek.cabinet.sessions import APPLICANT_KEY
-
+from .auth import CABINET_APPLICANT_KEY
 from .views import API_PREFIX
 
 NUL_MARKS = (b"\x00", b"\\u0000", b"%00")
@@ -86,7 +85,7 @@ class _SignedIn:
 SIGNED_IN = (
     # Staff are Django users (django.contrib.auth's session key), parents the cabinet's applicant.
     _SignedIn("staff", AUTH_SESSION_KEY, "STAFF_SESSION_IDLE_SECONDS", "STAFF_SESSION_ABSOLUTE_SECONDS"),
-    _SignedIn("cabinet", APPLICANT_KEY, "CABINET_SESSION_IDLE_SECONDS"),
+    _SignedIn("cabinet", CABINET_APPLICANT_KEY, "CABINET_SESSION_IDLE_SECONDS"),
 )
 # The last request's time is written at most this often (a session save per request is not needed).
 SEEN_AT_RESOLUTION_SECONDS = 10
