@@ -1,3 +1,4 @@
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,16 @@ def is_postgres() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` are skipped when the suite runs on SQLite."""
+    """Tests marked `postgres` are skipped when the suite runs on SQLite. Every test has its own id."""
     from django.conf import settings
+
+    # pytest 9 builds an item's id from its function and parametrize ids, so schemathesis' items (one per API
+    # operation, named `test…[GET /api/…]`) all get the function's id; pytest-xdist hands out tests by id
+    # and would run one of them. Give such an item the id its name says.
+    ids = Counter(item.nodeid for item in items)
+    for item in items:
+        if ids[item.nodeid] > 1 and item.parent is not None:
+            item._id = item.parent._id.child(item.name)
 
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://…)")
