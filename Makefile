@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test install browser lint messages clean
 
@@ -28,9 +30,12 @@ browser:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
 
-## The whole test suite (uses DATABASE_URL when set, else SQLite), browser tests included.
+## The whole test suite (uses DATABASE_URL when set, else SQLite), browser tests included, on every core:
+## each worker has its own test database (test_<name>_gw0, …), browser and live server port.
+## Bytecode is written even where the environment disables it: pytest keeps its assertion-rewritten test
+## modules there, and every worker would compile them all again on every run.
 test: install browser
-	$(PY) -m pytest
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .

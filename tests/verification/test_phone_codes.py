@@ -344,7 +344,10 @@ def test_a_code_only_fits_its_own_id() -> None:
     assert code_hash(code_id=first.id, code="123456") != code_hash(code_id=second.id, code="123456")
 
 
-@pytest.mark.parametrize("code_id", [uuid.uuid4(), "not-a-uuid", str(uuid.uuid4())])
+# Fixed ids: random ones would differ between pytest-xdist workers, which must collect the same tests.
+@pytest.mark.parametrize(
+    "code_id", [uuid.uuid4(), "not-a-uuid", str(uuid.uuid4())], ids=["uuid", "garbage", "uuid-text"]
+)
 def test_confirm_unknown_code(code_id: uuid.UUID | str) -> None:
     with pytest.raises(NotFound) as info:
         phone_code_confirm(code_id=code_id, code="123456")
