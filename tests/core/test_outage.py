@@ -58,7 +58,7 @@ def test_an_api_request_answers_503_in_the_api_error_shape(database_down: None) 
     assert_unavailable(response)
     assert response.json() == {
         "code": "unavailable",
-        "detail": "The service is briefly unavailable. Please try again in a few seconds.",
+        "detail": "Сервис временно недоступен. Повторите попытку через несколько секунд.",  # default: ru
     }
 
 
