@@ -3,6 +3,7 @@ stop-list read as stop-listed — no position, not counted in others', no priori
 runs the sweep: taking a place costs as many queries for 5 unconfirmed applications as for 50."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -93,7 +94,7 @@ def test_positions_leave_the_unconfirmed_out_before_the_sweep_and_the_sweep_agre
             )
         later = child_application(locality, born=dt.date(2022, 9, 1))  # registered during it: not asked
 
-    def reads() -> tuple[object, ...]:
+    def reads() -> tuple[Any, Any]:
         checked = [waitlist.check_queue(iin=a.child.iin) for a in (early, priority, confirms, later, *forget)]
         return tuple(checked), waitlist.queue_page(locality=locality, cohort=2022, offset=0, limit=50)
 
