@@ -14,7 +14,7 @@ from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
 from kezek.waitlist import ordering, selectors, services
 from kezek.waitlist.models import Application, BenefitClaim, StopListEntry
-from tests.factories import LocalityFactory, register_application
+from tests.factories import LocalityFactory, RegistryPersonFactory, register_application
 
 pytestmark = pytest.mark.django_db
 ALMATY = dt.timezone(dt.timedelta(hours=5))
@@ -84,8 +84,15 @@ def test_cleanup_stop_list_is_lifted_by_the_parent_manual_only_by_staff(staff: U
 
 def test_rejected_extraordinary_benefit_returns_to_general_through_the_stop_list(staff: User) -> None:
     locality = LocalityFactory.create()
-    general = register_application(locality=locality)
-    special = register_application(locality=locality, tier="extraordinary")
+    # Both children in one birth-year cohort, whatever the registry factory's sequence has reached.
+    general = register_application(
+        locality=locality, child=RegistryPersonFactory.create(birth_date=dt.date(2022, 3, 1))
+    )
+    special = register_application(
+        locality=locality,
+        tier="extraordinary",
+        child=RegistryPersonFactory.create(birth_date=dt.date(2022, 3, 2)),
+    )
     assert selectors.queue_position(application=special).position == 1  # type: ignore[union-attr]
     claim = BenefitClaim.objects.get(application=special)
     with pytest.raises(ValidationFailed):
