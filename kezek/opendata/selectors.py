@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import get_language
 
+from kezek.confirmation.selectors import swept_in_effect
 from kezek.core import clock
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.placement.models import Direction, Enrollment, Publication
@@ -56,11 +57,12 @@ def figures(*, locality: Locality, today: dt.date | None = None) -> Figures:
     """O1: organisations, free places, queued applications, enrolled and left in the last 5 days.
 
     "Queued" counts as the rules say it is now: stop-listed applications whose automatic restoration is
-    due count as queued even before the sweep applies it (as `waitlist.selectors.effective_status`).
+    due count as queued even before the sweep applies it (as `waitlist.selectors.effective_status`), and an
+    ended campaign's unconfirmed do not (C6).
     """
     today = today or clock.today()
     since = today - dt.timedelta(days=RECENT_DAYS - 1)
-    queued = Application.objects.filter(locality=locality, status=Application.Status.QUEUED).count()
+    queued = _queued(locality).count()
     restoring = StopListEntry.objects.filter(
         restored_at__isnull=True,
         restore_on__lte=today,
@@ -87,6 +89,14 @@ def figures(*, locality: Locality, today: dt.date | None = None) -> Figures:
 
 
 # ------------------------------------------------------------------------------------ shared filters
+
+
+def _queued(locality: Locality) -> QuerySet[Application]:
+    """The locality's queued applications as they are now: an ended campaign's unconfirmed are stop-listed
+    in effect (C6) before `tick` sweeps them."""
+    return Application.objects.filter(locality=locality, status=Application.Status.QUEUED).filter(
+        ~swept_in_effect(now=clock.now())
+    )
 
 
 def age_ranges(*, locality: Locality) -> list[AgeRange]:
@@ -360,12 +370,13 @@ class Cohort:
 def cohort_list(*, locality: Locality, today: dt.date | None = None) -> list[Cohort]:
     """The birth-year cohorts with queued applications (Q3), oldest first, with their sizes.
 
-    As `queue_page` counts them: an automatic restoration that is due counts as queued before the sweep.
+    As `queue_page` counts them: an automatic restoration that is due counts as queued before the sweep,
+    an ended campaign's unconfirmed application does not (C6).
     """
     today = today or clock.today()
     sizes: dict[int, int] = {}
     queued = (
-        Application.objects.filter(locality=locality, status=Application.Status.QUEUED)
+        _queued(locality)
         .order_by()
         .values("cohort")
         .annotate(size=Count("pk"))

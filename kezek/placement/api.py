@@ -201,6 +201,40 @@ def direction_decline(request: HttpRequest, number: int) -> CabinetDirectionOut:
     return _out(services.direction_decline(direction=direction, applicant=applicant))
 
 
+class CabinetOfferOrganisationOut(Schema):
+    id: int
+    name: str = Field(description="in the active language")
+
+
+class CabinetOfferGroupOut(Schema):
+    id: int
+    name: str
+    age_from: int
+    age_to: int
+    language: str
+
+
+class CabinetOfferOut(Schema):
+    """A live offer of places to one of my applications (P2): take one with `POST /cabinet/directions`
+    (this application, this group) before the deadline."""
+
+    application: int = Field(validation_alias="application.pk")
+    organisation: CabinetOfferOrganisationOut = Field(validation_alias="group.organisation")
+    group: CabinetOfferGroupOut
+    deadline: dt.datetime = Field(validation_alias="until")
+
+
+@router.get(
+    "/cabinet/offers",
+    response={200: list[CabinetOfferOut], 401: ErrorOut},
+    auth=cabinet_auth,
+    summary="The places offered to my applications now, soonest deadline first",
+)
+def my_offers(request: HttpRequest) -> list[selectors.Offer]:
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    return selectors.offers_of(applicant=applicant)
+
+
 class MedicalIndicationIn(Schema):
     application: int = Field(ge=1)
     issued_on: dt.date

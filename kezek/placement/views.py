@@ -15,7 +15,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kezek.cabinet.sessions import applicant_from_session, applicant_required
@@ -350,7 +349,6 @@ def decline(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @require_GET
-@never_cache
 @applicant_required
 def direction_pdf(request: HttpRequest, number: int) -> HttpResponse:
     """The printable direction (only its own family may download it)."""

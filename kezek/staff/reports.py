@@ -475,7 +475,6 @@ def _name(report: Report, extension: str) -> str:
 
 def _attachment(response: HttpResponse, name: str) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name) or ""
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kezek.confirmation.models import MIN_AGE_YEARS
+from kezek.confirmation.selectors import swept_in_effect
 from kezek.core import clock
 from kezek.core.db import fetch_prepared
 from kezek.core.errors import NotFound, ValidationFailed
@@ -450,7 +451,8 @@ def queue_size_by_age(
     *, locality_id: int, ranges: list[tuple[int, int]], today: dt.date | None = None
 ) -> dict[tuple[int, int], int]:
     """How many applications wait in the locality's queue for each age range [from, to) in full years
-    today (the passport's "size of the queue"), in one query."""
+    today (the passport's "size of the queue"), in one query; an ended campaign's unconfirmed are not
+    counted (C6)."""
     today = today or clock.today()
     counts = {
         f"r{index}": Count(
@@ -464,7 +466,11 @@ def queue_size_by_age(
     }
     if not counts:
         return {}
-    row = Application.objects.filter(locality_id=locality_id, status=Status.QUEUED).aggregate(**counts)
+    row = (
+        Application.objects.filter(locality_id=locality_id, status=Status.QUEUED)
+        .filter(~swept_in_effect(now=clock.now()))
+        .aggregate(**counts)
+    )
     return {age_range: row[f"r{index}"] for index, age_range in enumerate(ranges)}
 
 

@@ -4,11 +4,13 @@ window has ended is not shown, whether or not `tick` has moved it on."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 from pytest_django import Settings
 
@@ -129,3 +131,22 @@ def test_a_kazakh_sms_names_the_organisation_and_locality_in_kazakh(group: Group
     assert "«Ақбота» балабақшасы" in kazakh.body
     assert "Детский сад" not in kazakh.body
     assert "Детский сад «Ақбота»" in russian.body
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_cabinet_api_lists_my_offers_only_until_the_window_ends(group: Group) -> None:
+    first, second, publication = published(group)
+    client = parent(first)
+    response = client.get("/api/v1/cabinet/offers")
+    assert response.status_code == 200
+    (offer,) = response.json()
+    assert dt.datetime.fromisoformat(offer.pop("deadline")) == publication.priority_until
+    assert offer == {
+        "application": first.pk,
+        "organisation": {"id": group.organisation_id, "name": group.organisation.name_ru},
+        "group": {"id": group.pk, "name": "Балапан", "age_from": 2, "age_to": 3, "language": "ru"},
+    }
+    assert parent(second).get("/api/v1/cabinet/offers").json() == []  # another family's is not theirs
+    assert Client().get("/api/v1/cabinet/offers").status_code == 401
+    with time_machine.travel(publication.priority_until, tick=False):  # ended, `tick` has not run
+        assert client.get("/api/v1/cabinet/offers").json() == []

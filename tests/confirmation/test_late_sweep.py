@@ -15,9 +15,12 @@ from kezek.confirmation import services
 from kezek.confirmation.models import Campaign
 from kezek.core.errors import Conflict
 from kezek.core.tick import tick_run
+from kezek.facilities import selectors as facilities
 from kezek.facilities.models import Group, Locality, Organisation
+from kezek.opendata import selectors as opendata
 from kezek.placement import services as placement
 from kezek.placement.models import PriorityHolder
+from kezek.portal import selectors as portal
 from kezek.waitlist import selectors as waitlist
 from kezek.waitlist.models import Application
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory
@@ -132,3 +135,29 @@ def test_a_take_costs_the_same_queries_whatever_the_unswept_campaigns_size(
         counts.append(len(taking.captured_queries))
     assert counts[0] == counts[1], counts
     assert counts[0] <= 60, counts
+
+
+def test_public_counts_leave_the_unconfirmed_out_before_the_sweep_and_the_sweep_agrees(
+    locality: Locality, kindergartens: list[Organisation], operator: User
+) -> None:
+    """The passport's queue size per age and the open-data figures and cohorts (O1, O4) count as C6 says."""
+    campaign, _confirms, _forget = campaign_with(locality, kindergartens, operator, forgetting=2)
+    organisation = kindergartens[0]
+    group_in(organisation)
+
+    def counts() -> tuple[list[int], int, list[opendata.Cohort]]:
+        passport = facilities.organisation_passport(organisation_id=organisation.pk)
+        return (
+            [row.queued for row in portal.passport_places(organisation=passport)],
+            opendata.figures(locality=locality).queued,
+            opendata.cohort_list(locality=locality),
+        )
+
+    with time_machine.travel(campaign.ends_at - dt.timedelta(minutes=5), tick=False):
+        assert counts() == ([3], 3, [opendata.Cohort(year=2022, size=3)])
+    with time_machine.travel(campaign.ends_at + dt.timedelta(minutes=5), tick=False):
+        before = counts()
+        assert before == ([1], 1, [opendata.Cohort(year=2022, size=1)])
+        tick_run()
+        assert Campaign.objects.get(pk=campaign.pk).swept_at is not None
+        assert counts() == before

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from pytest_django import Settings
 
 from config.api import api
 from kezek.cabinet import sessions
@@ -112,3 +113,14 @@ def test_public_responses_stay_cacheable_and_the_free_places_only_for_a_signed_i
     for url in ["/", "/places/", "/api/v1/localities", "/healthz", "/no-such-page/"]:
         assert not no_store(anonymous.get(url)), url
     assert no_store(parent_client().get("/places/"))  # it offers the parent's own applications
+
+
+def test_the_middleware_is_the_one_place_that_says_no_store(settings: Settings) -> None:
+    """No private page or download repeats the middleware's header (`never_cache`, a hand-set
+    Cache-Control): without NoStoreMiddleware none of them says no-store."""
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if not name.endswith(".NoStoreMiddleware")]
+    staff = staff_login(Client(raise_request_exception=False), staff_user(role=Role.ADMINISTRATOR))
+    urls = [url for method, url in private_requests() if method == "GET"]
+    for client in (Client(raise_request_exception=False), staff):
+        for url in [*urls, "/staff/reports/queue.csv", "/staff/reports/queue.xlsx"]:
+            assert not no_store(client.get(url)), url

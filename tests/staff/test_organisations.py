@@ -4,9 +4,11 @@ with children, transfer then close, and no form offers a field the issue forbids
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client
 
 from kezek.facilities.models import BaseFee, Group, Organisation
@@ -347,3 +349,28 @@ def test_forms_offer_no_forbidden_field() -> None:
         assert not FORBIDDEN & set(form.fields), type(form).__name__
     create = OrganisationCreateForm(localities=[])
     assert not (FORBIDDEN - {"bin", "locality"}) & set(create.fields)  # a new organisation's BIN and place
+
+
+def test_staff_pages_read_age_ranges_as_phrases_in_russian(group: Group) -> None:
+    """As the parent pages (`age_range_label`): the organisation's groups and fees, a group's age and its
+    transfer targets, the kindergarten's groups — "до 1 года", "от 2 до 3 лет", never "2–3"."""
+    organisation = group.organisation
+    BaseFee.objects.create(organisation=organisation, age_from=0, age_to=1, monthly_fee=20000)
+    nursery = GroupFactory.create(organisation=organisation, age_from=0, age_to=1, capacity=2, name="Ясли")
+    services.places_publish(group=nursery)
+    enrol_staff_child(group)
+    client = operator(group)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    detail = client.get(f"/staff/organisations/{organisation.pk}/").content.decode()
+    assert "до 1 года: 20000 ₸" in detail
+    assert "<td>от 2 до 3 лет</td>" in detail
+    assert "<td>до 1 года</td>" in detail
+    page = client.get(f"/staff/organisations/groups/{group.pk}/").content.decode()
+    assert "<dd>от 2 до 3 лет</dd>" in page
+    assert ">Ясли, до 1 года, " in page  # the transfer target
+    head = staff_client(Role.KINDERGARTEN_HEAD, organisation=organisation)
+    head.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    groups = head.get("/staff/kindergarten/groups/").content.decode()
+    assert "<td>от 2 до 3 лет</td>" in groups
+    for html in (detail, page, groups):  # no "0–1" (opening hours "07:00–19:00" are not ages)
+        assert not re.search(r"(?<![\d:])\d–\d(?![\d:])", html)

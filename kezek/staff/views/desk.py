@@ -26,7 +26,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kezek.cabinet import services as cabinet_services
@@ -94,7 +93,7 @@ def _may_write(request: HttpRequest) -> bool:
 
 
 def _document(name: str, *, download_name: str) -> HttpResponse:
-    """A stored document as an attachment, never rendered by the browser, never cached."""
+    """A stored document as an attachment, never rendered by the browser (never cached: NoStoreMiddleware)."""
     if not name or not default_storage.exists(name):
         raise Http404
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -104,7 +103,6 @@ def _document(name: str, *, download_name: str) -> HttpResponse:
     filename = f"{download_name}.{extension}" if extension else download_name
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or ""
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
@@ -166,7 +164,6 @@ class ClaimRow:
 
 
 @require_GET
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def benefits(request: HttpRequest) -> HttpResponse:
     """Pending extraordinary claims of the scope, oldest first, with their 5-working-day deadline."""
@@ -184,7 +181,6 @@ def benefits(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def benefit(request: HttpRequest, claim_id: int) -> HttpResponse:
     """One claim: its certificate, deadline, the direction waiting for it; confirm or reject (a reason)."""
@@ -220,7 +216,6 @@ def benefit(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @require_GET
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def benefit_document(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _one(request, BenefitClaim.objects.all(), locality=CLAIM_LOCALITY, pk=claim_id)
@@ -231,7 +226,6 @@ def benefit_document(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def applications(request: HttpRequest) -> HttpResponse:
     """Find an application by its number (GET) or by a child's or applicant's IIN (POST, never in a URL)."""
@@ -313,7 +307,6 @@ def _application_done(request: HttpRequest, number: int, message: "StrOrPromise"
 
 
 @require_GET
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def application(request: HttpRequest, number: int) -> HttpResponse:
     """An application within scope, read only (status, tier, dates, position, its ledger events)."""
@@ -376,7 +369,6 @@ def application_withdraw(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @require_GET
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def application_withdrawal_request(request: HttpRequest, number: int) -> HttpResponse:
     found = _application(request, number)
@@ -395,7 +387,6 @@ def _access_requests(request: HttpRequest) -> QuerySet[AccessRequest]:
 
 
 @require_GET
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def access_requests(request: HttpRequest) -> HttpResponse:
     """Pending requests to restore access to a cabinet, oldest first."""
@@ -409,7 +400,6 @@ def access_requests(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
     """One request with its proof; approve (moves the child's applications) or reject with a reason."""
@@ -460,7 +450,6 @@ def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @require_GET
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def access_request_document(request: HttpRequest, request_id: int) -> HttpResponse:
     found = _one(request, _access_requests(request), locality=ACCESS_LOCALITY, pk=request_id)
@@ -485,7 +474,6 @@ def _feedback(request: HttpRequest) -> QuerySet[Feedback]:
 
 
 @require_GET
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def feedback_list(request: HttpRequest) -> HttpResponse:
     """The scope's messages, newest first, filtered by status and kind."""
@@ -504,7 +492,6 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@never_cache
 @staff_required(*DEPARTMENT_READ)
 def feedback_detail(request: HttpRequest, feedback_id: int) -> HttpResponse:
     """One message; set its status and write the public answer."""

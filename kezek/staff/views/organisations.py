@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kezek.core.errors import DomainError, NotFound
 from kezek.core.forms_views import form_posted
 from kezek.facilities import services as facilities
+from kezek.facilities.labels import age_range_label
 from kezek.facilities.models import Group, Organisation
 from kezek.facilities.services import GROUP_FIELDS, ORGANISATION_FIELDS
 from kezek.placement import selectors as placement_selectors
@@ -228,10 +229,9 @@ def _transfer_targets(group: Group) -> list[tuple[int, str]]:
         seats = placement_selectors.group_seats(group=other)
         free = seats.open + seats.unpublished
         if free > 0:
-            label = _("%(name)s, %(from)d–%(to)d years, %(language)s: %(free)d free") % {
+            label = _("%(name)s, %(ages)s, %(language)s: %(free)d free") % {
                 "name": other.name,
-                "from": other.age_from,
-                "to": other.age_to,
+                "ages": age_range_label(other.age_from, other.age_to),
                 "language": other.get_language_display(),
                 "free": free,
             }
