@@ -223,3 +223,10 @@ def test_tick_queues_one_run_a_night(
     assert integrity_check_task.call(run.pk) == "ok"
     with time_machine.travel(night - dt.timedelta(hours=2), tick=False):  # 01:00: not yet tonight's
         assert tick_run()["integrity.nightly"] == 0
+
+
+def test_the_latest_result_is_public(world: dict[str, object], client: object) -> None:
+    assert client.get("/api/v1/open-data/integrity").status_code == 404  # type: ignore[attr-defined]
+    call_command("integrity_check", stdout=StringIO())
+    body = client.get("/api/v1/open-data/integrity").json()  # type: ignore[attr-defined]
+    assert (body["verdict"], body["findings"], body["events_checked"] > 30) == ("ok", 0, True)

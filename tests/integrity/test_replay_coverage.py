@@ -30,10 +30,12 @@ def _written_kinds() -> tuple[set[str], set[str]]:
             kind = next(
                 (k.value for k in node.keywords if k.arg == "kind"), node.args[0] if node.args else None
             )
-            if isinstance(kind, ast.Constant) and isinstance(kind.value, str) and "." in kind.value:
-                literal.add(kind.value)
-            elif isinstance(kind, ast.JoinedStr) and isinstance(kind.values[0], ast.Constant):
-                dynamic.add(str(kind.values[0].value))
+            choices = [kind.body, kind.orelse] if isinstance(kind, ast.IfExp) else [kind]
+            for choice in choices:
+                if isinstance(choice, ast.Constant) and isinstance(choice.value, str) and "." in choice.value:
+                    literal.add(choice.value)
+                elif isinstance(choice, ast.JoinedStr) and isinstance(choice.values[0], ast.Constant):
+                    dynamic.add(str(choice.values[0].value))
     return literal, dynamic
 
 
