@@ -151,7 +151,7 @@ def diff_applications(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterat
             continue
         remaining.discard(pk)
         digest = person_digest(iin, born) if expected[r.A_CHILD] is not None else None
-        found = [
+        found: list[Any] = [
             status, tier, cohort, ordinal, r.moment_ms(registered_at), valid_until.isoformat(),
             codes.get(locality), applicant, digest, stops.get(pk),
         ]  # fmt: skip
@@ -230,13 +230,13 @@ def diff_placement(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[
 
 def diff_settings(state: r.State) -> Iterator[Finding]:
     """Each locality's ratio (Q4) and distribution settings: as last recorded, else the defaults."""
-    ratio_default = QueueSettings._meta.get_field("priority_ratio").get_default()
+    ratio_default = QueueSettings().priority_ratio
     for code, ratio in QueueSettings.objects.values_list("locality__code", "priority_ratio"):
         expected = state.queue_settings.get(code, {}).get("priority_ratio", ratio_default)
         if ratio != expected:
             yield Finding("queue_settings.priority_ratio", f"locality {code}", str(expected), str(ratio))
     names = r.PLACEMENT_SETTING_NAMES
-    defaults = {name: PlacementSettings._meta.get_field(name).get_default() for name in names}
+    defaults = {name: PlacementSettings().__dict__[name] for name in names}  # the fields' defaults
     for code, *values in PlacementSettings.objects.values_list("locality__code", *names):
         recorded = state.placement_settings.get(code, {})
         for name, value in zip(names, values, strict=True):
@@ -255,10 +255,12 @@ def diff_ranks(state: r.State) -> Iterator[Finding]:
         locality = locality_ids.get(row[r.A_LOCALITY], -1)
         if row[r.A_STATUS] == "queued":
             queued[(locality, row[r.A_COHORT], row[r.A_TIER])].append(row[r.A_ORDINAL])
-        key = (locality, row[r.A_COHORT])
-        ordinal, moment = last.get(key, (0, 0))
-        last[key] = (max(ordinal, row[r.A_ORDINAL]), max(moment, row[r.A_REGISTERED] or 0))
-    stored = set(RankNode.objects.filter(count__gt=0).values_list("locality_id", "cohort", "tier").distinct())
+        cohort_key = (locality, row[r.A_COHORT])
+        ordinal, moment = last.get(cohort_key, (0, 0))
+        last[cohort_key] = (max(ordinal, row[r.A_ORDINAL]), max(moment, row[r.A_REGISTERED] or 0))
+    stored: set[tuple[int, int, str]] = set(
+        RankNode.objects.filter(count__gt=0).values_list("locality_id", "cohort", "tier").distinct()
+    )
     for key in sorted(stored | set(queued)):
         locality, cohort, tier = key
         expected = fenwick(queued.get(key, []))

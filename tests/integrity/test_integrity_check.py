@@ -4,6 +4,7 @@ reported as a finding (issue 16, item 1)."""
 import datetime as dt
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from io import StringIO
 
 import pytest
@@ -11,14 +12,16 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import Client
 
 from kezek.core.tick import tick_run
-from kezek.facilities.models import Group
+from kezek.facilities.models import Group, Locality
 from kezek.integrity.diff import integrity_check
 from kezek.integrity.models import IntegrityRun
 from kezek.integrity.selectors import integrity_run_latest
 from kezek.placement import services as placement
 from kezek.placement.models import Direction, Place, Publication
+from kezek.registry.models import RegistryPerson
 from kezek.staff.models import Role
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Application, Child, CohortCounter, QueueSettings, RankNode, StopListEntry
@@ -34,12 +37,18 @@ MONDAY = dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY)
 _days = itertools.count()
 
 
-def toddler() -> object:
+def toddler() -> RegistryPerson:
     return RegistryPersonFactory.create(birth_date=dt.date(2024, 1, 1) + dt.timedelta(days=next(_days) % 300))
 
 
+@dataclass(frozen=True)
+class World:
+    locality: Locality
+    group: Group
+
+
 @pytest.fixture
-def world() -> dict[str, object]:
+def world() -> World:
     """A small locality lived through the services: registrations of every tier, publications,
     directions taken, extended, declined and enrolled, a departure, a staff child, stop-listings,
     withdrawal, restoration, benefit decisions, settings and capacity changes."""
@@ -88,20 +97,20 @@ def world() -> dict[str, object]:
         )
     with time_machine.travel(MONDAY + dt.timedelta(days=40), tick=False):
         tick_run()  # directions expire, automatic stop-listings come back, places are republished
-    return {"locality": locality, "group": group, "apps": apps}
+    return World(locality=locality, group=group)
 
 
 def kinds() -> set[str]:
     return {finding.kind for finding in integrity_check().findings}
 
 
-def test_clean_on_data_written_by_the_services(world: dict[str, object]) -> None:
+def test_clean_on_data_written_by_the_services(world: World) -> None:
     report = integrity_check()
     assert report.findings == []
     assert report.events > 30
 
 
-def test_the_command_exits_zero_when_clean_and_records_the_run(world: dict[str, object]) -> None:
+def test_the_command_exits_zero_when_clean_and_records_the_run(world: World) -> None:
     out = StringIO()
     call_command("integrity_check", stdout=out)
     assert "integrity OK" in out.getvalue()
@@ -110,11 +119,13 @@ def test_the_command_exits_zero_when_clean_and_records_the_run(world: dict[str, 
     assert (latest.verdict, latest.events_checked > 30) == ("ok", True)
 
 
-def _application(world: dict[str, object], status: str = "queued") -> Application:
-    return Application.objects.filter(locality=world["locality"], status=status).order_by("pk").first()  # type: ignore[return-value]
+def _application(world: World, status: str = "queued") -> Application:
+    app = Application.objects.filter(locality=world.locality, status=status).order_by("pk").first()
+    assert app is not None
+    return app
 
 
-def test_a_childs_birth_date_edited(world: dict[str, object]) -> None:
+def test_a_childs_birth_date_edited(world: World) -> None:
     app = _application(world)
     tamper(Child, app.child_id, birth_date=app.child.birth_date - dt.timedelta(days=200))
     out = StringIO()
@@ -122,24 +133,26 @@ def test_a_childs_birth_date_edited(world: dict[str, object]) -> None:
         call_command("integrity_check", stdout=out)
     assert f"application.child\tapplication {app.pk}" in out.getvalue()
     assert app.child.iin not in out.getvalue()  # masked
-    assert integrity_run_latest().verdict == "findings"  # type: ignore[union-attr]
+    latest = integrity_run_latest()
+    assert latest is not None
+    assert latest.verdict == "findings"
 
 
-def test_a_tier_raised(world: dict[str, object]) -> None:
+def test_a_tier_raised(world: World) -> None:
     app = _application(world)
     tamper(Application, app.pk, tier="extraordinary")
     assert "application.tier" in kinds()
 
 
-def test_registered_at_edited(world: dict[str, object]) -> None:
+def test_registered_at_edited(world: World) -> None:
     app = _application(world)
     tamper(Application, app.pk, registered_at=app.registered_at - dt.timedelta(days=300))
     assert "application.registered_at" in kinds()
 
 
-def test_an_application_deleted(world: dict[str, object]) -> None:
+def test_an_application_deleted(world: World) -> None:
     app = Application.objects.filter(
-        locality=world["locality"], status="queued", benefit_claims__isnull=True
+        locality=world.locality, status="queued", benefit_claims__isnull=True
     ).first()
     assert app is not None
     with triggers_off(Application, StopListEntry), connection.cursor() as cursor:
@@ -148,16 +161,16 @@ def test_an_application_deleted(world: dict[str, object]) -> None:
     assert "application.missing" in kinds()
 
 
-def test_a_withdrawn_application_resurrected_for_another_child(world: dict[str, object]) -> None:
+def test_a_withdrawn_application_resurrected_for_another_child(world: World) -> None:
     app = _application(world, "withdrawn")
-    other = waitlist.child_from_registry(iin=toddler().iin)  # type: ignore[attr-defined]
+    other = waitlist.child_from_registry(iin=toddler().iin)
     tamper(Application, app.pk, status="queued", child=other)
     assert {"application.status", "application.child"} <= kinds()
 
 
-def test_a_direction_created_in_sql(world: dict[str, object]) -> None:
+def test_a_direction_created_in_sql(world: World) -> None:
     app = _application(world)
-    place = Place.objects.filter(group=world["group"], status="open").first()
+    place = Place.objects.filter(group=world.group, status="open").first()
     assert place is not None
     now = MONDAY + dt.timedelta(days=41)
     Direction.objects.create(
@@ -167,7 +180,7 @@ def test_a_direction_created_in_sql(world: dict[str, object]) -> None:
     assert "direction.unrecorded" in kinds()
 
 
-def test_a_direction_extended_in_sql(world: dict[str, object]) -> None:
+def test_a_direction_extended_in_sql(world: World) -> None:
     direction = Direction.objects.order_by("pk").first()
     assert direction is not None
     later = direction.issued_at + dt.timedelta(days=60)
@@ -175,44 +188,42 @@ def test_a_direction_extended_in_sql(world: dict[str, object]) -> None:
     assert "direction.valid_until" in kinds()
 
 
-def test_a_publications_window_edited(world: dict[str, object]) -> None:
+def test_a_publications_window_edited(world: World) -> None:
     publication = Publication.objects.order_by("pk").first()
     assert publication is not None
     tamper(Publication, publication.pk, priority_until=publication.priority_until + dt.timedelta(days=3))
     assert "publication.priority_until" in kinds()
 
 
-def test_a_seat_withheld(world: dict[str, object]) -> None:
-    place = Place.objects.filter(group=world["group"], status="open").first()
+def test_a_seat_withheld(world: World) -> None:
+    place = Place.objects.filter(group=world.group, status="open").first()
     assert place is not None
     tamper(Place, place.pk, status="withdrawn")
     assert "place.status" in kinds()
 
 
-def test_the_ratio_changed_quietly(world: dict[str, object]) -> None:
-    row = QueueSettings.objects.get(locality=world["locality"])
+def test_the_ratio_changed_quietly(world: World) -> None:
+    row = QueueSettings.objects.get(locality=world.locality)
     tamper(QueueSettings, row.pk, priority_ratio=9)
     assert "queue_settings.priority_ratio" in kinds()
 
 
-def test_a_group_capacity_changed_in_sql(world: dict[str, object]) -> None:
-    tamper(Group, world["group"].pk, capacity=2)  # type: ignore[attr-defined]
+def test_a_group_capacity_changed_in_sql(world: World) -> None:
+    tamper(Group, world.group.pk, capacity=2)
     assert "group.capacity" in kinds()
 
 
-def test_rank_and_count_tables_edited(world: dict[str, object]) -> None:
+def test_rank_and_count_tables_edited(world: World) -> None:
     node = RankNode.objects.filter(count__gt=0).order_by("pk").first()
     assert node is not None
     tamper(RankNode, node.pk, count=node.count + 1)
-    counter = CohortCounter.objects.filter(locality=world["locality"]).first()
+    counter = CohortCounter.objects.filter(locality=world.locality).first()
     assert counter is not None
     tamper(CohortCounter, counter.pk, last_ordinal=1000)
     assert {"rank_node.count", "cohort_counter.last_ordinal"} <= kinds()
 
 
-def test_tick_queues_one_run_a_night(
-    world: dict[str, object], django_capture_on_commit_callbacks: Callable
-) -> None:  # type: ignore[type-arg]
+def test_tick_queues_one_run_a_night(world: World, django_capture_on_commit_callbacks: Callable) -> None:
     night = dt.datetime(2027, 2, 1, 3, 0, tzinfo=ALMATY)
     with time_machine.travel(night, tick=False), django_capture_on_commit_callbacks(execute=False):
         assert tick_run()["integrity.nightly"] == 1
@@ -225,8 +236,8 @@ def test_tick_queues_one_run_a_night(
         assert tick_run()["integrity.nightly"] == 0
 
 
-def test_the_latest_result_is_public(world: dict[str, object], client: object) -> None:
-    assert client.get("/api/v1/open-data/integrity").status_code == 404  # type: ignore[attr-defined]
+def test_the_latest_result_is_public(world: World, client: Client) -> None:
+    assert client.get("/api/v1/open-data/integrity").status_code == 404
     call_command("integrity_check", stdout=StringIO())
-    body = client.get("/api/v1/open-data/integrity").json()  # type: ignore[attr-defined]
+    body = client.get("/api/v1/open-data/integrity").json()
     assert (body["verdict"], body["findings"], body["events_checked"] > 30) == ("ok", 0, True)

@@ -27,10 +27,12 @@ def _written_kinds() -> tuple[set[str], set[str]]:
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
             if name not in WRITERS:
                 continue
-            kind = next(
+            kind: ast.expr | None = next(
                 (k.value for k in node.keywords if k.arg == "kind"), node.args[0] if node.args else None
             )
-            choices = [kind.body, kind.orelse] if isinstance(kind, ast.IfExp) else [kind]
+            choices: list[ast.expr | None] = (
+                [kind.body, kind.orelse] if isinstance(kind, ast.IfExp) else [kind]
+            )
             for choice in choices:
                 if isinstance(choice, ast.Constant) and isinstance(choice.value, str) and "." in choice.value:
                     literal.add(choice.value)
