@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "kezek.staff",
     "kezek.portal",
     "kezek.demo",
+    "kezek.integrity",
 ]
 
 MIDDLEWARE = [

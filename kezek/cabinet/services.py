@@ -387,7 +387,12 @@ def access_request_decide(
                     subject_type="application",
                     subject_id=str(application.pk),
                     locality_code=application.locality.code,
-                    payload={"number": application.pk, "access_request": request.pk, "previous": previous},
+                    payload={
+                        "number": application.pk,
+                        "access_request": request.pk,
+                        "previous": previous,
+                        "applicant": requester.pk,
+                    },
                 )
                 moved.append(application.pk)
         request.status = AccessRequest.Status.APPROVED if approve else AccessRequest.Status.REJECTED

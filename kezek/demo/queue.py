@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.core.serializers.json import DjangoJSONEncoder
 
 from kezek.core.phones import MOBILE_PREFIXES
+from kezek.ledger.hashing import person_digest
 from kezek.waitlist import ordering
 
 from . import catalogue as cat
@@ -429,7 +430,7 @@ def _events(applications: Sequence[ApplicationPlan]) -> list[tuple[int, int, int
     return events
 
 
-def event_payload(application: ApplicationPlan, kind: int, *, number: int) -> dict[str, Any]:
+def event_payload(application: ApplicationPlan, kind: int, *, number: int, applicant: int) -> dict[str, Any]:
     """The event's payload, exactly as `kezek.waitlist.services._ledger` writes it (plain JSON values)."""
     if kind == REGISTERED:
         return {
@@ -440,6 +441,8 @@ def event_payload(application: ApplicationPlan, kind: int, *, number: int) -> di
             "ordinal": application.ordinal,
             "registered_at": json_value(application.registered_at),
             "valid_until": json_value(application.first_valid_until),
+            "applicant": applicant,
+            "child": person_digest(application.child.iin, application.child.birth_date),
         }
     if kind == DECIDED:
         return {

@@ -449,7 +449,9 @@ def _load_queue(
     locality_ids = dict(
         Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES).values_list("code", "pk")
     )
-    numbers = _write_queue_rows(plan, writer=writer, locality_ids=locality_ids, category_ids=category_ids)
+    numbers, applicant_ids = _write_queue_rows(
+        plan, writer=writer, locality_ids=locality_ids, category_ids=category_ids
+    )
     say("applications written")
     counts.applicants += len(plan.applicants)
     counts.applications += len(plan.applications)
@@ -459,7 +461,7 @@ def _load_queue(
         counts.stop_listed += application.status == Application.Status.STOP_LISTED
     counts.rank_nodes += _write_counters(plan, writer=writer, locality_ids=locality_ids)
     say("cohort counters and rank nodes written")
-    chain = _LedgerChain(plan, numbers)
+    chain = _LedgerChain(plan, numbers, applicant_ids)
     counts.ledger_events += writer.insert(
         LedgerEvent,
         LEDGER_COLUMNS,
@@ -473,10 +475,10 @@ def _load_queue(
 
 def _write_queue_rows(
     plan: QueuePlan, *, writer: TableWriter, locality_ids: dict[str, int], category_ids: dict[str, int]
-) -> list[int]:
+) -> tuple[list[int], dict[str, int]]:
     """Applicants, children, applications (numbers in registration order), claims, stop-list entries.
 
-    Returns the applications' numbers, by the plan's order."""
+    Returns the applications' numbers, by the plan's order, and the applicants' ids by IIN."""
     applicant_ids = dict(
         zip(
             (a.person.iin for a in plan.applicants),
@@ -535,7 +537,7 @@ def _write_queue_rows(
             if a.stop_listed_at is not None
         ),
     )  # fmt: skip
-    return numbers
+    return numbers, applicant_ids
 
 
 def _claim_rows(
@@ -575,9 +577,10 @@ def _write_counters(plan: QueuePlan, *, writer: TableWriter, locality_ids: dict[
 class _LedgerChain:
     """The plan's events as ledger rows, hash-chained from the genesis hash (as `ledger_append` would)."""
 
-    def __init__(self, plan: QueuePlan, numbers: list[int]) -> None:
+    def __init__(self, plan: QueuePlan, numbers: list[int], applicant_ids: dict[str, int]) -> None:
         self._plan = plan
         self._numbers = numbers
+        self._applicant_ids = applicant_ids
         self.seq = 0
         self.last_hash = GENESIS_HASH
 
@@ -585,7 +588,12 @@ class _LedgerChain:
         applications = self._plan.applications
         for _moment, index, kind in self._plan.events:
             application, number = applications[index], self._numbers[index]
-            payload = event_payload(application, kind, number=number)
+            payload = event_payload(
+                application,
+                kind,
+                number=number,
+                applicant=self._applicant_ids[application.applicant.person.iin],
+            )
             occurred_at = event_moment(application, kind)
             seq, prev_hash = self.seq + 1, self.last_hash
             digest = event_hash(

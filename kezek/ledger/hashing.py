@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.crypto import salted_hmac
 
 from .errors import LedgerPayloadError
 
@@ -142,3 +143,12 @@ def _check_json(value: Any, path: str) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_json(item, f"{path}[{index}]")
+
+
+def person_digest(iin: str, birth_date: dt.date) -> str:
+    """A keyed digest of a child's IIN and birth date, for the ledger: it lets `integrity_check` prove the
+    live child row is the one registered, without putting the IIN (which encodes the birth date, so a plain
+    hash could be reversed by trying every IIN) on a public record. Keyed with the project's SECRET_KEY."""
+    return salted_hmac(
+        "kezek.ledger.person", f"{iin}|{birth_date.isoformat()}", algorithm="sha256"
+    ).hexdigest()

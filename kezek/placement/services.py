@@ -329,6 +329,7 @@ def direction_enroll(*, direction: Direction, by_staff: User, on: dt.date | None
             subject_id=direction.pk,
             group=group,
             enrolled_on=on,
+            enrollment=enrollment.pk,
             by=by_staff.pk,
         )
     return enrollment

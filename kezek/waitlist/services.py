@@ -31,6 +31,7 @@ from kezek.core.iin import iin_checked
 from kezek.core.phones import normalize_phone
 from kezek.core.workdays import add_working_days
 from kezek.facilities.models import Language, Locality
+from kezek.ledger.hashing import person_digest
 from kezek.ledger.services import EventSpec, ledger_append, ledger_append_many
 from kezek.notifications.services import BulkMessage, notification_enqueue, notifications_enqueue_many
 from kezek.registry.adapters import PersonRecord, get_registry
@@ -468,6 +469,8 @@ def application_register(
                 ordinal=application.ordinal,
                 registered_at=application.registered_at,
                 valid_until=application.valid_until,
+                applicant=applicant.pk,
+                child=person_digest(child.iin, child.birth_date),
             )
             application_notify(
                 application, "application_registered", "registered", locality=locality.name_lazy

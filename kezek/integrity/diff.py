@@ -1,0 +1,312 @@
+"""Comparing the state the ledger implies (`replay`) with the live tables: the findings.
+
+Everything is read as value tuples in chunks (no model instances): `integrity_check` streams the ledger
+into the replayed state, then walks each table once. A finding is (kind, object, expected, found), with
+no personal data (a child is shown by a masked IIN).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+
+from kezek.core.masking import mask_iin
+from kezek.facilities.models import Group, Locality
+from kezek.ledger.hashing import person_digest
+from kezek.ledger.models import LedgerEvent
+from kezek.ledger.selectors import ledger_verify
+from kezek.placement.models import (
+    Direction,
+    Enrollment,
+    Place,
+    PlacementSettings,
+    PriorityHolder,
+    Publication,
+)
+from kezek.waitlist import ranks
+from kezek.waitlist.models import Application, CohortCounter, QueueSettings, RankNode, StopListEntry
+
+from . import replay as r
+
+CHUNK_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One difference between the ledger and the live tables."""
+
+    kind: str  # e.g. "application.tier", "direction.unrecorded", "rank_node.count", "ledger.chain"
+    object: str  # e.g. "application 12"
+    expected: str  # what the ledger implies
+    found: str  # what the live tables hold
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "object": self.object, "expected": self.expected, "found": self.found}
+
+
+@dataclass
+class Report:
+    events: int  # ledger events checked
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _ms_text(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return (r.EPOCH + dt.timedelta(milliseconds=value)).isoformat(timespec="milliseconds")
+
+
+def ledger_events_stream(chunk_size: int = CHUNK_SIZE) -> Iterator[r.Event]:
+    """The whole ledger in chain order, as replay events."""
+    rows = LedgerEvent.objects.order_by("seq").values_list(
+        "seq", "kind", "subject_type", "subject_id", "locality_code", "payload"
+    )
+    for row in rows.iterator(chunk_size=chunk_size):
+        yield r.Event(*row)
+
+
+def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
+    """Verify the chain, replay it and diff the live tables against the replayed state (and the rank and
+    count tables against the replayed queue). One consistent snapshot on PostgreSQL (REPEATABLE READ)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        verified = ledger_verify(chunk_size=chunk_size)
+        findings: list[Finding] = []
+        if not verified.ok:
+            findings.append(
+                Finding(
+                    "ledger.chain", f"event {verified.first_broken_seq}", "an intact chain", verified.reason
+                )
+            )
+        state = r.replay(ledger_events_stream(chunk_size))
+        findings += [
+            Finding("ledger.replay", f"event {seq}", about, what) for seq, about, what in state.anomalies
+        ]
+        findings += diff_applications(state, chunk_size=chunk_size)
+        findings += diff_placement(state, chunk_size=chunk_size)
+        findings += diff_settings(state)
+        findings += diff_ranks(state)
+    return Report(events=state.events, findings=findings)
+
+
+def _compare(
+    kind: str, name: str, fields: tuple[str, ...], expected: list[Any], found: list[Any]
+) -> Iterator[Finding]:
+    for index, field in enumerate(fields):
+        want, have = expected[index], found[index]
+        if want is not None and want != have:
+            yield Finding(f"{kind}.{field}", name, _show(want), _show(have))
+
+
+def _missing(kind: str, label: str, ids: Any) -> Iterator[Finding]:
+    for pk in sorted(ids):
+        yield Finding(f"{kind}.missing", f"{label} {pk}", "recorded on the ledger", "no row")
+
+
+def diff_applications(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """Every application against its replay: the fields of `replay.APPLICATION_FIELDS`."""
+    codes = dict(Locality.objects.values_list("pk", "code"))
+    stops = dict(
+        StopListEntry.objects.filter(restored_at__isnull=True).values_list("application_id", "reason")
+    )
+    remaining = set(state.applications)
+    rows = Application.objects.order_by().values_list(
+        "pk", "status", "tier", "cohort", "ordinal", "registered_at", "valid_until", "locality_id",
+        "applicant_id", "child__iin", "child__birth_date",
+    )  # fmt: skip
+    for (
+        pk,
+        status,
+        tier,
+        cohort,
+        ordinal,
+        registered_at,
+        valid_until,
+        locality,
+        applicant,
+        iin,
+        born,
+    ) in rows.iterator(chunk_size=chunk_size):
+        name = f"application {pk}"
+        expected = state.applications.get(pk)
+        if expected is None:
+            yield Finding("application.unrecorded", name, "no application.registered event", status)
+            continue
+        remaining.discard(pk)
+        digest = person_digest(iin, born) if expected[r.A_CHILD] is not None else None
+        found: list[Any] = [
+            status, tier, cohort, ordinal, r.moment_ms(registered_at), valid_until.isoformat(),
+            codes.get(locality), applicant, digest, stops.get(pk),
+        ]  # fmt: skip
+        for finding in _compare("application", name, r.APPLICATION_FIELDS, expected, found):
+            if finding.kind == "application.child":
+                finding = Finding(
+                    finding.kind, name, "the child registered", f"{mask_iin(iin)} born {born:%Y}"
+                )
+            elif finding.kind == "application.registered_at":
+                finding = Finding(
+                    finding.kind, name, _ms_text(expected[r.A_REGISTERED]), _ms_text(found[r.A_REGISTERED])
+                )
+            yield finding
+        if expected[r.A_STOP] is None and pk in stops:
+            yield Finding("application.stop_list", name, "not stop-listed", stops[pk])
+    yield from _missing("application", "application", remaining)
+
+
+def _diff_rows(
+    kind: str,
+    label: str,
+    replayed: dict[int, list[Any]],
+    fields: tuple[str, ...],
+    rows: Iterator[tuple[Any, ...]],
+) -> Iterator[Finding]:
+    remaining = set(replayed)
+    for pk, *found in rows:
+        expected = replayed.get(pk)
+        if expected is None:
+            yield Finding(f"{kind}.unrecorded", f"{label} {pk}", "no ledger event", "a row")
+            continue
+        remaining.discard(pk)
+        yield from _compare(kind, f"{label} {pk}", fields, expected, found)
+    yield from _missing(kind, label, remaining)
+
+
+def diff_placement(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """Directions, places, publications (places, window, holders), enrolments and departures, and the
+    groups created through the ledger (capacity, open or closed)."""
+    directions = (
+        (pk, application, place, group, direction_state, r.moment_ms(valid_until), None)
+        for pk, application, place, group, direction_state, valid_until in Direction.objects.order_by()
+        .values_list("pk", "application_id", "place_id", "group_id", "state", "valid_until")
+        .iterator(chunk_size=chunk_size)
+    )
+    stored = r.DIRECTION_FIELDS[: r.D_EXTENSIONS]  # the count of extensions is not a column: not compared
+    yield from _diff_rows("direction", "direction", state.directions, stored, directions)
+    replayed_places = {pk: [status] for pk, status in state.places.items()}
+    places = Place.objects.order_by().values_list("pk", "status").iterator(chunk_size=chunk_size)
+    yield from _diff_rows("place", "place", replayed_places, ("status",), places)
+    seats: dict[int, list[int]] = defaultdict(list)
+    for publication, place in Place.objects.order_by("pk").values_list("publication_id", "pk"):
+        seats[publication].append(place)
+    holders: dict[int, list[int]] = defaultdict(list)
+    for publication, application in PriorityHolder.objects.order_by("rank", "pk").values_list(
+        "publication_id", "application_id"
+    ):
+        holders[publication].append(application)
+    publications = (
+        (pk, group, tuple(seats[pk]), r.moment_ms(until), tuple(holders[pk]))
+        for pk, group, until in Publication.objects.order_by().values_list("pk", "group_id", "priority_until")
+    )
+    yield from _diff_rows(
+        "publication", "publication", state.publications, r.PUBLICATION_FIELDS, publications
+    )
+    enrollments = (
+        (pk, group, direction, r.day(left_on), staff_child)
+        for pk, group, direction, left_on, staff_child in Enrollment.objects.order_by()
+        .values_list("pk", "group_id", "direction_id", "left_on", "staff_child")
+        .iterator(chunk_size=chunk_size)
+    )
+    yield from _diff_rows("enrollment", "enrolment", state.enrollments, r.ENROLLMENT_FIELDS, enrollments)
+    groups = Group.objects.filter(pk__in=list(state.groups)).values_list("pk", "capacity", "is_active")
+    yield from _diff_rows("group", "group", state.groups, r.GROUP_FIELDS, iter(groups))
+
+
+def diff_settings(state: r.State) -> Iterator[Finding]:
+    """Each locality's ratio (Q4) and distribution settings: as last recorded, else the defaults."""
+    ratio_default = QueueSettings().priority_ratio
+    for code, ratio in QueueSettings.objects.values_list("locality__code", "priority_ratio"):
+        expected = state.queue_settings.get(code, {}).get("priority_ratio", ratio_default)
+        if ratio != expected:
+            yield Finding("queue_settings.priority_ratio", f"locality {code}", str(expected), str(ratio))
+    names = r.PLACEMENT_SETTING_NAMES
+    defaults = {name: PlacementSettings().__dict__[name] for name in names}  # the fields' defaults
+    for code, *values in PlacementSettings.objects.values_list("locality__code", *names):
+        recorded = state.placement_settings.get(code, {})
+        for name, value in zip(names, values, strict=True):
+            expected = recorded.get(name, defaults[name])
+            if value != expected:
+                yield Finding(f"placement_settings.{name}", f"locality {code}", str(expected), str(value))
+
+
+def diff_ranks(state: r.State) -> Iterator[Finding]:
+    """The Fenwick counts (`waitlist_rank_node`) and the cohort counters, recomputed from the replayed
+    queue: a node's count is the number of queued applications whose ordinal it covers (ranks.py)."""
+    locality_ids = dict(Locality.objects.values_list("code", "pk"))
+    queued: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    last: dict[tuple[int, int], tuple[int, int]] = {}
+    for row in state.applications.values():
+        locality = locality_ids.get(row[r.A_LOCALITY], -1)
+        if row[r.A_STATUS] == "queued":
+            queued[(locality, row[r.A_COHORT], row[r.A_TIER])].append(row[r.A_ORDINAL])
+        cohort_key = (locality, row[r.A_COHORT])
+        ordinal, moment = last.get(cohort_key, (0, 0))
+        last[cohort_key] = (max(ordinal, row[r.A_ORDINAL]), max(moment, row[r.A_REGISTERED] or 0))
+    stored: set[tuple[int, int, str]] = set(
+        RankNode.objects.filter(count__gt=0).values_list("locality_id", "cohort", "tier").distinct()
+    )
+    for key in sorted(stored | set(queued)):
+        locality, cohort, tier = key
+        expected = fenwick(queued.get(key, []))
+        found = dict(
+            RankNode.objects.filter(locality_id=locality, cohort=cohort, tier=tier)
+            .exclude(count=0)
+            .values_list("node", "count")
+        )
+        for node in sorted(expected.keys() | found.keys()):
+            if expected.get(node, 0) != found.get(node, 0):
+                yield Finding(
+                    "rank_node.count",
+                    f"locality #{locality} cohort {cohort} {tier} node {node}",
+                    str(expected.get(node, 0)),
+                    str(found.get(node, 0)),
+                )
+    counters = CohortCounter.objects.values_list(
+        "locality_id", "cohort", "last_ordinal", "last_registered_at"
+    )
+    for locality, cohort, last_ordinal, last_registered_at in counters:
+        ordinal, moment = last.pop((locality, cohort), (0, 0))
+        name = f"cohort counter locality #{locality} cohort {cohort}"
+        if last_ordinal != ordinal:
+            yield Finding("cohort_counter.last_ordinal", name, str(ordinal), str(last_ordinal))
+        if ordinal and r.moment_ms(last_registered_at) != moment:
+            yield Finding(
+                "cohort_counter.last_registered_at",
+                name,
+                _ms_text(moment),
+                _ms_text(r.moment_ms(last_registered_at)),
+            )
+    for (locality, cohort), (ordinal, _moment) in sorted(last.items()):
+        yield Finding(
+            "cohort_counter.missing",
+            f"cohort counter locality #{locality} cohort {cohort}",
+            str(ordinal),
+            "no row",
+        )
+
+
+def fenwick(ordinals: list[int]) -> dict[int, int]:
+    """The non-zero Fenwick nodes of a set of queued ordinals (`ranks.update_nodes` of each)."""
+    counts: dict[int, int] = defaultdict(int)
+    capacity = ranks.CAPACITY
+    for ordinal in ordinals:
+        while ordinal <= capacity:
+            counts[ordinal] += 1
+            ordinal += ordinal & -ordinal
+    return counts

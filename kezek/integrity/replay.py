@@ -1,0 +1,383 @@
+"""Replaying the ledger: the state its events imply, built by pure rules (no ORM, no clock).
+
+`replay(events)` folds events, in chain order, into a `State` of plain dicts keyed by object id; each
+rule takes the state and one `Event` and changes only the state. The rules read only the payload and the
+event's envelope, so an independent verifier (the next issue) can reuse them on a published copy of the
+ledger. A rule tolerates extra payload fields (services add evidence to their events); a field an old
+event lacks is replayed as None ("not recorded"), which the diff does not compare.
+
+Application rows are lists indexed by the A_* constants, directions by D_*, and so on: compact enough for
+a million applications (see bench/integrity_check.py).
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MILLISECOND = dt.timedelta(milliseconds=1)
+
+
+class Event(NamedTuple):
+    """What a rule reads of a ledger event."""
+
+    seq: int
+    kind: str
+    subject_type: str
+    subject_id: str
+    locality_code: str
+    payload: Mapping[str, Any]
+
+
+def moment_ms(value: str | dt.datetime | None) -> int | None:
+    """A moment as whole milliseconds since the epoch: the ledger's JSON keeps milliseconds (ISO 8601
+    with any offset), the live tables microseconds; both compare equal after this."""
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (moment - EPOCH) // MILLISECOND
+
+
+def day(value: str | dt.date | None) -> str | None:
+    """A date as ISO text (the ledger's spelling)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+# Application: [status, tier, cohort, ordinal, registered_at (ms), valid_until (ISO), locality code,
+#               applicant id, child digest, open stop-listing reason (None when not stop-listed)]
+A_STATUS, A_TIER, A_COHORT, A_ORDINAL, A_REGISTERED, A_VALID, A_LOCALITY, A_APPLICANT, A_CHILD, A_STOP = (
+    range(10)
+)
+APPLICATION_FIELDS = (
+    "status", "tier", "cohort", "ordinal", "registered_at", "valid_until", "locality", "applicant", "child",
+    "stop_list",
+)  # fmt: skip
+# Direction: [application, place, group, state, valid_until (ms), extensions]
+D_APPLICATION, D_PLACE, D_GROUP, D_STATE, D_VALID, D_EXTENSIONS = range(6)
+DIRECTION_FIELDS = ("application", "place", "group", "state", "valid_until", "extensions")
+# Publication: [group, place ids (tuple), priority_until (ms), holder application ids (tuple)]
+P_GROUP, P_PLACES, P_UNTIL, P_HOLDERS = range(4)
+PUBLICATION_FIELDS = ("group", "places", "priority_until", "holders")
+# Enrolment: [group, direction (None: outside the queue), left_on (ISO or None), staff child]
+E_GROUP, E_DIRECTION, E_LEFT, E_STAFF_CHILD = range(4)
+ENROLLMENT_FIELDS = ("group", "direction", "left_on", "staff_child")
+# Group (only those created through the ledger): [capacity, active]
+G_CAPACITY, G_ACTIVE = range(2)
+GROUP_FIELDS = ("capacity", "active")
+
+LIVE_DIRECTION = ("benefit_confirmation", "awaiting_enrollment")
+
+
+@dataclass
+class State:
+    """The state the ledger implies. `anomalies` are events the rules could not apply (e.g. about an
+    application the ledger never registered): each is a finding of its own."""
+
+    applications: dict[int, list[Any]] = field(default_factory=dict)
+    directions: dict[int, list[Any]] = field(default_factory=dict)
+    places: dict[int, str] = field(default_factory=dict)  # place id → status
+    publications: dict[int, list[Any]] = field(default_factory=dict)
+    enrollments: dict[int, list[Any]] = field(default_factory=dict)
+    groups: dict[int, list[Any]] = field(default_factory=dict)
+    queue_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # locality code → values
+    placement_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
+    events: int = 0
+
+
+Rule = Callable[[State, Event], None]
+
+
+def _application(state: State, event: Event) -> list[Any] | None:
+    row = state.applications.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append(
+            (event.seq, f"application {event.subject_id}", f"{event.kind} before registration")
+        )
+        return None
+    payload = event.payload
+    if "status" in payload:
+        row[A_STATUS] = payload["status"]
+    if "tier" in payload:
+        row[A_TIER] = payload["tier"]
+    return row
+
+
+def _direction(state: State, event: Event) -> list[Any] | None:
+    row = state.directions.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append((event.seq, f"direction {event.subject_id}", f"{event.kind} before issue"))
+    return row
+
+
+def _enrollment(state: State, event: Event) -> list[Any] | None:
+    row = state.enrollments.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append((event.seq, f"enrolment {event.subject_id}", f"{event.kind} before enrolment"))
+    return row
+
+
+def _place(state: State, place: int | None, status: str, *, only_from: str | None = None) -> None:
+    if place is None:
+        return
+    if only_from is None or state.places.get(place) == only_from:
+        state.places[place] = status
+
+
+# --- applications (waitlist, cabinet) -------------------------------------------------------------
+
+
+def application_registered(state: State, event: Event) -> None:
+    p = event.payload
+    state.applications[int(event.subject_id)] = [
+        p["status"], p["tier"], p["cohort"], p["ordinal"], moment_ms(p["registered_at"]),
+        day(p["valid_until"]), event.locality_code, p.get("applicant"), p.get("child"), None,
+    ]  # fmt: skip
+
+
+def application_changed(state: State, event: Event) -> None:
+    """Status and tier as the event states them (every application event carries both)."""
+    _application(state, event)
+
+
+def application_extended(state: State, event: Event) -> None:
+    row = _application(state, event)
+    if row is not None:
+        row[A_VALID] = day(event.payload["valid_until"])
+
+
+def application_stop_listed(state: State, event: Event) -> None:
+    row = _application(state, event)
+    if row is not None:
+        row[A_STOP] = event.payload["reason"]
+
+
+def application_stop_list_ended(state: State, event: Event) -> None:
+    """Restored, withdrawn or enrolled: any open stop-listing ends with it."""
+    row = _application(state, event)
+    if row is not None:
+        row[A_STOP] = None
+
+
+def application_applicant_changed(state: State, event: Event) -> None:
+    row = _application(state, event)
+    if row is not None:
+        row[A_APPLICANT] = event.payload.get("applicant")  # None: an event of before it was recorded
+
+
+# --- places and directions (placement) ------------------------------------------------------------
+
+
+def places_published(state: State, event: Event) -> None:
+    p = event.payload
+    places = tuple(p["places"])
+    state.publications[int(event.subject_id)] = [
+        p["group"],
+        places,
+        moment_ms(p["priority_until"]),
+        tuple(p["holders"]),
+    ]
+    for place in places:
+        state.places[place] = "open"
+
+
+def places_offer_moved(state: State, event: Event) -> None:
+    row = state.publications.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append(
+            (event.seq, f"publication {event.subject_id}", "offer moved before publication")
+        )
+        return
+    row[P_UNTIL] = moment_ms(event.payload["priority_until"])
+    row[P_HOLDERS] = row[P_HOLDERS] + tuple(event.payload["holders"])
+
+
+def direction_issued(state: State, event: Event) -> None:
+    p = event.payload
+    state.directions[int(event.subject_id)] = [
+        p["application"], p["place"], p["group"], p["state"], moment_ms(p["valid_until"]), 0,
+    ]  # fmt: skip
+    _place(state, p["place"], "taken")
+
+
+def direction_extended(state: State, event: Event) -> None:
+    row = _direction(state, event)
+    if row is not None:
+        row[D_VALID] = moment_ms(event.payload["valid_until"])
+        row[D_EXTENSIONS] += 1
+
+
+def _direction_closed(state: State, event: Event, direction_state: str) -> None:
+    row = _direction(state, event)
+    if row is not None:
+        row[D_STATE] = direction_state
+        _place(state, row[D_PLACE], "released", only_from="taken")
+
+
+def direction_declined(state: State, event: Event) -> None:
+    _direction_closed(state, event, "declined")
+
+
+def direction_expired(state: State, event: Event) -> None:
+    _direction_closed(state, event, "expired")
+
+
+def direction_revoked(state: State, event: Event) -> None:
+    _direction_closed(state, event, "revoked")
+
+
+def direction_benefit_confirmed(state: State, event: Event) -> None:
+    row = _direction(state, event)
+    if row is not None:
+        row[D_STATE] = "awaiting_enrollment"
+
+
+def direction_enrolled(state: State, event: Event) -> None:
+    row = _direction(state, event)
+    if row is None:
+        return
+    row[D_STATE] = "enrolled"
+    _place(state, row[D_PLACE], "filled")
+    enrollment = event.payload.get("enrollment")
+    if enrollment is not None:
+        state.enrollments[enrollment] = [row[D_GROUP], int(event.subject_id), None, False]
+
+
+def enrollment_staff_child(state: State, event: Event) -> None:
+    p = event.payload
+    state.enrollments[int(event.subject_id)] = [p["group"], None, None, True]
+    _place(state, p.get("place"), "filled")
+
+
+def enrollment_departed(state: State, event: Event) -> None:
+    row = _enrollment(state, event)
+    if row is not None:
+        row[E_LEFT] = day(event.payload["left_on"])
+
+
+def enrollment_transferred(state: State, event: Event) -> None:
+    p = event.payload
+    row = _enrollment(state, event)
+    if row is not None:
+        row[E_GROUP] = p["to_group"]
+    _place(state, p.get("place"), "filled")
+    group = state.groups.get(p["group"])
+    if p.get("closing") and group is not None:
+        group[G_CAPACITY] = p["capacity"]
+
+
+# --- groups and the locality's settings ------------------------------------------------------------
+
+
+def group_created(state: State, event: Event) -> None:
+    state.groups[int(event.subject_id)] = [event.payload["capacity"], True]
+
+
+def group_capacity_changed(state: State, event: Event) -> None:
+    p = event.payload
+    group = state.groups.get(int(event.subject_id))
+    if group is not None:  # a group of before the ledger (the demo's): its capacity is not replayed
+        group[G_CAPACITY] = p["capacity"][1]
+    for place in p["withdrawn"]:
+        _place(state, place, "withdrawn", only_from="open")
+
+
+def group_closed(state: State, event: Event) -> None:
+    group = state.groups.get(int(event.subject_id))
+    if group is not None:
+        group[G_ACTIVE] = False
+    for place in event.payload["withdrawn"]:
+        _place(state, place, "withdrawn", only_from="open")
+
+
+def queue_settings_changed(state: State, event: Event) -> None:
+    state.queue_settings.setdefault(event.subject_id, {})["priority_ratio"] = event.payload["priority_ratio"]
+
+
+PLACEMENT_SETTING_NAMES = (
+    "distribution_policy", "priority_days", "priority_hour", "age_reference", "direction_working_days",
+    "direction_max_days",
+)  # fmt: skip
+
+
+def placement_settings_changed(state: State, event: Event) -> None:
+    values = state.placement_settings.setdefault(event.subject_id, {})
+    values.update({name: event.payload[name] for name in PLACEMENT_SETTING_NAMES if name in event.payload})
+
+
+def recorded_only(state: State, event: Event) -> None:
+    """An event that changes nothing this check compares (organisations' passports, group labels,
+    complaints, access requests, campaigns, medical indications): it is on the chain, verified by its hash."""
+
+
+RULES: dict[str, Rule] = {
+    "application.registered": application_registered,
+    "application.referred": application_changed,
+    "application.returned": application_changed,
+    "application.tier_changed": application_changed,
+    "benefit.decided": application_changed,
+    "application.extended": application_extended,
+    "application.stop_listed": application_stop_listed,
+    "application.restored": application_stop_list_ended,
+    "application.withdrawn": application_stop_list_ended,
+    "application.enrolled": application_stop_list_ended,
+    "application.applicant_changed": application_applicant_changed,
+    "places.published": places_published,
+    "places.offer_moved": places_offer_moved,
+    "direction.issued": direction_issued,
+    "direction.extended": direction_extended,
+    "direction.declined": direction_declined,
+    "direction.expired": direction_expired,
+    "direction.revoked": direction_revoked,
+    "direction.benefit_confirmed": direction_benefit_confirmed,
+    "direction.enrolled": direction_enrolled,
+    "enrollment.staff_child": enrollment_staff_child,
+    "enrollment.departed": enrollment_departed,
+    "enrollment.transferred": enrollment_transferred,
+    "group.created": group_created,
+    "group.capacity_changed": group_capacity_changed,
+    "group.closed": group_closed,
+    "queue_settings.changed": queue_settings_changed,
+    "placement_settings.changed": placement_settings_changed,
+    "group.updated": recorded_only,
+    "organisation.created": recorded_only,
+    "organisation.updated": recorded_only,
+    "feedback.status_changed": recorded_only,
+    "access_request.submitted": recorded_only,
+    "access_request.approved": recorded_only,
+    "access_request.rejected": recorded_only,
+    "campaign.launched": recorded_only,
+    "campaign.extended": recorded_only,
+    "campaign.notified": recorded_only,
+    "campaign.closed": recorded_only,
+    "campaign.confirmed": recorded_only,
+    "medical_indication.submitted": recorded_only,
+    "medical_indication.confirmed": recorded_only,
+    "medical_indication.rejected": recorded_only,
+}
+
+
+def replay_event(state: State, event: Event) -> None:
+    """Apply one event; an unknown kind, or a payload a rule cannot read, is an anomaly (never a crash)."""
+    state.events += 1
+    rule = RULES.get(event.kind)
+    if rule is None:
+        state.anomalies.append((event.seq, event.kind, "no replay rule for this kind"))
+        return
+    try:
+        rule(state, event)
+    except (KeyError, TypeError, ValueError) as exc:
+        state.anomalies.append(
+            (event.seq, f"{event.subject_type} {event.subject_id}", f"unreadable {event.kind}: {exc!r}")
+        )
+
+
+def replay(events: Iterable[Event], state: State | None = None) -> State:
+    """Fold `events` (in chain order) into a state."""
+    state = state if state is not None else State()
+    for event in events:
+        replay_event(state, event)
+    return state
