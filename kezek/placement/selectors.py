@@ -71,16 +71,21 @@ def _count(model: type, *conditions: Q, **filters: object) -> Coalesce:
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
 
 
-def _rooms(groups: QuerySet[Group], *, live: Q | None = None) -> list[tuple[int, int, int]]:
-    """(group id, locality id, room) in one statement (one snapshot): room = capacity − enrolled − live
-    directions (those also matching `live`) − open places (P1)."""
+def _room(live: Q | None = None) -> ExpressionWrapper:
+    """A group's room: capacity − enrolled − live directions (those also matching `live`) − open places
+    (P1)."""
     room = (
         F("capacity")
         - _count(Enrollment, left_on__isnull=True)
         - _count(Direction, live or Q(), state__in=LIVE_DIRECTION_STATES)
         - _count(Place, status=Place.Status.OPEN)
     )
-    rows = groups.annotate(room=ExpressionWrapper(room, output_field=IntegerField()))
+    return ExpressionWrapper(room, output_field=IntegerField())
+
+
+def _rooms(groups: QuerySet[Group], *, live: Q | None = None) -> list[tuple[int, int, int]]:
+    """(group id, locality id, room) in one statement (one snapshot), room as `_room`."""
+    rows = groups.annotate(room=_room(live))
     return [
         (pk, locality, int(n))
         for pk, locality, n in rows.values_list("pk", "organisation__locality_id", "room")
@@ -91,6 +96,13 @@ def unaccounted_seats(*, group: Group) -> int:
     """Capacity − enrolled − live directions − open places, in one statement (one snapshot) (P1)."""
     ((_pk, _locality, room),) = _rooms(Group.objects.filter(pk=group.pk))
     return room
+
+
+def groups_with_unaccounted_seats() -> QuerySet[Group]:
+    """The active groups with seats that nobody holds and that are not published — whatever freed them
+    (P1) — found in one statement over all groups, by id. Overdue live directions still hold their seat:
+    their sweep publishes it again with its own cause (P5)."""
+    return Group.objects.filter(is_active=True).alias(room=_room()).filter(room__gt=0).order_by("pk")
 
 
 def reference_date(*, group: Group, on: dt.date, settings: PlacementSettings) -> dt.date:
