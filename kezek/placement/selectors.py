@@ -584,6 +584,23 @@ class GroupSeats:
         return self.capacity - self.held - self.open
 
 
+def groups_seat_figures(groups: QuerySet[Group], *, now: dt.datetime | None = None) -> QuerySet[Group]:
+    """The groups annotated, in one statement, with their seats (open data, P1): `enrolled`,
+    `live_directions` (before their deadline), `open_places` (published and untaken, and the seats of
+    overdue directions, which the sweep publishes again: P5) and `unpublished` (capacity − the three:
+    seats nobody holds and nobody has published yet, which the next `tick` publishes; 0 but for a moment)."""
+    now = now or clock.now()
+    overdue = _count(Direction, state__in=LIVE_DIRECTION_STATES, valid_until__lte=now)
+    unpublished = ExpressionWrapper(
+        F("capacity") - F("enrolled") - F("live_directions") - F("open_places"), IntegerField()
+    )
+    return groups.annotate(
+        enrolled=_count(Enrollment, left_on__isnull=True),
+        live_directions=_count(Direction, state__in=LIVE_DIRECTION_STATES, valid_until__gt=now),
+        open_places=_count(Place, status=Place.Status.OPEN) + overdue,
+    ).annotate(unpublished=unpublished)
+
+
 def group_seats(*, group: Group) -> GroupSeats:
     """The seats of one group (live directions: every direction in a live state, overdue ones included
     until the sweep expires them)."""
