@@ -163,10 +163,11 @@ def prepare(*, places: int, clients: int, per_group: int, seed: int) -> Setup:
     )
     today = clock.today()
 
-    # Groups that never had a published place, with the eligible single-application pool of their age.
+    # Groups untouched since the seed (its places all still open: the demo publishes every seat, P1), with
+    # the eligible single-application pool of their age.
     candidates = list(
         Group.objects.filter(organisation__locality_id=locality_id, is_active=True, kind=Group.Kind.GENERAL)
-        .exclude(Exists(Place.objects.filter(group=OuterRef("pk"))))
+        .exclude(Exists(Place.objects.filter(group=OuterRef("pk")).exclude(status=Place.Status.OPEN)))
         .select_related("organisation__locality")
         .order_by("pk")
     )
@@ -217,6 +218,8 @@ def prepare(*, places: int, clients: int, per_group: int, seed: int) -> Setup:
         for gid, k in chosen.items():
             group = by_id[gid]
             enrolled = Enrollment.objects.filter(group=group, left_on__isnull=True).count()
+            # The seed's places go: the burst's k places are the group's only free ones.
+            Place.objects.filter(group=group, status=Place.Status.OPEN).update(status=Place.Status.WITHDRAWN)
             Group.objects.filter(pk=gid).update(capacity=enrolled + k)
             group.refresh_from_db(fields=["capacity"])
             publication = places_publish(group=group)

@@ -3,7 +3,8 @@
 "Demo data" is everything `seed_demo` writes: the demo regions (catalogue codes such as `vko`, with their
 localities, education departments, organisations, groups and base fees), the local registry (persons,
 kinship links, benefits), which only the demo fills (rule I3), and the queue (applicants, children,
-applications, benefit claims, stop-list, cohort counters, Fenwick rank nodes) with its ledger events.
+applications, benefit claims, stop-list, cohort counters, Fenwick rank nodes) with its ledger events, and
+the publications of the groups' free seats (P1: published by the seat sweep, with their ledger events).
 
 The ledger and resets. Every seeded queue entry has its `application.registered` event (and the events of
 its demo history: benefit decision, last yearly confirmation, stop-listing), hash-chained with the same
@@ -16,6 +17,7 @@ deleted too — and reports how many events it removed. That is only acceptable 
 KEZEK_ENV=production a reset that would empty a non-empty ledger is refused.
 """
 
+import datetime as dt
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +33,8 @@ from kezek.facilities.models import BaseFee, EducationDepartment, Group, Localit
 from kezek.ledger.guards import ledger_emptying
 from kezek.ledger.hashing import GENESIS_HASH, event_hash
 from kezek.ledger.models import LedgerEvent, LedgerHead, LedgerVerification
+from kezek.placement.models import Place, PriorityHolder, Publication
+from kezek.placement.services import unaccounted_seats_publish
 from kezek.registry.models import RegistryBenefit, RegistryKinship, RegistryPerson
 from kezek.waitlist import ordering, ranks
 from kezek.waitlist.models import (
@@ -48,6 +52,7 @@ from kezek.waitlist.models import (
 from . import catalogue as cat
 from .confirmation import demo_confirmation_delete, demo_confirmation_load
 from .generate import (
+    ACADEMIC_YEAR,
     SCALES,
     BinAllocator,
     generate_registry,
@@ -74,6 +79,8 @@ LEDGER_COLUMNS = [
     "seq", "kind", "occurred_at", "subject_type", "subject_id", "locality_code", "payload", "prev_hash",
     "hash",
 ]  # fmt: skip
+# The publications of free seats, children before parents (they reference the groups and applications).
+PUBLICATION_MODELS: tuple[type[Model], ...] = (PriorityHolder, Place, Publication)
 # Queue tables, children before parents (the order of DELETE when TRUNCATE is not possible).
 QUEUE_MODELS: tuple[type[Model], ...] = (
     StopListEntry,
@@ -119,6 +126,7 @@ class SeedCounts:
     stop_listed: int = 0
     rank_nodes: int = 0
     ledger_events: int = 0
+    published_places: int = 0
 
 
 @dataclass
@@ -139,8 +147,8 @@ class SeedResult:
             f"{c.base_fees} base fees, {c.children} children, {c.parents} parents, "
             f"{c.kinships} kinship links, {c.benefits} benefits, {c.applications} applications "
             f"({c.first_priority} first-priority, {c.extraordinary} extraordinary, {c.stop_listed} "
-            f"stop-listed) of {c.applicants} applicants, {c.ledger_events} ledger events "
-            f"in {self.seconds:.1f} s"
+            f"stop-listed) of {c.applicants} applicants, {c.ledger_events} ledger events, "
+            f"{c.published_places} free places published in {self.seconds:.1f} s"
             + (
                 f"; a yearly confirmation runs in the first locality ({self.confirmation_answers} answers)"
                 if self.confirmation_answers
@@ -183,6 +191,7 @@ def demo_delete() -> int:
         with transaction.atomic():
             demo_confirmation_delete()
             demo_staff_delete()
+            _truncate_or_delete(PUBLICATION_MODELS)  # refused while directions use the places
             _delete_queue()
             QueueSettings.objects.filter(locality__in=localities).delete()
             BenefitCategory.objects.filter(locality__in=localities).delete()
@@ -328,10 +337,22 @@ def demo_load(
             )
         result.staff_accounts = demo_staff_load()
         result.confirmation_answers = demo_confirmation_load(seed=seed)
+        result.counts.published_places = _publish_free_seats()
+        say(f"free places published ({time.perf_counter() - started:.1f} s)")
         _analyze()
         say(f"committing ({time.perf_counter() - started:.1f} s)")
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _publish_free_seats() -> int:
+    """P1: the demo's groups are loaded in bulk, so nothing published their seats; the seat sweep publishes
+    them (`unaccounted_seats_publish`: a publication and its ledger event per group), as free since the
+    academic year began — their priority windows are over, they are in general access (P2). Returns the
+    open places."""
+    began = dt.datetime(ACADEMIC_YEAR, 9, 1, tzinfo=clock.local_tz())
+    unaccounted_seats_publish(freed_at=began)
+    return Place.objects.filter(status=Place.Status.OPEN).count()
 
 
 def _analyze() -> None:
@@ -340,7 +361,8 @@ def _analyze() -> None:
     if connection.vendor != "postgresql":
         return
     models: tuple[type[Model], ...] = (
-        RegistryPerson, RegistryKinship, RegistryBenefit, *QUEUE_MODELS, BenefitClaim, LedgerEvent
+        RegistryPerson, RegistryKinship, RegistryBenefit, *QUEUE_MODELS, BenefitClaim, LedgerEvent,
+        *PUBLICATION_MODELS,
     )  # fmt: skip
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:

@@ -17,6 +17,7 @@ from .schemas import (
     DirectionOut,
     DirectionQuery,
     FiguresOut,
+    GroupSeatsOut,
     LocalityPath,
     PublicationOut,
     PublicationQuery,
@@ -36,6 +37,18 @@ ERRORS = {404: ErrorOut, 422: ErrorOut}
 def figures(request: HttpRequest, path: Path[LocalityPath]) -> FiguresOut:
     counts = selectors.figures(locality=facilities.locality_get(code=path.locality))
     return FiguresOut(recent_days=selectors.RECENT_DAYS, **counts.__dict__)
+
+
+@router.get(
+    "/open-data/{locality}/groups",
+    url_name="opendata_groups",
+    response={200: list[GroupSeatsOut], **ERRORS},
+    summary="P1: every active group's seats — capacity = enrolled + live directions + open places "
+    "(+ unpublished: 0 but until the next tick)",
+)
+@paginate(BoundedPageNumberPagination, page_size=50)
+def groups(request: HttpRequest, path: Path[LocalityPath]) -> object:
+    return selectors.group_seats(locality=facilities.locality_get(code=path.locality))
 
 
 @router.get(

@@ -18,6 +18,7 @@ __all__ = [
     "DirectionOut",
     "DirectionQuery",
     "FiguresOut",
+    "GroupSeatsOut",
     "LocalityPath",
     "PublicationOut",
     "PublicationQuery",
@@ -158,6 +159,24 @@ class PublicationOut(Schema):
     policy: str
     organisation: PublicationOrganisationOut = Field(alias="group.organisation")
     group: PublicationGroupOut
+
+
+class GroupSeatsOut(Schema):
+    """A group's seats (P1): capacity = enrolled + live_directions + open_places + unpublished, where
+    unpublished (seats nobody holds nor has published yet) is 0 but until the next `tick`."""
+
+    id: int
+    name: str
+    age_from: int
+    age_to: int
+    language: str
+    kind: str
+    organisation: OrganisationRefOut
+    capacity: int
+    enrolled: int
+    live_directions: int
+    open_places: int
+    unpublished: int
 
 
 class DirectionGroupOut(Schema):

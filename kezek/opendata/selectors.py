@@ -29,7 +29,7 @@ from kezek.confirmation.selectors import swept_in_effect
 from kezek.core import clock
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.placement.models import Direction, Enrollment, Publication
-from kezek.placement.selectors import direction_state, free_seat_count
+from kezek.placement.selectors import direction_state, free_seat_count, groups_seat_figures
 from kezek.waitlist.models import Application, StopListEntry
 from kezek.waitlist.selectors import QueueRow, queue_page
 
@@ -437,3 +437,18 @@ class QueueRows:
         )
         self._slices[start, stop - start] = rows
         return rows
+
+
+# ------------------------------------------------------------------------------------ seats per group
+
+
+def group_seats(*, locality: Locality, organisation_id: int | None = None) -> QuerySet[Group]:
+    """P1 in public: every active group of the locality (or of one organisation) with its capacity,
+    children enrolled, live directions, open places and seats not yet published, in one statement
+    (`placement.selectors.groups_seat_figures`), by organisation and group."""
+    groups = Group.objects.filter(organisation__locality=locality, is_active=True)
+    if organisation_id is not None:
+        groups = groups.filter(organisation_id=organisation_id)
+    return groups_seat_figures(groups.select_related("organisation")).order_by(
+        "organisation__name_ru", "organisation_id", "age_from", "name", "pk"
+    )

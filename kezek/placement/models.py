@@ -75,6 +75,7 @@ class Publication(models.Model):
         CAPACITY = "capacity", _("free seats in the group")
         DEPARTURE = "departure", _("a child left the group")
         DIRECTION_DIED = "direction_died", _("a direction was not used")
+        UNACCOUNTED = "unaccounted", _("free seats found by the seat check")
 
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="publications")
     places = models.PositiveSmallIntegerField(_("places"))
@@ -92,6 +93,10 @@ class Publication(models.Model):
             models.CheckConstraint(condition=Q(places__gte=1), name="publication_places_positive"),
             models.CheckConstraint(
                 condition=Q(priority_until__gte=F("published_at")), name="publication_window_after"
+            ),
+            models.CheckConstraint(
+                condition=Q(cause__in=["capacity", "departure", "direction_died", "unaccounted"]),
+                name="publication_cause_valid",
             ),
         ]
 

@@ -71,16 +71,21 @@ def _count(model: type, *conditions: Q, **filters: object) -> Coalesce:
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
 
 
-def _rooms(groups: QuerySet[Group], *, live: Q | None = None) -> list[tuple[int, int, int]]:
-    """(group id, locality id, room) in one statement (one snapshot): room = capacity − enrolled − live
-    directions (those also matching `live`) − open places (P1)."""
+def _room(live: Q | None = None) -> ExpressionWrapper:
+    """A group's room: capacity − enrolled − live directions (those also matching `live`) − open places
+    (P1)."""
     room = (
         F("capacity")
         - _count(Enrollment, left_on__isnull=True)
         - _count(Direction, live or Q(), state__in=LIVE_DIRECTION_STATES)
         - _count(Place, status=Place.Status.OPEN)
     )
-    rows = groups.annotate(room=ExpressionWrapper(room, output_field=IntegerField()))
+    return ExpressionWrapper(room, output_field=IntegerField())
+
+
+def _rooms(groups: QuerySet[Group], *, live: Q | None = None) -> list[tuple[int, int, int]]:
+    """(group id, locality id, room) in one statement (one snapshot), room as `_room`."""
+    rows = groups.annotate(room=_room(live))
     return [
         (pk, locality, int(n))
         for pk, locality, n in rows.values_list("pk", "organisation__locality_id", "room")
@@ -91,6 +96,13 @@ def unaccounted_seats(*, group: Group) -> int:
     """Capacity − enrolled − live directions − open places, in one statement (one snapshot) (P1)."""
     ((_pk, _locality, room),) = _rooms(Group.objects.filter(pk=group.pk))
     return room
+
+
+def groups_with_unaccounted_seats() -> QuerySet[Group]:
+    """The active groups with seats that nobody holds and that are not published — whatever freed them
+    (P1) — found in one statement over all groups, by id. Overdue live directions still hold their seat:
+    their sweep publishes it again with its own cause (P5)."""
+    return Group.objects.filter(is_active=True).alias(room=_room()).filter(room__gt=0).order_by("pk")
 
 
 def reference_date(*, group: Group, on: dt.date, settings: PlacementSettings) -> dt.date:
@@ -570,6 +582,23 @@ class GroupSeats:
     @property
     def unpublished(self) -> int:
         return self.capacity - self.held - self.open
+
+
+def groups_seat_figures(groups: QuerySet[Group], *, now: dt.datetime | None = None) -> QuerySet[Group]:
+    """The groups annotated, in one statement, with their seats (open data, P1): `enrolled`,
+    `live_directions` (before their deadline), `open_places` (published and untaken, and the seats of
+    overdue directions, which the sweep publishes again: P5) and `unpublished` (capacity − the three:
+    seats nobody holds and nobody has published yet, which the next `tick` publishes; 0 but for a moment)."""
+    now = now or clock.now()
+    overdue = _count(Direction, state__in=LIVE_DIRECTION_STATES, valid_until__lte=now)
+    unpublished = ExpressionWrapper(
+        F("capacity") - F("enrolled") - F("live_directions") - F("open_places"), IntegerField()
+    )
+    return groups.annotate(
+        enrolled=_count(Enrollment, left_on__isnull=True),
+        live_directions=_count(Direction, state__in=LIVE_DIRECTION_STATES, valid_until__gt=now),
+        open_places=_count(Place, status=Place.Status.OPEN) + overdue,
+    ).annotate(unpublished=unpublished)
 
 
 def group_seats(*, group: Group) -> GroupSeats:

@@ -120,6 +120,19 @@ def places_publish(
     return publication
 
 
+def unaccounted_seats_publish(*, freed_at: dt.datetime | None = None) -> int:
+    """Sweep (P1): publish every seat that nobody holds and nobody has published, whatever made it free —
+    a departure or a capacity change written in SQL, an import — with cause `unaccounted` and its ledger
+    event. One statement finds the groups; `places_publish` locks each and counts again, so it is
+    idempotent and safe next to requests. `freed_at`: as `places_publish`'s. Returns the publications."""
+    published = 0
+    for group in selectors.groups_with_unaccounted_seats().iterator():
+        published += (
+            places_publish(group=group, cause=Publication.Cause.UNACCOUNTED, freed_at=freed_at) is not None
+        )
+    return published
+
+
 def direction_take(*, application: Application, group: Group, applicant: Applicant) -> Direction:
     """A parent takes a free place of `group` for one application (P2–P4): exactly once.
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Sum
 from django.test import override_settings
 
 from kezek.confirmation.models import Response
@@ -27,10 +28,14 @@ from kezek.demo.queue import (
     demo_now,
     plan_queue,
 )
+from kezek.facilities.models import Group, Locality
 from kezek.ledger.hashing import payload_canonical
 from kezek.ledger.models import LedgerEvent, LedgerHead
 from kezek.ledger.selectors import ledger_verify
 from kezek.ledger.services import ledger_append
+from kezek.opendata import selectors as opendata
+from kezek.placement.models import Direction, Enrollment, Place, PriorityHolder, Publication
+from kezek.placement.selectors import groups_with_unaccounted_seats
 from kezek.registry.models import RegistryBenefit, RegistryKinship, RegistryPerson
 from kezek.waitlist import ordering, ranks, selectors, services
 from kezek.waitlist.models import (
@@ -301,8 +306,12 @@ def test_ledger_verifies_and_records_every_application() -> None:
     assert launched is not None
     generated = LedgerEvent.objects.filter(seq__lt=launched.seq)
     live = Counter(LedgerEvent.objects.filter(seq__gte=launched.seq).values_list("kind", flat=True))
-    assert set(live) == {"campaign.launched", "campaign.confirmed", "application.extended"}
+    # … and the groups' free seats, published by the seat sweep (P1): one publication a group.
+    assert set(live) == {
+        "campaign.launched", "campaign.confirmed", "application.extended", "places.published"
+    }  # fmt: skip
     assert live["campaign.confirmed"] == Response.objects.count() > 0
+    assert live["places.published"] == Publication.objects.count() == Group.objects.count()
     for event in generated.order_by("seq"):
         assert event.subject_type == "application"
         assert payload_canonical(event.payload)[0] == event.payload
@@ -337,6 +346,24 @@ def test_ledger_verifies_and_records_every_application() -> None:
         assert state[application.pk] == (application.status, application.tier)  # the replay agrees
     events = LedgerEvent.objects.filter(kind="application.registered", locality_code="ridder")
     assert events.exists()
+
+
+def test_the_demo_publishes_its_free_seats_and_open_data_shows_them() -> None:
+    """P1: every seat of the demo's groups is held or published — none withheld — through the seat sweep,
+    each publication with its ledger event, in general access (free since the academic year began)."""
+    out, _err = seed()
+    assert not groups_with_unaccounted_seats().exists()
+    capacity = Group.objects.filter(is_active=True).aggregate(n=Sum("capacity"))["n"]
+    held = Enrollment.objects.filter(left_on__isnull=True).count() + Direction.objects.count()
+    open_places = Place.objects.filter(status="open").count()
+    assert open_places == capacity - held > 0
+    assert f"{open_places} free places published" in out
+    assert set(Publication.objects.values_list("cause", flat=True)) == {"unaccounted"}
+    assert not PriorityHolder.objects.exists()  # general access: the windows are over
+    figures = [opendata.figures(locality=locality).free_places for locality in Locality.objects.all()]
+    assert sum(figures) == open_places
+    assert all(figures)
+    assert ledger_verify().ok
 
 
 def test_a_load_refuses_when_the_ledger_already_has_events() -> None:
@@ -384,8 +411,9 @@ def test_applications_option_chooses_an_exact_deterministic_subset() -> None:
     assert queue_digest() == digest
     seed("--reset", "--applications", "0")
     assert not Application.objects.exists()
-    assert not LedgerEvent.objects.exists()
-    assert not LedgerHead.objects.exists()
+    # No queue, no queue events; the groups' free seats are published all the same (P1).
+    assert set(LedgerEvent.objects.values_list("kind", flat=True)) == {"places.published"}
+    assert ledger_verify().ok
     with pytest.raises(CommandError, match="children under 7"):
         seed("--reset", "--applications", "100000")
     with pytest.raises(CommandError, match="negative"):

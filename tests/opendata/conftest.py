@@ -113,7 +113,9 @@ def region(db: None) -> Region:
         kind="correctional",
         capacity=1,
     )
-    older = GroupFactory.create(organisation=state_org, name="Балапан", age_from=4, age_to=5, language="ru")
+    older = GroupFactory.create(  # full: its one seat is the staff child's (no seat withheld, P1)
+        organisation=state_org, name="Балапан", age_from=4, age_to=5, language="ru", capacity=1
+    )
     far_org = OrganisationFactory.create(
         locality=other, name_ru="Ясли-сад Риддера", name_kk="Риддер бөбекжайы"
     )
