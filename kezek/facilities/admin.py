@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import BaseFee, EducationDepartment, Group, Locality, Organisation, Region
 
@@ -27,7 +28,22 @@ class BaseFeeInline(admin.TabularInline):
     extra = 0
 
 
-class GroupInline(admin.TabularInline):
+class ReadOnlyAdminMixin:
+    """Groups are opened, changed and closed in the back-office only (`kezek.facilities.services`), where
+    each change — capacity above all: it decides the free seats (P1) — is a ledger event. The admin shows
+    them and changes nothing."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class GroupInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Group
     extra = 0
     fields = ["name", "age_from", "age_to", "language", "kind", "capacity", "academic_year", "is_active"]
@@ -43,7 +59,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "organisation",
