@@ -8,11 +8,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, QuerySet
+from django.test import Client
 
 from kezek.registry.models import RegistryPerson
+from kezek.staff.models import Role
 from kezek.waitlist import services
 from kezek.waitlist.models import Application, BenefitClaim, Child
-from tests.factories import RegistryPersonFactory, register_application
+from tests.factories import RegistryPersonFactory, register_application, staff_login, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +84,13 @@ def test_postgresql_refuses_with_restrict_violation() -> None:
         with pytest.raises(IntegrityError) as excinfo, transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [application.child_id])
         assert excinfo.value.__cause__.sqlstate == "23001"  # type: ignore[union-attr]
+
+
+def test_the_admin_shows_a_registry_persons_iin_and_birth_date_read_only(client: Client) -> None:
+    person = RegistryPersonFactory.create()
+    staff_login(client, staff_user(role=Role.ADMINISTRATOR))
+    page = client.get(f"/admin/registry/registryperson/{person.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="birth_date"' not in page.content.decode()
+    assert 'name="iin"' not in page.content.decode()
+    assert client.get("/admin/registry/registryperson/add/").content.decode().count('name="birth_date"') == 1
