@@ -65,7 +65,8 @@ POSTGRES_FORWARD = [
     f"""
     CREATE TRIGGER placement_direction_frozen
         BEFORE UPDATE ON placement_direction
-        FOR EACH ROW WHEN ({_changed("IS DISTINCT FROM", "")}) EXECUTE FUNCTION placement_direction_refuse_frozen()
+        FOR EACH ROW WHEN ({_changed("IS DISTINCT FROM", "")})
+        EXECUTE FUNCTION placement_direction_refuse_frozen()
     """,
     f"""
     CREATE OR REPLACE FUNCTION placement_direction_check_max_days() RETURNS trigger

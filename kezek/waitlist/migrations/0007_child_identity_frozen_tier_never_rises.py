@@ -53,7 +53,10 @@ def _statements(vendor: str, *, forward: bool) -> list[str]:
                 """,
             ]
         elif vendor == "postgresql":
-            statements += [f"DROP TRIGGER IF EXISTS {trigger} ON {table}", f"DROP FUNCTION IF EXISTS {function}()"]
+            statements += [
+                f"DROP TRIGGER IF EXISTS {trigger} ON {table}",
+                f"DROP FUNCTION IF EXISTS {function}()",
+            ]
         elif vendor == "sqlite" and forward:
             statements.append(
                 f"""
