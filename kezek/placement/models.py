@@ -2,6 +2,7 @@
 children in groups. A group's seats are always accounted for: enrolled + live directions + open places
 never exceed its capacity, and the system publishes the rest itself (P1)."""
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from kezek.facilities.models import Group, Locality
 from kezek.waitlist.models import Application, Child
 
 LIVE_DIRECTION_STATES = ["benefit_confirmation", "awaiting_enrollment"]
+DIRECTION_MAX_DAYS_LIMIT = 90  # the most `direction_max_days` may be set to (P4)
 
 
 class Policy(models.TextChoices):
@@ -60,7 +62,8 @@ class PlacementSettings(models.Model):
                 name="placement_direction_days",
             ),
             models.CheckConstraint(
-                condition=Q(direction_max_days__gte=1, direction_max_days__lte=90), name="placement_max_days"
+                condition=Q(direction_max_days__gte=1, direction_max_days__lte=DIRECTION_MAX_DAYS_LIMIT),
+                name="placement_max_days",
             ),
         ]
 
@@ -218,6 +221,14 @@ class Direction(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__gt=F("issued_at"), latest_valid_until__gte=F("valid_until")),
                 name="direction_validity_order",
+            ),
+            # P4: never valid past the longest the settings allow (the locality's own limit is checked
+            # when the direction is issued, and `latest_valid_until` never changes: placement 0005).
+            models.CheckConstraint(
+                condition=Q(
+                    latest_valid_until__lte=F("issued_at") + dt.timedelta(days=DIRECTION_MAX_DAYS_LIMIT)
+                ),
+                name="direction_within_max_days",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=LIVE_DIRECTION_STATES, closed_at__isnull=True)
