@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('facilities', '0002_group_closure'),
-        ('placement', '0004_place_withdrawn'),
+        ('placement', '0005_direction_frozen'),
     ]
 
     operations = [
