@@ -18,6 +18,8 @@ from kezek.core import clock
 from kezek.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from kezek.core.iin import iin_checked
 from kezek.core.phones import mask_phone, normalize_phone
+from kezek.discretion.basis import Basis
+from kezek.discretion.services import basis_checked, basis_record
 from kezek.ledger.services import ledger_append
 from kezek.notifications.services import notification_enqueue
 from kezek.registry.adapters import get_registry
@@ -234,7 +236,6 @@ def cabinet_withdraw_confirm(
 
 # --- Restoring access to a cabinet someone else created ---------------------------------------------
 
-ACCESS_REASON_MIN = 5
 ACCESS_PENDING = _("A request for this child is already waiting for review.")
 
 
@@ -351,10 +352,11 @@ def access_request_decide(
     request: AccessRequest,
     approve: bool,
     by_staff: User,
-    reason: str = "",
+    basis: Basis | None = None,
     localities: frozenset[int] | None = None,
 ) -> AccessRequest:
-    """Staff approve or reject (with a written reason) a pending request.
+    """Staff approve or reject a pending request, with its basis (D1: kept, its hash and document number
+    on the ledger; the reason is the request's and, for a rejection, told to the requester).
 
     Approval moves the child's applications that are not the requester's into the requester's cabinet:
     those in `localities`, the deciding staff's scope (None: every locality, for administrators), so a
@@ -364,9 +366,8 @@ def access_request_decide(
     their channel, the requester by SMS; each moved application gets an `application.applicant_changed`
     event, and the request's event lists them.
     """
-    reason = reason.strip()
-    if not approve and len(reason) < ACCESS_REASON_MIN:
-        raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
+    basis = basis_checked(basis)
+    reason = basis.reason
     with transaction.atomic():
         request = access_request_lock(request.pk)
         if request.status != AccessRequest.Status.PENDING:
@@ -395,7 +396,15 @@ def access_request_decide(
         request.decided_by = by_staff
         request.reason = reason
         request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _access_ledger(f"access_request.{request.status}", request, applications=moved, by=by_staff.pk)
+        kind = f"access_request.{request.status}"
+        cited = basis_record(
+            basis=basis,
+            event_kind=kind,
+            subject_type="access_request",
+            subject_id=request.pk,
+            by_staff=by_staff,
+        )
+        _access_ledger(kind, request, applications=moved, by=by_staff.pk, **cited)
         notification_enqueue(
             channel="sms",
             recipient=request.phone,

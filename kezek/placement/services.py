@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
+from kezek.discretion.basis import Basis
+from kezek.discretion.services import basis_checked, basis_record
 from kezek.facilities.labels import age_range_label
 from kezek.facilities.locks import group_lock, groups_lock
 from kezek.facilities.models import Group, Locality, Organisation
@@ -510,16 +512,16 @@ def _age_checked(*, birth_date: dt.date, group: Group, on: dt.date) -> None:
 
 
 def enrollment_staff_child(
-    *, group: Group, child_iin: str, by_staff: User, reason: str, on: dt.date | None = None
+    *, group: Group, child_iin: str, by_staff: User, basis: Basis | None = None, on: dt.date | None = None
 ) -> Enrollment:
-    """P7: a child of the kindergarten's staff enrolled outside the queue, by the head's written order.
+    """P7: a child of the kindergarten's staff enrolled outside the queue, by the head's written order:
+    its basis (D1) is kept, its hash and number on the ledger.
 
     It takes a free seat (an open place, else an unpublished one) and is marked publicly in the protocol;
     the child's live applications in the locality leave the queue in the same transaction (P9).
     """
-    reason = reason.strip()
-    if len(reason) < 10:
-        raise ValidationFailed(_("Write the head's order (number, date and reason)."), code="reason_required")
+    basis = basis_checked(basis)
+    reason = basis.reason
     on = on or clock.today()
     if on > clock.today():
         raise ValidationFailed(_("The enrolment date cannot be in the future."), code="date_future")
@@ -547,6 +549,13 @@ def enrollment_staff_child(
             reason=reason,
             applications=[application.pk for application in closed],
             by=by_staff.pk,
+            **basis_record(
+                basis=basis,
+                event_kind="enrollment.staff_child",
+                subject_type="enrollment",
+                subject_id=enrollment.pk,
+                by_staff=by_staff,
+            ),
         )
     return enrollment
 

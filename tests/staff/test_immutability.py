@@ -38,6 +38,7 @@ from tests.factories import (
     EducationDepartmentFactory,
     GroupFactory,
     RegistryPersonFactory,
+    basis,
     staff_login,
     staff_user,
 )
@@ -118,7 +119,7 @@ def stop_listed(world: World) -> None:
     waitlist.application_stop_list(
         application=world.queued,
         reason="manual",
-        note="Decision of the commission No. 5",
+        basis=basis("the decision of the commission"),
         by_staff=officer(world),
     )
 

@@ -31,6 +31,7 @@ from tests.factories import (
     LocalityFactory,
     OrganisationFactory,
     RegistryPersonFactory,
+    basis,
     staff_user,
 )
 from tests.factories import register_application as register
@@ -64,7 +65,7 @@ def toddler_iin() -> str:
 def enrol_staff_child(group: Group) -> Enrollment:
     head = staff_user(role=Role.KINDERGARTEN_HEAD, organisation=group.organisation)
     return services.enrollment_staff_child(
-        group=group, child_iin=toddler_iin(), by_staff=head, reason="Order No. 12 of 1 December, staff child"
+        group=group, child_iin=toddler_iin(), by_staff=head, basis=basis("the head's order, staff child")
     )
 
 

@@ -43,6 +43,7 @@ from tests.factories import (
     GroupFactory,
     LocalityFactory,
     OrganisationFactory,
+    basis,
     medical_indication,
     register_application,
     staff_login,
@@ -118,7 +119,7 @@ def build_world(locality: Locality | None = None) -> World:
     first = placement.direction_take(application=enrolled, group=group, applicant=enrolled.applicant)
     enrollment = placement.direction_enroll(direction=first, by_staff=officer, on=MONDAY.date())
     waitlist.application_withdraw(
-        application=withdrawn, by_staff=officer, reason="Written request of 14.12", document=scan()
+        application=withdrawn, by_staff=officer, basis=basis("the written request of 14.12"), document=scan()
     )
     ask(Client(), plain, other_parent(plain))
     now = MONDAY
