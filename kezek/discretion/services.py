@@ -27,6 +27,8 @@ def basis_record(
     """Keep a checked basis (D1) for the act's ledger event and return what that event's payload carries:
     `basis_hash` (SHA-256 of the basis's canonical JSON) and `basis_document_number` (public); the reason
     itself stays in this table. Runs in the act's transaction."""
+    if basis.document_date is None:
+        raise ValueError("an unchecked basis: use basis_checked first")
     digest = basis.sha256()
     DiscretionBasis.objects.create(
         event_kind=event_kind,

@@ -521,7 +521,7 @@ def enrollment_staff_child(
     the child's live applications in the locality leave the queue in the same transaction (P9).
     """
     basis = basis_checked(basis)
-    reason = basis.reason
+    reason = f"No. {basis.document_number} of {basis.document_date:%d.%m.%Y}: {basis.reason}"  # as before D1
     on = on or clock.today()
     if on > clock.today():
         raise ValidationFailed(_("The enrolment date cannot be in the future."), code="date_future")

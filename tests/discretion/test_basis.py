@@ -149,7 +149,7 @@ def test_benefit_decisions_need_a_basis(staff: User, confirm: bool) -> None:
     waitlist.benefit_claim_decide(
         claim=claim, confirm=confirm, by_staff=staff, basis=basis("checked with the ministry")
     )
-    event, kept = _cited("benefit.decided", application.pk)
+    _event, kept = _cited("benefit.decided", application.pk)
     if not confirm:  # the stop-listing of the rejection cites the same basis
         stopped = LedgerEvent.objects.get(kind="application.stop_listed", subject_id=str(application.pk))
         assert stopped.payload["basis_hash"] == kept.sha256

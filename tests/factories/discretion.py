@@ -6,9 +6,10 @@ from kezek.core import clock
 from kezek.discretion.basis import Basis
 
 _numbers = itertools.count(1)
+REASON = "the parent's written request of this month"
 
 
-def basis(reason: str = "the parent's written request of this month", **fields: object) -> Basis:
+def basis(reason: str = REASON, **fields: object) -> Basis:
     """A valid basis: a fresh document number, today's date and `reason`; `fields` override."""
     values: dict[str, object] = {
         "document_number": f"No. {next(_numbers)}-K",
@@ -19,11 +20,11 @@ def basis(reason: str = "the parent's written request of this month", **fields: 
     return Basis(**values)  # type: ignore[arg-type]
 
 
-def basis_form_data(prefix: str = "basis", **fields: object) -> dict[str, str]:
-    """The staff forms' basis fields (`<prefix>_number`, `<prefix>_date`, `<prefix>_reason`), valid."""
-    made = basis(**fields)  # type: ignore[arg-type]
+def basis_form_data(reason: str = REASON, **fields: object) -> dict[str, str]:
+    """The staff forms' basis fields (`basis_number`, `basis_date`, `basis_reason`) of `basis(...)`."""
+    made = basis(reason, **fields)
     return {
-        f"{prefix}_number": made.document_number,
-        f"{prefix}_date": made.document_date.isoformat() if made.document_date else "",
-        f"{prefix}_reason": made.reason,
+        "basis_number": made.document_number,
+        "basis_date": made.document_date.isoformat() if made.document_date else "",
+        "basis_reason": made.reason,
     }

@@ -39,6 +39,7 @@ from tests.factories import (
     GroupFactory,
     RegistryPersonFactory,
     basis,
+    basis_form_data,
     staff_login,
     staff_user,
 )
@@ -62,6 +63,7 @@ from .test_scope_matrix import (
 pytestmark = pytest.mark.django_db
 
 TODAY = "2026-12-14"
+BASIS_JSON = {"document_number": "5-K", "document_date": TODAY, "reason": "the decision of the commission"}
 FORBIDDEN: dict[str, str] = {
     "registered_at": "2000-01-01T00:00",
     "birth_date": "2000-01-01",
@@ -152,26 +154,31 @@ def running_campaign(world: World) -> dict[str, Any]:
 
 OP, HEAD, KG = Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.KINDERGARTEN_HEAD
 WRITES: list[Write] = [
-    Write("benefit", OP, lambda w: {"decision": "confirm", "reason": ""}),
+    Write("benefit", OP, lambda w: {"decision": "confirm", **basis_form_data()}),
     Write(
         "benefit",
         OP,
-        lambda w: {"decision": "reject", "reason": "The certificate is not valid"},
+        lambda w: {"decision": "reject", **basis_form_data("The certificate is not valid")},
         label="reject",
         by_rule={
             "tier"
         },  # P5: a rejected extraordinary benefit: back to the general tier, same registered_at
     ),
     Write("applications", OP, lambda w: {"iin": w.application.child.iin}, ok=(200,), label="search"),
-    Write("application_stop_list", OP, lambda w: {"note": "Decision of the commission No. 5"}, kwargs=queued),
-    Write("application_restore", OP, lambda w: {}, prepare=stop_listed, kwargs=queued),
+    Write(
+        "application_stop_list",
+        OP,
+        lambda w: basis_form_data("the decision of the commission"),
+        kwargs=queued,
+    ),
+    Write("application_restore", OP, lambda w: basis_form_data(), prepare=stop_listed, kwargs=queued),
     Write(
         "application_withdraw",
         OP,
-        lambda w: {"reason": "Written request of 14.12", "document": scan()},
+        lambda w: {**basis_form_data(), "document": scan()},
         kwargs=queued,
     ),
-    Write("access_request", OP, lambda w: {"decision": "confirm", "reason": ""}),
+    Write("access_request", OP, lambda w: {"decision": "confirm", **basis_form_data()}),
     Write("feedback_detail", OP, lambda w: {"status": "closed", "answer": "Repaired on Monday."}),
     Write("kindergarten_enrol", KG, lambda w: {"enrolled_on": TODAY}),
     Write("kindergarten_depart", KG, lambda w: {"left_on": TODAY, "reason": "family moved"}),
@@ -180,9 +187,9 @@ WRITES: list[Write] = [
         KG,
         lambda w: {
             "child_iin": new_iin(w),
-            "order_number": "12-k",
-            "order_date": TODAY,
-            "order_reason": "Child of the cook",
+            "basis_number": "12-k",
+            "basis_date": TODAY,
+            "basis_reason": "Child of the cook",
             "enrolled_on": TODAY,
         },
     ),
@@ -236,7 +243,7 @@ WRITES: list[Write] = [
         "campaign_extend", OP, lambda w: {"ends_on": "2027-01-31"}, prepare=launched, kwargs=running_campaign
     ),
     # The staff API (JSON; keyed "api:<area>").
-    Write("api:access-requests", OP, lambda w: {"approve": True, "reason": ""}, ok=(200,), api=True),
+    Write("api:access-requests", OP, lambda w: {"approve": True, "basis": BASIS_JSON}, ok=(200,), api=True),
     Write("api:medical-indications", OP, lambda w: {"confirm": True, "reason": ""}, ok=(200,), api=True),
     Write("api:directions", KG, lambda w: {"enrolled_on": TODAY}, ok=(200,), api=True),
     Write("api:enrollments", KG, lambda w: {"left_on": TODAY, "reason": "family moved"}, ok=(200,), api=True),
