@@ -488,14 +488,28 @@ def offers_advance(*, limit: int = 200) -> int:
     return moved
 
 
-def _seat_fill(group: Group) -> Place | None:
+def _seat_fill(group: Group, *, past_windows: bool = False) -> Place | None:
     """Fill a seat of the (locked) group outside the queue's directions: its newest open place, else a
-    seat nobody holds yet (then None); Conflict when there is neither."""
-    place = locks.place_lock(Place.objects.filter(group=group, status=Place.Status.OPEN).order_by("-pk"))
+    seat nobody holds yet (then None); Conflict when there is neither. `past_windows`: only a place whose
+    priority window (P2) is over, so an enrolment outside the queue never takes a place owed to a holder
+    (a staff child, P7)."""
+    candidates = Place.objects.filter(group=group, status=Place.Status.OPEN)
+    in_windows = candidates.filter(publication__priority_until__gt=clock.now())
+    if past_windows:
+        candidates = candidates.exclude(pk__in=in_windows.values("pk"))
+    place = locks.place_lock(candidates.order_by("-pk"))
     if place is not None:
         place.status = Place.Status.FILLED
         place.save(update_fields=["status"])
     elif selectors.unaccounted_seats(group=group) <= 0:
+        if past_windows and in_windows.exists():
+            raise Conflict(
+                _(
+                    "The group's free places are still offered to the queue in their priority window: a "
+                    "child outside the queue may take one only when the window is over."
+                ),
+                code="place_in_window",
+            )
         raise Conflict(_("The group has no free seat."), code="no_place")
     return place
 
@@ -529,7 +543,7 @@ def enrollment_staff_child(
     with transaction.atomic():
         group = group_lock(group.pk)
         _age_checked(birth_date=child.birth_date, group=group, on=on)
-        place = _seat_fill(group)
+        place = _seat_fill(group, past_windows=True)
         try:
             with transaction.atomic():
                 enrollment = Enrollment.objects.create(

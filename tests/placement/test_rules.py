@@ -13,7 +13,7 @@ from kezek.facilities.models import Group
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
 from kezek.placement import services
-from kezek.placement.models import Direction, Enrollment, Place
+from kezek.placement.models import Direction, Enrollment, Place, Publication
 from kezek.waitlist.models import Application
 from kezek.waitlist.selectors import cohort_order_reference, queue_position
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory, basis
@@ -82,9 +82,15 @@ def test_staff_child_takes_a_seat_with_a_written_order_and_is_marked(group: Grou
     with pytest.raises(ValidationFailed):
         services.enrollment_staff_child(group=group, child_iin=child.iin, by_staff=staff, basis=basis("x"))
     services.places_publish(group=group)
-    enrollment = services.enrollment_staff_child(
-        group=group, child_iin=child.iin, by_staff=staff, basis=basis("the head's order, teacher's son")
-    )
+    order = basis("the head's order, teacher's son")
+    with pytest.raises(Conflict) as refused:  # the place is the queue's in its priority window (P2, P7)
+        services.enrollment_staff_child(group=group, child_iin=child.iin, by_staff=staff, basis=order)
+    assert refused.value.code == "place_in_window"
+    assert (Place.objects.get().status, Enrollment.objects.exists()) == ("open", False)
+    with time_machine.travel(Publication.objects.get().priority_until, tick=False):
+        enrollment = services.enrollment_staff_child(
+            group=group, child_iin=child.iin, by_staff=staff, basis=order
+        )
     assert enrollment.staff_child
     assert Place.objects.get().status == "filled"
     assert LedgerEvent.objects.filter(kind="enrollment.staff_child").count() == 1

@@ -135,6 +135,12 @@ def second_group(world: World) -> None:
     placement.places_publish(group=group)
 
 
+def unpublished_group(world: World) -> None:
+    """A group whose seats are not published yet: a staff child may take one (P7: never a place still
+    offered to the queue in its priority window)."""
+    GroupFactory.create(organisation=world.organisation, capacity=2, age_from=2, age_to=3, name="Unpublished")
+
+
 def other_group(world: World) -> Group:
     return Group.objects.get(organisation=world.organisation, name="Second")
 
@@ -192,6 +198,8 @@ WRITES: list[Write] = [
             "basis_reason": "Child of the cook",
             "enrolled_on": TODAY,
         },
+        prepare=unpublished_group,
+        kwargs=lambda w: {"group_id": Group.objects.get(organisation=w.organisation, name="Unpublished").pk},
     ),
     Write(
         "organisation_create",
