@@ -877,6 +877,7 @@ def benefit_claim_decide(
         claim = locks.benefit_claim_lock(claim.pk)
         if claim.status != BenefitClaim.Status.PENDING:
             raise Conflict(_("This benefit has already been decided."), code="status")
+        certificate = _certificate_sha256(claim) if confirm else {}
         claim.status = BenefitClaim.Status.CONFIRMED if confirm else BenefitClaim.Status.REJECTED
         claim.decided_at = clock.now()
         claim.decided_by = by_staff if by_staff.pk else None
@@ -891,6 +892,7 @@ def benefit_claim_decide(
             decision=claim.status,
             **staff,
             **cited,
+            **certificate,
         )
         if not confirm:
             _change_tier(application)
@@ -899,6 +901,21 @@ def benefit_claim_decide(
         if not confirm:
             _stop_list_for_rejection(application, basis=basis, cited=cited, by_staff=by_staff)
     return claim
+
+
+def _certificate_sha256(claim: BenefitClaim) -> dict[str, str]:
+    """Q5, D1: a confirmation records the SHA-256 of the certificate it was decided on (`document_sha256`
+    on the ledger); a claim with no stored certificate cannot be confirmed (409)."""
+    name, storage = claim.document.name, claim.document.storage
+    if not name or not storage.exists(name):
+        raise Conflict(
+            _("The claim has no stored certificate: it cannot be confirmed."), code="document_missing"
+        )
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as stored:
+        for chunk in iter(lambda: stored.read(1 << 16), b""):
+            digest.update(chunk)
+    return {"document_sha256": digest.hexdigest()}
 
 
 def _stop_list_for_rejection(

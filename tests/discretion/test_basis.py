@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 
 from kezek.cabinet.models import AccessRequest
 from kezek.cabinet.services import access_request_decide
-from kezek.core.errors import ValidationFailed
+from kezek.core.errors import Conflict, ValidationFailed
 from kezek.discretion.basis import Basis, reason_is_written
 from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import Group
@@ -195,3 +195,31 @@ def test_access_decisions_need_a_basis(staff: User, approve: bool) -> None:
         request=found, approve=approve, by_staff=staff, basis=basis("the birth certificate shown")
     )
     _cited(f"access_request.{'approved' if approve else 'rejected'}", found.pk)
+
+
+def test_a_confirmation_records_the_certificates_sha256(staff: User) -> None:
+    """Q5, D1: the confirmed certificate's SHA-256 is on the ledger."""
+    application = register_application(tier="extraordinary")
+    claim = BenefitClaim.objects.get(application=application)
+    with claim.document.open("rb") as stored:
+        expected = hashlib.sha256(stored.read()).hexdigest()
+    waitlist.benefit_claim_decide(claim=claim, confirm=True, by_staff=staff, basis=basis())
+    event = LedgerEvent.objects.get(kind="benefit.decided", subject_id=str(application.pk))
+    assert event.payload["document_sha256"] == expected
+
+
+def test_a_claim_without_its_certificate_cannot_be_confirmed(staff: User) -> None:
+    """Q5, D1: the stored certificate is gone (the database itself requires its name)."""
+    application = register_application(tier="extraordinary")
+    claim = BenefitClaim.objects.get(application=application)
+    claim.document.storage.delete(claim.document.name)
+    claim = BenefitClaim.objects.get(pk=claim.pk)
+    with pytest.raises(Conflict) as refused:
+        waitlist.benefit_claim_decide(claim=claim, confirm=True, by_staff=staff, basis=basis())
+    assert refused.value.code == "document_missing"
+    assert BenefitClaim.objects.get(pk=claim.pk).status == "pending"
+    assert not LedgerEvent.objects.filter(kind="benefit.decided").exists()
+    # A rejection needs no certificate.
+    waitlist.benefit_claim_decide(
+        claim=claim, confirm=False, by_staff=staff, basis=basis("no certificate was kept")
+    )
