@@ -365,6 +365,10 @@ def access_request_decide(
     phones when they have none; an existing cabinet keeps its phones). The previous applicant is told by
     their channel, the requester by SMS; each moved application gets an `application.applicant_changed`
     event, and the request's event lists them.
+
+    D2: when the state register does not list the requester as the child's parent or guardian, an
+    approval needs two staff members: the first records a pending approval (`access_request.first_approved`,
+    with its basis), and only another staff member's approval moves the applications.
     """
     basis = basis_checked(basis)
     reason = basis.reason
@@ -372,6 +376,17 @@ def access_request_decide(
         request = access_request_lock(request.pk)
         if request.status != AccessRequest.Status.PENDING:
             raise Conflict(_("This request has already been decided."), code="status")
+        if approve and not _requester_is_parent(request):
+            if request.first_approved_by_id is None:
+                return _first_approval(request, basis=basis, by_staff=by_staff)
+            if request.first_approved_by_id == by_staff.pk:
+                raise Conflict(
+                    _(
+                        "The register does not list the requester as the child's parent: another staff "
+                        "member must approve too."
+                    ),
+                    code="second_approval_required",
+                )
         moved: list[int] = []
         if approve:
             requester = _requester_applicant(request)
@@ -404,7 +419,8 @@ def access_request_decide(
             subject_id=request.pk,
             by_staff=by_staff,
         )
-        _access_ledger(kind, request, applications=moved, by=by_staff.pk, **cited)
+        first = {"first_approved_by": request.first_approved_by_id} if request.first_approved_by_id else {}
+        _access_ledger(kind, request, applications=moved, by=by_staff.pk, **cited, **first)
         notification_enqueue(
             channel="sms",
             recipient=request.phone,
@@ -414,6 +430,25 @@ def access_request_decide(
             idempotency_key=f"access_request:{request.pk}:decided",
         )
     logger.info("access request %s %s by staff %s", request.pk, request.status, by_staff.pk)
+    return request
+
+
+def _requester_is_parent(request: AccessRequest) -> bool:
+    """D2: whether the state register lists the requester as the child's parent or guardian now."""
+    return get_registry().is_parent_of(parent_iin=request.requester_iin, child_iin=request.child.iin)
+
+
+def _first_approval(request: AccessRequest, *, basis: Basis, by_staff: User) -> AccessRequest:
+    """D2: the first of the two approvals: recorded (with its basis, D1), the request stays pending."""
+    request.first_approved_by = by_staff
+    request.first_approved_at = clock.now()
+    request.save(update_fields=["first_approved_by", "first_approved_at"])
+    kind = "access_request.first_approved"
+    cited = basis_record(
+        basis=basis, event_kind=kind, subject_type="access_request", subject_id=request.pk, by_staff=by_staff
+    )
+    _access_ledger(kind, request, by=by_staff.pk, **cited)
+    logger.info("access request %s first approved by staff %s", request.pk, by_staff.pk)
     return request
 
 

@@ -129,13 +129,18 @@ def _decision_posted(
     confirmed: "StrOrPromise",
     rejected: "StrOrPromise",
     then: str,
+    awaiting: "StrOrPromise | None" = None,
 ) -> tuple[HttpResponse | None, int]:
     """A posted confirm/reject decision (`form.confirm`): `decide(basis)` calls the service; then back to
-    the list `then` with the message `confirmed` or `rejected`."""
+    the list `then` with the message `confirmed` or `rejected` — or `awaiting` when the decision waits
+    for a second staff member (D2: the service returned a row still `pending`)."""
 
     def on_valid(data: dict[str, Any]) -> HttpResponse:
-        decide(form.basis)
-        messages.success(request, confirmed if form.confirm else rejected)
+        decided = decide(form.basis)
+        if awaiting is not None and getattr(decided, "status", None) == "pending":
+            messages.success(request, awaiting)
+        else:
+            messages.success(request, confirmed if form.confirm else rejected)
         return HttpResponseRedirect(reverse(then))
 
     return form_posted(form, on_valid, field=_on_basis)
@@ -440,6 +445,10 @@ def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
             ),
             confirmed=_("The request is approved."),
             rejected=_("The request is rejected."),
+            awaiting=_(
+                "Your approval is recorded. The register does not list the requester as the child's "
+                "parent: another staff member must approve too."
+            ),
             then="staff:access_requests",
         )
         if done is not None:
