@@ -154,7 +154,10 @@ def test_request_approved_moves_the_applications_to_the_requesters_new_cabinet()
     assert f"Application No. {application.pk}" in mine.get("/cabinet/").content.decode()
 
     # Decided once only.
-    assert decide(staff_client(), access_request, approve=False, reason="decided too late already").status_code == 409
+    assert (
+        decide(staff_client(), access_request, approve=False, reason="decided too late already").status_code
+        == 409
+    )
 
 
 def test_an_existing_cabinet_keeps_its_phones() -> None:
