@@ -321,6 +321,14 @@ def test_staff_child_by_the_heads_order_is_marked_publicly(world: World) -> None
     second = head.post(url, {**data, "child_iin": toddler(8).iin})
     assert second.status_code == 409
     assert "no free seat" in second.content.decode()
+    # A group whose free places are offered to the queue in their priority window: not for a staff child.
+    offered = GroupFactory.create(organisation=group.organisation, capacity=1, age_from=2, age_to=3)
+    services.places_publish(group=offered)
+    windowed = f"/staff/kindergarten/groups/{offered.pk}/staff-child/"
+    refused = head.post(windowed, {**data, "child_iin": toddler(8).iin})
+    assert refused.status_code == 409
+    assert "still offered to the queue in their priority window" in refused.content.decode()
+    assert Enrollment.objects.filter(group=offered).count() == 0
     # Marked publicly in the protocol of directions (P7).
     locality = world.organisation.locality
     rows = Client().get(f"/api/v1/open-data/{locality.code}/directions").json()["items"]
