@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "kezek.confirmation",
     "kezek.opendata",
     "kezek.feedback",
+    "kezek.discretion",
     "kezek.staff",
     "kezek.portal",
     "kezek.demo",

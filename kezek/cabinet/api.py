@@ -29,6 +29,7 @@ from kezek.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kezek.core.http import client_ip
 from kezek.core.phones import mask_phone
 from kezek.core.schemas import ErrorOut
+from kezek.discretion.schemas import BasisIn
 from kezek.staff.auth import staff_auth
 from kezek.staff.selectors import Scope
 from kezek.verification.models import PhoneCode
@@ -322,7 +323,7 @@ def restore(request: HttpRequest, number: int) -> waitlist.CheckResult:
 
 class AccessDecisionIn(Schema):
     approve: bool
-    reason: str = Field(default="", max_length=500)
+    basis: BasisIn
 
 
 class AccessRequestOut(Schema):
@@ -337,7 +338,7 @@ class AccessRequestOut(Schema):
     "/staff/access-requests/{request_id}/decide",
     response={200: AccessRequestOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
-    summary="Approve or reject (with a written reason) a request to restore access to a cabinet",
+    summary="Approve or reject (with its written basis) a request to restore access to a cabinet",
 )
 def access_request_decide(request: HttpRequest, request_id: int, data: AccessDecisionIn) -> AccessRequest:
     """Department operators and heads of the child's applications' locality, and administrators (others
@@ -354,6 +355,6 @@ def access_request_decide(request: HttpRequest, request_id: int, data: AccessDec
         request=access_request,
         approve=data.approve,
         by_staff=staff,
-        reason=data.reason,
+        basis=data.basis.to_basis(),
         localities=scope.locality_ids,
     )

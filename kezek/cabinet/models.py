@@ -47,6 +47,16 @@ class AccessRequest(models.Model):
         verbose_name=_("decided by"),
     )
     reason = models.TextField(_("reason of the decision"), blank=True)
+    # D2: moving a cabinet to someone the register does not list as the child's parent needs two staff.
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first approved by"),
+    )
+    first_approved_at = models.DateTimeField(_("first approved at"), null=True, blank=True)
 
     class Meta:
         db_table = "cabinet_access_request"
@@ -79,6 +89,15 @@ class AccessRequest(models.Model):
             ),
             models.CheckConstraint(condition=~Q(phone=F("phone_alt")), name="cabinet_access_phones_distinct"),
             models.CheckConstraint(condition=~Q(explanation=""), name="cabinet_access_explanation_given"),
+            models.CheckConstraint(
+                condition=Q(first_approved_by__isnull=True, first_approved_at__isnull=True)
+                | Q(first_approved_by__isnull=False, first_approved_at__isnull=False),
+                name="cabinet_access_first_approval_whole",
+            ),
+            models.CheckConstraint(  # D2: the second approval is another staff member's
+                condition=~Q(status="approved") | ~Q(decided_by=F("first_approved_by")),
+                name="cabinet_access_four_eyes",
+            ),
         ]
 
     def __str__(self) -> str:

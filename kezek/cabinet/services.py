@@ -18,6 +18,8 @@ from kezek.core import clock
 from kezek.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from kezek.core.iin import iin_checked
 from kezek.core.phones import mask_phone, normalize_phone
+from kezek.discretion.basis import Basis
+from kezek.discretion.services import basis_checked, basis_record
 from kezek.ledger.services import ledger_append
 from kezek.notifications.services import notification_enqueue
 from kezek.registry.adapters import get_registry
@@ -234,7 +236,6 @@ def cabinet_withdraw_confirm(
 
 # --- Restoring access to a cabinet someone else created ---------------------------------------------
 
-ACCESS_REASON_MIN = 5
 ACCESS_PENDING = _("A request for this child is already waiting for review.")
 
 
@@ -351,10 +352,11 @@ def access_request_decide(
     request: AccessRequest,
     approve: bool,
     by_staff: User,
-    reason: str = "",
+    basis: Basis | None = None,
     localities: frozenset[int] | None = None,
 ) -> AccessRequest:
-    """Staff approve or reject (with a written reason) a pending request.
+    """Staff approve or reject a pending request, with its basis (D1: kept, its hash and document number
+    on the ledger; the reason is the request's and, for a rejection, told to the requester).
 
     Approval moves the child's applications that are not the requester's into the requester's cabinet:
     those in `localities`, the deciding staff's scope (None: every locality, for administrators), so a
@@ -363,14 +365,28 @@ def access_request_decide(
     phones when they have none; an existing cabinet keeps its phones). The previous applicant is told by
     their channel, the requester by SMS; each moved application gets an `application.applicant_changed`
     event, and the request's event lists them.
+
+    D2: when the state register does not list the requester as the child's parent or guardian, an
+    approval needs two staff members: the first records a pending approval (`access_request.first_approved`,
+    with its basis), and only another staff member's approval moves the applications.
     """
-    reason = reason.strip()
-    if not approve and len(reason) < ACCESS_REASON_MIN:
-        raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
+    basis = basis_checked(basis)
+    reason = basis.reason
     with transaction.atomic():
         request = access_request_lock(request.pk)
         if request.status != AccessRequest.Status.PENDING:
             raise Conflict(_("This request has already been decided."), code="status")
+        if approve and not _requester_is_parent(request):
+            if request.first_approved_by_id is None:
+                return _first_approval(request, basis=basis, by_staff=by_staff)
+            if request.first_approved_by_id == by_staff.pk:
+                raise Conflict(
+                    _(
+                        "The register does not list the requester as the child's parent: another staff "
+                        "member must approve too."
+                    ),
+                    code="second_approval_required",
+                )
         moved: list[int] = []
         if approve:
             requester = _requester_applicant(request)
@@ -400,7 +416,16 @@ def access_request_decide(
         request.decided_by = by_staff
         request.reason = reason
         request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _access_ledger(f"access_request.{request.status}", request, applications=moved, by=by_staff.pk)
+        kind = f"access_request.{request.status}"
+        cited = basis_record(
+            basis=basis,
+            event_kind=kind,
+            subject_type="access_request",
+            subject_id=request.pk,
+            by_staff=by_staff,
+        )
+        first = {"first_approved_by": request.first_approved_by_id} if request.first_approved_by_id else {}
+        _access_ledger(kind, request, applications=moved, by=by_staff.pk, **cited, **first)
         notification_enqueue(
             channel="sms",
             recipient=request.phone,
@@ -410,6 +435,25 @@ def access_request_decide(
             idempotency_key=f"access_request:{request.pk}:decided",
         )
     logger.info("access request %s %s by staff %s", request.pk, request.status, by_staff.pk)
+    return request
+
+
+def _requester_is_parent(request: AccessRequest) -> bool:
+    """D2: whether the state register lists the requester as the child's parent or guardian now."""
+    return get_registry().is_parent_of(parent_iin=request.requester_iin, child_iin=request.child.iin)
+
+
+def _first_approval(request: AccessRequest, *, basis: Basis, by_staff: User) -> AccessRequest:
+    """D2: the first of the two approvals: recorded (with its basis, D1), the request stays pending."""
+    request.first_approved_by = by_staff
+    request.first_approved_at = clock.now()
+    request.save(update_fields=["first_approved_by", "first_approved_at"])
+    kind = "access_request.first_approved"
+    cited = basis_record(
+        basis=basis, event_kind=kind, subject_type="access_request", subject_id=request.pk, by_staff=by_staff
+    )
+    _access_ledger(kind, request, by=by_staff.pk, **cited)
+    logger.info("access request %s first approved by staff %s", request.pk, by_staff.pk)
     return request
 
 

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
+from kezek.discretion.basis import Basis
+from kezek.discretion.services import basis_checked, basis_record
 from kezek.facilities.labels import age_range_label
 from kezek.facilities.locks import group_lock, groups_lock
 from kezek.facilities.models import Group, Locality, Organisation
@@ -500,14 +502,28 @@ def offers_advance(*, limit: int = 200) -> int:
     return moved
 
 
-def _seat_fill(group: Group) -> Place | None:
+def _seat_fill(group: Group, *, past_windows: bool = False) -> Place | None:
     """Fill a seat of the (locked) group outside the queue's directions: its newest open place, else a
-    seat nobody holds yet (then None); Conflict when there is neither."""
-    place = locks.place_lock(Place.objects.filter(group=group, status=Place.Status.OPEN).order_by("-pk"))
+    seat nobody holds yet (then None); Conflict when there is neither. `past_windows`: only a place whose
+    priority window (P2) is over, so an enrolment outside the queue never takes a place owed to a holder
+    (a staff child, P7)."""
+    candidates = Place.objects.filter(group=group, status=Place.Status.OPEN)
+    in_windows = candidates.filter(publication__priority_until__gt=clock.now())
+    if past_windows:
+        candidates = candidates.exclude(pk__in=in_windows.values("pk"))
+    place = locks.place_lock(candidates.order_by("-pk"))
     if place is not None:
         place.status = Place.Status.FILLED
         place.save(update_fields=["status"])
     elif selectors.unaccounted_seats(group=group) <= 0:
+        if past_windows and in_windows.exists():
+            raise Conflict(
+                _(
+                    "The group's free places are still offered to the queue in their priority window: a "
+                    "child outside the queue may take one only when the window is over."
+                ),
+                code="place_in_window",
+            )
         raise Conflict(_("The group has no free seat."), code="no_place")
     return place
 
@@ -524,16 +540,16 @@ def _age_checked(*, birth_date: dt.date, group: Group, on: dt.date) -> None:
 
 
 def enrollment_staff_child(
-    *, group: Group, child_iin: str, by_staff: User, reason: str, on: dt.date | None = None
+    *, group: Group, child_iin: str, by_staff: User, basis: Basis | None = None, on: dt.date | None = None
 ) -> Enrollment:
-    """P7: a child of the kindergarten's staff enrolled outside the queue, by the head's written order.
+    """P7: a child of the kindergarten's staff enrolled outside the queue, by the head's written order:
+    its basis (D1) is kept, its hash and number on the ledger.
 
     It takes a free seat (an open place, else an unpublished one) and is marked publicly in the protocol;
     the child's live applications in the locality leave the queue in the same transaction (P9).
     """
-    reason = reason.strip()
-    if len(reason) < 10:
-        raise ValidationFailed(_("Write the head's order (number, date and reason)."), code="reason_required")
+    basis = basis_checked(basis)
+    reason = f"No. {basis.document_number} of {basis.document_date:%d.%m.%Y}: {basis.reason}"  # as before D1
     on = on or clock.today()
     if on > clock.today():
         raise ValidationFailed(_("The enrolment date cannot be in the future."), code="date_future")
@@ -541,7 +557,7 @@ def enrollment_staff_child(
     with transaction.atomic():
         group = group_lock(group.pk)
         _age_checked(birth_date=child.birth_date, group=group, on=on)
-        place = _seat_fill(group)
+        place = _seat_fill(group, past_windows=True)
         try:
             with transaction.atomic():
                 enrollment = Enrollment.objects.create(
@@ -561,6 +577,13 @@ def enrollment_staff_child(
             reason=reason,
             applications=[application.pk for application in closed],
             by=by_staff.pk,
+            **basis_record(
+                basis=basis,
+                event_kind="enrollment.staff_child",
+                subject_type="enrollment",
+                subject_id=enrollment.pk,
+                by_staff=by_staff,
+            ),
         )
     return enrollment
 

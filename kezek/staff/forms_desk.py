@@ -1,8 +1,9 @@
-"""Forms of the department's desk: benefit decisions, application search and the two application actions
-(manual stop-list, withdrawal on the parent's written request), access-request decisions, feedback answers.
+"""Forms of the department's desk: benefit decisions, application search and the application actions
+(manual stop-list and its lifting, withdrawal on the parent's written request), access-request decisions,
+feedback answers.
 
-None of them offers a field of the application, the child or the queue order: only a decision, a written
-reason, a status or an answer (issue #6, "rules that no staff action can break")."""
+None of them offers a field of the application, the child or the queue order: only a decision, its basis
+(D1), a status or an answer (issue #6, "rules that no staff action can break")."""
 
 from typing import Any, cast
 
@@ -12,49 +13,24 @@ from django.utils.translation import gettext_lazy as _
 from kezek.feedback.models import TEXT_MAX_LENGTH, Kind
 from kezek.feedback.models import Status as FeedbackStatus
 
-REASON_MIN = 5
-REASON_MAX = 500
+from .forms import BasisForm
 
 
-def _reason_field(
-    *, required: bool, label: str | Any, help_text: str | Any = "", min_length: int | None = None
-) -> forms.CharField:
-    """A written reason: a short text of at most REASON_MAX characters (and at least `min_length`)."""
-    return forms.CharField(
-        label=label,
-        required=required,
-        min_length=min_length,
-        max_length=REASON_MAX,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class DecisionForm(forms.Form):
-    """Confirm/approve or reject; a rejection needs a written reason (the services check it too)."""
+class DecisionForm(BasisForm):
+    """Confirm/approve or reject, with the decision's basis (D1; the services check it too)."""
 
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("confirm", _("Confirm")), ("reject", _("Reject"))],
         widget=forms.RadioSelect,
     )
-    reason = _reason_field(
-        required=False,
-        label=_("Reason"),
-        help_text=_("Required for a rejection; the applicant is told it."),
-    )
+    basis_help = _("At least three words; a rejection's reason is told to the applicant.")
 
     def __init__(self, *args: Any, approve_label: str | Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if approve_label is not None:
             decision = cast(forms.ChoiceField, self.fields["decision"])
             decision.choices = [("confirm", approve_label), ("reject", _("Reject"))]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("decision") == "reject" and len((data.get("reason") or "").strip()) < REASON_MIN:
-            self.add_error("reason", _("Write the reason of the rejection."))
-        return data
 
     @property
     def confirm(self) -> bool:
@@ -79,22 +55,20 @@ class IinSearchForm(forms.Form):
     )
 
 
-class StopListForm(forms.Form):
-    note = _reason_field(
-        required=True,
-        min_length=REASON_MIN,
-        label=_("Written reason of the stop-listing"),
-        help_text=_("The category of the reason is public; the applicant is told."),
-    )
+class StopListForm(BasisForm):
+    """A manual stop-listing (S2) and its basis (D1)."""
+
+    basis_help = _("The category of the reason and the document number are public; the applicant is told.")
 
 
-class WithdrawForm(forms.Form):
-    reason = _reason_field(
-        required=True,
-        min_length=REASON_MIN,
-        label=_("Reason of the withdrawal"),
-        help_text=_("For example: the parent's written request of the given date."),
-    )
+class RestoreForm(BasisForm):
+    """Staff lift a stop-listing with its basis (D1)."""
+
+
+class WithdrawForm(BasisForm):
+    """A withdrawal on the parent's written request: its basis (D1) and scan."""
+
+    basis_labels = (_("Number of the written request"), _("Date of the written request"), _("Reason"))
     document = forms.FileField(
         label=_("The parent's written request (scan)"),
         help_text=_("PDF or JPEG, at most 5 MB."),

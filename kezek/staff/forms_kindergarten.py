@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
 
+from .forms import BasisForm
+
 
 def _date_field(label: Any, **kwargs: Any) -> forms.DateField:
     return forms.DateField(
@@ -44,8 +46,15 @@ class DepartForm(forms.Form):
         return _not_future(self.cleaned_data["left_on"])
 
 
-class StaffChildForm(forms.Form):
-    """P7: a child of the kindergarten's staff, outside the queue, by the head's written order."""
+class StaffChildForm(BasisForm):
+    """P7: a child of the kindergarten's staff, outside the queue, by the head's written order (D1 basis)."""
+
+    basis_labels = (
+        _("Number of the head's order"),
+        _("Date of the head's order"),
+        _("Reason given in the order"),
+    )
+    basis_help = _("The enrolment and the order's number are marked publicly in the protocol of directions.")
 
     child_iin = forms.RegexField(
         label=_("Child's IIN"),
@@ -54,25 +63,8 @@ class StaffChildForm(forms.Form):
         error_messages={"invalid": _("Enter the 12 digits of the IIN.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    order_number = forms.CharField(label=_("Number of the head's order"), max_length=40)
-    order_date = _date_field(_("Date of the head's order"))
-    order_reason = forms.CharField(
-        label=_("Reason given in the order"),
-        min_length=5,
-        max_length=400,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("The enrolment is marked publicly in the protocol of directions."),
-    )
     enrolled_on = _date_field(_("Enrolled on"))
-
-    def clean_order_date(self) -> dt.date:
-        return _not_future(self.cleaned_data["order_date"])
+    field_order = ["child_iin", "basis_number", "basis_date", "basis_reason", "enrolled_on"]
 
     def clean_enrolled_on(self) -> dt.date:
         return _not_future(self.cleaned_data["enrolled_on"])
-
-    def order_text(self) -> str:
-        """The written order as the enrolment keeps it (`staff_reason`, in the ledger)."""
-        data = self.cleaned_data
-        number, reason = data["order_number"].strip(), data["order_reason"].strip()
-        return f"No. {number} of {data['order_date']:%d.%m.%Y}: {reason}"

@@ -30,6 +30,8 @@ from kezek.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from kezek.core.iin import iin_checked
 from kezek.core.phones import normalize_phone
 from kezek.core.workdays import add_working_days
+from kezek.discretion.basis import Basis
+from kezek.discretion.services import basis_checked, basis_record
 from kezek.facilities.models import Language, Locality
 from kezek.ledger.hashing import person_digest
 from kezek.ledger.services import EventSpec, ledger_append, ledger_append_many
@@ -529,19 +531,18 @@ def application_withdraw(
     application: Application,
     by_applicant: Applicant | None = None,
     by_staff: User | None = None,
-    reason: str = "",
+    basis: Basis | None = None,
     document: UploadedFile | None = None,
 ) -> Application:
-    """Withdraw an application (Q2): by its own applicant, or by staff with a written reason (on the
-    parent's written request: its scan, PDF/JPEG, is kept privately; the staff user and the scan's stored
-    name and SHA-256 are on the ledger event)."""
+    """Withdraw an application (Q2): by its own applicant, or by staff with its basis (D1: the parent's
+    written request; its scan, PDF/JPEG, is kept privately; the staff user, the basis's hash and document
+    number and the scan's stored name and SHA-256 are on the ledger event)."""
     if (by_applicant is None) == (by_staff is None):
         raise ValueError("exactly one of by_applicant and by_staff")
     if by_applicant is not None and application.applicant_id != by_applicant.pk:
         raise NotFound(_("Application not found."))
-    reason = reason.strip()
-    if by_staff is not None and len(reason) < 5:
-        raise ValidationFailed(_("Staff must write the reason of a withdrawal."), code="reason_required")
+    if by_staff is not None:
+        basis = basis_checked(basis)
     staff_event: dict[str, object] = {"staff": by_staff.pk} if by_staff is not None and by_staff.pk else {}
     if by_staff is not None and document is not None:
         extension = document_checked(document)
@@ -560,8 +561,11 @@ def application_withdraw(
         _set_status(
             application,
             Status.WITHDRAWN,
-            reason=reason or "applicant",  # staff write a sentence; the applicant's own withdrawal a code
+            # staff write a sentence; the applicant's own withdrawal a code
+            reason=basis.reason if by_staff is not None and basis is not None else "applicant",
         )
+        if by_staff is not None and basis is not None:
+            staff_event |= _basis_kept(basis, "application.withdrawn", application, by_staff)
         _ledger(
             "application.withdrawn", application, by="applicant" if by_applicant else "staff", **staff_event
         )
@@ -575,22 +579,33 @@ def _close_stop_list(application: Application) -> None:
     )
 
 
+def _basis_kept(basis: Basis, kind: str, application: Application, by_staff: User) -> dict[str, str]:
+    """D1: keep the basis of a staff act on `application`; the ledger payload fields that cite it."""
+    return basis_record(
+        basis=basis, event_kind=kind, subject_type="application", subject_id=application.pk, by_staff=by_staff
+    )
+
+
 def application_stop_list(
-    *, application: Application, reason: str, note: str = "", by_staff: User | None = None
+    *, application: Application, reason: str, basis: Basis | None = None, by_staff: User | None = None
 ) -> StopListEntry:
-    """Put a queued application on the stop-list (S1, S2); automatic reasons get their restore date."""
+    """Put a queued application on the stop-list (S1, S2); automatic reasons get their restore date. A
+    `manual` one is staff's, with its basis (D1: its reason is the entry's note)."""
     if reason not in Reason.values:
         raise ValidationFailed(_("Unknown stop-list reason."), code="reason_invalid")
-    note = note.strip()
-    if reason == Reason.MANUAL and (by_staff is None or len(note) < 5):
-        raise ValidationFailed(_("A manual stop-listing needs a written reason."), code="reason_required")
+    if reason == Reason.MANUAL:
+        if by_staff is None:
+            raise ValueError("a manual stop-listing is staff's")
+        basis = basis_checked(basis)
+    elif basis is not None:
+        raise ValueError("only a manual stop-listing has a basis")
     with transaction.atomic():
         application = _locked(application)
         # An expired direction (P5) stop-lists the application that held it.
         allowed = (Status.QUEUED, Status.REFERRED) if reason == Reason.DIRECTION_EXPIRED else (Status.QUEUED,)
         if application.status not in allowed:
             raise Conflict(_("Only a queued application can be put on the stop-list."), code="status")
-        entry = _stop_list(application, reason=reason, note=note, by_staff=by_staff)
+        entry = _stop_list(application, reason=reason, basis=basis, by_staff=by_staff)
     return entry
 
 
@@ -660,8 +675,15 @@ def child_applications_enroll(*, child: Child, locality_id: int, enrollment_id: 
 
 
 def _stop_list(
-    application: Application, *, reason: str, note: str = "", by_staff: User | None = None
+    application: Application,
+    *,
+    reason: str,
+    basis: Basis | None = None,
+    by_staff: User | None = None,
+    cited: dict[str, str] | None = None,
 ) -> StopListEntry:
+    """Stop-list `application` (locked). A staff act's `basis` is kept (D1) and cited on the event, unless
+    the act's own event keeps it already (`cited`: its payload fields, repeated here)."""
     now = clock.now()
     restore_on = add_working_days(now.date(), STOP_LIST_WORKING_DAYS) if reason in AUTOMATIC_RESTORE else None
     entry = StopListEntry.objects.create(
@@ -669,13 +691,17 @@ def _stop_list(
         locality_id=application.locality_id,
         cohort=application.cohort,
         reason=reason,
-        note=note,
+        note=basis.reason if basis is not None else "",
         since=now,
         restore_on=restore_on,
         created_by=by_staff if by_staff is not None and by_staff.pk else None,
     )
     _set_status(application, Status.STOP_LISTED, reason=reason)  # the code; shown translated
-    staff = {"staff": by_staff.pk} if by_staff is not None and by_staff.pk else {}
+    staff: dict[str, object] = {"staff": by_staff.pk} if by_staff is not None and by_staff.pk else {}
+    if cited is not None:
+        staff |= cited
+    elif basis is not None and by_staff is not None:
+        staff |= _basis_kept(basis, "application.stop_listed", application, by_staff)
     _ledger("application.stop_listed", application, reason=reason, restore_on=restore_on, **staff)
     application_notify(
         application, "application_stop_listed", f"stop_listed:{entry.pk}", reason=Reason(reason).label
@@ -780,9 +806,12 @@ def application_restore(
     application: Application,
     by_applicant: Applicant | None = None,
     by_staff: User | None = None,
+    basis: Basis | None = None,
 ) -> Application:
-    """Take an application off the stop-list (S2): `cleanup` by its applicant at any time, `manual` by
-    staff; automatic reasons come back by themselves (`stop_list_restore_due`)."""
+    """Take an application off the stop-list (S2): `cleanup` by its applicant at any time; staff with a
+    basis (D1); automatic reasons come back by themselves (`stop_list_restore_due`)."""
+    if by_staff is not None:
+        basis = basis_checked(basis)
     with transaction.atomic():
         application = _locked(application)
         entry = StopListEntry.objects.filter(application=application, restored_at__isnull=True).first()
@@ -795,7 +824,10 @@ def application_restore(
                 raise PermissionDenied(_("Only the education department can lift this stop-listing."))
         elif by_staff is None:
             raise ValueError("by_applicant or by_staff")
-        staff = {"staff": by_staff.pk} if by_staff is not None and by_staff.pk else {}
+        staff: dict[str, object] = {}
+        if by_staff is not None and basis is not None:
+            staff = {"staff": by_staff.pk} if by_staff.pk else {}
+            staff |= _basis_kept(basis, "application.restored", application, by_staff)
         _restore(application, entry, by="applicant" if by_applicant else "staff", **staff)
         if entry.reason == Reason.CLEANUP and by_applicant is not None:
             _extend(application, not_before=clock.today())  # taking it back confirms interest (C4)
@@ -835,36 +867,63 @@ def stop_list_restore_due(
 
 
 def benefit_claim_decide(
-    *, claim: BenefitClaim, confirm: bool, by_staff: User, reason: str = ""
+    *, claim: BenefitClaim, confirm: bool, by_staff: User, basis: Basis | None = None
 ) -> BenefitClaim:
-    """Confirm or reject a pending extraordinary claim (Q5). A rejection puts the application back in
-    its lower tier with its original registered_at, through the stop-list (P5, S2 `benefit_rejected`)."""
-    reason = reason.strip()
-    if not confirm and len(reason) < 5:
-        raise ValidationFailed(_("Write the reason of the rejection."), code="reason_required")
+    """Confirm or reject a pending extraordinary claim (Q5) with its basis (D1; the reason is the claim's
+    and, for a rejection, told to the applicant). A rejection puts the application back in its lower tier
+    with its original registered_at, through the stop-list (P5, S2 `benefit_rejected`)."""
+    basis = basis_checked(basis)
+    reason = basis.reason
     with transaction.atomic():
         signals.benefit_deciding.send(sender=Application, application=claim.application)
         application = _locked(claim.application)
         claim = locks.benefit_claim_lock(claim.pk)
         if claim.status != BenefitClaim.Status.PENDING:
             raise Conflict(_("This benefit has already been decided."), code="status")
+        certificate = _certificate_sha256(claim) if confirm else {}
         claim.status = BenefitClaim.Status.CONFIRMED if confirm else BenefitClaim.Status.REJECTED
         claim.decided_at = clock.now()
         claim.decided_by = by_staff if by_staff.pk else None
         claim.reason = reason
         claim.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        staff = {"staff": by_staff.pk} if by_staff.pk else {}
-        _ledger("benefit.decided", application, category=claim.category.code, decision=claim.status, **staff)
+        staff: dict[str, object] = {"staff": by_staff.pk} if by_staff.pk else {}
+        cited = _basis_kept(basis, "benefit.decided", application, by_staff)
+        _ledger(
+            "benefit.decided",
+            application,
+            category=claim.category.code,
+            decision=claim.status,
+            **staff,
+            **cited,
+            **certificate,
+        )
         if not confirm:
             _change_tier(application)
         # A direction waiting for this benefit goes on to the kindergarten, or is revoked (P4, P5).
         signals.benefit_decided.send(sender=Application, application=application, confirmed=confirm)
         if not confirm:
-            _stop_list_for_rejection(application, note=reason, by_staff=by_staff)
+            _stop_list_for_rejection(application, basis=basis, cited=cited, by_staff=by_staff)
     return claim
 
 
-def _stop_list_for_rejection(application: Application, *, note: str, by_staff: User) -> None:
+def _certificate_sha256(claim: BenefitClaim) -> dict[str, str]:
+    """Q5, D1: a confirmation records the SHA-256 of the certificate it was decided on (`document_sha256`
+    on the ledger); a claim with no stored certificate cannot be confirmed (409)."""
+    name, storage = claim.document.name, claim.document.storage
+    if not name or not storage.exists(name):
+        raise Conflict(
+            _("The claim has no stored certificate: it cannot be confirmed."), code="document_missing"
+        )
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as stored:
+        for chunk in iter(lambda: stored.read(1 << 16), b""):
+            digest.update(chunk)
+    return {"document_sha256": digest.hexdigest()}
+
+
+def _stop_list_for_rejection(
+    application: Application, *, basis: Basis, cited: dict[str, str], by_staff: User
+) -> None:
     """P5: a rejected benefit goes through the stop-list (`benefit_rejected`). A parent-liftable `cleanup`
     stay becomes this one (so it is not lifted at once); a staff or automatic stay is left as it is."""
     if application.status == Status.STOP_LISTED:
@@ -874,7 +933,9 @@ def _stop_list_for_rejection(application: Application, *, note: str, by_staff: U
         _close_stop_list(application)
         _set_status(application, Status.QUEUED)  # momentarily: _stop_list takes it out again
     if application.status in (Status.QUEUED, Status.REFERRED):
-        _stop_list(application, reason=Reason.BENEFIT_REJECTED, note=note, by_staff=by_staff)
+        _stop_list(
+            application, reason=Reason.BENEFIT_REJECTED, basis=basis, by_staff=by_staff, cited=cited
+        )
 
 
 def _change_tier(application: Application) -> None:

@@ -17,6 +17,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from kezek.core import clock
 from kezek.facilities.models import Group
 from kezek.placement import services
 from kezek.placement.models import Direction, Enrollment, Publication
@@ -113,6 +114,9 @@ def test_department_operator_enrols_an_authenticator_and_confirms_a_benefit(page
     page.locator(f"a[href='/staff/benefits/{town.claim.pk}/']").click()
     expect(page).to_have_url(f"/staff/benefits/{town.claim.pk}/")
     page.locator("input[name=decision][value=confirm]").check()
+    page.locator("input[name=basis_number]").fill("14-05/312")  # D1: the decision's basis
+    page.locator("input[name=basis_date]").fill(clock.today().isoformat())
+    page.locator("textarea[name=basis_reason]").fill("Справка воинской части подтверждена")
     page.locator("main form.form button[type=submit]").click()
     expect(page).to_have_url("/staff/benefits/")  # back on the desk, with the message
     with translation.override("ru"):

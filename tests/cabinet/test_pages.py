@@ -14,7 +14,7 @@ from pytest_django import Settings
 from kezek.registry.models import RegistryPerson
 from kezek.waitlist import services as waitlist_services
 from kezek.waitlist.models import Applicant, Application
-from tests.factories import register_application
+from tests.factories import basis, register_application
 from tests.factories.waitlist import next_phone
 
 from .test_api import PASSWORD, last_code
@@ -340,7 +340,7 @@ def test_a_cleanup_stop_listing_is_lifted_from_the_cabinet_but_not_another() -> 
     )
     staff = User.objects.create_user("officer", is_staff=True)
     waitlist_services.application_stop_list(
-        application=expired, reason="manual", note="Duplicate documents.", by_staff=staff
+        application=expired, reason="manual", basis=basis("duplicate documents were found"), by_staff=staff
     )
     refused = client.post(f"/cabinet/applications/{expired.pk}/restore/")
     assert refused.status_code == 403

@@ -1,5 +1,6 @@
 """factory_boy factories for the Kezek models; import them from here (`from tests.factories import …`)."""
 
+from tests.factories.discretion import basis, basis_form_data
 from tests.factories.facilities import (
     BaseFeeFactory,
     EducationDepartmentFactory,
@@ -30,6 +31,8 @@ __all__ = [
     "RegistryBenefitFactory",
     "RegistryKinshipFactory",
     "RegistryPersonFactory",
+    "basis",
+    "basis_form_data",
     "certificate",
     "medical_indication",
     "register_application",

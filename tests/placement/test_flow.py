@@ -15,7 +15,7 @@ from kezek.placement import selectors, services
 from kezek.placement.models import Direction, Place, Publication
 from kezek.waitlist.models import Application
 from kezek.waitlist.selectors import queue_position
-from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
+from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory, basis
 from tests.factories import register_application as register
 
 pytestmark = pytest.mark.django_db
@@ -167,12 +167,14 @@ def test_benefit_decision_moves_or_revokes_the_waiting_direction(group: Group) -
     first = services.direction_take(application=confirmed, group=group, applicant=confirmed.applicant)
     second = services.direction_take(application=rejected, group=group, applicant=rejected.applicant)
     assert {first.state, second.state} == {"benefit_confirmation"}
-    benefit_claim_decide(claim=BenefitClaim.objects.get(application=confirmed), confirm=True, by_staff=staff)
+    benefit_claim_decide(
+        claim=BenefitClaim.objects.get(application=confirmed), confirm=True, by_staff=staff, basis=basis()
+    )
     benefit_claim_decide(
         claim=BenefitClaim.objects.get(application=rejected),
         confirm=False,
         by_staff=staff,
-        reason="no certificate",
+        basis=basis("no certificate was shown"),
     )
     assert Direction.objects.get(pk=first.pk).state == "awaiting_enrollment"
     assert Direction.objects.get(pk=second.pk).state == "revoked"

@@ -13,10 +13,10 @@ from kezek.facilities.models import Group
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
 from kezek.placement import services
-from kezek.placement.models import Direction, Enrollment, Place
+from kezek.placement.models import Direction, Enrollment, Place, Publication
 from kezek.waitlist.models import Application
 from kezek.waitlist.selectors import cohort_order_reference, queue_position
-from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
+from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory, basis
 from tests.factories import register_application as register
 from tests.factories.waitlist import next_phone
 
@@ -80,18 +80,24 @@ def test_staff_child_takes_a_seat_with_a_written_order_and_is_marked(group: Grou
     staff = User.objects.create(username="head")
     child = toddler(20)
     with pytest.raises(ValidationFailed):
-        services.enrollment_staff_child(group=group, child_iin=child.iin, by_staff=staff, reason="")
+        services.enrollment_staff_child(group=group, child_iin=child.iin, by_staff=staff, basis=basis("x"))
     services.places_publish(group=group)
-    enrollment = services.enrollment_staff_child(
-        group=group, child_iin=child.iin, by_staff=staff, reason="Order No. 12 of 07.12.2026, teacher's son"
-    )
+    order = basis("the head's order, teacher's son")
+    with pytest.raises(Conflict) as refused:  # the place is the queue's in its priority window (P2, P7)
+        services.enrollment_staff_child(group=group, child_iin=child.iin, by_staff=staff, basis=order)
+    assert refused.value.code == "place_in_window"
+    assert (Place.objects.get().status, Enrollment.objects.exists()) == ("open", False)
+    with time_machine.travel(Publication.objects.get().priority_until, tick=False):
+        enrollment = services.enrollment_staff_child(
+            group=group, child_iin=child.iin, by_staff=staff, basis=order
+        )
     assert enrollment.staff_child
     assert Place.objects.get().status == "filled"
     assert LedgerEvent.objects.filter(kind="enrollment.staff_child").count() == 1
     other = toddler(21)
     with pytest.raises(Conflict):  # no seat left
         services.enrollment_staff_child(
-            group=group, child_iin=other.iin, by_staff=staff, reason="Order No. 13 of 07.12.2026, nurse's son"
+            group=group, child_iin=other.iin, by_staff=staff, basis=basis("the head's order, nurse's son")
         )
     assert Enrollment.objects.count() == 1
 
@@ -100,15 +106,15 @@ def test_staff_child_takes_a_seat_with_a_written_order_and_is_marked(group: Grou
 def test_staff_children_and_transfers_go_only_into_a_group_of_the_childs_ages(group: Group) -> None:
     """P3 holds outside the queue too: a staff child and a transfer need the target group's ages."""
     staff = User.objects.create(username="head")
-    order = "Order No. 12 of 07.12.2026, teacher's son"
+    order = basis("the head's order, teacher's son")
     older = GroupFactory.create(organisation=group.organisation, capacity=2, age_from=5, age_to=6)
     child = toddler(20)  # two full years old on MONDAY: group's ages [2, 3)
     with pytest.raises(ValidationFailed) as refused:
-        services.enrollment_staff_child(group=older, child_iin=child.iin, by_staff=staff, reason=order)
+        services.enrollment_staff_child(group=older, child_iin=child.iin, by_staff=staff, basis=order)
     assert refused.value.code == "age_mismatch"
     assert not Enrollment.objects.exists()
     enrollment = services.enrollment_staff_child(
-        group=group, child_iin=child.iin, by_staff=staff, reason=order
+        group=group, child_iin=child.iin, by_staff=staff, basis=order
     )
     with pytest.raises(ValidationFailed) as refused:
         services.enrollment_transfer(enrollment=enrollment, to_group=older, by_staff=staff)
@@ -151,7 +157,7 @@ def test_a_staff_child_leaves_the_localitys_queue_and_cannot_take_a_direction(gr
     elsewhere = register(locality=LocalityFactory.create(), child=child, applicant=parent, phones=phones)
     staff = User.objects.create(username="head")
     services.enrollment_staff_child(
-        group=group, child_iin=child.iin, by_staff=staff, reason="Order No. 12 of 07.12.2026, teacher's son"
+        group=group, child_iin=child.iin, by_staff=staff, basis=basis("the head's order, teacher's son")
     )
     mine.refresh_from_db()
     assert (mine.status, mine.status_reason) == ("enrolled", "staff_child")
@@ -189,7 +195,7 @@ def test_a_staff_child_holding_a_direction_is_refused_and_nothing_changes(group:
             group=other,
             child_iin=child.iin,
             by_staff=staff,
-            reason="Order No. 12 of 07.12.2026, teacher's son",
+            basis=basis("the head's order, teacher's son"),
         )
     assert refused.value.code == "child_referred"
     assert not Enrollment.objects.exists()

@@ -25,7 +25,7 @@ from kezek.placement.models import Direction
 from kezek.staff.models import Role
 from kezek.waitlist.models import Application, BenefitClaim, StopListEntry
 from kezek.waitlist.selectors import stop_list_public
-from tests.factories import LocalityFactory, OrganisationFactory, register_application
+from tests.factories import LocalityFactory, OrganisationFactory, basis_form_data, register_application
 from tests.factories.documents import JPEG, pdf_bytes
 from tests.staff.conftest import kindergarten_group, staff_client, toddler
 
@@ -112,11 +112,11 @@ def test_roles_and_scopes_on_every_page_and_post(group: Group) -> None:
         f"/staff/feedback/{message.pk}/",
     ]
     posts: list[tuple[str, dict[str, Any]]] = [
-        (f"/staff/benefits/{claim.pk}/", {"decision": "confirm"}),
-        (f"/staff/applications/{number}/stop-list/", {"note": "Decision of the commission No. 5"}),
-        (f"/staff/applications/{number}/restore/", {}),
-        (f"/staff/applications/{number}/withdraw/", {"reason": "Written request of 14.12", "document": PDF}),
-        (f"/staff/access-requests/{access.pk}/", {"decision": "confirm"}),
+        (f"/staff/benefits/{claim.pk}/", {"decision": "confirm", **basis_form_data()}),
+        (f"/staff/applications/{number}/stop-list/", basis_form_data("the decision of the commission")),
+        (f"/staff/applications/{number}/restore/", basis_form_data()),
+        (f"/staff/applications/{number}/withdraw/", {**basis_form_data(), "document": PDF}),
+        (f"/staff/access-requests/{access.pk}/", {"decision": "confirm", **basis_form_data()}),
         (f"/staff/feedback/{message.pk}/", {"status": "closed", "answer": ""}),
     ]
     before = LedgerEvent.objects.count()
@@ -191,7 +191,9 @@ def test_benefit_desk_lists_with_the_working_day_deadline_and_confirms(group: Gr
     assert "/media/" not in operator.get(f"/staff/benefits/{claim.pk}/").content.decode()
 
     assert operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "maybe"}).status_code == 422
-    response = operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "confirm"})
+    refused = operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "confirm"})
+    assert refused.status_code == 422  # D1: a confirmation needs its basis too
+    response = operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "confirm", **basis_form_data()})
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.status == "confirmed"
@@ -201,7 +203,7 @@ def test_benefit_desk_lists_with_the_working_day_deadline_and_confirms(group: Gr
     assert events("benefit.decided", claim.application_id)[-1].payload["decision"] == "confirmed"
     assert events("direction.benefit_confirmed", direction.pk)
     assert f"/staff/benefits/{claim.pk}/" not in operator.get("/staff/benefits/").content.decode()
-    again = operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "confirm"})
+    again = operator.post(f"/staff/benefits/{claim.pk}/", {"decision": "confirm", **basis_form_data()})
     assert again.status_code == 409
     assert "already been decided" in again.content.decode()
     assert 'name="decision"' not in operator.get(f"/staff/benefits/{claim.pk}/").content.decode()
@@ -212,10 +214,13 @@ def test_benefit_desk_lists_with_the_working_day_deadline_and_confirms(group: Gr
 def test_benefit_rejection_needs_a_reason_and_revokes_the_waiting_direction(group: Group) -> None:
     claim, direction = claim_with_direction(group)
     head = staff_client(Role.DEPARTMENT_HEAD, locality=group.organisation.locality)
-    assert head.post(f"/staff/benefits/{claim.pk}/", {"decision": "reject", "reason": ""}).status_code == 422
+    junk = head.post(f"/staff/benefits/{claim.pk}/", {"decision": "reject", **basis_form_data("..........")})
+    assert junk.status_code == 422
+    assert "at least three different words" in junk.content.decode()
     assert BenefitClaim.objects.get(pk=claim.pk).status == "pending"
     response = head.post(
-        f"/staff/benefits/{claim.pk}/", {"decision": "reject", "reason": "The certificate is forged."}
+        f"/staff/benefits/{claim.pk}/",
+        {"decision": "reject", **basis_form_data("The certificate is forged.")},
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -261,7 +266,15 @@ def test_application_page_is_read_only_except_the_two_actions(locality: Locality
     assert "application.registered" in page  # its ledger events
     assert "1 of 1" in page  # its position
     names = set(re.findall(r'<(?:input|textarea|select|button)\b[^>]*\bname="([^"]+)"', page))
-    assert names == {"csrfmiddlewaretoken", "language", "next", "note", "reason", "document"}
+    assert names == {
+        "csrfmiddlewaretoken",
+        "language",
+        "next",
+        "basis_number",
+        "basis_date",
+        "basis_reason",
+        "document",
+    }
     for immutable in (
         "registered_at",
         "birth_date",
@@ -277,7 +290,7 @@ def test_application_page_is_read_only_except_the_two_actions(locality: Locality
     before = Application.objects.values().get(pk=application.pk)
     operator.post(
         f"/staff/applications/{application.pk}/stop-list/",
-        {"note": "Commission decision No. 7", "registered_at": "2020-01-01T00:00", "tier": "extraordinary"},
+        {**basis_form_data(), "registered_at": "2020-01-01T00:00", "tier": "extraordinary"},
     )
     after = Application.objects.values().get(pk=application.pk)
     for field in ("registered_at", "tier", "cohort", "ordinal", "valid_until", "child_id", "locality_id"):
@@ -288,12 +301,11 @@ def test_manual_stop_list_and_its_lifting_are_on_the_ledger(locality: Locality) 
     application = register_application(locality=locality)
     operator = staff_client(Role.OPERATOR, locality=locality)
     url = f"/staff/applications/{application.pk}"
-    assert operator.post(f"{url}/stop-list/", {"note": ""}).status_code == 422
+    assert operator.post(f"{url}/stop-list/", basis_form_data("")).status_code == 422
+    assert operator.post(f"{url}/stop-list/", basis_form_data(document_number="")).status_code == 422
     assert Application.objects.get(pk=application.pk).status == "queued"
-    assert (
-        operator.post(f"{url}/stop-list/", {"note": "Duplicate registration, commission 12.11"}).status_code
-        == 302
-    )
+    form = basis_form_data("Duplicate registration, commission 12.11")
+    assert operator.post(f"{url}/stop-list/", form).status_code == 302
     entry = StopListEntry.objects.get(application=application)
     assert (entry.reason, entry.note, entry.restore_on) == (
         "manual",
@@ -314,11 +326,13 @@ def test_manual_stop_list_and_its_lifting_are_on_the_ledger(locality: Locality) 
     public = visitor.get("/open-data/stop-list/").content.decode()
     assert f"№ {application.pk}" in public
     assert "Duplicate" not in public
-    assert operator.post(f"{url}/stop-list/", {"note": "Once more, please"}).status_code == 409
-    assert operator.post(f"{url}/restore/").status_code == 302
+    assert stop_listed.payload["basis_document_number"] == form["basis_number"]
+    assert operator.post(f"{url}/stop-list/", basis_form_data("Once more, please")).status_code == 409
+    assert operator.post(f"{url}/restore/").status_code == 422  # D1: a lifting needs its basis
+    assert operator.post(f"{url}/restore/", basis_form_data()).status_code == 302
     assert Application.objects.get(pk=application.pk).status == "queued"
     assert events("application.restored", application.pk)[-1].payload["by"] == "staff"
-    assert operator.post(f"{url}/restore/").status_code == 409
+    assert operator.post(f"{url}/restore/", basis_form_data()).status_code == 409
     assert ledger_verify().ok
 
 
@@ -328,7 +342,9 @@ def test_staff_cannot_lift_an_automatic_stop_listing(locality: Locality) -> None
     application = register_application(locality=locality)
     application_stop_list(application=application, reason="direction_expired")
     operator = staff_client(Role.OPERATOR, locality=locality)
-    assert operator.post(f"/staff/applications/{application.pk}/restore/").status_code == 409
+    assert (
+        operator.post(f"/staff/applications/{application.pk}/restore/", basis_form_data()).status_code == 409
+    )
     assert Application.objects.get(pk=application.pk).status == "stop_listed"
 
 
@@ -336,15 +352,14 @@ def test_withdrawal_on_the_written_request(locality: Locality) -> None:
     application = register_application(locality=locality)
     head = staff_client(Role.DEPARTMENT_HEAD, locality=locality)
     url = f"/staff/applications/{application.pk}"
-    assert head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12"}).status_code == 422
-    bad = head.post(
-        f"{url}/withdraw/", {"reason": "Written request of 14.12", "document": scan(b"GIF89a", "x.gif")}
-    )
+    request_of = basis_form_data("Written request of 14.12")
+    assert head.post(f"{url}/withdraw/", request_of).status_code == 422
+    bad = head.post(f"{url}/withdraw/", {**request_of, "document": scan(b"GIF89a", "x.gif")})
     assert bad.status_code == 422
-    assert head.post(f"{url}/withdraw/", {"reason": "", "document": scan()}).status_code == 422
+    assert head.post(f"{url}/withdraw/", {**basis_form_data(""), "document": scan()}).status_code == 422
     assert Application.objects.get(pk=application.pk).status == "queued"
     assert head.get(f"{url}/withdrawal-request/").status_code == 404
-    response = head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12", "document": scan()})
+    response = head.post(f"{url}/withdraw/", {**request_of, "document": scan()})
     assert response.status_code == 302
     withdrawn = Application.objects.get(pk=application.pk)
     assert (withdrawn.status, withdrawn.status_reason) == ("withdrawn", "Written request of 14.12")
@@ -364,9 +379,9 @@ def test_withdrawal_on_the_written_request(locality: Locality) -> None:
     )
     # Nothing more can be done with it.
     page = head.get(f"{url}/").content.decode()
-    assert 'name="note"' not in page
+    assert 'name="basis_reason"' not in page
     assert 'name="document"' not in page
-    assert head.post(f"{url}/withdraw/", {"reason": "Once more", "document": scan()}).status_code == 409
+    assert head.post(f"{url}/withdraw/", {**request_of, "document": scan()}).status_code == 409
     assert ledger_verify().ok
 
 
@@ -377,12 +392,12 @@ def test_a_written_request_is_parsed_and_served_only_as_an_attachment(locality: 
     head = staff_client(Role.DEPARTMENT_HEAD, locality=locality)
     url = f"/staff/applications/{application.pk}"
     polyglot = scan(b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>", "request.pdf")
-    refused = head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12", "document": polyglot})
+    refused = head.post(f"{url}/withdraw/", {**basis_form_data(), "document": polyglot})
     assert refused.status_code == 422
     assert "not a real PDF or JPEG" in refused.content.decode()
     assert Application.objects.get(pk=application.pk).status == "queued"
     jpeg = scan(JPEG, "request.jpg")
-    response = head.post(f"{url}/withdraw/", {"reason": "Written request of 14.12", "document": jpeg})
+    response = head.post(f"{url}/withdraw/", {**basis_form_data(), "document": jpeg})
     assert response.status_code == 302
     document = head.get(f"{url}/withdrawal-request/")
     assert (document.status_code, document.content) == (200, JPEG)
@@ -412,7 +427,10 @@ def test_access_request_desk_approves_and_rejects(locality: Locality) -> None:
     assert document["X-Content-Type-Options"] == "nosniff"
     assert document["Content-Disposition"].startswith("attachment")
     assert operator.post(f"/staff/access-requests/{access.pk}/", {"decision": "reject"}).status_code == 422
-    assert operator.post(f"/staff/access-requests/{access.pk}/", {"decision": "confirm"}).status_code == 302
+    approved = operator.post(
+        f"/staff/access-requests/{access.pk}/", {"decision": "confirm", **basis_form_data()}
+    )
+    assert approved.status_code == 302
     assert AccessRequest.objects.get().status == "approved"
     assert Application.objects.get(pk=first.pk).applicant.iin == mother.iin
     assert events("access_request.approved", access.pk)
@@ -422,7 +440,7 @@ def test_access_request_desk_approves_and_rejects(locality: Locality) -> None:
     other = AccessRequest.objects.get(status="pending")
     response = operator.post(
         f"/staff/access-requests/{other.pk}/",
-        {"decision": "reject", "reason": "The document is not readable."},
+        {"decision": "reject", **basis_form_data("The document is not readable.")},
     )
     assert response.status_code == 302
     assert AccessRequest.objects.get(pk=other.pk).status == "rejected"

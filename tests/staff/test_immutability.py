@@ -38,6 +38,8 @@ from tests.factories import (
     EducationDepartmentFactory,
     GroupFactory,
     RegistryPersonFactory,
+    basis,
+    basis_form_data,
     staff_login,
     staff_user,
 )
@@ -61,6 +63,7 @@ from .test_scope_matrix import (
 pytestmark = pytest.mark.django_db
 
 TODAY = "2026-12-14"
+BASIS_JSON = {"document_number": "5-K", "document_date": TODAY, "reason": "the decision of the commission"}
 FORBIDDEN: dict[str, str] = {
     "registered_at": "2000-01-01T00:00",
     "birth_date": "2000-01-01",
@@ -118,7 +121,7 @@ def stop_listed(world: World) -> None:
     waitlist.application_stop_list(
         application=world.queued,
         reason="manual",
-        note="Decision of the commission No. 5",
+        basis=basis("the decision of the commission"),
         by_staff=officer(world),
     )
 
@@ -130,6 +133,12 @@ def department(world: World) -> None:
 def second_group(world: World) -> None:
     group = GroupFactory.create(organisation=world.organisation, capacity=3, language="ru", name="Second")
     placement.places_publish(group=group)
+
+
+def unpublished_group(world: World) -> None:
+    """A group whose seats are not published yet: a staff child may take one (P7: never a place still
+    offered to the queue in its priority window)."""
+    GroupFactory.create(organisation=world.organisation, capacity=2, age_from=2, age_to=3, name="Unpublished")
 
 
 def other_group(world: World) -> Group:
@@ -151,26 +160,31 @@ def running_campaign(world: World) -> dict[str, Any]:
 
 OP, HEAD, KG = Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.KINDERGARTEN_HEAD
 WRITES: list[Write] = [
-    Write("benefit", OP, lambda w: {"decision": "confirm", "reason": ""}),
+    Write("benefit", OP, lambda w: {"decision": "confirm", **basis_form_data()}),
     Write(
         "benefit",
         OP,
-        lambda w: {"decision": "reject", "reason": "The certificate is not valid"},
+        lambda w: {"decision": "reject", **basis_form_data("The certificate is not valid")},
         label="reject",
         by_rule={
             "tier"
         },  # P5: a rejected extraordinary benefit: back to the general tier, same registered_at
     ),
     Write("applications", OP, lambda w: {"iin": w.application.child.iin}, ok=(200,), label="search"),
-    Write("application_stop_list", OP, lambda w: {"note": "Decision of the commission No. 5"}, kwargs=queued),
-    Write("application_restore", OP, lambda w: {}, prepare=stop_listed, kwargs=queued),
+    Write(
+        "application_stop_list",
+        OP,
+        lambda w: basis_form_data("the decision of the commission"),
+        kwargs=queued,
+    ),
+    Write("application_restore", OP, lambda w: basis_form_data(), prepare=stop_listed, kwargs=queued),
     Write(
         "application_withdraw",
         OP,
-        lambda w: {"reason": "Written request of 14.12", "document": scan()},
+        lambda w: {**basis_form_data(), "document": scan()},
         kwargs=queued,
     ),
-    Write("access_request", OP, lambda w: {"decision": "confirm", "reason": ""}),
+    Write("access_request", OP, lambda w: {"decision": "confirm", **basis_form_data()}),
     Write("feedback_detail", OP, lambda w: {"status": "closed", "answer": "Repaired on Monday."}),
     Write("kindergarten_enrol", KG, lambda w: {"enrolled_on": TODAY}),
     Write("kindergarten_depart", KG, lambda w: {"left_on": TODAY, "reason": "family moved"}),
@@ -179,11 +193,13 @@ WRITES: list[Write] = [
         KG,
         lambda w: {
             "child_iin": new_iin(w),
-            "order_number": "12-k",
-            "order_date": TODAY,
-            "order_reason": "Child of the cook",
+            "basis_number": "12-k",
+            "basis_date": TODAY,
+            "basis_reason": "Child of the cook",
             "enrolled_on": TODAY,
         },
+        prepare=unpublished_group,
+        kwargs=lambda w: {"group_id": Group.objects.get(organisation=w.organisation, name="Unpublished").pk},
     ),
     Write(
         "organisation_create",
@@ -235,7 +251,7 @@ WRITES: list[Write] = [
         "campaign_extend", OP, lambda w: {"ends_on": "2027-01-31"}, prepare=launched, kwargs=running_campaign
     ),
     # The staff API (JSON; keyed "api:<area>").
-    Write("api:access-requests", OP, lambda w: {"approve": True, "reason": ""}, ok=(200,), api=True),
+    Write("api:access-requests", OP, lambda w: {"approve": True, "basis": BASIS_JSON}, ok=(200,), api=True),
     Write("api:medical-indications", OP, lambda w: {"confirm": True, "reason": ""}, ok=(200,), api=True),
     Write("api:directions", KG, lambda w: {"enrolled_on": TODAY}, ok=(200,), api=True),
     Write("api:enrollments", KG, lambda w: {"left_on": TODAY, "reason": "family moved"}, ok=(200,), api=True),

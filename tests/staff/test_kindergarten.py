@@ -106,9 +106,9 @@ def pages(world: World, enrollment: Enrollment) -> list[tuple[str, dict[str, str
             f"/staff/kindergarten/groups/{world.group.pk}/staff-child/",
             {
                 "child_iin": toddler(9).iin,
-                "order_number": "12-k",
-                "order_date": TODAY,
-                "order_reason": "Child of the cook",
+                "basis_number": "12-k",
+                "basis_date": TODAY,
+                "basis_reason": "Child of the cook",
                 "enrolled_on": TODAY,
             },
         ),
@@ -290,16 +290,17 @@ def test_staff_child_by_the_heads_order_is_marked_publicly(world: World) -> None
     child = toddler(7)
     data = {
         "child_iin": child.iin,
-        "order_number": "17-k",
-        "order_date": "2026-12-04",
-        "order_reason": "Child of the group's teacher",
+        "basis_number": "17-k",
+        "basis_date": "2026-12-04",
+        "basis_reason": "Child of the group's teacher",
         "enrolled_on": TODAY,
     }
     for field, bad in (
         ("child_iin", "123"),
-        ("order_number", ""),
-        ("order_reason", ""),
-        ("order_date", "2026-12-09"),
+        ("basis_number", ""),
+        ("basis_reason", ""),
+        ("basis_reason", ".........."),  # D1: a reason in words
+        ("basis_date", "2026-12-09"),
     ):
         response = head.post(url, {**data, field: bad})
         assert response.status_code == 422, field
@@ -315,10 +316,19 @@ def test_staff_child_by_the_heads_order_is_marked_publicly(world: World) -> None
     assert enrollment.staff_reason == "No. 17-k of 04.12.2026: Child of the group's teacher"
     event = LedgerEvent.objects.get(kind="enrollment.staff_child")
     assert event.payload["reason"] == enrollment.staff_reason
+    assert event.payload["basis_document_number"] == "17-k"
     # The group is full now: a second one is refused (409) with the reason above the form.
     second = head.post(url, {**data, "child_iin": toddler(8).iin})
     assert second.status_code == 409
     assert "no free seat" in second.content.decode()
+    # A group whose free places are offered to the queue in their priority window: not for a staff child.
+    offered = GroupFactory.create(organisation=group.organisation, capacity=1, age_from=2, age_to=3)
+    services.places_publish(group=offered)
+    windowed = f"/staff/kindergarten/groups/{offered.pk}/staff-child/"
+    refused = head.post(windowed, {**data, "child_iin": toddler(8).iin})
+    assert refused.status_code == 409
+    assert "still offered to the queue in their priority window" in refused.content.decode()
+    assert Enrollment.objects.filter(group=offered).count() == 0
     # Marked publicly in the protocol of directions (P7).
     locality = world.organisation.locality
     rows = Client().get(f"/api/v1/open-data/{locality.code}/directions").json()["items"]

@@ -9,13 +9,15 @@ import re
 import pytest
 import time_machine
 from django.conf import settings
+from django.db.models import Max
 from django.test import Client
 
+from kezek.core import clock
 from kezek.facilities.models import BaseFee, Group, Organisation
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
 from kezek.placement import selectors, services
-from kezek.placement.models import Direction, Enrollment, Place
+from kezek.placement.models import Direction, Enrollment, Place, Publication
 from kezek.staff.forms_organisations import (
     CapacityForm,
     CloseForm,
@@ -33,6 +35,7 @@ from tests.factories import (
     LocalityFactory,
     OrganisationFactory,
     RegistryPersonFactory,
+    basis,
     staff_user,
 )
 from tests.factories import register_application as register
@@ -64,10 +67,19 @@ def toddler_iin() -> str:
 
 
 def enrol_staff_child(group: Group) -> Enrollment:
+    """A staff child enrolled today in one of the group's places, once their priority windows are over
+    (P7: never a place still offered to the queue)."""
     head = staff_user(role=Role.KINDERGARTEN_HEAD, organisation=group.organisation)
-    return services.enrollment_staff_child(
-        group=group, child_iin=toddler_iin(), by_staff=head, reason="Order No. 12 of 1 December, staff child"
-    )
+    today = clock.today()
+    windows = Publication.objects.filter(group=group).aggregate(end=Max("priority_until"))["end"]
+    with time_machine.travel(windows or clock.now(), tick=False):
+        return services.enrollment_staff_child(
+            group=group,
+            child_iin=toddler_iin(),
+            by_staff=head,
+            basis=basis("the head's order, staff child"),
+            on=today,
+        )
 
 
 def kinds() -> list[str]:

@@ -43,6 +43,8 @@ from tests.factories import (
     GroupFactory,
     LocalityFactory,
     OrganisationFactory,
+    basis,
+    basis_form_data,
     medical_indication,
     register_application,
     staff_login,
@@ -118,7 +120,7 @@ def build_world(locality: Locality | None = None) -> World:
     first = placement.direction_take(application=enrolled, group=group, applicant=enrolled.applicant)
     enrollment = placement.direction_enroll(direction=first, by_staff=officer, on=MONDAY.date())
     waitlist.application_withdraw(
-        application=withdrawn, by_staff=officer, reason="Written request of 14.12", document=scan()
+        application=withdrawn, by_staff=officer, basis=basis("the written request of 14.12"), document=scan()
     )
     ask(Client(), plain, other_parent(plain))
     now = MONDAY
@@ -284,7 +286,14 @@ API_ROLES: dict[str, set[str]] = {
     "enrollments": KINDERGARTEN_SIDE,
 }
 API_BODIES: dict[str, dict[str, Any]] = {
-    "access-requests": {"approve": False, "reason": "Not the parent on record"},
+    "access-requests": {
+        "approve": False,
+        "basis": {
+            "document_number": "5",
+            "document_date": "2026-12-14",
+            "reason": "Not the parent on record",
+        },
+    },
     "medical-indications": {"confirm": False, "reason": "Not a sanatorium case"},
     "directions": {"enrolled_on": "2026-12-14"},
     "enrollments": {"left_on": "2026-12-14", "reason": "family moved"},
@@ -364,8 +373,8 @@ def post_body(path: str) -> dict[str, Any]:
     """A plausible body for any form (the refusals must come before any of it is read)."""
     return {
         "decision": "confirm",
-        "note": "Decision of the commission No. 5",
         "reason": "Written request of 14.12",
+        **basis_form_data(),
         "status": "closed",
         "answer": "",
         "enrolled_on": "2026-12-14",

@@ -14,7 +14,7 @@ from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
 from kezek.waitlist import ordering, selectors, services
 from kezek.waitlist.models import Application, BenefitClaim, StopListEntry
-from tests.factories import LocalityFactory, RegistryPersonFactory, register_application
+from tests.factories import LocalityFactory, RegistryPersonFactory, basis, register_application
 
 pytestmark = pytest.mark.django_db
 ALMATY = dt.timezone(dt.timedelta(hours=5))
@@ -38,9 +38,11 @@ def test_withdrawal_by_applicant_and_by_staff(staff: User) -> None:
     with pytest.raises(Conflict):
         services.application_withdraw(application=mine, by_applicant=mine.applicant)
     with pytest.raises(ValidationFailed):
-        services.application_withdraw(application=other, by_staff=staff, reason="")
-    services.application_withdraw(application=other, by_staff=staff, reason="written request of 12.11")
-    assert fresh(other).status_reason == "written request of 12.11"
+        services.application_withdraw(application=other, by_staff=staff, basis=basis(".........."))
+    services.application_withdraw(
+        application=other, by_staff=staff, basis=basis("the parent's written request of 12.11")
+    )
+    assert fresh(other).status_reason == "the parent's written request of 12.11"
 
 
 @time_machine.travel(dt.datetime(2026, 12, 14, 10, 0, tzinfo=ALMATY), tick=False)
@@ -70,14 +72,14 @@ def test_cleanup_stop_list_is_lifted_by_the_parent_manual_only_by_staff(staff: U
     cleaned, manual = register_application(), register_application()
     services.application_stop_list(application=cleaned, reason="cleanup")
     with pytest.raises(ValidationFailed):
-        services.application_stop_list(application=manual, reason="manual", note="", by_staff=staff)
+        services.application_stop_list(application=manual, reason="manual", by_staff=staff)
     services.application_stop_list(
-        application=manual, reason="manual", note="forged certificate", by_staff=staff
+        application=manual, reason="manual", basis=basis("the certificate is forged"), by_staff=staff
     )
     with pytest.raises(PermissionDenied):
         services.application_restore(application=manual, by_applicant=manual.applicant)
     services.application_restore(application=cleaned, by_applicant=cleaned.applicant)
-    services.application_restore(application=manual, by_staff=staff)
+    services.application_restore(application=manual, by_staff=staff, basis=basis())
     assert {fresh(cleaned).status, fresh(manual).status} == {"queued"}
     assert StopListEntry.objects.filter(restored_at__isnull=True).count() == 0
 
@@ -96,24 +98,26 @@ def test_rejected_extraordinary_benefit_returns_to_general_through_the_stop_list
     assert selectors.queue_position(application=special).position == 1  # type: ignore[union-attr]
     claim = BenefitClaim.objects.get(application=special)
     with pytest.raises(ValidationFailed):
-        services.benefit_claim_decide(claim=claim, confirm=False, by_staff=staff, reason="")
-    services.benefit_claim_decide(claim=claim, confirm=False, by_staff=staff, reason="certificate is forged")
+        services.benefit_claim_decide(claim=claim, confirm=False, by_staff=staff, basis=basis("...."))
+    services.benefit_claim_decide(
+        claim=claim, confirm=False, by_staff=staff, basis=basis("the certificate is forged")
+    )
     special = fresh(special)
     assert (special.tier, special.status) == ("general", "stop_listed")
     entry = StopListEntry.objects.get(application=special)
     assert entry.reason == "benefit_rejected"
-    services.application_restore(application=special, by_staff=staff)
+    services.application_restore(application=special, by_staff=staff, basis=basis())
     # Back with its original registered_at: behind the general application registered before it.
     assert selectors.queue_position(application=fresh(special)).position == 2  # type: ignore[union-attr]
     assert selectors.queue_position(application=general).position == 1  # type: ignore[union-attr]
     with pytest.raises(Conflict):
-        services.benefit_claim_decide(claim=claim, confirm=True, by_staff=staff)
+        services.benefit_claim_decide(claim=claim, confirm=True, by_staff=staff, basis=basis())
 
 
 def test_confirmed_extraordinary_benefit_keeps_the_head(staff: User) -> None:
     special = register_application(tier="extraordinary")
     claim = BenefitClaim.objects.get(application=special)
-    services.benefit_claim_decide(claim=claim, confirm=True, by_staff=staff)
+    services.benefit_claim_decide(claim=claim, confirm=True, by_staff=staff, basis=basis())
     assert (fresh(special).tier, BenefitClaim.objects.get(pk=claim.pk).status) == (
         "extraordinary",
         "confirmed",
@@ -152,11 +156,13 @@ def test_replaying_the_ledger_reproduces_statuses_and_positions(staff: User) -> 
     services.application_withdraw(application=apps[0], by_applicant=apps[0].applicant)
     services.application_stop_list(application=apps[3], reason="cleanup")
     services.application_stop_list(
-        application=apps[5], reason="manual", note="double registration", by_staff=staff
+        application=apps[5], reason="manual", basis=basis("a double registration found"), by_staff=staff
     )
-    services.application_restore(application=apps[5], by_staff=staff)
+    services.application_restore(application=apps[5], by_staff=staff, basis=basis())
     claim = BenefitClaim.objects.get(application=apps[6])
-    services.benefit_claim_decide(claim=claim, confirm=False, by_staff=staff, reason="not a serviceman")
+    services.benefit_claim_decide(
+        claim=claim, confirm=False, by_staff=staff, basis=basis("the father is not a serviceman")
+    )
     assert ledger_verify().ok
 
     state, ratios = replay()
@@ -188,7 +194,9 @@ def test_rejection_of_a_cleanup_stop_listed_application_is_not_lifted_by_the_par
     special = register_application(tier="extraordinary")
     services.application_stop_list(application=special, reason="cleanup")
     claim = BenefitClaim.objects.get(application=special)
-    services.benefit_claim_decide(claim=claim, confirm=False, by_staff=staff, reason="certificate is forged")
+    services.benefit_claim_decide(
+        claim=claim, confirm=False, by_staff=staff, basis=basis("the certificate is forged")
+    )
     entry = StopListEntry.objects.get(application=special, restored_at__isnull=True)
     assert entry.reason == "benefit_rejected"
     with pytest.raises(PermissionDenied):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from kezek.registry.models import RegistryPerson
 from kezek.waitlist import ranks, selectors, services
 from kezek.waitlist.models import Application, CohortCounter, RankNode
-from tests.factories import LocalityFactory, RegistryPersonFactory, register_application
+from tests.factories import LocalityFactory, RegistryPersonFactory, basis, register_application
 
 pytestmark = pytest.mark.django_db
 
@@ -87,10 +87,13 @@ def test_positions_stay_right_through_withdrawals_stop_list_and_ratio(
             services.application_withdraw(application=application, by_applicant=application.applicant)
         elif action == "stop" and application.status == "queued":
             services.application_stop_list(
-                application=application, reason="manual", note="documents were forged", by_staff=staff
+                application=application,
+                reason="manual",
+                basis=basis("the documents were forged"),
+                by_staff=staff,
             )
         elif action == "restore" and application.status == "stop_listed":
-            services.application_restore(application=application, by_staff=staff)
+            services.application_restore(application=application, by_staff=staff, basis=basis())
         assert_consistent(locality.pk, 2021)
     for node in RankNode.objects.filter(locality=locality):
         assert node.count >= 0

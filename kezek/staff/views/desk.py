@@ -35,6 +35,7 @@ from kezek.core.errors import DomainError, NotFound
 from kezek.core.forms_views import form_posted
 from kezek.core.masking import mask_iin, mask_name, mask_phone
 from kezek.core.workdays import add_working_days
+from kezek.discretion.basis import Basis
 from kezek.feedback import selectors as feedback_selectors
 from kezek.feedback import services as feedback_services
 from kezek.feedback.models import Feedback, Kind
@@ -51,6 +52,7 @@ from ..forms_desk import (
     FeedbackAnswerForm,
     FeedbackFilterForm,
     IinSearchForm,
+    RestoreForm,
     StopListForm,
     WithdrawForm,
 )
@@ -112,29 +114,34 @@ def _refused(form: forms.Form, exc: DomainError, *, field: str | None = None) ->
     return exc.status
 
 
-def _on_reason(exc: DomainError) -> str | None:
-    """A decision's refusal: a missing reason on its field, anything else above the form."""
-    return "reason" if exc.code == "reason_required" else None
+def _on_basis(exc: DomainError) -> str | None:
+    """A decision's refusal: a basis refused (D1) on its field, anything else above the form."""
+    return exc.code if exc.code.startswith("basis_") else None
 
 
 def _decision_posted(
     request: HttpRequest,
     form: DecisionForm,
-    decide: Callable[[str], object],
+    decide: Callable[[Basis], object],
     *,
     confirmed: "StrOrPromise",
     rejected: "StrOrPromise",
     then: str,
+    awaiting: "StrOrPromise | None" = None,
 ) -> tuple[HttpResponse | None, int]:
-    """A posted confirm/reject decision (`form.confirm`): `decide(reason)` calls the service; then back to
-    the list `then` with the message `confirmed` or `rejected`."""
+    """A posted confirm/reject decision (`form.confirm`): `decide(basis)` calls the service; then back to
+    the list `then` with the message `confirmed` or `rejected` — or `awaiting` when the decision waits
+    for a second staff member (D2: the service returned a row still `pending`)."""
 
     def on_valid(data: dict[str, Any]) -> HttpResponse:
-        decide(data["reason"])
-        messages.success(request, confirmed if form.confirm else rejected)
+        decided = decide(form.basis)
+        if awaiting is not None and getattr(decided, "status", None) == "pending":
+            messages.success(request, awaiting)
+        else:
+            messages.success(request, confirmed if form.confirm else rejected)
         return HttpResponseRedirect(reverse(then))
 
-    return form_posted(form, on_valid, field=_on_reason)
+    return form_posted(form, on_valid, field=_on_basis)
 
 
 # --- benefit confirmation desk -------------------------------------------------------------------------
@@ -195,8 +202,8 @@ def benefit(request: HttpRequest, claim_id: int) -> HttpResponse:
         done, status = _decision_posted(
             request,
             form,
-            lambda reason: waitlist_services.benefit_claim_decide(
-                claim=claim, confirm=form.confirm, by_staff=_user(request), reason=reason
+            lambda basis: waitlist_services.benefit_claim_decide(
+                claim=claim, confirm=form.confirm, by_staff=_user(request), basis=basis
             ),
             confirmed=_("The benefit is confirmed."),
             rejected=_("The benefit is rejected."),
@@ -272,6 +279,7 @@ def _application_page(
     *,
     stop_form: StopListForm | None = None,
     withdraw_form: WithdrawForm | None = None,
+    restore_form: RestoreForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     summary = waitlist_selectors.application_summary(application=application)
@@ -294,7 +302,9 @@ def _application_page(
         "stop_form": (stop_form or StopListForm())
         if writable and application.status == Application.Status.QUEUED
         else None,
-        "may_restore": writable and entry is not None and entry.reason == StopListEntry.Reason.MANUAL,
+        "restore_form": (restore_form or RestoreForm())
+        if writable and entry is not None and entry.reason == StopListEntry.Reason.MANUAL
+        else None,
         "withdraw_form": (withdraw_form or WithdrawForm()) if writable and withdrawable else None,
     }
     return render(request, "staff/desk/application.html", context, status=status)
@@ -316,35 +326,38 @@ def application(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 @staff_required(*DEPARTMENT)
 def application_stop_list(request: HttpRequest, number: int) -> HttpResponse:
-    """Manual stop-listing with a written reason (S2 `manual`: public reason category)."""
+    """Manual stop-listing with its basis (S2 `manual`: public reason category; D1)."""
     found = _application(request, number)
     form = StopListForm(request.POST)
 
     def stop_list(data: dict[str, Any]) -> HttpResponse:
         waitlist_services.application_stop_list(
-            application=found, reason=StopListEntry.Reason.MANUAL, note=data["note"], by_staff=_user(request)
+            application=found, reason=StopListEntry.Reason.MANUAL, basis=form.basis, by_staff=_user(request)
         )
         return _application_done(request, number, _("The application is on the stop-list."))
 
-    done, status = form_posted(form, stop_list, field=lambda exc: "note")
+    done, status = form_posted(form, stop_list, field=_on_basis)
     return done or _application_page(request, _application(request, number), stop_form=form, status=status)
 
 
 @require_POST
 @staff_required(*DEPARTMENT)
 def application_restore(request: HttpRequest, number: int) -> HttpResponse:
-    """Lift a manual stop-listing (the automatic ones end by themselves on their date, S2)."""
+    """Lift a manual stop-listing with its basis (D1; the automatic ones end by themselves on their date,
+    S2)."""
     found = _application(request, number)
     entry = _open_stop_listing(found)
     if entry is None or entry.reason != StopListEntry.Reason.MANUAL:
         messages.error(request, _("Only a manual stop-listing can be lifted here."))
         return _application_page(request, found, status=409)
-    try:
-        waitlist_services.application_restore(application=found, by_staff=_user(request))
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return _application_page(request, _application(request, number), status=exc.status)
-    return _application_done(request, number, _("The application is back in the queue."))
+    form = RestoreForm(request.POST)
+
+    def restore(data: dict[str, Any]) -> HttpResponse:
+        waitlist_services.application_restore(application=found, by_staff=_user(request), basis=form.basis)
+        return _application_done(request, number, _("The application is back in the queue."))
+
+    done, status = form_posted(form, restore, field=_on_basis)
+    return done or _application_page(request, _application(request, number), restore_form=form, status=status)
 
 
 @require_POST
@@ -356,12 +369,12 @@ def application_withdraw(request: HttpRequest, number: int) -> HttpResponse:
 
     def withdraw(data: dict[str, Any]) -> HttpResponse:
         waitlist_services.application_withdraw(
-            application=found, by_staff=_user(request), reason=data["reason"], document=data["document"]
+            application=found, by_staff=_user(request), basis=form.basis, document=data["document"]
         )
         return _application_done(request, number, _("The application is withdrawn."))
 
     done, status = form_posted(
-        form, withdraw, field=lambda exc: "document" if exc.code.startswith("document") else "reason"
+        form, withdraw, field=lambda exc: "document" if exc.code.startswith("document") else _on_basis(exc)
     )
     return done or _application_page(
         request, _application(request, number), withdraw_form=form, status=status
@@ -413,15 +426,19 @@ def access_request(request: HttpRequest, request_id: int) -> HttpResponse:
         done, status = _decision_posted(
             request,
             form,
-            lambda reason: cabinet_services.access_request_decide(
+            lambda basis: cabinet_services.access_request_decide(
                 request=found,
                 approve=form.confirm,
                 by_staff=_user(request),
-                reason=reason,
+                basis=basis,
                 localities=_scope(request).locality_ids,
             ),
             confirmed=_("The request is approved."),
             rejected=_("The request is rejected."),
+            awaiting=_(
+                "Your approval is recorded. The register does not list the requester as the child's "
+                "parent: another staff member must approve too."
+            ),
             then="staff:access_requests",
         )
         if done is not None:

@@ -176,7 +176,7 @@ def staff_child(request: HttpRequest, group_id: int) -> HttpResponse:
                 group=found,
                 child_iin=data["child_iin"].strip(),
                 by_staff=_user(request),
-                reason=form.order_text(),
+                basis=form.basis,
                 on=data["enrolled_on"],
             )
             message = _("The child is enrolled outside the queue; it is marked publicly.")
@@ -185,6 +185,8 @@ def staff_child(request: HttpRequest, group_id: int) -> HttpResponse:
         def field(exc: DomainError) -> str | None:
             if exc.code in DATE_CODES:
                 return "enrolled_on"
+            if exc.code.startswith("basis_"):
+                return exc.code
             return "child_iin" if exc.code.startswith("child_iin") else None
 
         done, status = form_posted(form, enrol, field=field)
