@@ -347,6 +347,7 @@ RULES: dict[str, Rule] = {
     "organisation.updated": recorded_only,
     "feedback.status_changed": recorded_only,
     "access_request.submitted": recorded_only,
+    "access_request.first_approved": recorded_only,
     "access_request.approved": recorded_only,
     "access_request.rejected": recorded_only,
     "campaign.launched": recorded_only,

@@ -27,6 +27,7 @@ from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Application, Child, CohortCounter, QueueSettings, RankNode, StopListEntry
 from tests.factories import LocalityFactory, OrganisationFactory, RegistryPersonFactory
 from tests.factories import register_application as register
+from tests.factories.discretion import basis
 from tests.factories.staff import staff_user
 
 from .tampering import tamper, triggers_off
@@ -67,10 +68,13 @@ def world() -> World:
         rejected = register(locality=locality, child=toddler(), tier="extraordinary")
         waitlist.queue_settings_update(locality=locality, priority_ratio=4, by_staff=operator)
         placement.placement_settings_update(locality=locality, by_staff=operator, direction_max_days=25)
-        waitlist.benefit_claim_decide(claim=pending.benefit_claims.get(), confirm=True, by_staff=operator)
         waitlist.benefit_claim_decide(
-            claim=rejected.benefit_claims.get(), confirm=False, by_staff=operator, reason="Справка поддельная"
+            claim=pending.benefit_claims.get(), confirm=True, by_staff=operator, basis=basis()
         )
+        waitlist.benefit_claim_decide(
+            claim=rejected.benefit_claims.get(), confirm=False, by_staff=operator,
+            basis=basis("Справка поддельная, печать не совпадает"),
+        )  # fmt: skip
         placement.group_capacity_change(group=group, capacity=5, by_staff=operator)  # 2 seats, with holders
         publication = Publication.objects.filter(group=group).latest("pk")
         holders = [
@@ -85,15 +89,16 @@ def world() -> World:
         placement.group_capacity_change(group=group, capacity=4, by_staff=operator)
         queued = Application.objects.filter(locality=locality, status="queued").order_by("pk")
         waitlist.application_stop_list(
-            application=queued[0], reason="manual", note="Не отвечает на звонки", by_staff=operator
+            application=queued[0], reason="manual", basis=basis("Не отвечает на звонки"), by_staff=operator
         )
         waitlist.application_withdraw(application=queued[1], by_applicant=queued[1].applicant)
         stopped = waitlist.application_stop_list(application=queued[2], reason="cleanup").application
         waitlist.application_restore(application=stopped, by_applicant=stopped.applicant)
         waitlist.application_extend(application=queued[3])
+    with time_machine.travel(MONDAY + dt.timedelta(days=2), tick=False):  # the seats' window is over (D4)
         staff_child = RegistryPersonFactory.create(birth_date=dt.date(2024, 3, 3))
         placement.enrollment_staff_child(
-            group=group, child_iin=staff_child.iin, by_staff=head, reason="Приказ № 12 от 7 декабря"
+            group=group, child_iin=staff_child.iin, by_staff=head, basis=basis("Ребёнок воспитателя группы")
         )
     with time_machine.travel(MONDAY + dt.timedelta(days=40), tick=False):
         tick_run()  # directions expire, automatic stop-listings come back, places are republished
