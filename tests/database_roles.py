@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.postgresql.operations import DatabaseOperations
 from pytest_django import DjangoDbBlocker
 
 OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
@@ -78,7 +79,7 @@ def owner_conninfo() -> dict[str, Any]:
     }
 
 
-def _flush_as_owner(sql_list: Iterable[str]) -> None:
+def _flush_as_owner(self: DatabaseOperations, sql_list: Iterable[str]) -> None:
     """Django's flush statements (TRUNCATE …), run by the owner. The lock timeout turns a connection left
     inside a transaction into an error instead of a hang."""
     with psycopg.connect(**owner_conninfo(), options="-c lock_timeout=60s") as conn:
@@ -110,7 +111,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -
     owner, app = role_names()
     with django_db_blocker.unblock():
         call_command("db_roles", owner=owner, app=app, verbosity=0)
-    connections[DEFAULT_DB_ALIAS].ops.execute_sql_flush = _flush_as_owner  # type: ignore[method-assign]
+    # On the class: a thread's or greenlet's own connection (live server, Playwright) flushes as well.
+    DatabaseOperations.execute_sql_flush = _flush_as_owner  # type: ignore[method-assign,assignment]
     _Roles.ready = True
     _connect_as(_Roles.wanted)
     yield
