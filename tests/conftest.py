@@ -7,6 +7,9 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from django.test import Client
 
+# DATABASE_OWNER_URL: the suite runs as the application role, the owner creates the test databases (issue 16).
+pytest_plugins = ["tests.database_roles"]
+
 
 class FastPBKDF2PasswordHasher(PBKDF2PasswordHasher):
     """Django's PBKDF2 with one iteration: the same `pbkdf2_sha256$…` hashes (tests check the format), a

@@ -225,6 +225,7 @@ def test_organisations_and_groups_respect_the_passport_rules() -> None:
 # ------------------------------------------------------------------------------------- determinism
 
 
+@pytest.mark.database_owner  # seed_demo --reset empties the ledger (TRUNCATE)
 def test_same_seed_gives_identical_data_and_another_seed_does_not() -> None:
     seed()
     first = digest()
@@ -252,6 +253,7 @@ def test_chunking_does_not_change_the_data() -> None:
     assert persons(100) == persons(20_000)
 
 
+@pytest.mark.database_owner  # seed_demo --reset empties the ledger (TRUNCATE)
 @pytest.mark.postgres
 def test_copy_writer_and_bulk_create_write_the_same_rows() -> None:
     demo_load(scale="small", seed=11, use_copy=True)
@@ -278,6 +280,7 @@ def test_if_empty_skips_when_loaded_and_loads_when_empty() -> None:
     assert digest() == before
 
 
+@pytest.mark.database_owner  # seed_demo --reset empties the ledger (TRUNCATE)
 def test_reset_replaces_the_demo_data() -> None:
     seed()
     seed("--reset")
@@ -295,6 +298,7 @@ def test_existing_registry_rows_count_as_demo_data() -> None:
     assert not Region.objects.exists()
 
 
+@pytest.mark.database_owner  # seed_demo --reset empties the ledger (TRUNCATE)
 def test_reset_refuses_when_demo_rows_are_referenced(monkeypatch: pytest.MonkeyPatch) -> None:
     """Records of other apps pointing at demo rows make --reset fail and change nothing."""
     seed()

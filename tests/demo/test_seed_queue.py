@@ -376,6 +376,7 @@ def test_a_load_refuses_when_the_ledger_already_has_events() -> None:
     assert "nothing loaded" in out
 
 
+@pytest.mark.database_owner  # seed_demo --reset empties the ledger (TRUNCATE)
 def test_reset_empties_the_ledger_loudly_and_reloads_the_same_queue() -> None:
     seed()
     digest, events = queue_digest(), LedgerEvent.objects.count()
@@ -401,6 +402,7 @@ def test_reset_refuses_to_empty_a_production_ledger() -> None:
 # ----------------------------------------------------------------------------------- --applications
 
 
+@pytest.mark.database_owner  # seed_demo --reset empties the ledger (TRUNCATE)
 def test_applications_option_chooses_an_exact_deterministic_subset() -> None:
     out, _err = seed("--applications", "120")
     assert Application.objects.count() == 120

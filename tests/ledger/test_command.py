@@ -22,6 +22,7 @@ def test_command_on_empty_ledger() -> None:
     assert out.getvalue().strip() == "ledger OK: 0 events"
 
 
+@pytest.mark.database_owner  # tampers
 def test_command_reports_the_first_broken_link_and_fails(chain: list[LedgerEvent]) -> None:
     with tampering():
         tamper(2, payload={"number": "A-00001"})

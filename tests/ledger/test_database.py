@@ -10,7 +10,8 @@ from kezek.ledger.models import LedgerEvent, LedgerHead
 from kezek.ledger.selectors import ledger_verify
 from kezek.ledger.services import ledger_append
 
-pytestmark = pytest.mark.django_db
+# The triggers guard the ledger from the owner too (the application role has no UPDATE/DELETE at all).
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 
 def execute(sql: str, params: list | None = None) -> None:

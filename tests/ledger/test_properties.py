@@ -54,6 +54,7 @@ FIELDS = [
 ]
 
 
+@pytest.mark.database_owner  # tampers
 @settings(
     max_examples=60,
     deadline=None,

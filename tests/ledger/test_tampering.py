@@ -10,7 +10,8 @@ from kezek.ledger.selectors import ledger_verify
 
 from .conftest import tamper, tamper_delete, tampering
 
-pytestmark = pytest.mark.django_db
+# Tampering is an administrator's: the application role may not (tests/core/test_db_roles.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 
 def assert_broken_at(seq: int, reason: str) -> None:

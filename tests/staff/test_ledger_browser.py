@@ -175,6 +175,7 @@ def test_with_the_database_backend_the_verification_is_queued(world: World, sett
     assert not LedgerVerification.objects.exists()  # the worker runs it
 
 
+@pytest.mark.database_owner  # tampers
 @time_machine.travel(NOW, tick=False)
 def test_a_tampered_event_shows_as_a_failed_run(world: World, settings: Any) -> None:
     settings.TASKS = IMMEDIATE_TASKS
