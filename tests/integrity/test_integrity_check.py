@@ -32,7 +32,8 @@ from tests.factories.staff import staff_user
 
 from .tampering import tamper, triggers_off
 
-pytestmark = pytest.mark.django_db
+# Tampering as an administrator would (triggers disabled): as the database owner where CI splits the roles.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 ALMATY = dt.timezone(dt.timedelta(hours=5))
 MONDAY = dt.datetime(2026, 12, 7, 10, 0, tzinfo=ALMATY)
 _days = itertools.count()
