@@ -15,6 +15,7 @@ from kezek.staff.models import Role
 from kezek.waitlist import services
 from kezek.waitlist.models import Application, BenefitClaim, Child
 from tests.factories import RegistryPersonFactory, register_application, staff_login, staff_user
+from tests.factories.discretion import basis
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,9 @@ def test_a_rejected_benefit_still_lowers_the_tier() -> None:
     application = register_application(tier="extraordinary")
     claim = BenefitClaim.objects.get(application=application)
     staff = User.objects.create(username="benefit-officer", is_staff=True)
-    services.benefit_claim_decide(claim=claim, confirm=False, by_staff=staff, reason="not a serviceman")
+    services.benefit_claim_decide(
+        claim=claim, confirm=False, by_staff=staff, basis=basis("the certificate is not a serviceman's")
+    )
     assert Application.objects.get(pk=application.pk).tier == "general"
 
 
