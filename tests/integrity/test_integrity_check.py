@@ -206,7 +206,15 @@ def test_a_seat_withheld(world: World) -> None:
     place = Place.objects.filter(group=world.group, status="open").first()
     assert place is not None
     tamper(Place, place.pk, status="withdrawn")
-    assert "place.status" in kinds()
+    assert {"place.status", "group.seats_withheld"} <= kinds()
+
+
+def test_a_capacity_raised_in_sql_is_a_withheld_seat_until_tick(world: World) -> None:
+    from kezek.facilities.models import Group
+
+    assert "group.seats_withheld" not in kinds()
+    Group.objects.filter(pk=world.group.pk).update(capacity=world.group.capacity + 2)
+    assert "group.seats_withheld" in kinds()
 
 
 def test_the_ratio_changed_quietly(world: World) -> None:
