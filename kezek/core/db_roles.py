@@ -84,8 +84,12 @@ def db_roles_apply(*, owner: str, app: str, using: str = DEFAULT_DB_ALIAS) -> li
             run(f"REVOKE ALL ON ALL {kind} IN SCHEMA {s} FROM PUBLIC, {a}")
             run(f"GRANT {privileges} ON ALL {kind} IN SCHEMA {s} TO {a}")
             run(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT {privileges} ON {kind} TO {a}")
+        existing = set(connection.introspection.table_names(cursor))
         for label, privileges in RESTRICTED_TABLES.items():
-            table = q(apps.get_model(label)._meta.db_table)
+            name = apps.get_model(label)._meta.db_table
+            if name not in existing:  # not migrated yet: run again after `migrate`
+                continue
+            table = q(name)
             run(f"REVOKE ALL ON {table} FROM {a}")
             run(f"GRANT {privileges} ON {table} TO {a}")
     return done
