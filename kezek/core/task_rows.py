@@ -25,7 +25,13 @@ logger = logging.getLogger(__name__)
 # - outbox_send: `outbox_deliver` claims its message with a conditional UPDATE and skips one that is
 #   sent, failed or held by another sender's lease;
 # - ledger_verify_run: reads the chain and records one verification row at its very end.
-RERUNNABLE = frozenset({"kezek.notifications.tasks.outbox_send", "kezek.ledger.tasks.ledger_verify_run"})
+RERUNNABLE = frozenset(
+    {
+        "kezek.notifications.tasks.outbox_send",
+        "kezek.ledger.tasks.ledger_verify_run",
+        "kezek.integrity.tasks.integrity_check_task",  # reads, then records its one run row
+    }
+)
 MAX_RUNS = 3
 
 

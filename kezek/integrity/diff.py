@@ -84,8 +84,9 @@ def ledger_events_stream(chunk_size: int = CHUNK_SIZE) -> Iterator[r.Event]:
 def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
     """Verify the chain, replay it and diff the live tables against the replayed state (and the rank and
     count tables against the replayed queue). One consistent snapshot on PostgreSQL (REPEATABLE READ)."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:  # inside a caller's transaction: its snapshot
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         verified = ledger_verify(chunk_size=chunk_size)

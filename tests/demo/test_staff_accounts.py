@@ -12,6 +12,7 @@ from kezek.staff.models import StaffProfile
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.database_owner  # the reset empties the ledger
 def test_demo_accounts_cover_every_role_and_sign_in_with_the_demo_password() -> None:
     result = demo_load(scale="small", seed=7, applications=0)
     roles = dict(StaffProfile.objects.values_list("user__username", "role"))

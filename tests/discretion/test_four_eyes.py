@@ -92,9 +92,9 @@ def test_the_desk_asks_a_second_staff_member() -> None:
     response = first.post(
         url, {"decision": "confirm", **basis_form_data("grandmother is guardian")}, follow=True
     )
-    assert "another staff member must approve too" in response.content.decode()
+    assert "другой сотрудник" in response.content.decode()  # "another staff member must approve too" (ru)
     assert AccessRequest.objects.get(pk=found.pk).status == "pending"
-    assert "waiting for a second staff member" in first.get(url).content.decode()
+    assert "ожидает одобрения второго сотрудника" in first.get(url).content.decode()  # ru
     again = first.post(url, {"decision": "confirm", **basis_form_data("approving once again")})
     assert again.status_code == 409
     done = second.post(url, {"decision": "confirm", **basis_form_data("the guardianship order checked")})

@@ -14,6 +14,8 @@ def triggers_off(*models: type[Model]) -> Iterator[None]:
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # ALTER TABLE refuses a table with deferred constraint checks pending in this transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in tables:
                 cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
             try:

@@ -26,6 +26,7 @@ from tests.factories import (
     staff_user,
 )
 from tests.factories import register_application as register
+from tests.factories.discretion import basis
 
 pytestmark = pytest.mark.django_db
 ALMATY = dt.timezone(dt.timedelta(hours=5))
@@ -172,7 +173,7 @@ def test_the_legitimate_flows_still_write(
     services.direction_enroll(direction=direction, by_staff=staff)
     waiting = take(queued["extraordinary"], group)
     claim = BenefitClaim.objects.get(application=waiting.application_id)
-    benefit_claim_decide(claim=claim, confirm=True, by_staff=staff)
+    benefit_claim_decide(claim=claim, confirm=True, by_staff=staff, basis=basis())
     assert Direction.objects.get(pk=waiting.pk).state == "awaiting_enrollment"
     with time_machine.travel(MONDAY + 20 * DAY, tick=False):
         assert services.directions_expire_due() == 1
