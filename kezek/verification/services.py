@@ -7,6 +7,7 @@ import logging
 import math
 import secrets
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -352,6 +353,32 @@ def _limits(
     )
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One attempt counted on `key`'s row at `now` (see `attempt_limiter_fail`): `locked` while a lockout
+    holds, `new_run` when this attempt begins a new run, and the row's new `count` and `first_at`."""
+
+    locked: Q
+    new_run: Q
+    counted: dict[str, Case]
+
+
+def _run_counted(hashed: str, *, now: dt.datetime, window: dt.timedelta) -> _Run:
+    """Make sure the key's row exists (a row with count 0 behaves like none; ON CONFLICT DO NOTHING when it
+    exists) and describe the attempt's conditional UPDATE, shared by `attempt_limiter_fail` and
+    `attempt_limiter_reserve`."""
+    FailedAttempt.objects.bulk_create(
+        [FailedAttempt(key=hashed, count=0, first_at=now)], ignore_conflicts=True
+    )
+    locked = Q(locked_until__gt=now)
+    new_run = ~locked & (Q(first_at__lte=now - window) | Q(locked_until__lte=now) | Q(count=0))
+    counted = {
+        "count": Case(When(new_run, then=Value(1)), default=F("count") + 1),
+        "first_at": Case(When(new_run, then=Value(now)), default=F("first_at")),
+    }
+    return _Run(locked=locked, new_run=new_run, counted=counted)
+
+
 def attempt_limiter_fail(
     *,
     key: str,
@@ -371,18 +398,12 @@ def attempt_limiter_fail(
     while True:
         with transaction.atomic():
             now = clock.now()
-            # A row with count 0 behaves like no row; ON CONFLICT DO NOTHING when it exists.
-            FailedAttempt.objects.bulk_create(
-                [FailedAttempt(key=hashed, count=0, first_at=now)], ignore_conflicts=True
-            )
-            locked = Q(locked_until__gt=now)
-            new_run = ~locked & (Q(first_at__lte=now - window) | Q(locked_until__lte=now) | Q(count=0))
+            run = _run_counted(hashed, now=now, window=window)
             updated = FailedAttempt.objects.filter(key=hashed).update(
-                count=Case(When(new_run, then=Value(1)), default=F("count") + 1),
-                first_at=Case(When(new_run, then=Value(now)), default=F("first_at")),
+                **run.counted,
                 locked_until=Case(
-                    When(locked, then=F("locked_until")),
-                    When(new_run, then=Value(now + lockout) if limit <= 1 else Value(None)),
+                    When(run.locked, then=F("locked_until")),
+                    When(run.new_run, then=Value(now + lockout) if limit <= 1 else Value(None)),
                     When(count__gte=limit - 1, then=Value(now + lockout)),
                     default=F("locked_until"),
                 ),
@@ -414,20 +435,15 @@ def attempt_limiter_reserve(
     while True:
         with transaction.atomic():
             now = clock.now()
-            FailedAttempt.objects.bulk_create(
-                [FailedAttempt(key=hashed, count=0, first_at=now)], ignore_conflicts=True
-            )
-            locked = Q(locked_until__gt=now)
-            new_run = ~locked & (Q(first_at__lte=now - window) | Q(locked_until__lte=now) | Q(count=0))
-            open_run = ~locked & Q(locked_until__isnull=True, count__lt=limit)
+            run = _run_counted(hashed, now=now, window=window)
+            open_run = ~run.locked & Q(locked_until__isnull=True, count__lt=limit)
             updated = (
                 FailedAttempt.objects.filter(key=hashed)
-                .filter(new_run | open_run)
+                .filter(run.new_run | open_run)
                 .update(
-                    count=Case(When(new_run, then=Value(1)), default=F("count") + 1),
-                    first_at=Case(When(new_run, then=Value(now)), default=F("first_at")),
+                    **run.counted,
                     locked_until=Case(
-                        When(new_run, then=Value(now + lockout) if limit <= 1 else Value(None)),
+                        When(run.new_run, then=Value(now + lockout) if limit <= 1 else Value(None)),
                         When(count__gte=limit - 1, then=Value(now + lockout)),
                         default=Value(None),
                     ),
