@@ -308,11 +308,8 @@ def diff_seats() -> Iterator[Finding]:
     """P1: every active group's capacity = enrolled + live directions + open places. A seat nobody holds
     and nobody has published is withheld (`tick` publishes such seats every minute, so one is seen only
     when the sweep is stopped or the seat was freed behind the services' back)."""
-    groups = placement_selectors.groups_seat_figures(Group.objects.filter(is_active=True)).order_by("pk")
-    for group in groups.iterator(chunk_size=CHUNK_SIZE):
-        pk, capacity, unpublished = group.pk, group.capacity, group.unpublished  # type: ignore[attr-defined]
-        if unpublished <= 0:
-            continue
+    for group in placement_selectors.groups_with_unaccounted_seats().iterator(chunk_size=CHUNK_SIZE):
+        pk, capacity, unpublished = group.pk, group.capacity, group.room  # type: ignore[attr-defined]
         yield Finding(
             "group.seats_withheld",
             f"group {pk}",

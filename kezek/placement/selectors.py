@@ -101,8 +101,8 @@ def unaccounted_seats(*, group: Group) -> int:
 def groups_with_unaccounted_seats() -> QuerySet[Group]:
     """The active groups with seats that nobody holds and that are not published — whatever freed them
     (P1) — found in one statement over all groups, by id. Overdue live directions still hold their seat:
-    their sweep publishes it again with its own cause (P5)."""
-    return Group.objects.filter(is_active=True).alias(room=_room()).filter(room__gt=0).order_by("pk")
+    their sweep publishes it again with its own cause (P5). Each carries its `room` (`_room`)."""
+    return Group.objects.filter(is_active=True).annotate(room=_room()).filter(room__gt=0).order_by("pk")
 
 
 def reference_date(*, group: Group, on: dt.date, settings: PlacementSettings) -> dt.date:
