@@ -20,7 +20,7 @@ KEZEK_ENV=production a reset that would empty a non-empty ledger is refused.
 import datetime as dt
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from django.db.models import ForeignObjectRel, ManyToManyRel, Model, ProtectedEr
 from kezek.core import clock
 from kezek.core.bulk import TableWriter, table_writer
 from kezek.facilities.models import BaseFee, EducationDepartment, Group, Locality, Organisation, Region
+from kezek.facilities.services import group_created_payload
 from kezek.ledger.guards import ledger_emptying
 from kezek.ledger.hashing import GENESIS_HASH, event_hash
 from kezek.ledger.models import LedgerEvent, LedgerHead, LedgerVerification
@@ -483,7 +484,10 @@ def _load_queue(
         counts.stop_listed += application.status == Application.Status.STOP_LISTED
     counts.rank_nodes += _write_counters(plan, writer=writer, locality_ids=locality_ids)
     say("cohort counters and rank nodes written")
-    chain = _LedgerChain(plan, numbers, applicant_ids)
+    groups = Group.objects.filter(organisation__locality__in=locality_ids.values()).select_related(
+        "organisation__locality"
+    )
+    chain = _LedgerChain(plan, numbers, applicant_ids, groups.order_by("pk"))
     counts.ledger_events += writer.insert(
         LedgerEvent,
         LEDGER_COLUMNS,
@@ -597,17 +601,49 @@ def _write_counters(plan: QueuePlan, *, writer: TableWriter, locality_ids: dict[
 
 
 class _LedgerChain:
-    """The plan's events as ledger rows, hash-chained from the genesis hash (as `ledger_append` would)."""
+    """The demo's events as ledger rows, hash-chained from the genesis hash (as `ledger_append` would):
+    first a `group.created` for every group (bulk-loaded, so the audit replays their capacity: P1),
+    then the plan's application events."""
 
-    def __init__(self, plan: QueuePlan, numbers: list[int], applicant_ids: dict[str, int]) -> None:
+    def __init__(
+        self, plan: QueuePlan, numbers: list[int], applicant_ids: dict[str, int], groups: Iterable[Group]
+    ) -> None:
         self._plan = plan
         self._numbers = numbers
         self._applicant_ids = applicant_ids
+        self._groups = groups
         self.seq = 0
         self.last_hash = GENESIS_HASH
 
+    def _row(
+        self, kind: str, occurred_at: dt.datetime, subject: tuple[str, str], locality: str, payload: dict
+    ) -> tuple[object, ...]:
+        seq, prev_hash = self.seq + 1, self.last_hash
+        subject_type, subject_id = subject
+        digest = event_hash(
+            prev_hash=prev_hash,
+            seq=seq,
+            kind=kind,
+            occurred_at=occurred_at,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            locality_code=locality,
+            payload=payload,
+        )
+        self.seq, self.last_hash = seq, digest
+        return (seq, kind, occurred_at, subject_type, subject_id, locality, payload, prev_hash, digest)
+
     def rows(self) -> Iterator[tuple[object, ...]]:
         applications = self._plan.applications
+        opened = (
+            event_moment(applications[self._plan.events[0][1]], self._plan.events[0][2])
+            if self._plan.events
+            else clock.now()
+        )
+        for group in self._groups:
+            payload = group_created_payload(group, by=None)
+            locality = group.organisation.locality.code
+            yield self._row("group.created", opened, ("group", str(group.pk)), locality, payload)
         for _moment, index, kind in self._plan.events:
             application, number = applications[index], self._numbers[index]
             payload = event_payload(
@@ -616,18 +652,10 @@ class _LedgerChain:
                 number=number,
                 applicant=self._applicant_ids[application.applicant.person.iin],
             )
-            occurred_at = event_moment(application, kind)
-            seq, prev_hash = self.seq + 1, self.last_hash
-            digest = event_hash(
-                prev_hash=prev_hash,
-                seq=seq,
-                kind=EVENT_KINDS[kind],
-                occurred_at=occurred_at,
-                subject_type="application",
-                subject_id=str(number),
-                locality_code=application.locality,
-                payload=payload,
+            yield self._row(
+                EVENT_KINDS[kind],
+                event_moment(application, kind),
+                ("application", str(number)),
+                application.locality,
+                payload,
             )
-            self.seq, self.last_hash = seq, digest
-            yield (seq, EVENT_KINDS[kind], occurred_at, "application", str(number), application.locality,
-                   payload, prev_hash, digest)  # fmt: skip

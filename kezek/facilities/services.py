@@ -179,13 +179,18 @@ def group_create(
             subject_type="group",
             subject_id=str(group.pk),
             locality_code=organisation.locality.code,
-            payload={
-                "organisation": organisation.pk,
-                **_values(group, (*GROUP_FIELDS, "capacity", "academic_year")),
-                "by": by_staff.pk,
-            },
+            payload=group_created_payload(group, by=by_staff.pk),
         )
     return group
+
+
+def group_created_payload(group: Group, *, by: int | None) -> dict[str, Any]:
+    """The `group.created` event's payload (also the demo's, whose groups are loaded in bulk)."""
+    return {
+        "organisation": group.organisation_id,
+        **_values(group, (*GROUP_FIELDS, "capacity", "academic_year")),
+        "by": by,
+    }
 
 
 def group_update(*, group: Group, by_staff: AbstractBaseUser, **fields: Any) -> Group:

@@ -75,7 +75,7 @@ def _ms_text(value: int | None) -> str:
 def ledger_events_stream(chunk_size: int = CHUNK_SIZE) -> Iterator[r.Event]:
     """The whole ledger in chain order, as replay events."""
     rows = LedgerEvent.objects.order_by("seq").values_list(
-        "seq", "kind", "subject_type", "subject_id", "locality_code", "payload"
+        "seq", "kind", "subject_type", "subject_id", "locality_code", "payload", "occurred_at"
     )
     for row in rows.iterator(chunk_size=chunk_size):
         yield r.Event(*row)
@@ -192,8 +192,8 @@ def _diff_rows(
 
 
 def diff_placement(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
-    """Directions, places, publications (places, window, holders), enrolments and departures, and the
-    groups created through the ledger (capacity, open or closed)."""
+    """Directions, places, publications (places, window, holders), enrolments and departures, and every
+    group (capacity, open or closed: a group with no `group.created` is unrecorded)."""
     directions = (
         (pk, application, place, group, direction_state, r.moment_ms(valid_until), None)
         for pk, application, place, group, direction_state, valid_until in Direction.objects.order_by()
@@ -227,8 +227,8 @@ def diff_placement(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[
         .iterator(chunk_size=chunk_size)
     )
     yield from _diff_rows("enrollment", "enrolment", state.enrollments, r.ENROLLMENT_FIELDS, enrollments)
-    groups = Group.objects.filter(pk__in=list(state.groups)).values_list("pk", "capacity", "is_active")
-    yield from _diff_rows("group", "group", state.groups, r.GROUP_FIELDS, iter(groups))
+    groups = Group.objects.order_by().values_list("pk", "capacity", "is_active").iterator(chunk_size)
+    yield from _diff_rows("group", "group", state.groups, r.GROUP_FIELDS, groups)
 
 
 def diff_settings(state: r.State) -> Iterator[Finding]:

@@ -28,6 +28,7 @@ class Event(NamedTuple):
     subject_id: str
     locality_code: str
     payload: Mapping[str, Any]
+    occurred_at: dt.datetime | str
 
 
 def moment_ms(value: str | dt.datetime | None) -> int | None:
@@ -64,7 +65,7 @@ PUBLICATION_FIELDS = ("group", "places", "priority_until", "holders")
 # Enrolment: [group, direction (None: outside the queue), left_on (ISO or None), staff child]
 E_GROUP, E_DIRECTION, E_LEFT, E_STAFF_CHILD = range(4)
 ENROLLMENT_FIELDS = ("group", "direction", "left_on", "staff_child")
-# Group (only those created through the ledger): [capacity, active]
+# Group: [capacity, active]
 G_CAPACITY, G_ACTIVE = range(2)
 GROUP_FIELDS = ("capacity", "active")
 
@@ -79,6 +80,7 @@ class State:
     applications: dict[int, list[Any]] = field(default_factory=dict)
     directions: dict[int, list[Any]] = field(default_factory=dict)
     places: dict[int, str] = field(default_factory=dict)  # place id → status
+    place_publication: dict[int, int] = field(default_factory=dict)  # place id → its publication
     publications: dict[int, list[Any]] = field(default_factory=dict)
     enrollments: dict[int, list[Any]] = field(default_factory=dict)
     groups: dict[int, list[Any]] = field(default_factory=dict)
@@ -117,6 +119,13 @@ def _enrollment(state: State, event: Event) -> list[Any] | None:
     row = state.enrollments.get(int(event.subject_id))
     if row is None:
         state.anomalies.append((event.seq, f"enrolment {event.subject_id}", f"{event.kind} before enrolment"))
+    return row
+
+
+def _group(state: State, event: Event, group: int) -> list[Any] | None:
+    row = state.groups.get(group)
+    if row is None:
+        state.anomalies.append((event.seq, f"group {group}", f"{event.kind} before creation"))
     return row
 
 
@@ -182,6 +191,7 @@ def places_published(state: State, event: Event) -> None:
     ]
     for place in places:
         state.places[place] = "open"
+        state.place_publication[place] = int(event.subject_id)
 
 
 def places_offer_moved(state: State, event: Event) -> None:
@@ -196,7 +206,22 @@ def places_offer_moved(state: State, event: Event) -> None:
 
 
 def direction_issued(state: State, event: Event) -> None:
+    """P2: inside its publication's priority window a place goes only to a holder (or, P6, a twin or
+    sibling taking with one: `by_right_of`). Events of before the take was recorded carry no taker."""
     p = event.payload
+    taker = p.get("by_right_of")
+    publication = state.publications.get(state.place_publication.get(p["place"], 0))
+    at = moment_ms(event.occurred_at)
+    if (
+        taker is not None
+        and publication is not None
+        and at is not None
+        and at < publication[P_UNTIL]
+        and taker not in publication[P_HOLDERS]
+    ):
+        state.anomalies.append(
+            (event.seq, f"direction {event.subject_id}", "a place taken inside its window by a non-holder")
+        )
     state.directions[int(event.subject_id)] = [
         p["application"], p["place"], p["group"], p["state"], moment_ms(p["valid_until"]), 0,
     ]  # fmt: skip
@@ -264,9 +289,10 @@ def enrollment_transferred(state: State, event: Event) -> None:
     if row is not None:
         row[E_GROUP] = p["to_group"]
     _place(state, p.get("place"), "filled")
-    group = state.groups.get(p["group"])
-    if p.get("closing") and group is not None:
-        group[G_CAPACITY] = p["capacity"]
+    if p.get("closing"):
+        group = _group(state, event, p["group"])
+        if group is not None:
+            group[G_CAPACITY] = p["capacity"]
 
 
 # --- groups and the locality's settings ------------------------------------------------------------
@@ -278,15 +304,15 @@ def group_created(state: State, event: Event) -> None:
 
 def group_capacity_changed(state: State, event: Event) -> None:
     p = event.payload
-    group = state.groups.get(int(event.subject_id))
-    if group is not None:  # a group of before the ledger (the demo's): its capacity is not replayed
+    group = _group(state, event, int(event.subject_id))
+    if group is not None:
         group[G_CAPACITY] = p["capacity"][1]
     for place in p["withdrawn"]:
         _place(state, place, "withdrawn", only_from="open")
 
 
 def group_closed(state: State, event: Event) -> None:
-    group = state.groups.get(int(event.subject_id))
+    group = _group(state, event, int(event.subject_id))
     if group is not None:
         group[G_ACTIVE] = False
     for place in event.payload["withdrawn"]:

@@ -159,7 +159,7 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
             candidates = selectors.takeable_places(application=application, group=group, now=now)
             places = [_take_one(candidates) for _member in batch]
             directions = [
-                _issue(member, place, group=group, settings=settings, now=now)
+                _issue(member, place, taker=application, group=group, settings=settings, now=now)
                 for member, place in zip(batch, places, strict=True)
             ]
     except IntegrityError as exc:
@@ -180,8 +180,17 @@ def _take_one(candidates: QuerySet[Place]) -> Place:
 
 
 def _issue(
-    application: Application, place: Place, *, group: Group, settings: PlacementSettings, now: dt.datetime
+    application: Application,
+    place: Place,
+    *,
+    taker: Application,
+    group: Group,
+    settings: PlacementSettings,
+    now: dt.datetime,
 ) -> Direction:
+    """One direction of a take: `taker` is the application whose right took the places (a priority
+    holding inside the window, P2; its twins and siblings ride with it, P6) — the ledger records it with
+    the place's publication, so a replay checks the window (`kezek.integrity.replay.direction_issued`)."""
     direction = Direction.objects.create(
         place=place,
         group=group,
@@ -199,6 +208,8 @@ def _issue(
         group=group,
         application=application.pk,
         place=place.pk,
+        publication=place.publication_id,
+        by_right_of=taker.pk,
         state=direction.state,
         valid_until=direction.valid_until,
     )

@@ -6,8 +6,10 @@ Codes, BINs and group names come from sequences, so any number of objects can be
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
+from django.db import transaction
 from factory.django import DjangoModelFactory
 
 from kezek.core.iin import make_bin
@@ -20,6 +22,8 @@ from kezek.facilities.models import (
     Organisation,
     Region,
 )
+from kezek.facilities.services import group_created_payload
+from kezek.ledger.services import ledger_append
 
 
 def sequence_bin(n: int) -> str:
@@ -107,6 +111,9 @@ class BaseFeeFactory(DjangoModelFactory[BaseFee]):
 
 
 class GroupFactory(DjangoModelFactory[Group]):
+    """A group with its `group.created` ledger event, as `facilities.services.group_create` writes it (the
+    audit replays every group's capacity: P1). Its seats are published by the seat sweep or the test."""
+
     class Meta:
         model = Group
 
@@ -119,3 +126,16 @@ class GroupFactory(DjangoModelFactory[Group]):
     capacity = 25
     academic_year = 2026
     is_active = True
+
+    @classmethod
+    def _create(cls, model_class: type[Group], *args: Any, **kwargs: Any) -> Group:
+        with transaction.atomic():
+            group = super()._create(model_class, *args, **kwargs)
+            ledger_append(
+                kind="group.created",
+                subject_type="group",
+                subject_id=str(group.pk),
+                locality_code=group.organisation.locality.code,
+                payload=group_created_payload(group, by=None),
+            )
+        return group
