@@ -9,10 +9,11 @@ TEST_WORKERS ?= auto
 
 .PHONY: run test install browser lint messages clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml verifier/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e ./verifier
 	touch $@
 
 install: $(VENV)/.installed
