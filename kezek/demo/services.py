@@ -487,7 +487,7 @@ def _load_queue(
     groups = Group.objects.filter(organisation__locality__in=locality_ids.values()).select_related(
         "organisation__locality"
     )
-    chain = _LedgerChain(plan, numbers, applicant_ids, groups.order_by("pk"))
+    chain = _LedgerChain(plan, numbers, applicant_ids, list(groups.order_by("pk")))  # read before the COPY
     counts.ledger_events += writer.insert(
         LedgerEvent,
         LEDGER_COLUMNS,
