@@ -1,6 +1,7 @@
-"""Open data API (rules O1–O5), public, under /api/v1/open-data/{locality}/…: figures, the protocol of freed
-places, the protocol of directions, queue lists. Every list is paginated; the full filtered sets are
-downloads of the pages (`/open-data/{locality}/….csv|json`, see `kezek.opendata.urls`)."""
+"""Open data API (rules O1–O5), public, under /api/v1/open-data/{locality}/…: figures, seats per group, the
+protocol of freed places, the protocol of directions, queue lists, staff decisions (D1). Every list is
+paginated; the full filtered sets are downloads of the pages (`/open-data/{locality}/….csv|json`, see
+`kezek.opendata.urls`)."""
 
 from django.http import HttpRequest
 from ninja import Path, Query, Router
@@ -14,10 +15,12 @@ from . import selectors
 from .schemas import (
     CohortOut,
     CohortPath,
+    DecisionOut,
     DirectionOut,
     DirectionQuery,
     FiguresOut,
     GroupSeatsOut,
+    GroupSeatsQuery,
     LocalityPath,
     PublicationOut,
     PublicationQuery,
@@ -47,8 +50,9 @@ def figures(request: HttpRequest, path: Path[LocalityPath]) -> FiguresOut:
     "(+ unpublished: 0 but until the next tick)",
 )
 @paginate(BoundedPageNumberPagination, page_size=50)
-def groups(request: HttpRequest, path: Path[LocalityPath]) -> object:
-    return selectors.group_seats(locality=facilities.locality_get(code=path.locality))
+def groups(request: HttpRequest, path: Path[LocalityPath], filters: Query[GroupSeatsQuery]) -> object:
+    place = facilities.locality_get(code=path.locality)
+    return selectors.group_seats(locality=place, organisation_id=filters.organisation_id)
 
 
 @router.get(
@@ -74,6 +78,18 @@ def publications(request: HttpRequest, path: Path[LocalityPath], filters: Query[
 def directions(request: HttpRequest, path: Path[LocalityPath], filters: Query[DirectionQuery]) -> object:
     place = facilities.locality_get(code=path.locality)
     return selectors.direction_rows(locality=place, filters=filters.filters())
+
+
+@router.get(
+    "/open-data/{locality}/decisions",
+    url_name="opendata_decisions",
+    response={200: list[DecisionOut], **ERRORS},
+    summary="D1: discretionary staff acts, newest first — the act, the application's number, the "
+    "document's number and the hash of the basis on the ledger (the reason is not public)",
+)
+@paginate(BoundedPageNumberPagination, page_size=50)
+def decisions(request: HttpRequest, path: Path[LocalityPath]) -> object:
+    return selectors.decision_rows(locality=facilities.locality_get(code=path.locality))
 
 
 @router.get(

@@ -168,3 +168,30 @@ def queue_columns() -> list[Column]:
         (gettext_lazy("Registered at"), lambda r: r.registered_at),
         (gettext_lazy("Initials"), lambda r: r.initials),
     ]
+
+
+def group_columns() -> list[Column]:
+    return [
+        (gettext_lazy("Preschool organisation"), lambda g: g.organisation.name),
+        (gettext_lazy("Group"), lambda g: g.name),
+        (gettext_lazy("Age, years"), lambda g: _age(g.age_from, g.age_to)),
+        (gettext_lazy("Language"), lambda g: _label(Language, g.language)),
+        (gettext_lazy("Kind of group"), lambda g: _label(Group.Kind, g.kind)),
+        (gettext_lazy("Capacity"), lambda g: g.capacity),
+        (gettext_lazy("Enrolled"), lambda g: g.enrolled),
+        (gettext_lazy("Live directions"), lambda g: g.live_directions),
+        (gettext_lazy("Open places"), lambda g: g.open_places),
+        (gettext_lazy("Not yet published"), lambda g: g.unpublished),
+    ]
+
+
+def decision_columns() -> list[Column]:
+    return [
+        (gettext_lazy("Ledger number"), lambda r: r.seq),
+        (gettext_lazy("Date and time"), lambda r: r.occurred_at),
+        (gettext_lazy("Decision"), lambda r: r.act_label),
+        (gettext_lazy("Application"), lambda r: r.application),
+        (gettext_lazy("Preschool organisation"), lambda r: r.organisation_name),
+        (gettext_lazy("Document No."), lambda r: r.document_number),
+        (gettext_lazy("Hash of the basis (SHA-256)"), lambda r: r.basis_hash),
+    ]

@@ -2,6 +2,7 @@
 so a page's filters, its downloads and the API answer the same question. Invalid values are reported (the
 pages show an error summary, the downloads answer 422), never silently ignored."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -141,3 +142,20 @@ class CohortForm(forms.Form):
         if isinstance(field, forms.TypedChoiceField):
             label = _("born in %(year)s — %(size)s in the queue")
             field.choices = [(str(c.year), label % {"year": c.year, "size": c.size}) for c in cohorts]
+
+
+class GroupFilterForm(forms.Form):
+    """P1 in public: the groups of one organisation of the locality, or of all of them."""
+
+    organisation_id = forms.TypedChoiceField(
+        label=_("Preschool organisation"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, organisations: Iterable[Organisation] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation_id"]
+        if isinstance(field, forms.TypedChoiceField):
+            field.choices = [("", _("All")), *((str(o.pk), o.name) for o in organisations)]
+
+    def organisation(self) -> int | None:
+        return self.cleaned_data.get("organisation_id") if self.is_bound else None

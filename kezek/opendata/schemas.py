@@ -10,15 +10,17 @@ from pydantic import Field, StringConstraints, model_validator
 
 from kezek.waitlist.schemas import QueueRowOut
 
-from .selectors import AgeRange, DirectionFilters, DirectionRow, PublicationFilters
+from .selectors import AgeRange, DecisionRow, DirectionFilters, DirectionRow, PublicationFilters
 
 __all__ = [
     "CohortOut",
     "CohortPath",
+    "DecisionOut",
     "DirectionOut",
     "DirectionQuery",
     "FiguresOut",
     "GroupSeatsOut",
+    "GroupSeatsQuery",
     "LocalityPath",
     "PublicationOut",
     "PublicationQuery",
@@ -161,6 +163,12 @@ class PublicationOut(Schema):
     group: PublicationGroupOut
 
 
+class GroupSeatsQuery(Schema):
+    organisation_id: int | None = Field(
+        None, ge=1, le=2_147_483_647, description="Only the groups of this organisation"
+    )
+
+
 class GroupSeatsOut(Schema):
     """A group's seats (P1): capacity = enrolled + live_directions + open_places + unpublished, where
     unpublished (seats nobody holds nor has published yet) is 0 but until the next `tick`."""
@@ -216,3 +224,47 @@ class DirectionOut(Schema):
 class CohortOut(Schema):
     year: int
     size: int
+
+
+DecisionAct = Literal[
+    "stop_listed",
+    "restored",
+    "withdrawn",
+    "benefit_decided",
+    "staff_child_enrolled",
+    "access_first_approved",
+    "access_approved",
+    "access_rejected",
+    "other",
+]
+
+
+class DecisionOut(Schema):
+    """The redacted public line of a discretionary staff act (D1): the act, its public subject, the number
+    of the document it rests on and the SHA-256 of its kept basis, as on the ledger event `seq`. The
+    reason itself is not public. `application`: the application's number (as in the queue lists), when
+    the act concerns one; `organisation`: the kindergarten of a staff child enrolled outside the queue
+    (P7); `region_wide`: an act of the region's cabinet (an access request), of no locality."""
+
+    seq: int
+    occurred_at: dt.datetime
+    kind: str = Field(description="The ledger event's kind, e.g. application.stop_listed")
+    act: DecisionAct
+    outcome: Literal["", "manual", "benefit_rejected", "confirmed", "rejected"] = Field(
+        description="stop_listed: manual or benefit_rejected; benefit_decided: confirmed or rejected"
+    )
+    application: int | None
+    organisation: OrganisationRefOut | None
+    region_wide: bool
+    document_number: str
+    basis_hash: str
+
+    @staticmethod
+    def resolve_organisation(obj: DecisionRow) -> dict[str, Any] | None:
+        if obj.organisation_id is None:
+            return None
+        return {
+            "id": obj.organisation_id,
+            "name_ru": obj.organisation_name_ru,
+            "name_kk": obj.organisation_name_kk,
+        }

@@ -13,21 +13,27 @@ from typing import Any, Generic, TypeVar
 
 from django.db.models import (
     BooleanField,
+    Case,
     CharField,
     Count,
     DateTimeField,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
+    When,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 from kezek.confirmation.selectors import swept_in_effect
 from kezek.core import clock
 from kezek.facilities.models import Group, Locality, Organisation
+from kezek.ledger.models import LedgerEvent
 from kezek.placement.models import Direction, Enrollment, Publication
 from kezek.placement.selectors import direction_state, free_seat_count, groups_seat_figures
 from kezek.waitlist.models import Application, StopListEntry
@@ -452,3 +458,165 @@ def group_seats(*, locality: Locality, organisation_id: int | None = None) -> Qu
     return groups_seat_figures(groups.select_related("organisation")).order_by(
         "organisation__name_ru", "organisation_id", "age_from", "name", "pk"
     )
+
+
+def group_organisations(*, locality: Locality) -> QuerySet[Organisation]:
+    """The organisations of the locality with an active group: the choices of the groups page's filter."""
+    return (
+        Organisation.objects.filter(locality=locality, groups__is_active=True)
+        .distinct()
+        .only("pk", "name_ru", "name_kk")
+        .order_by("name_ru", "pk")
+    )
+
+
+# ------------------------------------------------------------------------------ staff decisions (D1)
+
+# The public act of each ledger event kind written with a basis (D1). An unknown kind reads "other".
+DECISION_ACTS = {
+    "application.stop_listed": "stop_listed",
+    "application.restored": "restored",
+    "application.withdrawn": "withdrawn",
+    "benefit.decided": "benefit_decided",
+    "enrollment.staff_child": "staff_child_enrolled",
+    "access_request.first_approved": "access_first_approved",
+    "access_request.approved": "access_approved",
+    "access_request.rejected": "access_rejected",
+}
+REGION_WIDE_DECISIONS = "access_request"  # events of the region's cabinet: recorded without a locality
+ACT_LABELS = {
+    ("stop_listed", "manual"): gettext_lazy("Stop-listed by staff"),
+    ("stop_listed", "benefit_rejected"): gettext_lazy("Stop-listed after a rejected benefit"),
+    ("stop_listed", ""): gettext_lazy("Stop-listed by staff"),
+    ("restored", ""): gettext_lazy("Restored to the queue by staff"),
+    ("withdrawn", ""): gettext_lazy("Withdrawn on a written request"),
+    ("benefit_decided", "confirmed"): gettext_lazy("Benefit confirmed"),
+    ("benefit_decided", "rejected"): gettext_lazy("Benefit rejected"),
+    ("benefit_decided", ""): gettext_lazy("Benefit decision"),
+    ("staff_child_enrolled", ""): gettext_lazy("Staff child enrolled outside the queue"),
+    ("access_first_approved", ""): gettext_lazy("Cabinet access decision: first approval"),
+    ("access_approved", ""): gettext_lazy("Cabinet access decision: granted"),
+    ("access_rejected", ""): gettext_lazy("Cabinet access decision: refused"),
+}
+OTHER_ACT = gettext_lazy("Other staff decision")
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """The redacted public line of a discretionary staff act (D1): when, which act, its public subject (an
+    application's number, or the kindergarten of a staff child), the document's number and the basis's
+    hash, and the ledger's sequence number to find the event by. Never the reason, nor a person."""
+
+    seq: int
+    occurred_at: dt.datetime
+    kind: str
+    act: str
+    outcome: str  # benefit: confirmed / rejected; stop-listing: manual / benefit_rejected; else ""
+    application: int | None
+    organisation_id: int | None
+    organisation_name_ru: str
+    organisation_name_kk: str
+    region_wide: bool
+    document_number: str
+    basis_hash: str
+
+    @property
+    def organisation_name(self) -> str:
+        if (get_language() or "ru").startswith("kk") and self.organisation_name_kk:
+            return self.organisation_name_kk
+        return self.organisation_name_ru
+
+    @property
+    def basis_hash_short(self) -> str:
+        return self.basis_hash[:12]
+
+    @property
+    def act_label(self) -> str:
+        return str(ACT_LABELS.get((self.act, self.outcome), OTHER_ACT))
+
+
+_OUTCOMES = {
+    "application.stop_listed": ("reason", ("manual", "benefit_rejected")),
+    "benefit.decided": ("decision", ("confirmed", "rejected")),
+}
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def decision_rows(*, locality: Locality) -> LazyRows[DecisionRow]:
+    """D1 in public: the ledger events of the locality that cite a basis (`basis_hash` in their payload),
+    newest first, and the region's cabinet access decisions (recorded with no locality). One query per
+    page; only the public keys of the payload are read (its `reason`, a staff child's free text, is not:
+    a stop-listing's reason code is read through a separate key only for that kind)."""
+    organisation = Organisation.objects.filter(pk=OuterRef("row_organisation"))
+    events = (
+        LedgerEvent.objects.filter(payload__has_key="basis_hash")
+        .filter(Q(locality_code=locality.code) | Q(locality_code="", subject_type=REGION_WIDE_DECISIONS))
+        .annotate(
+            row_hash=KT("payload__basis_hash"),
+            row_document=KT("payload__basis_document_number"),
+            row_decision=KT("payload__decision"),
+            row_reason=Case(
+                When(kind="application.stop_listed", then=KT("payload__reason")),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+            row_organisation=Case(
+                When(kind="enrollment.staff_child", then=Cast(KT("payload__organisation"), IntegerField())),
+                default=Value(None),
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(
+            row_name_ru=Subquery(organisation.values("name_ru")[:1]),
+            row_name_kk=Subquery(organisation.values("name_kk")[:1]),
+        )
+        .order_by("-seq")
+        .values(
+            "seq",
+            "occurred_at",
+            "kind",
+            "subject_type",
+            "subject_id",
+            "locality_code",
+            "row_hash",
+            "row_document",
+            "row_decision",
+            "row_reason",
+            "row_organisation",
+            "row_name_ru",
+            "row_name_kk",
+        )
+    )
+
+    def row(values: dict[str, Any]) -> DecisionRow:
+        kind = values["kind"]
+        outcome = ""
+        if kind in _OUTCOMES:
+            key, allowed = _OUTCOMES[kind]
+            found = _text(values[f"row_{key}"])
+            outcome = found if found in allowed else ""
+        subject_id = _text(values["subject_id"])
+        application = (
+            int(subject_id)
+            if values["subject_type"] == "application" and subject_id.isascii() and subject_id.isdigit()
+            else None
+        )
+        return DecisionRow(
+            seq=values["seq"],
+            occurred_at=values["occurred_at"],
+            kind=kind,
+            act=DECISION_ACTS.get(kind, "other"),
+            outcome=outcome,
+            application=application,
+            organisation_id=values["row_organisation"],
+            organisation_name_ru=_text(values["row_name_ru"]),
+            organisation_name_kk=_text(values["row_name_kk"]),
+            region_wide=not values["locality_code"],
+            document_number=_text(values["row_document"]),
+            basis_hash=_text(values["row_hash"]),
+        )
+
+    return LazyRows(events, row)

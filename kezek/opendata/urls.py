@@ -23,6 +23,8 @@ urlpatterns = [
     path("directions/", views.directions, name="directions"),
     path("queue/", views.queue, name="queue"),
     path("stop-list/", views.stop_list, name="stop_list"),
+    path("groups/", views.groups, name="groups"),
+    path("decisions/", views.decisions, name="decisions"),
     path(
         "<slug:locality>/publications.<opendata_format:fmt>",
         views.publications_export,
@@ -32,4 +34,6 @@ urlpatterns = [
         "<slug:locality>/directions.<opendata_format:fmt>", views.directions_export, name="directions_export"
     ),
     path("<slug:locality>/queue/<int:cohort>.<opendata_format:fmt>", views.queue_export, name="queue_export"),
+    path("<slug:locality>/groups.<opendata_format:fmt>", views.groups_export, name="groups_export"),
+    path("<slug:locality>/decisions.<opendata_format:fmt>", views.decisions_export, name="decisions_export"),
 ]

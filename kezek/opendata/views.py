@@ -1,4 +1,5 @@
-"""Open data pages (O1–O4) of the visitor's locality and the downloads (CSV/JSON) of any locality."""
+"""Open data pages (O1–O4, seats per group P1, staff decisions D1) of the visitor's locality and the
+downloads (CSV/JSON) of any locality."""
 
 from typing import Any
 
@@ -17,8 +18,8 @@ from kezek.waitlist import selectors as waitlist
 from kezek.waitlist.models import Tier
 
 from . import exports, selectors
-from .forms import CohortForm, DirectionFilterForm, PublicationFilterForm
-from .schemas import DirectionOut, PublicationOut, QueueRowOut
+from .forms import CohortForm, DirectionFilterForm, GroupFilterForm, PublicationFilterForm
+from .schemas import DecisionOut, DirectionOut, GroupSeatsOut, PublicationOut, QueueRowOut
 
 PAGE_SIZE = 25
 QUEUE_PAGE_SIZE = 50
@@ -137,6 +138,26 @@ def stop_list(request: HttpRequest) -> HttpResponse:
     return render(request, "opendata/stop_list.html", _page_context(request, locality, None, entries))
 
 
+@require_GET
+def groups(request: HttpRequest) -> HttpResponse:
+    """P1: every active group's capacity, children enrolled, live directions and open places."""
+    locality = _shown_locality(request)
+    organisations = list(selectors.group_organisations(locality=locality)) if locality else []
+    form = GroupFilterForm(request.GET or None, organisations=organisations)
+    rows = None
+    if locality is not None and (not form.is_bound or form.is_valid()):
+        rows = selectors.group_seats(locality=locality, organisation_id=form.organisation())
+    return render(request, "opendata/groups.html", _page_context(request, locality, form, rows))
+
+
+@require_GET
+def decisions(request: HttpRequest) -> HttpResponse:
+    """D1: the redacted public line of every discretionary staff act, newest first."""
+    locality = _shown_locality(request)
+    rows = selectors.decision_rows(locality=locality) if locality else None
+    return render(request, "opendata/decisions.html", _page_context(request, locality, None, rows))
+
+
 # ----------------------------------------------------------------------------------------- downloads
 
 
@@ -211,4 +232,35 @@ def queue_export(request: HttpRequest, locality: str, cohort: int, fmt: str) -> 
         return exports.csv_download(name=name, columns=exports.queue_columns(), rows=rows, total=total)
     items = (QueueRowOut.from_orm(r).model_dump(mode="json") for r in rows)
     meta = _meta(request, place, "queue", cohort=cohort)
+    return exports.json_download(name=name, meta=meta, items=items, total=total)
+
+
+@require_GET
+def groups_export(request: HttpRequest, locality: str, fmt: str) -> HttpResponseBase:
+    place = _locality_or_404(locality)
+    form = GroupFilterForm(request.GET, organisations=selectors.group_organisations(locality=place))
+    if not form.is_valid():
+        return _invalid(form.errors)
+    qs = selectors.group_seats(locality=place, organisation_id=form.organisation())
+    total = qs.count()
+    rows = qs[: selectors.EXPORT_LIMIT].iterator(chunk_size=2000)
+    name = exports.filename(place.code, "groups", extension=fmt)
+    if fmt == "csv":
+        return exports.csv_download(name=name, columns=exports.group_columns(), rows=rows, total=total)
+    items = (GroupSeatsOut.from_orm(g).model_dump(mode="json") for g in rows)
+    meta = _meta(request, place, "groups")
+    return exports.json_download(name=name, meta=meta, items=items, total=total)
+
+
+@require_GET
+def decisions_export(request: HttpRequest, locality: str, fmt: str) -> HttpResponseBase:
+    place = _locality_or_404(locality)
+    rows = selectors.decision_rows(locality=place)
+    total = rows.count()
+    stream = rows.iterator(limit=selectors.EXPORT_LIMIT)
+    name = exports.filename(place.code, "decisions", extension=fmt)
+    if fmt == "csv":
+        return exports.csv_download(name=name, columns=exports.decision_columns(), rows=stream, total=total)
+    items = (DecisionOut.from_orm(r).model_dump(mode="json") for r in stream)
+    meta = _meta(request, place, "decisions")
     return exports.json_download(name=name, meta=meta, items=items, total=total)

@@ -356,7 +356,8 @@ def test_text_that_no_database_column_can_hold_is_422(region: Region, client: Cl
 
 
 @pytest.mark.parametrize(
-    "path", ["figures", "publications", "directions", "queue", "queue/2024", "confirmations"]
+    "path",
+    ["figures", "groups", "publications", "directions", "queue", "queue/2024", "confirmations", "decisions"],
 )
 def test_unknown_locality_is_404(db: None, client: Client, path: str) -> None:
     response = client.get(f"{API}/atlantis/{path}")
@@ -367,9 +368,9 @@ def test_unknown_locality_is_404(db: None, client: Client, path: str) -> None:
 def test_every_open_data_status_is_declared(client: Client, db: None) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     paths = {p: v for p, v in schema["paths"].items() if p.startswith("/api/v1/open-data/")}
-    # figures, groups, publications, directions, queue, queue/{cohort}, confirmations; and the region's
-    # latest integrity check, which has no locality to validate (no 422).
-    assert len(paths) == 8
+    # figures, groups, publications, directions, queue, queue/{cohort}, confirmations, decisions; and the
+    # region's latest integrity check, which has no locality to validate (no 422).
+    assert len(paths) == 9
     for path, operations in paths.items():
         expected = {"200", "404"} if path.endswith("/integrity") else {"200", "404", "422"}
         assert set(operations["get"]["responses"]) == expected, path

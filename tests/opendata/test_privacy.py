@@ -18,6 +18,8 @@ PAGES = [
     "/open-data/directions/?language=kk&age=2-3",
     "/open-data/queue/",
     "/open-data/queue/?cohort=2024",
+    "/open-data/groups/",
+    "/open-data/decisions/",
 ]
 API_URLS = [
     f"{API}/oskemen/figures",
@@ -26,13 +28,15 @@ API_URLS = [
     f"{API}/oskemen/queue",
     f"{API}/oskemen/queue/2023",
     f"{API}/oskemen/queue/2024",
+    f"{API}/oskemen/groups",
+    f"{API}/oskemen/decisions",
     f"{API}/ridder/directions",
     f"{API}/ridder/queue/2024",
 ]
 DOWNLOADS = [
     f"/open-data/{city}/{name}.{fmt}"
     for city in ("oskemen", "ridder")
-    for name in ("publications", "directions", "queue/2023", "queue/2024")
+    for name in ("publications", "directions", "queue/2023", "queue/2024", "groups", "decisions")
     for fmt in ("csv", "json")
 ]
 
