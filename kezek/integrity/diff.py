@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from kezek.core.masking import mask_iin
+from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import Group, Locality
 from kezek.ledger.hashing import person_digest
 from kezek.ledger.models import LedgerEvent
@@ -106,6 +107,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_settings(state)
         findings += diff_ranks(state)
         findings += diff_seats()
+        findings += diff_bases(state)
     return Report(events=state.events, findings=findings)
 
 
@@ -316,6 +318,28 @@ def diff_seats() -> Iterator[Finding]:
             f"capacity {capacity} = enrolled + live directions + open places",
             f"{unpublished} seats nobody holds, unpublished",
         )
+
+
+def diff_bases(state: r.State) -> Iterator[Finding]:
+    """D1: every act the ledger records with a basis hash has its basis kept, and the kept text still
+    hashes to it (a reason edited afterwards, e.g. into junk, is `basis.altered`); a kept basis no act
+    records is `basis.unrecorded`. One basis may cover two events of one decision (a rejected benefit and
+    the stop-listing it causes)."""
+    kept: dict[tuple[str, str, str], list[DiscretionBasis]] = defaultdict(list)
+    for row in DiscretionBasis.objects.order_by("pk").iterator(chunk_size=CHUNK_SIZE):
+        kept[(row.subject_type, row.subject_id, row.sha256)].append(row)
+    cited: set[tuple[str, str, str]] = set()
+    for seq, kind, subject_type, subject_id, digest in state.bases:
+        key = (subject_type, subject_id, digest)
+        cited.add(key)
+        if key not in kept:
+            yield Finding("basis.missing", f"event {seq}", f"the basis of {kind} kept", "no row")
+        for row in kept.get(key, []):
+            if row.basis.sha256() != digest:
+                yield Finding("basis.altered", f"event {seq}", f"a basis hashing to {digest[:12]}…", "edited")
+    for key in kept.keys() - cited:
+        for row in kept[key]:
+            yield Finding("basis.unrecorded", f"basis {row.pk}", "an act on the ledger", row.event_kind)
 
 
 def fenwick(ordinals: list[int]) -> dict[int, int]:

@@ -81,12 +81,15 @@ class State:
     directions: dict[int, list[Any]] = field(default_factory=dict)
     places: dict[int, str] = field(default_factory=dict)  # place id → status
     place_publication: dict[int, int] = field(default_factory=dict)  # place id → its publication
+    live: dict[int, int] = field(default_factory=dict)  # application id → its live direction (P4: one)
     publications: dict[int, list[Any]] = field(default_factory=dict)
     enrollments: dict[int, list[Any]] = field(default_factory=dict)
     groups: dict[int, list[Any]] = field(default_factory=dict)
     queue_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # locality code → values
     placement_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
+    # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
+    bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
     events: int = 0
 
 
@@ -129,6 +132,24 @@ def _group(state: State, event: Event, group: int) -> list[Any] | None:
     return row
 
 
+def _new(state: State, event: Event, rows: dict[int, Any], pk: int) -> bool:
+    """A creation event: False (and an anomaly) when `pk` exists already — a duplicated event."""
+    if pk in rows:
+        state.anomalies.append((event.seq, f"{event.subject_type} {pk}", f"{event.kind} twice"))
+        return False
+    return True
+
+
+def _later(state: State, event: Event, before: Any, after: Any) -> bool:
+    """An extension moves a date forward: False (and an anomaly) otherwise — e.g. a duplicated event."""
+    if before is not None and after is not None and after <= before:
+        state.anomalies.append(
+            (event.seq, f"{event.subject_type} {event.subject_id}", f"{event.kind} does not extend")
+        )
+        return False
+    return True
+
+
 def _place(state: State, place: int | None, status: str, *, only_from: str | None = None) -> None:
     if place is None:
         return
@@ -141,6 +162,8 @@ def _place(state: State, place: int | None, status: str, *, only_from: str | Non
 
 def application_registered(state: State, event: Event) -> None:
     p = event.payload
+    if not _new(state, event, state.applications, int(event.subject_id)):
+        return
     state.applications[int(event.subject_id)] = [
         p["status"], p["tier"], p["cohort"], p["ordinal"], moment_ms(p["registered_at"]),
         day(p["valid_until"]), event.locality_code, p.get("applicant"), p.get("child"), None,
@@ -154,7 +177,7 @@ def application_changed(state: State, event: Event) -> None:
 
 def application_extended(state: State, event: Event) -> None:
     row = _application(state, event)
-    if row is not None:
+    if row is not None and _later(state, event, row[A_VALID], day(event.payload["valid_until"])):
         row[A_VALID] = day(event.payload["valid_until"])
 
 
@@ -183,6 +206,8 @@ def application_applicant_changed(state: State, event: Event) -> None:
 def places_published(state: State, event: Event) -> None:
     p = event.payload
     places = tuple(p["places"])
+    if not _new(state, event, state.publications, int(event.subject_id)):
+        return
     state.publications[int(event.subject_id)] = [
         p["group"],
         places,
@@ -222,6 +247,13 @@ def direction_issued(state: State, event: Event) -> None:
         state.anomalies.append(
             (event.seq, f"direction {event.subject_id}", "a place taken inside its window by a non-holder")
         )
+    if not _new(state, event, state.directions, int(event.subject_id)):
+        return
+    if p["application"] in state.live:
+        state.anomalies.append(
+            (event.seq, f"direction {event.subject_id}", "a second live direction for one application")
+        )
+    state.live[p["application"]] = int(event.subject_id)
     state.directions[int(event.subject_id)] = [
         p["application"], p["place"], p["group"], p["state"], moment_ms(p["valid_until"]), 0,
     ]  # fmt: skip
@@ -230,15 +262,18 @@ def direction_issued(state: State, event: Event) -> None:
 
 def direction_extended(state: State, event: Event) -> None:
     row = _direction(state, event)
-    if row is not None:
+    if row is not None and _later(state, event, row[D_VALID], moment_ms(event.payload["valid_until"])):
         row[D_VALID] = moment_ms(event.payload["valid_until"])
         row[D_EXTENSIONS] += 1
 
 
 def _direction_closed(state: State, event: Event, direction_state: str) -> None:
     row = _direction(state, event)
-    if row is not None:
+    if row is not None and row[D_STATE] not in LIVE_DIRECTION:
+        state.anomalies.append((event.seq, f"direction {event.subject_id}", f"{event.kind} of a closed one"))
+    elif row is not None:
         row[D_STATE] = direction_state
+        state.live.pop(row[D_APPLICATION], None)
         _place(state, row[D_PLACE], "released", only_from="taken")
 
 
@@ -264,7 +299,11 @@ def direction_enrolled(state: State, event: Event) -> None:
     row = _direction(state, event)
     if row is None:
         return
+    if row[D_STATE] not in LIVE_DIRECTION:
+        state.anomalies.append((event.seq, f"direction {event.subject_id}", f"{event.kind} of a closed one"))
+        return
     row[D_STATE] = "enrolled"
+    state.live.pop(row[D_APPLICATION], None)
     _place(state, row[D_PLACE], "filled")
     enrollment = event.payload.get("enrollment")
     if enrollment is not None:
@@ -279,7 +318,9 @@ def enrollment_staff_child(state: State, event: Event) -> None:
 
 def enrollment_departed(state: State, event: Event) -> None:
     row = _enrollment(state, event)
-    if row is not None:
+    if row is not None and row[E_LEFT] is not None:
+        state.anomalies.append((event.seq, f"enrolment {event.subject_id}", "departed twice"))
+    elif row is not None:
         row[E_LEFT] = day(event.payload["left_on"])
 
 
@@ -299,6 +340,8 @@ def enrollment_transferred(state: State, event: Event) -> None:
 
 
 def group_created(state: State, event: Event) -> None:
+    if not _new(state, event, state.groups, int(event.subject_id)):
+        return
     state.groups[int(event.subject_id)] = [event.payload["capacity"], True]
 
 
@@ -396,7 +439,10 @@ def replay_event(state: State, event: Event) -> None:
         return
     try:
         rule(state, event)
-    except (KeyError, TypeError, ValueError) as exc:
+        basis = event.payload.get("basis_hash")
+        if basis is not None:
+            state.bases.append((event.seq, event.kind, event.subject_type, event.subject_id, basis))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         state.anomalies.append(
             (event.seq, f"{event.subject_type} {event.subject_id}", f"unreadable {event.kind}: {exc!r}")
         )
