@@ -29,7 +29,14 @@ from kezek.placement.models import (
     Publication,
 )
 from kezek.waitlist import ranks
-from kezek.waitlist.models import Application, CohortCounter, QueueSettings, RankNode, StopListEntry
+from kezek.waitlist.models import (
+    Application,
+    BenefitClaim,
+    CohortCounter,
+    QueueSettings,
+    RankNode,
+    StopListEntry,
+)
 
 from . import replay as r
 
@@ -108,6 +115,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_ranks(state)
         findings += diff_seats()
         findings += diff_bases(state)
+        findings += diff_claims(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
 
@@ -223,7 +231,7 @@ def diff_placement(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[
         "publication", "publication", state.publications, r.PUBLICATION_FIELDS, publications
     )
     enrollments = (
-        (pk, group, direction, r.day(left_on), staff_child)
+        (pk, group, direction, r.day(left_on) or "", staff_child)
         for pk, group, direction, left_on, staff_child in Enrollment.objects.order_by()
         .values_list("pk", "group_id", "direction_id", "left_on", "staff_child")
         .iterator(chunk_size=chunk_size)
@@ -318,6 +326,20 @@ def diff_seats() -> Iterator[Finding]:
             f"capacity {capacity} = enrolled + live directions + open places",
             f"{unpublished} seats nobody holds, unpublished",
         )
+
+
+def diff_claims(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """Q5, D1: a documented benefit claim's status is its last recorded decision, else pending (a claim
+    confirmed in SQL, with no decision and no certificate's hash on the ledger, is reported)."""
+    claims = BenefitClaim.objects.filter(source=BenefitClaim.Source.DOCUMENT).order_by()
+    for pk, application, category, status in claims.values_list(
+        "pk", "application_id", "category__code", "status"
+    ).iterator(chunk_size=chunk_size):
+        if application not in state.applications:
+            continue  # the application itself is reported
+        expected = state.claims.get((application, category), BenefitClaim.Status.PENDING)
+        if status != expected:
+            yield Finding("benefit_claim.status", f"benefit claim {pk}", expected, status)
 
 
 def diff_bases(state: r.State) -> Iterator[Finding]:

@@ -62,7 +62,7 @@ DIRECTION_FIELDS = ("application", "place", "group", "state", "valid_until", "ex
 # Publication: [group, place ids (tuple), priority_until (ms), holder application ids (tuple)]
 P_GROUP, P_PLACES, P_UNTIL, P_HOLDERS = range(4)
 PUBLICATION_FIELDS = ("group", "places", "priority_until", "holders")
-# Enrolment: [group, direction (None: outside the queue), left_on (ISO or None), staff child]
+# Enrolment: [group, direction (None: outside the queue), left_on (ISO, "" while enrolled), staff child]
 E_GROUP, E_DIRECTION, E_LEFT, E_STAFF_CHILD = range(4)
 ENROLLMENT_FIELDS = ("group", "direction", "left_on", "staff_child")
 # Group: [capacity, active]
@@ -82,6 +82,7 @@ class State:
     places: dict[int, str] = field(default_factory=dict)  # place id → status
     place_publication: dict[int, int] = field(default_factory=dict)  # place id → its publication
     live: dict[int, int] = field(default_factory=dict)  # application id → its live direction (P4: one)
+    claims: dict[tuple[int, str], str] = field(default_factory=dict)  # (application, category) → decision
     publications: dict[int, list[Any]] = field(default_factory=dict)
     enrollments: dict[int, list[Any]] = field(default_factory=dict)
     groups: dict[int, list[Any]] = field(default_factory=dict)
@@ -173,6 +174,13 @@ def application_registered(state: State, event: Event) -> None:
 def application_changed(state: State, event: Event) -> None:
     """Status and tier as the event states them (every application event carries both)."""
     _application(state, event)
+
+
+def benefit_decided(state: State, event: Event) -> None:
+    """Q5: a documented benefit claim is pending until this decision (a registry benefit is confirmed at
+    registration, with no decision)."""
+    if _application(state, event) is not None:
+        state.claims[(int(event.subject_id), event.payload["category"])] = event.payload["decision"]
 
 
 def application_extended(state: State, event: Event) -> None:
@@ -307,18 +315,18 @@ def direction_enrolled(state: State, event: Event) -> None:
     _place(state, row[D_PLACE], "filled")
     enrollment = event.payload.get("enrollment")
     if enrollment is not None:
-        state.enrollments[enrollment] = [row[D_GROUP], int(event.subject_id), None, False]
+        state.enrollments[enrollment] = [row[D_GROUP], int(event.subject_id), "", False]
 
 
 def enrollment_staff_child(state: State, event: Event) -> None:
     p = event.payload
-    state.enrollments[int(event.subject_id)] = [p["group"], None, None, True]
+    state.enrollments[int(event.subject_id)] = [p["group"], None, "", True]
     _place(state, p.get("place"), "filled")
 
 
 def enrollment_departed(state: State, event: Event) -> None:
     row = _enrollment(state, event)
-    if row is not None and row[E_LEFT] is not None:
+    if row is not None and row[E_LEFT]:
         state.anomalies.append((event.seq, f"enrolment {event.subject_id}", "departed twice"))
     elif row is not None:
         row[E_LEFT] = day(event.payload["left_on"])
@@ -387,7 +395,7 @@ RULES: dict[str, Rule] = {
     "application.referred": application_changed,
     "application.returned": application_changed,
     "application.tier_changed": application_changed,
-    "benefit.decided": application_changed,
+    "benefit.decided": benefit_decided,
     "application.extended": application_extended,
     "application.stop_listed": application_stop_listed,
     "application.restored": application_stop_list_ended,
