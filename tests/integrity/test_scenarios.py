@@ -12,6 +12,8 @@ The consistent rewrite of the whole chain is the transparency log's to catch (te
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
 
 import pytest
 import time_machine
@@ -97,7 +99,7 @@ def queued(world: World, index: int = 0) -> Application:
     return Application.objects.filter(locality=world.locality, status="queued").order_by("pk")[index]
 
 
-def sql(statement: str, params: list[object]) -> Callable[[], None]:
+def sql(statement: str, params: list[Any]) -> Callable[[], None]:
     def run() -> None:
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
@@ -145,7 +147,7 @@ def test_03_an_application_deleted(world: World, who: str) -> None:
 
 def test_04_a_back_dated_application_inserted(world: World, who: str) -> None:
     model = queued(world)
-    row = Application.objects.filter(pk=model.pk).values().get()
+    row: dict[str, Any] = dict(Application.objects.filter(pk=model.pk).values().get())
     row.pop("id")
     row.update(
         ordinal=Application.objects.aggregate(last=Max("ordinal"))["last"] + 1,
@@ -222,8 +224,7 @@ def test_07_the_ledgers_tail_deleted_and_the_head_rewound(world: World, who: str
 def test_21_a_ledger_event_duplicated_with_a_recomputed_hash(world: World, who: str) -> None:
     """Appended as the application itself appends (a valid chain): the replay sees the repetition."""
     for kind in ("application.extended", "application.registered", "direction.extended"):
-        event = LedgerEvent.objects.filter(kind=kind).order_by("-seq").first()
-        assert event is not None
+        event = LedgerEvent.objects.get(seq=_last_seq(kind))
 
         def again(event: LedgerEvent = event) -> None:
             ledger_append(kind=event.kind, subject_type=event.subject_type, subject_id=event.subject_id,
@@ -349,8 +350,8 @@ def test_23_two_live_directions_for_one_application(world: World, who: str) -> N
     with time_machine.travel(place.publication.priority_until + dt.timedelta(hours=1), tick=False):
         taken = None
         for app in Application.objects.filter(locality=world.locality, status="queued").order_by("pk"):
-            if not refused(lambda app=app: placement.direction_take(
-                    application=app, group=world.group, applicant=app.applicant)):  # fmt: skip
+            if not refused(partial(placement.direction_take, application=app, group=world.group,
+                                   applicant=app.applicant)):  # fmt: skip
                 taken = Direction.objects.get(application=app)
                 break
     assert taken is not None
@@ -442,7 +443,7 @@ def test_18_someone_elses_cleanup_stop_listing_restored(world: World, who: str) 
     if who == APP:  # another parent; the parent of a manual stop-listing; staff with no basis
         for by in ({"by_applicant": other.applicant}, {"by_applicant": manual.applicant},
                    {"by_staff": world.operator}):  # fmt: skip
-            assert refused(lambda by=by: waitlist.application_restore(application=manual, **by))
+            assert refused(partial(waitlist.application_restore, application=manual, **by))
         return
 
     def restore() -> None:
@@ -463,3 +464,9 @@ def test_22_a_cabinet_moved_to_a_stranger(world: World, who: str) -> None:
         return
     play(who, update(Application, app.pk, applicant=stranger), Application,
          reported={"application.applicant"})  # fmt: skip
+
+
+def _last_seq(kind: str) -> int:
+    seq = LedgerEvent.objects.filter(kind=kind).aggregate(last=Max("seq"))["last"]
+    assert seq is not None
+    return int(seq)
