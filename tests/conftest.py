@@ -1,4 +1,5 @@
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -6,6 +7,8 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from django.test import Client
+
+from kezek.integrity.diff import integrity_check
 
 # DATABASE_OWNER_URL: the suite runs as the application role, the owner creates the test databases (issue 16).
 pytest_plugins = ["tests.database_roles"]
@@ -121,6 +124,14 @@ def admin_client(db: None) -> Client:
     from tests.factories import staff_login, staff_user
 
     return staff_login(Client(), staff_user(role=Role.ADMINISTRATOR, username="admin"))
+
+
+@pytest.fixture
+def ledger_agrees(db: None) -> Iterator[None]:
+    """After the test: `integrity_check` finds the live tables as the ledger says (issue 16: clean after
+    the concurrency tests too)."""
+    yield
+    assert integrity_check().findings == []
 
 
 @pytest.fixture

@@ -39,7 +39,11 @@ from tests.factories import LocalityFactory, OrganisationFactory
 
 from .conftest import answers_for, child_application
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("ledger_agrees"),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 TIERS = ["general", "general", "first_priority", "general", "extraordinary"]

@@ -11,7 +11,11 @@ from tests.concurrency import run_parallel
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
 from tests.factories import register_application as register
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("ledger_agrees"),
+]
 ALMATY = dt.timezone(dt.timedelta(hours=5))
 # The groups (whose seats are published on commit) and the applications are made on this fixed morning,
 # before the scenario's dates: made at the real "now" they would lie in its future whenever the suite runs

@@ -12,7 +12,11 @@ from kezek.waitlist.models import Application
 from tests.concurrency import run_parallel
 from tests.factories import LocalityFactory, RegistryPersonFactory, register_application
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("ledger_agrees"),
+]
 
 
 def test_parallel_registrations_in_one_cohort_get_exact_positions() -> None:
