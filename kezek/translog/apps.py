@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,10 @@ class TranslogConfig(AppConfig):
     def ready(self) -> None:
         from kezek.core.tick import register_sweep
 
-        from .services import log_integrate
+        from .checks import check_log_key
+        from .services import checkpoint_sign_due, log_integrate
 
+        checks.register(check_log_key)
+        # Sweeps run in name order: the tree grows first, then a checkpoint signs it.
         register_sweep("translog.integrate", lambda: log_integrate())
+        register_sweep("translog.sign", lambda: checkpoint_sign_due())

@@ -1,10 +1,11 @@
-"""Growing the transparency log: a `tick` sweep (issue 17, item 2).
+"""Growing the transparency log and signing its checkpoints: two `tick` sweeps (issue 17, items 2 and 3).
 
-It runs in their own transactions, never inside a business transaction, and lock only the log's state
+Both run in their own transactions, never inside a business transaction, and lock only the log's state
 row (`locks.log_state_lock`), never the ledger's head: appends never wait for the log. The log trails the
 ledger by at most a tick.
 """
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -13,9 +14,12 @@ from django.db import transaction
 from kezek.core import clock
 from kezek.ledger.models import LedgerEvent
 from kezek_verify import tlog
+from kezek_verify.checkpoint import Checkpoint as CheckpointText
+from kezek_verify.note import sign
 
+from .keys import log_signer
 from .locks import log_state_lock
-from .models import LogState, LogTile
+from .models import Checkpoint, LogState, LogTile
 from .public import public_form, public_form_of
 from .tiles import HEIGHT, StoredHashes
 
@@ -25,6 +29,8 @@ INTEGRATE_BATCH = 50_000  # events per transaction
 READ_CHUNK = 5_000  # events per fetch from the database cursor
 TILE_WRITE_BATCH = 500
 EVENT_FIELDS = ("seq", "kind", "occurred_at", "subject_type", "subject_id", "locality_code", "payload")
+SIGN_WHEN_GROWN_AFTER = dt.timedelta(minutes=10)  # sign a grown tree after this long
+SIGN_AT_LEAST_EVERY = dt.timedelta(days=1)  # and every day even if it did not grow
 
 
 def log_integrate(*, batch: int = INTEGRATE_BATCH) -> int:
@@ -49,6 +55,7 @@ def _integrate_batch(state: LogState, batch: int) -> int:
         # Development: the demo's reset emptied the ledger. The log starts again with it.
         logger.warning("transparency log: the ledger was reset; starting the log again")
         LogTile.objects.all().delete()
+        Checkpoint.objects.all().delete()
         state.size, state.root_hash, state.updated_at = 0, tlog.EMPTY_HASH, clock.now()
         state.save()
     old = size = state.size
@@ -104,3 +111,29 @@ def _last_leaf_matches(state: LogState) -> bool:
     except tlog.TlogError:
         return False
     return stored == tlog.record_hash(public_form(event))
+
+
+def checkpoint_sign_due() -> int:
+    """Tick sweep: sign a checkpoint of the tree when it grew and the last one is at least 10 minutes old,
+    when a day has passed since the last one even if it did not grow, or when there is none. Every
+    checkpoint is kept. Returns 1 when it signed one."""
+    with transaction.atomic():
+        state = log_state_lock()
+        now = clock.now()
+        latest = Checkpoint.objects.order_by("-issued_at", "-pk").first()
+        if latest is not None:
+            age = now - latest.issued_at
+            grown = state.size > latest.size
+            if not (age >= SIGN_AT_LEAST_EVERY or (grown and age >= SIGN_WHEN_GROWN_AFTER)):
+                return 0
+        checkpoint_issue(state=state, now=now)
+    return 1
+
+
+def checkpoint_issue(*, state: LogState, now: dt.datetime) -> Checkpoint:
+    """Sign the tree head of `state` (locked) as a C2SP checkpoint in a signed note, and keep it."""
+    root_hash = bytes(state.root_hash)
+    origin = settings.TRANSPARENCY_LOG_ORIGIN
+    text = CheckpointText(origin=origin, size=state.size, root_hash=root_hash).format()
+    signed = sign(text, log_signer()).decode()
+    return Checkpoint.objects.create(size=state.size, root_hash=root_hash, note=signed, issued_at=now)

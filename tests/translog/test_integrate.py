@@ -81,6 +81,8 @@ def test_partial_tiles_are_replaced_full_tiles_kept(world: World) -> None:
 
 def test_the_tick_sweep_integrates(world: World) -> None:
     assert "translog.integrate" in registered_sweeps()
+    names = list(registered_sweeps())
+    assert names.index("translog.integrate") < names.index("translog.sign")  # the tree grows, then is signed
     tick_run()
     assert state().size == LedgerEvent.objects.count()
 
