@@ -186,3 +186,15 @@ def test_a_request_never_grows_or_signs_the_log(client: Client) -> None:
     client.get(f"{API}/entries?start=0&end=25")
     assert (LogState.objects.get().size, Checkpoint.objects.count()) == before
     assert LedgerEvent.objects.count() == 25
+
+
+def test_every_status_is_declared(client: Client) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    declared = {p: set(v["get"]["responses"]) for p, v in paths.items() if p.startswith(f"{API}/")}
+    assert declared == {
+        f"{API}/key": {"200"},
+        f"{API}/checkpoints": {"200", "422"},
+        f"{API}/entries": {"200", "422"},
+        f"{API}/proof/inclusion": {"200", "404", "422"},
+        f"{API}/proof/consistency": {"200", "404", "422"},
+    }
