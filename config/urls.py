@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("open-data/", include("kezek.opendata.urls")),
+    path("log/", include("kezek.translog.urls")),
     path("queue/", include("kezek.waitlist.urls")),
     path("cabinet/questionnaire/", include("kezek.confirmation.urls")),
     path("cabinet/", include("kezek.cabinet.urls")),

@@ -8,4 +8,5 @@ from .notifications import *  # noqa: F403
 from .security import *  # noqa: F403
 from .sessions import *  # noqa: F403
 from .tasks import *  # noqa: F403
+from .transparency import *  # noqa: F403
 from .verification import *  # noqa: F403

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "kezek.portal",
     "kezek.demo",
     "kezek.integrity",
+    "kezek.translog",
 ]
 
 MIDDLEWARE = [

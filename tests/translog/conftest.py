@@ -1,0 +1,43 @@
+"""A locality lived through the services (the integrity check's world, more kinds) and a fixed log key."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+
+from kezek.confirmation import services as confirmation
+from kezek.facilities import services as facilities
+from kezek_verify import note
+from tests.factories import OrganisationFactory
+from tests.factories.staff import staff_user
+from tests.integrity.test_integrity_check import MONDAY, World
+from tests.integrity.test_integrity_check import world as integrity_world  # noqa: F401 — the fixture
+
+ORIGIN = "kezek.test/log"
+SKEY, VKEY = note.generate_key(ORIGIN, seed=bytes(range(32)))
+
+
+@pytest.fixture(autouse=True)
+def log_key(settings: Any) -> str:
+    """Every test here signs with one known key (never the development key file)."""
+    settings.TRANSPARENCY_LOG_ORIGIN = ORIGIN
+    settings.TRANSPARENCY_LOG_KEY = SKEY
+    return VKEY
+
+
+@pytest.fixture
+def world(integrity_world: World) -> World:  # noqa: F811
+    """The integrity check's world, plus organisation, group and campaign events."""
+    with time_machine.travel(MONDAY + dt.timedelta(days=41), tick=False):
+        operator = staff_user(locality=integrity_world.locality)
+        organisation = OrganisationFactory.create(locality=integrity_world.locality)
+        facilities.organisation_update(
+            organisation=organisation, by_staff=operator, address="ул. Абая, 1", phone="+77010000000"
+        )
+        facilities.group_update(group=integrity_world.group, by_staff=operator, name="Балапан")
+        campaign = confirmation.campaign_launch(locality=integrity_world.locality, by_staff=operator)
+        confirmation.campaign_extend(
+            campaign=campaign, ends_at=campaign.ends_at + dt.timedelta(days=3), by_staff=operator
+        )
+    return integrity_world
