@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kezek_verify.note import generate_key
+
 ROOT = Path(__file__).resolve().parents[2]
+LOG_ORIGIN = "kezek.example.kz/log"
+LOG_KEY = generate_key(LOG_ORIGIN)[0]  # production signs the transparency log (translog.E001)
 
 
 # The browser tests switch Django's async-safety check off for the rest of the test session (Playwright's
@@ -25,6 +29,8 @@ def check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
             "KEZEK_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(60),
             "ALLOWED_HOSTS": "kezek.example.kz",
+            "KEZEK_LOG_KEY": LOG_KEY,
+            "KEZEK_LOG_ORIGIN": LOG_ORIGIN,
             **env,
         },
         capture_output=True,
