@@ -11,8 +11,8 @@ from kezek.facilities import services as facilities
 from kezek_verify import note
 from tests.factories import OrganisationFactory
 from tests.factories.staff import staff_user
-from tests.integrity.test_integrity_check import MONDAY, World
-from tests.integrity.test_integrity_check import world as integrity_world  # noqa: F401 — the fixture
+from tests.integrity.conftest import MONDAY, World
+from tests.integrity.conftest import world as integrity_world  # noqa: F401 — the fixture
 
 ORIGIN = "kezek.test/log"
 SKEY, VKEY = note.generate_key(ORIGIN, seed=bytes(range(32)))
