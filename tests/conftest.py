@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 
 from kezek.integrity.diff import integrity_check
+from tests.log_key import ORIGIN, SKEY, VKEY
 
 # DATABASE_OWNER_URL: the suite runs as the application role, the owner creates the test databases (issue 16).
 pytest_plugins = ["tests.database_roles"]
@@ -124,6 +125,14 @@ def admin_client(db: None) -> Client:
     from tests.factories import staff_login, staff_user
 
     return staff_login(Client(), staff_user(role=Role.ADMINISTRATOR, username="admin"))
+
+
+@pytest.fixture(autouse=True)
+def log_key(settings: Any) -> str:
+    """Every test signs the transparency log's checkpoints with one known key (tests/log_key.py)."""
+    settings.TRANSPARENCY_LOG_ORIGIN = ORIGIN
+    settings.TRANSPARENCY_LOG_KEY = SKEY
+    return VKEY
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ class Event(NamedTuple):
     subject_id: str
     locality_code: str
     payload: Mapping[str, Any]
-    occurred_at: dt.datetime | str
+    occurred_at: dt.datetime
 
 
 def moment_ms(value: str | dt.datetime | None) -> int | None:

@@ -13,10 +13,14 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from kezek.core.tick import tick_run
-from kezek.integrity.diff import integrity_check
+from kezek.integrity.diff import LogRoot, integrity_check
 from kezek.integrity.models import IntegrityRun
+from kezek.integrity.replay import Event
 from kezek.integrity.selectors import integrity_run_latest
+from kezek.translog.models import Checkpoint
+from kezek.translog.public import public_form_of
 from kezek.waitlist.models import Application, Child
+from kezek_verify import tlog
 
 from .conftest import ALMATY, World
 from .tampering import tamper
@@ -79,3 +83,31 @@ def test_the_latest_result_is_public(world: World, client: Client) -> None:
     call_command("integrity_check", stdout=StringIO())
     body = client.get("/api/v1/open-data/integrity").json()
     assert (body["verdict"], body["findings"], body["events_checked"] > 30) == ("ok", 0, True)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 5, 8, 13, 64, 100])
+def test_the_streamed_log_root_is_rfc_9162s(size: int) -> None:
+    """A4: `LogRoot` (a stack of perfect subtrees) gives the root `kezek_verify.tlog` gives."""
+    events = [
+        Event(seq, "x.y", "", "", "", {"n": seq}, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        for seq in range(1, size + 1)
+    ]
+    log = LogRoot(size)
+    assert list(log.fed(iter(events))) == events
+    hashes: list[bytes] = []
+    reader = tlog.HashReaderFunc(lambda ids: [hashes[i] for i in ids])
+    for index, e in enumerate(events):
+        leaf = public_form_of(
+            seq=e.seq, kind=e.kind, occurred_at=e.occurred_at, subject_type="", subject_id="",
+            locality_code="", payload=e.payload,
+        )  # fmt: skip
+        hashes += tlog.stored_hashes(index, leaf, reader)
+    assert log.root() == tlog.tree_hash(size, reader)
+
+
+def test_a_checkpoint_not_signed_by_the_log_is_reported(world: World) -> None:
+    signed = Checkpoint.objects.order_by("-size").first()
+    assert signed is not None
+    forged = signed.note.replace(signed.note.rsplit(" ", 1)[-1], "A" * 86 + "==\n")
+    Checkpoint.objects.filter(pk=signed.pk).update(note=forged)
+    assert "log.checkpoint" in {finding.kind for finding in integrity_check().findings}

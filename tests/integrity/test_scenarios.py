@@ -6,7 +6,8 @@ Each scenario is played twice on the `world` (a locality lived through the servi
   refuses it) or, when the role may write it, *reported* by `integrity_check`;
 - as an administrator (`ADMIN`): as the database owner with the tables' triggers disabled — it must be
   reported (or refused by a constraint that even the owner cannot switch off).
-The consistent rewrite of the whole chain is the transparency log's to catch (tests/translog).
+A consistent rewrite of the whole chain is caught by the log's signed checkpoint (A4), and by the
+witnesses' kept checkpoints where the key itself is not to be trusted (`kezek-verify`, tests/translog).
 """
 
 import datetime as dt
@@ -26,11 +27,13 @@ from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import Group
 from kezek.facilities.services import group_update
 from kezek.integrity.diff import integrity_check
-from kezek.ledger.hashing import event_hash
+from kezek.ledger.hashing import GENESIS_HASH, event_hash
 from kezek.ledger.models import LedgerEvent, LedgerHead
+from kezek.ledger.selectors import ledger_verify
 from kezek.ledger.services import ledger_append
 from kezek.placement import services as placement
 from kezek.placement.models import Direction, Enrollment, Place, PlacementSettings, Publication
+from kezek.translog.models import Checkpoint
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import (
     Application,
@@ -219,6 +222,40 @@ def test_07_the_ledgers_tail_deleted_and_the_head_rewound(world: World, who: str
             [last.seq, last.hash])()  # fmt: skip
 
     play(who, cut, LedgerEvent, LedgerHead, reported={"enrollment.unrecorded", "application.status"})
+
+
+def rewrite_chain_from(seq: int, **payload: object) -> None:
+    """Change event `seq`'s payload and recompute every hash from it on, and the head: a chain that
+    verifies (one row at a time, so each unique hash is free when it is written)."""
+    events = LedgerEvent.objects.filter(seq__gte=seq).order_by("seq")
+    prev = LedgerEvent.objects.get(seq=seq - 1).hash if seq > 1 else GENESIS_HASH
+    table = LedgerEvent._meta.db_table
+    for event in events:
+        body = {**event.payload, **payload} if event.seq == seq else event.payload
+        digest = event_hash(prev_hash=prev, seq=event.seq, kind=event.kind, occurred_at=event.occurred_at,
+                            subject_type=event.subject_type, subject_id=event.subject_id,
+                            locality_code=event.locality_code, payload=body)  # fmt: skip
+        sql(f"UPDATE {table} SET payload = %s, prev_hash = %s, hash = %s WHERE seq = %s",  # noqa: S608
+            [json.dumps(body), prev, digest, event.seq])()  # fmt: skip
+        prev = digest
+    sql(f"UPDATE {LedgerHead._meta.db_table} SET last_hash = %s", [prev])()  # noqa: S608
+
+
+def test_08_the_whole_chain_rewritten(world: World, who: str) -> None:
+    """An application's registration rewritten as extraordinary, its live row too, every hash after it
+    recomputed: `ledger_verify` and the replay agree — the log's signed checkpoint does not (A4)."""
+    assert Checkpoint.objects.exists()  # the world's tick integrated and signed the log
+    app = queued(world)
+    event = LedgerEvent.objects.get(kind="application.registered", subject_id=str(app.pk))
+
+    def rewrite() -> None:
+        rewrite_chain_from(event.seq, tier="extraordinary")
+        update(Application, app.pk, tier="extraordinary")()
+
+    play(who, rewrite, LedgerEvent, LedgerHead, Application, reported={"log.root"})
+    if who == ADMIN:
+        assert ledger_verify().ok
+        assert kinds() == {"log.root", "rank_node.count"}  # the rank counts, kept by the services, moved
 
 
 def test_21_a_ledger_event_duplicated_with_a_recomputed_hash(world: World, who: str) -> None:

@@ -1,29 +1,18 @@
-"""A locality lived through the services (the integrity check's world, more kinds) and a fixed log key."""
+"""A locality lived through the services (the integrity check's world, more kinds); the log's key is the
+suite's fixed one (tests/log_key.py, tests/conftest.py)."""
 
 import datetime as dt
-from typing import Any
 
 import pytest
 import time_machine
 
 from kezek.confirmation import services as confirmation
 from kezek.facilities import services as facilities
-from kezek_verify import note
 from tests.factories import OrganisationFactory
 from tests.factories.staff import staff_user
 from tests.integrity.conftest import MONDAY, World
 from tests.integrity.conftest import world as integrity_world  # noqa: F401 — the fixture
-
-ORIGIN = "kezek.test/log"
-SKEY, VKEY = note.generate_key(ORIGIN, seed=bytes(range(32)))
-
-
-@pytest.fixture(autouse=True)
-def log_key(settings: Any) -> str:
-    """Every test here signs with one known key (never the development key file)."""
-    settings.TRANSPARENCY_LOG_ORIGIN = ORIGIN
-    settings.TRANSPARENCY_LOG_KEY = SKEY
-    return VKEY
+from tests.log_key import ORIGIN, VKEY  # noqa: F401 — the tests here import them from this module
 
 
 @pytest.fixture
