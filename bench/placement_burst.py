@@ -72,6 +72,7 @@ if str(ROOT) not in sys.path:  # run as `python bench/placement_burst.py`: bench
     sys.path.insert(0, str(ROOT))
 
 from bench.queue_position import (  # noqa: E402
+    PYTHON,
     database_name,
     ensure_database,
     free_port,
@@ -409,6 +410,26 @@ def db_restart(after: float, down: float, report: dict[str, float]) -> threading
 # --------------------------------------------------------------------------------------------- main
 
 
+LOG_LOOP = """
+import time
+import django
+django.setup()
+from kezek.translog.services import checkpoint_sign_due, log_integrate
+while True:
+    log_integrate()
+    checkpoint_sign_due()
+    time.sleep(1)
+"""
+
+
+def log_loop(url: str) -> subprocess.Popen[bytes]:
+    """The transparency log's sweeps (issue 17) every second — `tick` runs them every minute — in a
+    process of their own, as `manage.py tick` would during the burst."""
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("KEZEK_ENV", None)
+    return subprocess.Popen([PYTHON, "-c", LOG_LOOP], cwd=ROOT, env=env, stdout=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -426,6 +447,10 @@ def main() -> None:
     parser.add_argument("--fault", choices=["db-restart"], help="stop PostgreSQL during the burst")
     parser.add_argument("--fault-after", type=float, default=3.0, help="seconds into the burst (default 3)")
     parser.add_argument("--fault-seconds", type=float, default=3.0, help="seconds stopped (default 3)")
+    parser.add_argument(
+        "--with-log", action="store_true",
+        help="integrate the transparency log and sign checkpoints every second during the burst",
+    )  # fmt: skip
     args = parser.parse_args()
 
     url = args.database_url
@@ -453,9 +478,13 @@ def main() -> None:
     fault: dict[str, float] = {}
     with gunicorn(url, workers=args.workers, port=port):
         restart = db_restart(args.fault_after, args.fault_seconds, fault) if args.fault else None
+        integrator = log_loop(url) if args.with_log else None
         result = burst(port, setup.clients, threads, args.timeout, args.retries)
         if restart is not None:
             restart.join()
+        if integrator is not None:
+            integrator.terminate()
+            integrator.wait()
     connections.close_all()  # this process's connection did not survive a restart
     acknowledged = {application for application, status in result.finals.items() if status == 201}
     found = count(setup, acknowledged)
@@ -488,6 +517,7 @@ def main() -> None:
         "p99_ms": round(percentile(ms, 0.99), 1),
         "rps": round(requests / result.seconds, 1) if result.seconds else 0.0,
         "fault": {"kind": args.fault, **fault} if args.fault else None,
+        "with_log": args.with_log,
     }
     print(json.dumps(out), flush=True)
     allowed = {201, 409, 503} if args.fault else {201, 409}
