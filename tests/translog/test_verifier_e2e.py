@@ -107,3 +107,17 @@ def test_a_rewritten_ledger_fails_against_the_kept_checkpoint(
     assert f"size {size + 1}" in line
     assert f"size {size} " in line
     assert "rewritten history" in line
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_portal_verifies_over_http(
+    world: World, live_server: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same check against the running portal's URLs (kezek_verify.source.UrlSource)."""
+    with time_machine.travel(LATER, tick=False):
+        log_integrate()
+        assert checkpoint_sign_due() == 1
+        code = main(["check", "--log", str(live_server), "--key", VKEY, "--state", str(tmp_path / "state")])
+        output = capsys.readouterr()
+    assert code == 0, output.err
+    assert f"checkpoint of size {LedgerEvent.objects.count()}" in output.out
