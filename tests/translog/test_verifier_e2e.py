@@ -1,0 +1,123 @@
+"""End to end (issue 17, item 6): the integrity world's log, signed and exported with `log_export`, passes
+the independent verifier (`kezek-verify check`, replay and lists included); a ledger rewritten whole as the
+database owner — hashes recomputed, the live row changed, the log restarted and signed again — passes on
+its own, but not against the checkpoint a witness kept."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from kezek.ledger.hashing import GENESIS_HASH, event_hash
+from kezek.ledger.models import LedgerEvent, LedgerHead
+from kezek.translog.services import checkpoint_sign_due, log_integrate
+from kezek.waitlist.models import Application
+from kezek.waitlist.ranks import rank_add
+from kezek_verify.cli import main
+from tests.factories import register_application as register
+from tests.integrity.conftest import MONDAY, World, toddler
+from tests.integrity.tampering import tamper as tamper_row
+from tests.ledger.conftest import tamper, tampering
+
+from .conftest import VKEY
+
+pytestmark = pytest.mark.django_db
+LATER = MONDAY + dt.timedelta(days=42)  # after every event of the world; its campaign still runs
+
+
+def export_and_check(directory: Path, state: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    call_command("log_export", str(directory))
+    code = main(["check", "--log", str(directory), "--key", VKEY, "--state", str(state)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def rechain() -> None:
+    """Recompute every event's hash and the head, as an intruder who rewrote the ledger would."""
+    prev = GENESIS_HASH
+    for event in LedgerEvent.objects.order_by("seq"):
+        forged = event_hash(
+            prev_hash=prev,
+            seq=event.seq,
+            kind=event.kind,
+            occurred_at=event.occurred_at,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
+            locality_code=event.locality_code,
+            payload=event.payload,
+        )
+        if (event.prev_hash, event.hash) != (prev, forged):
+            tamper(event.seq, prev_hash=prev, hash=forged)
+        prev = forged
+    LedgerHead.objects.update(last_hash=prev)
+
+
+def test_the_exported_log_verifies(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with time_machine.travel(LATER, tick=False):
+        log_integrate()
+        assert checkpoint_sign_due() == 1
+        code, output = export_and_check(tmp_path / "log", tmp_path / "state", capsys)
+    assert code == 0, output
+    size = LedgerEvent.objects.count()
+    assert f"checkpoint of size {size}" in output
+    assert "lists: " in output
+    assert " 0 cohorts" not in output
+    assert (tmp_path / "state" / "checkpoint").is_file()
+
+
+@pytest.mark.database_owner
+def test_a_rewritten_ledger_fails_against_the_kept_checkpoint(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    with time_machine.travel(LATER, tick=False):
+        rewritten = register(locality=world.locality, child=toddler())  # the ledger's last event
+        log_integrate()
+        assert checkpoint_sign_due() == 1
+        code, output = export_and_check(tmp_path / "before", state, capsys)
+        assert code == 0, output
+        size = LedgerEvent.objects.count()
+
+    # The owner rewrites the registration's tier in the chain and in the live row, then rehashes it all.
+    event = LedgerEvent.objects.get(kind="application.registered", subject_id=str(rewritten.pk))
+    assert event.seq == size
+    with tampering():
+        tamper(event.seq, payload={**event.payload, "tier": "first_priority"})
+        rechain()
+    tamper_row(Application, rewritten.pk, tier="first_priority")
+    # …and the queue's count tables, else the lists' positions betray the edit (the verifier sees that too).
+    where = {"locality_id": world.locality.pk, "cohort": rewritten.cohort, "ordinal": rewritten.ordinal}
+    rank_add(**where, tier="general", delta=-1)
+    rank_add(**where, tier="first_priority", delta=1)
+
+    with time_machine.travel(LATER + dt.timedelta(hours=1), tick=False):
+        register(locality=world.locality, child=toddler())  # and life goes on
+        log_integrate()  # the last leaf no longer matches: development starts the log again
+        assert checkpoint_sign_due() == 1
+        # A newcomer with no kept checkpoint sees a well-formed log that agrees with the lists…
+        code, output = export_and_check(tmp_path / "after", tmp_path / "fresh-state", capsys)
+        assert code == 0, output
+        # …a witness that kept the earlier checkpoint does not.
+        code, output = export_and_check(tmp_path / "after", state, capsys)
+    assert code == 1, output
+    line = output.strip().splitlines()[-1]
+    assert line.startswith("kezek-verify: FAILED: inconsistent"), line
+    assert f"size {size + 1}" in line
+    assert f"size {size} " in line
+    assert "rewritten history" in line
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_portal_verifies_over_http(
+    world: World, live_server: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same check against the running portal's URLs (kezek_verify.source.UrlSource)."""
+    with time_machine.travel(LATER, tick=False):
+        log_integrate()
+        assert checkpoint_sign_due() == 1
+        code = main(["check", "--log", str(live_server), "--key", VKEY, "--state", str(tmp_path / "state")])
+        output = capsys.readouterr()
+    assert code == 0, output.err
+    assert f"checkpoint of size {LedgerEvent.objects.count()}" in output.out
