@@ -38,8 +38,9 @@ from kezek.waitlist import services as waitlist_services
 from kezek.waitlist.models import Applicant
 from kezek.waitlist.schemas import ApplicationOut
 
-from . import services
+from . import selectors, services
 from .models import AccessRequest
+from .schemas import RecordProofOut
 from .sessions import PENDING_KEY, applicant_from_session, sign_in, sign_out
 
 router = Router(tags=["cabinet"])
@@ -270,6 +271,20 @@ def my_applications(request: HttpRequest) -> list[waitlist.CheckResult]:
     return [
         waitlist.application_summary(application=a) for a in waitlist.applications_of(applicant=applicant)
     ]
+
+
+@router.get(
+    "/cabinet/applications/{number}/proof",
+    response={200: RecordProofOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    auth=cabinet_auth,
+    summary="Check my record: my application's entries in the transparency log, with inclusion proofs",
+)
+def my_application_proof(request: HttpRequest, number: int) -> selectors.RecordProof:
+    """The `kezek-proof/1` file that `kezek-verify proof` checks (another family's number: 404; 409 while
+    the log has no signed checkpoint yet)."""
+    applicant: Applicant = request.auth  # type: ignore[attr-defined]
+    application = waitlist.application_of(applicant=applicant, number=number)
+    return selectors.record_proof_or_refusal(application=application)
 
 
 @router.post(

@@ -21,4 +21,5 @@ urlpatterns = [
     path("applications/<int:number>/withdraw/", views.withdraw, name="withdraw"),
     path("applications/<int:number>/withdraw/confirm/", views.withdraw_confirm, name="withdraw_confirm"),
     path("applications/<int:number>/restore/", views.restore, name="restore"),
+    path("applications/<int:number>/proof/", views.proof, name="proof"),
 ]

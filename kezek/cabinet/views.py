@@ -3,6 +3,7 @@ phone, restoring access, my applications and withdrawal by SMS code.
 
 Views are thin: the same services as the JSON API (api.py). Multi-step journeys keep their state in the
 server-side session (code ids and masked phones; IINs only where a later step needs them) — never in URLs.
+"Check my record" downloads the application's entries in the transparency log with their proofs.
 A refusal of a service (DomainError) is shown on the form with its status (422, 404, 409, 429). The
 sign-in and the forgotten password go on to the code page whether or not the IIN has an application,
 and that page names no phone (it would tell which IINs have one).
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kezek.confirmation import selectors as confirmation_selectors
 from kezek.confirmation import views as confirmation_views
@@ -33,7 +34,8 @@ from kezek.waitlist import services as waitlist_services
 from kezek.waitlist.models import Applicant, Application, StopListEntry
 
 from . import forms as cabinet_forms
-from . import services
+from . import selectors, services
+from .schemas import RecordProofOut
 from .sessions import PENDING_KEY, applicant_from_session, applicant_required, sign_in, sign_out
 
 LOGIN_FLOW = "cabinet_login_flow"
@@ -381,6 +383,25 @@ def home(request: HttpRequest) -> HttpResponse:
         "campaigns": confirmation_selectors.applicant_notices(applicant=applicant),
     }
     return render(request, "cabinet/home.html", context)
+
+
+@applicant_required
+@require_GET
+def proof(request: HttpRequest, number: int) -> HttpResponse:
+    """Check my record: the `kezek-proof/1` file of the application (as `GET /api/v1/cabinet/applications/
+    {number}/proof`), downloaded as kezek-proof-<number>.json for `kezek-verify proof`."""
+    try:
+        _applicant, application = _own(request, number)
+    except NotFound:
+        return render(request, "cabinet/not_found.html", status=404)
+    try:
+        record = selectors.record_proof_or_refusal(application=application)
+    except DomainError as exc:
+        return render(request, "cabinet/refused.html", {"message": exc.message}, status=exc.status)
+    body = RecordProofOut.model_validate(record).model_dump_json(indent=2)
+    response = HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{selectors.proof_filename(application.pk)}"'
+    return response
 
 
 def _own(request: HttpRequest, number: int) -> tuple[Applicant, Application]:

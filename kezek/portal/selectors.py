@@ -1,16 +1,24 @@
 """Reads for the portal's information pages: the distribution rules in force for a locality, read from the
-same settings, categories and constants the queue and the placement services use (nothing restated here)."""
+same settings, categories and constants the queue and the placement services use (nothing restated here);
+the transparency log's latest checkpoint, key and the latest integrity check (issue 17, item 7)."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 
 from kezek.facilities.models import EducationDepartment, Language, Locality, Organisation
+from kezek.integrity.models import IntegrityRun
+from kezek.integrity.selectors import integrity_run_latest
 from kezek.placement import selectors as placement
 from kezek.placement.models import AgeReference, Policy
+from kezek.translog import selectors as log
+from kezek.translog.keys import log_signer, log_vkey
+from kezek.translog.models import Checkpoint
 from kezek.waitlist import selectors as waitlist
 from kezek.waitlist import services as waitlist_services
 from kezek.waitlist.models import BenefitCategory, QueueSettings, Tier
+from kezek_verify import tlog
 
 PATTERN_BLOCKS = 2  # how many P, G×ratio blocks the example order shows
 
@@ -146,3 +154,31 @@ def passport_places(*, organisation: Organisation) -> list[AgeRangePlaces]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Transparency:
+    """What the Transparency page shows: the log's key, its latest signed checkpoint and the latest
+    integrity check's verdict."""
+
+    origin: str
+    key_name: str
+    key_id: str
+    vkey: str
+    checkpoint: Checkpoint | None
+    root_hash: str  # base64, of the checkpoint ("" without one)
+    integrity: IntegrityRun | None
+
+
+def transparency() -> Transparency:
+    signer = log_signer()
+    checkpoint = log.checkpoint_latest()
+    return Transparency(
+        origin=settings.TRANSPARENCY_LOG_ORIGIN,
+        key_name=signer.name,
+        key_id=f"{signer.key_hash:08x}",
+        vkey=log_vkey(),
+        checkpoint=checkpoint,
+        root_hash=tlog.format_hash(bytes(checkpoint.root_hash)) if checkpoint else "",
+        integrity=integrity_run_latest(),
+    )

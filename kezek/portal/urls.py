@@ -11,5 +11,6 @@ urlpatterns = [
     path("organisations/<int:organisation_id>/", views.organisation_detail, name="organisation_detail"),
     path("faq/", views.faq, name="faq"),
     path("how-places-are-distributed/", views.how, name="how"),
+    path("transparency/", views.transparency, name="transparency"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -1,5 +1,5 @@
 """Public pages: home with the location selector, organisation list and passport, the FAQ and "how places
-are distributed" (the rules in force for the visitor's locality); /favicon.ico."""
+are distributed" (the rules in force for the visitor's locality), the transparency log; /favicon.ico."""
 
 import functools
 from pathlib import Path
@@ -143,6 +143,17 @@ def how(request: HttpRequest) -> HttpResponse:
     locality = _locality_from_query_or_visitor(request)
     rules = selectors.rules_in_force(locality=locality) if locality else None
     return render(request, "portal/how.html", {"shown_locality": locality, "rules": rules})
+
+
+@require_GET
+def transparency(request: HttpRequest) -> HttpResponse:
+    """The transparency log explained: what is published and what never is, the latest signed checkpoint,
+    the latest integrity check, the public key and how to check everything with the independent verifier."""
+    return render(
+        request,
+        "portal/transparency.html",
+        {"log": selectors.transparency(), "site": request.build_absolute_uri("/").rstrip("/")},
+    )
 
 
 @require_GET

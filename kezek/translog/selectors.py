@@ -1,8 +1,9 @@
 """Reading the transparency log: its size, checkpoints, tiles, entries and proofs (issue 17, item 4)."""
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kezek.ledger.models import LedgerEvent
 from kezek_verify import tlog
@@ -71,6 +72,24 @@ def entry_bundle(*, index: int, width: int) -> bytes | None:
 def inclusion_proof(*, index: int, size: int) -> list[bytes]:
     """RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves (size <= the tree's)."""
     return tlog.prove_record(size, index, StoredHashes())
+
+
+def inclusion_proofs(*, indexes: Sequence[int], size: int) -> list[list[bytes]]:
+    """`inclusion_proof` of each leaf of `indexes` in the tree of `size` leaves, reading each tile once."""
+    hashes = StoredHashes()
+    return [tlog.prove_record(size, index, hashes) for index in indexes]
+
+
+def subject_events(*, subjects: Mapping[str, Collection[str]], size: int) -> list[LedgerEvent]:
+    """The ledger events about the given subjects (subject type → ids) among the first `size` leaves of
+    the tree (seq <= size), in ledger order; one query, probing `ledger_event_subject_idx`."""
+    condition = Q()
+    for subject_type, ids in subjects.items():
+        if ids:
+            condition |= Q(subject_type=subject_type, subject_id__in=sorted(set(ids)))
+    if not condition:
+        return []
+    return list(LedgerEvent.objects.filter(condition, seq__lte=size).order_by("seq"))
 
 
 def consistency_proof(*, old: int, new: int) -> list[bytes]:

@@ -1,4 +1,7 @@
-"""Queue API: register an application, public check-queue by IIN, public queue lists (O4)."""
+"""Queue API: register an application, public check-queue by IIN (naming the transparency log's latest
+checkpoint), public queue lists (O4)."""
+
+import dataclasses
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -10,9 +13,10 @@ from kezek.core.http import ClientRateThrottle
 from kezek.core.pagination import MAX_PAGE
 from kezek.core.schemas import ErrorOut
 from kezek.facilities import selectors as facilities
+from kezek.translog import selectors as log
 
 from . import selectors, services
-from .schemas import ApplicationIn, ApplicationOut, IinIn, QueuePageOut, QueueRowOut
+from .schemas import ApplicationIn, ApplicationOut, IinIn, QueueCheckOut, QueuePageOut, QueueRowOut
 
 router = Router(tags=["queue"])
 QUEUE_PAGE_SIZE = 50
@@ -57,12 +61,19 @@ def application_register(
 
 @router.post(
     "/queue/check",
-    response={200: list[ApplicationOut], 422: ErrorOut, 429: ErrorOut},
+    response={200: list[QueueCheckOut], 422: ErrorOut, 429: ErrorOut},
     throttle=[ClientRateThrottle(settings.QUEUE_CHECK_RATE)],
     summary="Check the queue by the child's or the applicant's IIN (no other person's data)",
 )
-def queue_check(request: HttpRequest, data: IinIn) -> list[selectors.CheckResult]:
-    return selectors.check_queue(iin=data.iin)
+def queue_check(request: HttpRequest, data: IinIn) -> list[QueueCheckOut]:
+    """Each answer names the transparency log's latest signed checkpoint (size and time, null without one)."""
+    results = selectors.check_queue(iin=data.iin)
+    checkpoint = log.checkpoint_latest() if results else None
+    size, at = (checkpoint.size, checkpoint.issued_at) if checkpoint else (None, None)
+    return [
+        QueueCheckOut(**dataclasses.asdict(result), checkpoint_size=size, checkpoint_at=at)
+        for result in results
+    ]
 
 
 class QueuePageQuery(Schema):

@@ -41,6 +41,16 @@ class ApplicationOut(BaseModel):
     cohort_size: int | None
 
 
+class QueueCheckOut(ApplicationOut):
+    """One application as the public check shows it, and the transparency log's checkpoint at the time of
+    the answer (issue 17): its tree size and signing time, null while the log has none."""
+
+    checkpoint_size: int | None = Field(
+        default=None, description="tree size of the latest signed checkpoint of the transparency log"
+    )
+    checkpoint_at: dt.datetime | None = Field(default=None, description="when that checkpoint was signed")
+
+
 class IinIn(Schema):
     iin: str = Field(max_length=20)
 

@@ -1,0 +1,206 @@
+"""Check my record (issue 17, item 5): the cabinet's `kezek-proof/1` download of an application lived
+through the services verifies with the independent verifier (kezek_verify): the checkpoint's signature,
+every entry's inclusion proof, every entry concerns the application and none about it is left out."""
+
+import datetime as dt
+import json
+from html import unescape
+from importlib import import_module
+from typing import Any
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.http import HttpRequest
+from django.test import Client
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
+
+from kezek.cabinet import sessions
+from kezek.ledger.models import LedgerEvent
+from kezek.placement.models import Direction
+from kezek.translog.public import public_form
+from kezek.translog.services import checkpoint_sign_due, log_integrate
+from kezek.waitlist import services as waitlist
+from kezek.waitlist.models import Applicant, Application
+from kezek_verify import note, tlog
+from kezek_verify.checkpoint import Checkpoint as CheckpointText
+from tests.factories import register_application
+from tests.integrity.conftest import MONDAY, World
+from tests.integrity.conftest import world as integrity_world  # noqa: F401 — the fixture
+from tests.translog.conftest import (
+    ORIGIN,
+    VKEY,
+    log_key,  # noqa: F401 — the fixture
+)
+from tests.translog.conftest import world as translog_world
+
+pytestmark = pytest.mark.django_db
+world = translog_world  # the fixture, under its name here
+NO_CHECKPOINT = "The transparency log has no signed checkpoint yet. Try again in a few minutes."
+LATER = MONDAY + dt.timedelta(days=60)
+
+
+def parent(applicant: Applicant, language: str = "en") -> Client:
+    """A client signed in to the cabinet as `applicant` (as `sessions.sign_in` does after the password)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    sessions.sign_in(request, applicant)
+    request.session.save()
+    assert request.session.session_key is not None
+    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
+    return client
+
+
+def signed_log() -> int:
+    """Integrate the whole ledger and sign a checkpoint; its size."""
+    log_integrate()
+    with time_machine.travel(LATER, tick=False):
+        assert checkpoint_sign_due() == 1
+    return LedgerEvent.objects.count()
+
+
+class Concerns:
+    """Whether a public form (read in log order) concerns application `number`, from the forms alone, as
+    `kezek-verify proof` may judge it: the application's own events, a direction issued to it and that
+    direction's later events, an enrolment its events name and that enrolment's later events, and the
+    publications (or their moved offers) and staff-child enrolments that name it."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.directions: set[str] = set()
+        self.enrollments: set[str] = set()
+
+    def __call__(self, form: dict[str, Any]) -> bool:
+        data, subject, sid = form["data"], form["subject_type"], form["subject_id"]
+        about = (
+            (subject == "application" and sid == str(self.number))
+            or data.get("application") == self.number
+            or self.number in (data.get("holders") or [])
+            or self.number in (data.get("applications") or [])
+            or (subject == "direction" and sid in self.directions)
+            or (subject == "enrollment" and sid in self.enrollments)
+        )
+        if about and subject == "direction":
+            self.directions.add(sid)
+        if about and subject == "enrollment":
+            self.enrollments.add(sid)
+        if about and data.get("enrollment"):
+            self.enrollments.add(str(data["enrollment"]))
+        return about
+
+
+def verified(proof: dict[str, Any], number: int) -> list[dict[str, Any]]:
+    """Check the download as the verifier does; the entries' public forms."""
+    assert proof["format"] == "kezek-proof/1"
+    assert (proof["origin"], proof["key"], proof["application"]) == (ORIGIN, VKEY, number)
+    assert proof["commitments"] == []
+    opened = note.open(proof["checkpoint"].encode(), [note.new_verifier(proof["key"])])
+    checkpoint = CheckpointText.parse(opened.text)
+    assert checkpoint.origin == proof["origin"]
+    concerns = Concerns(number)
+    forms = []
+    for item in proof["entries"]:
+        entry = item["entry"].encode()
+        hashes = [tlog.parse_hash(h) for h in item["proof"]]
+        tlog.check_record(
+            hashes, checkpoint.size, checkpoint.root_hash, item["index"], tlog.record_hash(entry)
+        )
+        form = json.loads(entry)
+        assert form["seq"] == item["index"] + 1
+        assert concerns(form), form
+        forms.append(form)
+    return forms
+
+
+def test_the_download_verifies_and_holds_every_entry_about_the_application(world: World) -> None:
+    enrolled = Direction.objects.filter(group=world.group, enrollment__isnull=False).first()
+    assert enrolled is not None
+    application = enrolled.application
+    size = signed_log()
+    with time_machine.travel(LATER + dt.timedelta(hours=1), tick=False):
+        waitlist.application_extend(application=Application.objects.get(pk=application.pk))
+    log_integrate()  # in the tree, not yet in a signed checkpoint: not in the file
+    client = parent(application.applicant)
+
+    response = client.get(f"/cabinet/applications/{application.pk}/proof/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="kezek-proof-{application.pk}.json"'
+    assert "no-store" in response["Cache-Control"]
+    proof = json.loads(response.content)
+    assert list(proof) == [
+        "format", "origin", "key", "checkpoint", "application", "entries", "commitments",
+    ]  # fmt: skip
+    forms = verified(proof, application.pk)
+    kinds = [form["kind"] for form in forms]
+    assert kinds[0] == "application.registered"
+    assert {"places.published", "direction.issued", "direction.extended", "direction.enrolled"} <= set(kinds)
+    assert {"application.enrolled", "enrollment.departed"} <= set(kinds)
+    assert all(form["seq"] <= size for form in forms)
+
+    # Nothing about the application that the checkpoint covers is left out.
+    concerns = Concerns(application.pk)
+    expected = [
+        event.seq
+        for event in LedgerEvent.objects.filter(seq__lte=size).order_by("seq")
+        if concerns(json.loads(public_form(event)))
+    ]
+    assert [form["seq"] for form in forms] == expected
+
+    api = client.get(f"/api/v1/cabinet/applications/{application.pk}/proof")
+    assert api.status_code == 200
+    assert "no-store" in api["Cache-Control"]
+    assert api.json() == proof
+
+
+def test_the_downloads_of_enrolled_withdrawn_and_stop_listed_applications_verify(world: World) -> None:
+    signed_log()
+    closed = Application.objects.filter(locality=world.locality).exclude(status="queued")
+    assert {"enrolled", "withdrawn", "stop_listed"} <= {a.status for a in closed}
+    for application in closed:
+        response = parent(application.applicant).get(f"/api/v1/cabinet/applications/{application.pk}/proof")
+        assert response.status_code == 200, response.content
+        forms = verified(response.json(), application.pk)
+        assert forms[0]["kind"] == "application.registered"
+
+
+def test_another_familys_application_is_not_found(world: World) -> None:
+    signed_log()
+    mine, theirs = Application.objects.filter(locality=world.locality).order_by("pk")[:2]
+    client = parent(mine.applicant)
+    assert client.get(f"/cabinet/applications/{theirs.pk}/proof/").status_code == 404
+    refused = client.get(f"/api/v1/cabinet/applications/{theirs.pk}/proof")
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "not_found"
+    assert Client().get(f"/api/v1/cabinet/applications/{mine.pk}/proof").status_code == 401
+    anonymous = Client().get(f"/cabinet/applications/{mine.pk}/proof/")
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/cabinet/login/")
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_no_checkpoint_yet_is_said_plainly(language: str) -> None:
+    with translation.override(language):
+        message = escape(gettext(NO_CHECKPOINT))
+    application = register_application()
+    client = parent(application.applicant, language)
+    page = client.get(f"/cabinet/applications/{application.pk}/proof/")
+    assert page.status_code == 409
+    assert message in page.content.decode()
+    api = client.get(f"/api/v1/cabinet/applications/{application.pk}/proof")
+    assert api.status_code == 409
+    assert api.json()["code"] == "no_checkpoint"
+    assert api.json()["detail"] == unescape(message)
+
+
+def test_the_cabinet_links_the_download_and_says_how_to_check_it() -> None:
+    application = register_application()
+    page = parent(application.applicant).get("/cabinet/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'href="/cabinet/applications/{application.pk}/proof/"' in html
+    assert "Check my record" in html
+    assert f"pip install ./verifier &amp;&amp; kezek-verify proof kezek-proof-{application.pk}.json" in html
