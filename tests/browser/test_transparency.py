@@ -16,7 +16,7 @@ from kezek_verify.checkpoint import Checkpoint as CheckpointText
 from tests.browser.test_cabinet import Families, monday, sign_in  # noqa: F401 — the fixture
 from tests.browser.test_cabinet import families as cabinet_families
 from tests.browser.test_pages import OVERFLOWING
-from tests.translog.conftest import VKEY, log_key  # noqa: F401 — the fixture: a fixed log key
+from tests.log_key import VKEY
 
 pytestmark = pytest.mark.browser
 families = cabinet_families  # the fixture, under its name here

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from html import unescape
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from kezek.translog.public import public_form
 from kezek.translog.services import checkpoint_sign_due, log_integrate
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application
+from kezek_verify import cli as kezek_verify_cli
 from kezek_verify import note, tlog
 from kezek_verify.checkpoint import Checkpoint as CheckpointText
 from tests.factories import register_application
@@ -32,7 +34,6 @@ from tests.integrity.conftest import world as integrity_world  # noqa: F401 — 
 from tests.translog.conftest import (
     ORIGIN,
     VKEY,
-    log_key,  # noqa: F401 — the fixture
 )
 from tests.translog.conftest import world as translog_world
 
@@ -115,7 +116,9 @@ def verified(proof: dict[str, Any], number: int) -> list[dict[str, Any]]:
     return forms
 
 
-def test_the_download_verifies_and_holds_every_entry_about_the_application(world: World) -> None:
+def test_the_download_verifies_and_holds_every_entry_about_the_application(
+    world: World, tmp_path: Path
+) -> None:
     enrolled = Direction.objects.filter(group=world.group, enrollment__isnull=False).first()
     assert enrolled is not None
     application = enrolled.application
@@ -149,6 +152,11 @@ def test_the_download_verifies_and_holds_every_entry_about_the_application(world
         if concerns(json.loads(public_form(event)))
     ]
     assert [form["seq"] for form in forms] == expected
+
+    # The command the cabinet prints checks the same file.
+    path = tmp_path / f"kezek-proof-{application.pk}.json"
+    path.write_bytes(response.content)
+    assert kezek_verify_cli.main(["proof", str(path)]) == 0
 
     api = client.get(f"/api/v1/cabinet/applications/{application.pk}/proof")
     assert api.status_code == 200

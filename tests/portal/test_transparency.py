@@ -23,7 +23,6 @@ from tests.integrity.conftest import world as integrity_world  # noqa: F401 — 
 from tests.translog.conftest import (
     ORIGIN,
     VKEY,
-    log_key,  # noqa: F401 — the fixture
 )
 from tests.translog.conftest import world as translog_world
 

@@ -11,7 +11,6 @@ from django.test import Client
 from kezek.translog.models import Checkpoint
 from kezek.translog.services import checkpoint_sign_due, log_integrate
 from tests.factories import register_application
-from tests.translog.conftest import log_key  # noqa: F401 — the fixture: a fixed log key
 
 pytestmark = pytest.mark.django_db
 SIGNED = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)

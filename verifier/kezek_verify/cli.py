@@ -252,18 +252,36 @@ def _b64(value: object, what: str) -> bytes:
         raise VerificationFailed(f"{what}: not base64") from None
 
 
-def _concerns(form: dict[str, Any], number: int) -> bool:
-    """The entry is about the application: its subject, or named in its data."""
-    if form.get("subject_type") == "application" and form.get("subject_id") == str(number):
-        return True
-    data = form.get("data")
-    if not isinstance(data, dict):
-        return False
-    if number in (data.get("number"), data.get("application"), data.get("by_right_of")):
-        return True
-    return any(
-        isinstance(data.get(name), list) and number in data[name] for name in ("holders", "applications")
-    )
+class _Concerns:
+    """Whether an entry is about application `number`, read in file (ledger) order: its subject, named in
+    its data (number, application, by_right_of, holders, applications), or a later event of a direction
+    issued to it or of an enrolment an earlier entry named."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.directions: set[str] = set()
+        self.enrollments: set[str] = set()
+
+    def __call__(self, form: dict[str, Any]) -> bool:
+        subject, subject_id = form.get("subject_type"), form.get("subject_id")
+        data = form.get("data")
+        data = data if isinstance(data, dict) else {}
+        number = self.number
+        named = (
+            (subject == "application" and subject_id == str(number))
+            or number in (data.get("number"), data.get("application"), data.get("by_right_of"))
+            or any(isinstance(data.get(k), list) and number in data[k] for k in ("holders", "applications"))
+        )
+        if named and subject == "direction" and isinstance(subject_id, str):
+            self.directions.add(subject_id)
+        followed = (subject == "direction" and subject_id in self.directions) or (
+            subject == "enrollment" and subject_id in self.enrollments
+        )
+        if (named or followed) and data.get("enrollment") is not None:
+            self.enrollments.add(str(data["enrollment"]))
+        if followed and subject == "enrollment" and isinstance(subject_id, str):
+            self.enrollments.add(subject_id)
+        return named or followed
 
 
 def command_proof(args: argparse.Namespace) -> int:
@@ -304,6 +322,7 @@ def command_proof(args: argparse.Namespace) -> int:
     if not isinstance(entries, list) or not entries or not isinstance(commitments, list):
         raise VerificationFailed(f"{path}: no entries")
     lines = [f"checkpoint {checkpoint.origin} of size {checkpoint.size} signed by {verifier.name}"]
+    concerns = _Concerns(number)
     for item in entries:
         if (
             not isinstance(item, dict)
@@ -331,7 +350,7 @@ def command_proof(args: argparse.Namespace) -> int:
             raise VerificationFailed(
                 f"{path}: entry {index} is not the public form of ledger event {index + 1}"
             )
-        if not _concerns(form, number):
+        if not concerns(form):
             raise VerificationFailed(
                 f"{path}: entry {index} ({form.get('kind')}) does not concern application {number}"
             )
