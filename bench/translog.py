@@ -63,8 +63,8 @@ def seeded(url: str) -> bool:
 def empty_log(url: str) -> None:
     with psycopg.connect(url) as conn:
         conn.execute("DELETE FROM translog_checkpoint")
-        conn.execute("DELETE FROM translog_logtile")
-        conn.execute("DELETE FROM translog_logstate")
+        conn.execute("DELETE FROM translog_tile")
+        conn.execute("DELETE FROM translog_state")
 
 
 def build(url: str) -> tuple[int, float, float]:
