@@ -27,5 +27,5 @@ class RecordProofOut(Schema):
     application: int = Field(description="the application's number")
     entries: list[ProofEntryOut]
     commitments: list[dict[str, Any]] = Field(
-        description="salted commitments of the application's private data: reserved, empty for now"
+        description="openings of the application's salted commitments (the child's birth date)"
     )

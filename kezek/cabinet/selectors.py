@@ -5,7 +5,7 @@ The download's format (`kezek-proof/1`), checked by `kezek-verify proof FILE`:
 
     {"format": "kezek-proof/1", "origin", "key": the verifier key, "checkpoint": the signed note,
      "application": its number, "entries": [{"index", "entry": the public form, "proof": [base64…]}],
-     "commitments": []}
+     "commitments": [{"name", "value", "salt", "commitment"}]}  — the openings of its salted commitments
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from kezek.placement.models import Direction, Enrollment, PriorityHolder
 from kezek.translog import selectors as log
 from kezek.translog.keys import log_vkey
 from kezek.translog.public import public_form
+from kezek.waitlist.commitments import application_commitments
 from kezek.waitlist.models import Application
 from kezek_verify import tlog
 
@@ -42,7 +43,7 @@ class RecordProof:
     checkpoint: str
     application: int
     entries: list[ProofEntry]
-    commitments: list[dict[str, Any]] = field(default_factory=list)  # salted commitments: a later step
+    commitments: list[dict[str, Any]] = field(default_factory=list)  # openings of its salted commitments
     format: str = PROOF_FORMAT
     size: int = 0  # the checkpoint's tree size (not part of the file)
 
@@ -110,6 +111,7 @@ def record_proof(*, application: Application) -> RecordProof | None:
             )
             for index, event, proof in zip(indexes, events, proofs, strict=True)
         ],
+        commitments=application_commitments(application) if events else [],
         size=checkpoint.size,
     )
 

@@ -17,6 +17,7 @@ the data must not depend on the day it is loaded.
 
 import bisect
 import datetime as dt
+import hashlib
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from kezek.core.phones import MOBILE_PREFIXES
 from kezek.ledger.hashing import person_digest
 from kezek.waitlist import ordering
+from kezek.waitlist.commitments import SALT_BYTES, birth_commitment
 
 from . import catalogue as cat
 from .generate import CHILD_BIRTH_LAST, PersonRow, RegistryChunk, random_address, weighted_choice
@@ -176,6 +178,7 @@ class ApplicationPlan:
     extended_at: dt.datetime | None = None  # the last yearly confirmation (C3)
     stop_listed_at: dt.datetime | None = None  # missed the last confirmation: stop-list `cleanup` (C4)
     ordinal: int = 0
+    salt: bytes = b""  # of the birth-date commitment (`demo_salt`), set once the plan is made
 
     @property
     def status_changed_at(self) -> dt.datetime:
@@ -208,6 +211,13 @@ class QueuePlan:
 
 class TooManyApplications(ValueError):
     """More applications asked for than the registry has children under 7."""
+
+
+def demo_salt(seed: int, index: int) -> bytes:
+    """The commitment salt of the plan's application `index`, derived from the seed so that the demo stays
+    reproducible (and its salts guessable: demo data only). Real registrations draw theirs with
+    `secrets.token_bytes` (`kezek.waitlist.commitments.new_salt`)."""
+    return hashlib.sha256(f"kezek-demo:{seed}:salt:{index}".encode()).digest()[:SALT_BYTES]
 
 
 def _us(moment: dt.datetime) -> int:
@@ -433,6 +443,8 @@ def _events(applications: Sequence[ApplicationPlan]) -> list[tuple[int, int, int
 def event_payload(application: ApplicationPlan, kind: int, *, number: int, applicant: int) -> dict[str, Any]:
     """The event's payload, exactly as `kezek.waitlist.services._ledger` writes it (plain JSON values)."""
     if kind == REGISTERED:
+        if len(application.salt) != SALT_BYTES:
+            raise ValueError(f"application of {application.child.iin} has no commitment salt")
         return {
             "number": number,
             "status": "queued",
@@ -443,6 +455,7 @@ def event_payload(application: ApplicationPlan, kind: int, *, number: int, appli
             "valid_until": json_value(application.first_valid_until),
             "applicant": applicant,
             "child": person_digest(application.child.iin, application.child.birth_date),
+            "birth_commitment": birth_commitment(application.child.birth_date, application.salt),
         }
     if kind == DECIDED:
         return {

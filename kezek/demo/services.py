@@ -68,6 +68,7 @@ from .queue import (
     CandidateCollector,
     QueuePlan,
     TooManyApplications,
+    demo_salt,
     event_moment,
     event_payload,
     plan_queue,
@@ -468,6 +469,8 @@ def _load_queue(
         tz=clock.local_tz(),
     )
     collector.candidates.clear()
+    for index, application in enumerate(plan.applications):
+        application.salt = demo_salt(seed, index)
     say(f"queue planned: {len(plan.applications)} applications of {plan.eligible} children under 7")
     locality_ids = dict(
         Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES).values_list("code", "pk")
@@ -538,11 +541,12 @@ def _write_queue_rows(
     writer.insert(
         Application,
         ["id", "locality_id", "child_id", "applicant_id", "cohort", "ordinal", "tier", "status",
-         "status_reason", "status_changed_at", "registered_at", "valid_until", "language", "address"],
+         "status_reason", "status_changed_at", "registered_at", "valid_until", "language", "address",
+         "commitment_salt"],
         (
             (number, locality_ids[a.locality], child_id, applicant_ids[a.applicant.person.iin], a.cohort,
              a.ordinal, a.tier, a.status, cleanup if a.stop_listed_at else "", a.status_changed_at,
-             a.registered_at, a.valid_until, a.language, a.address)
+             a.registered_at, a.valid_until, a.language, a.address, a.salt)
             for number, child_id, a in zip(numbers, child_ids, applications, strict=True)
         ),
     )  # fmt: skip

@@ -45,7 +45,14 @@ PublicKey = str | tuple[str, tuple[str, ...]]
 # a numbered application), and a confirmation's list of one applicant's applications.
 PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     # waitlist
-    "application.registered": (*_APPLICATION, "cohort", "ordinal", "registered_at", "valid_until"),
+    "application.registered": (
+        *_APPLICATION,
+        "cohort",
+        "ordinal",
+        "registered_at",
+        "valid_until",
+        "birth_commitment",
+    ),
     "application.referred": (*_APPLICATION, "direction"),
     "application.returned": (*_APPLICATION, "direction"),
     "application.enrolled": (*_APPLICATION, "direction", "enrollment", "reason"),  # reason: a code

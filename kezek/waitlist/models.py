@@ -227,6 +227,10 @@ class Application(models.Model):
     valid_until = models.DateField(_("valid until"))
     language = models.CharField(_("preferred language"), max_length=2, choices=Language.choices)
     address = models.CharField(_("actual address"), max_length=255)
+    # The private half of the birth-date commitment the `application.registered` event publishes (issue 17:
+    # sha256 of the ISO date and these 16 random bytes, see `commitments.py`). Never public, never changed;
+    # null for applications registered before commitments (their event carries none).
+    commitment_salt = models.BinaryField(_("commitment salt"), max_length=16, null=True, editable=False)
 
     class Meta:
         verbose_name = _("application")
@@ -271,9 +275,12 @@ class Application(models.Model):
         # Q1: number, registered_at, child, cohort and ordinal never change once written (also a trigger).
         if not self._state.adding and kwargs.get("update_fields") is None:
             raise TypeError("save() of an existing application must name update_fields")
-        frozen = {"registered_at", "child", "child_id", "cohort", "ordinal", "locality", "locality_id", "id"}
+        frozen = {
+            "registered_at", "child", "child_id", "cohort", "ordinal", "locality", "locality_id", "id",
+            "commitment_salt",
+        }  # fmt: skip
         if frozen & set(kwargs.get("update_fields") or ()):
-            raise TypeError("registered_at, child, locality, cohort and ordinal never change (Q1)")
+            raise TypeError("registered_at, child, locality, cohort, ordinal and salt never change (Q1)")
         super().save(*args, **kwargs)
 
     @property

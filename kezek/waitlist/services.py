@@ -40,7 +40,7 @@ from kezek.registry.adapters import PersonRecord, get_registry
 from kezek.verification.models import PhoneCodePurpose
 from kezek.verification.services import phone_code_consume
 
-from . import locks, ranks, signals
+from . import commitments, locks, ranks, signals
 from .models import (
     Applicant,
     Application,
@@ -428,6 +428,7 @@ def application_register(
                 tier = Tier.EXTRAORDINARY
             else:
                 tier = Tier.FIRST_PRIORITY if first_priority else Tier.GENERAL
+            salt = commitments.new_salt()  # private; the event publishes only the commitment (issue 17)
             application = Application.objects.create(
                 locality=locality,
                 child=child,
@@ -441,6 +442,7 @@ def application_register(
                 valid_until=_one_year_after(registered_at.date()),
                 language=details.language,
                 address=address,
+                commitment_salt=salt,
             )
             for category in first_priority:
                 BenefitClaim.objects.create(
@@ -473,6 +475,7 @@ def application_register(
                 valid_until=application.valid_until,
                 applicant=applicant.pk,
                 child=person_digest(child.iin, child.birth_date),
+                birth_commitment=commitments.birth_commitment(child.birth_date, salt),
             )
             application_notify(
                 application, "application_registered", "registered", locality=locality.name_lazy

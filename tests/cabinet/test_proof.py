@@ -24,6 +24,7 @@ from kezek.placement.models import Direction
 from kezek.translog.public import public_form
 from kezek.translog.services import checkpoint_sign_due, log_integrate
 from kezek.waitlist import services as waitlist
+from kezek.waitlist.commitments import application_commitments
 from kezek.waitlist.models import Applicant, Application
 from kezek_verify import cli as kezek_verify_cli
 from kezek_verify import note, tlog
@@ -97,7 +98,9 @@ def verified(proof: dict[str, Any], number: int) -> list[dict[str, Any]]:
     """Check the download as the verifier does; the entries' public forms."""
     assert proof["format"] == "kezek-proof/1"
     assert (proof["origin"], proof["key"], proof["application"]) == (ORIGIN, VKEY, number)
-    assert proof["commitments"] == []
+    application = Application.objects.select_related("child").get(pk=number)
+    assert proof["commitments"] == application_commitments(application)  # the birth date's opening
+    assert [c["name"] for c in proof["commitments"]] == ["child_birth_date"]
     opened = note.open(proof["checkpoint"].encode(), [note.new_verifier(proof["key"])])
     checkpoint = CheckpointText.parse(opened.text)
     assert checkpoint.origin == proof["origin"]

@@ -21,6 +21,14 @@ def queue_parts() -> list[Iterable[Any]]:
             "child__middle_name", "child__birth_date", "child__sex", "applicant__iin", "tier", "status",
             "status_reason", "status_changed_at", "registered_at", "valid_until", "language", "address",
         ),
+        # The commitment salts (derived from the seed: kezek.demo.queue.demo_salt), as hex: PostgreSQL
+        # returns a memoryview, whose repr is its address.
+        (
+            bytes(salt).hex() if salt is not None else None
+            for salt in Application.objects.order_by("locality__code", "cohort", "ordinal").values_list(
+                "commitment_salt", flat=True
+            )
+        ),
         BenefitClaim.objects.order_by("application__child__iin", "category__code").values_list(
             "application__child__iin", "category__code", "source", "status", "document", "document_issued_on",
             "created_at", "decided_at",

@@ -38,6 +38,7 @@ from kezek.placement.models import Direction, Enrollment, Place, PriorityHolder,
 from kezek.placement.selectors import groups_with_unaccounted_seats
 from kezek.registry.models import RegistryBenefit, RegistryKinship, RegistryPerson
 from kezek.waitlist import ordering, ranks, selectors, services
+from kezek.waitlist.commitments import application_commitments
 from kezek.waitlist.models import (
     Applicant,
     Application,
@@ -335,7 +336,7 @@ def test_ledger_verifies_and_records_every_application() -> None:
     }  # fmt: skip
     assert kinds["application.stop_listed"] == Application.objects.filter(status="stop_listed").count()
     assert kinds["benefit.decided"] == Application.objects.filter(tier="extraordinary").count()
-    applications = Application.objects.select_related("locality")
+    applications = Application.objects.select_related("locality", "child")
     assert len(registered) == applications.count()
     for application in applications:
         payload = registered[application.pk]
@@ -347,6 +348,9 @@ def test_ledger_verifies_and_records_every_application() -> None:
             microsecond=application.registered_at.microsecond // 1000 * 1000
         )
         assert "benefits" not in payload  # no benefit categories in the public ledger
+        # The salt written with the row (COPY on PostgreSQL) opens the event's commitment (issue 17).
+        (opening,) = application_commitments(application)
+        assert opening["commitment"] == payload["birth_commitment"]
         assert state[application.pk] == (application.status, application.tier)  # the replay agrees
     events = LedgerEvent.objects.filter(kind="application.registered", locality_code="ridder")
     assert events.exists()

@@ -323,6 +323,7 @@ def command_proof(args: argparse.Namespace) -> int:
         raise VerificationFailed(f"{path}: no entries")
     lines = [f"checkpoint {checkpoint.origin} of size {checkpoint.size} signed by {verifier.name}"]
     concerns = _Concerns(number)
+    signed: set[str] = set()  # the commitments the included entries carry (`…_commitment` data keys)
     for item in entries:
         if (
             not isinstance(item, dict)
@@ -354,6 +355,9 @@ def command_proof(args: argparse.Namespace) -> int:
             raise VerificationFailed(
                 f"{path}: entry {index} ({form.get('kind')}) does not concern application {number}"
             )
+        data = form.get("data")
+        if isinstance(data, dict):
+            signed |= {v for k, v in data.items() if k.endswith("_commitment") and isinstance(v, str)}
         lines.append(f"included: entry {index}, {form.get('kind')} at {form.get('occurred_at')}")
     for item in commitments:
         if not isinstance(item, dict) or not all(
@@ -364,6 +368,8 @@ def command_proof(args: argparse.Namespace) -> int:
         opened = hashlib.sha256(item["value"].encode() + salt).hexdigest()
         if opened != item["commitment"].lower():
             raise VerificationFailed(f"{path}: commitment {item['name']} does not open to the value given")
+        if opened not in signed:
+            raise VerificationFailed(f"{path}: commitment {item['name']} is in no included entry")
         lines.append(f"opens: {item['name']} = {item['value']}")
     print(f"OK application {number}: " + "; ".join(lines[:1]))
     print("\n".join(lines[1:]))

@@ -430,7 +430,12 @@ def test_watch_once(log_dir: LogDir, events: Events, state: Path, capsys: pytest
 
 def proof_document(log_dir: LogDir, events: Events, number: int) -> dict[str, object]:
     """What the server gives a family: the checkpoint, the entries of its application with inclusion
-    proofs, and a commitment to a private value."""
+    proofs, and a commitment to a private value (the registration carries it, as the server's does)."""
+    salt = bytes(range(16))
+    commitment = hashlib.sha256(b"2022-03-04" + salt).hexdigest()
+    for form in events.forms:
+        if form["kind"] == "application.registered" and form["subject_id"] == str(number):
+            form["data"]["birth_commitment"] = commitment
     entries = events.entries()
     checkpoint = log_dir.write(entries, lists=False)
     hashes: dict[int, bytes] = {}
@@ -443,7 +448,6 @@ def proof_document(log_dir: LogDir, events: Events, number: int) -> dict[str, ob
         if (form["subject_id"] == str(number) and form["subject_type"] == "application")
         or form["data"].get("application") == number
     ]  # fmt: skip
-    salt = bytes(range(16))
     return {
         "format": "kezek-proof/1",
         "origin": checkpoint.origin,
@@ -463,7 +467,7 @@ def proof_document(log_dir: LogDir, events: Events, number: int) -> dict[str, ob
                 "name": "child_birth_date",
                 "value": "2022-03-04",
                 "salt": base64.b64encode(salt).decode(),
-                "commitment": hashlib.sha256(b"2022-03-04" + salt).hexdigest(),
+                "commitment": commitment,
             }
         ],
     }
