@@ -87,6 +87,7 @@ def test_the_tick_sweep_integrates(world: World) -> None:
     assert state().size == LedgerEvent.objects.count()
 
 
+@pytest.mark.database_owner  # the demo's reset empties the ledger: only the owner may
 def test_a_reset_ledger_restarts_the_log_in_development(world: World, settings: object) -> None:
     """The demo's reset empties the ledger (development only): the log starts again with it."""
     from kezek.demo.services import _empty_ledger
