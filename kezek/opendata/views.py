@@ -1,6 +1,7 @@
 """Open data pages (O1–O4, seats per group P1, staff decisions D1) of the visitor's locality and the
 downloads (CSV/JSON) of any locality."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -8,6 +9,7 @@ from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from ninja import Schema
 
 from kezek.core import clock
 from kezek.core.errors import DomainError, NotFound
@@ -184,6 +186,27 @@ def _meta(request: HttpRequest, locality: Locality, name: str, **extra: object) 
     }
 
 
+def _download(
+    request: HttpRequest,
+    place: Locality,
+    kind: str,
+    fmt: str,
+    *,
+    rows: Iterable[Any],
+    total: int,
+    columns: list[exports.Column],
+    schema: type[Schema],
+    **extra: Any,
+) -> HttpResponseBase:
+    """One export: CSV with `columns`, or JSON of each row as `schema` with the request's `_meta`."""
+    name = exports.filename(place.code, kind, *extra.values(), extension=fmt)
+    if fmt == "csv":
+        return exports.csv_download(name=name, columns=columns, rows=rows, total=total)
+    items = (schema.from_orm(row).model_dump(mode="json") for row in rows)
+    meta = _meta(request, place, kind, **extra)
+    return exports.json_download(name=name, meta=meta, items=items, total=total)
+
+
 @require_GET
 def publications_export(request: HttpRequest, locality: str, fmt: str) -> HttpResponseBase:
     place = _locality_or_404(locality)
@@ -193,12 +216,16 @@ def publications_export(request: HttpRequest, locality: str, fmt: str) -> HttpRe
     qs = selectors.publication_list(locality=place, filters=form.filters())
     total = qs.count()
     rows = qs[: selectors.EXPORT_LIMIT].iterator(chunk_size=2000)
-    name = exports.filename(place.code, "publications", extension=fmt)
-    if fmt == "csv":
-        return exports.csv_download(name=name, columns=exports.publication_columns(), rows=rows, total=total)
-    items = (PublicationOut.from_orm(p).model_dump(mode="json") for p in rows)
-    meta = _meta(request, place, "publications")
-    return exports.json_download(name=name, meta=meta, items=items, total=total)
+    return _download(
+        request,
+        place,
+        "publications",
+        fmt,
+        rows=rows,
+        total=total,
+        columns=exports.publication_columns(),
+        schema=PublicationOut,
+    )
 
 
 @require_GET
@@ -210,12 +237,16 @@ def directions_export(request: HttpRequest, locality: str, fmt: str) -> HttpResp
     rows = selectors.direction_rows(locality=place, filters=form.filters())
     total = rows.count()
     stream = rows.iterator(limit=selectors.EXPORT_LIMIT)
-    name = exports.filename(place.code, "directions", extension=fmt)
-    if fmt == "csv":
-        return exports.csv_download(name=name, columns=exports.direction_columns(), rows=stream, total=total)
-    items = (DirectionOut.from_orm(r).model_dump(mode="json") for r in stream)
-    meta = _meta(request, place, "directions")
-    return exports.json_download(name=name, meta=meta, items=items, total=total)
+    return _download(
+        request,
+        place,
+        "directions",
+        fmt,
+        rows=stream,
+        total=total,
+        columns=exports.direction_columns(),
+        schema=DirectionOut,
+    )
 
 
 @require_GET
@@ -227,12 +258,17 @@ def queue_export(request: HttpRequest, locality: str, cohort: int, fmt: str) -> 
     except DomainError as exc:
         return _invalid(str(exc.message), status=exc.status, code=exc.code)
     total = queue_rows.count()
-    name = exports.filename(place.code, "queue", cohort, extension=fmt)
-    if fmt == "csv":
-        return exports.csv_download(name=name, columns=exports.queue_columns(), rows=rows, total=total)
-    items = (QueueRowOut.from_orm(r).model_dump(mode="json") for r in rows)
-    meta = _meta(request, place, "queue", cohort=cohort)
-    return exports.json_download(name=name, meta=meta, items=items, total=total)
+    return _download(
+        request,
+        place,
+        "queue",
+        fmt,
+        rows=rows,
+        total=total,
+        columns=exports.queue_columns(),
+        schema=QueueRowOut,
+        cohort=cohort,
+    )
 
 
 @require_GET
@@ -244,12 +280,16 @@ def groups_export(request: HttpRequest, locality: str, fmt: str) -> HttpResponse
     qs = selectors.group_seats(locality=place, organisation_id=form.organisation())
     total = qs.count()
     rows = qs[: selectors.EXPORT_LIMIT].iterator(chunk_size=2000)
-    name = exports.filename(place.code, "groups", extension=fmt)
-    if fmt == "csv":
-        return exports.csv_download(name=name, columns=exports.group_columns(), rows=rows, total=total)
-    items = (GroupSeatsOut.from_orm(g).model_dump(mode="json") for g in rows)
-    meta = _meta(request, place, "groups")
-    return exports.json_download(name=name, meta=meta, items=items, total=total)
+    return _download(
+        request,
+        place,
+        "groups",
+        fmt,
+        rows=rows,
+        total=total,
+        columns=exports.group_columns(),
+        schema=GroupSeatsOut,
+    )
 
 
 @require_GET
@@ -258,9 +298,13 @@ def decisions_export(request: HttpRequest, locality: str, fmt: str) -> HttpRespo
     rows = selectors.decision_rows(locality=place)
     total = rows.count()
     stream = rows.iterator(limit=selectors.EXPORT_LIMIT)
-    name = exports.filename(place.code, "decisions", extension=fmt)
-    if fmt == "csv":
-        return exports.csv_download(name=name, columns=exports.decision_columns(), rows=stream, total=total)
-    items = (DecisionOut.from_orm(r).model_dump(mode="json") for r in stream)
-    meta = _meta(request, place, "decisions")
-    return exports.json_download(name=name, meta=meta, items=items, total=total)
+    return _download(
+        request,
+        place,
+        "decisions",
+        fmt,
+        rows=stream,
+        total=total,
+        columns=exports.decision_columns(),
+        schema=DecisionOut,
+    )
