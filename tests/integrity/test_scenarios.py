@@ -26,7 +26,6 @@ from kezek.core.errors import DomainError
 from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import Group
 from kezek.facilities.services import group_update
-from kezek.integrity.diff import integrity_check
 from kezek.ledger.hashing import GENESIS_HASH, event_hash
 from kezek.ledger.models import LedgerEvent, LedgerHead
 from kezek.ledger.selectors import ledger_verify
@@ -49,7 +48,7 @@ from tests.factories import register_application as register
 from tests.factories.discretion import basis
 from tests.factories.staff import staff_user
 
-from .conftest import MONDAY, World, toddler
+from .conftest import MONDAY, World, kinds, toddler
 from .tampering import triggers_off
 
 APP, ADMIN = "application", "administrator"
@@ -69,10 +68,6 @@ pytestmark = pytest.mark.django_db
 def later(world: World) -> Iterator[None]:
     with time_machine.travel(LATER, tick=False):
         yield
-
-
-def kinds() -> set[str]:
-    return {finding.kind for finding in integrity_check().findings}
 
 
 def refused(attempt: Callable[[], object]) -> bool:
