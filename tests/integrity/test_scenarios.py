@@ -26,7 +26,7 @@ from kezek.core.errors import DomainError
 from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import Group
 from kezek.facilities.services import group_update
-from kezek.ledger.hashing import GENESIS_HASH, event_hash
+from kezek.ledger.hashing import event_hash
 from kezek.ledger.models import LedgerEvent, LedgerHead
 from kezek.ledger.selectors import ledger_verify
 from kezek.ledger.services import ledger_append
@@ -49,7 +49,7 @@ from tests.factories.discretion import basis
 from tests.factories.staff import staff_user
 
 from .conftest import MONDAY, World, kinds, toddler
-from .tampering import triggers_off
+from .tampering import ledger_rechain, triggers_off
 
 APP, ADMIN = "application", "administrator"
 LATER = MONDAY + dt.timedelta(days=40, hours=1)  # after the world's last tick: its places republished
@@ -219,23 +219,6 @@ def test_07_the_ledgers_tail_deleted_and_the_head_rewound(world: World, who: str
     play(who, cut, LedgerEvent, LedgerHead, reported={"enrollment.unrecorded", "application.status"})
 
 
-def rewrite_chain_from(seq: int, **payload: object) -> None:
-    """Change event `seq`'s payload and recompute every hash from it on, and the head: a chain that
-    verifies (one row at a time, so each unique hash is free when it is written)."""
-    events = LedgerEvent.objects.filter(seq__gte=seq).order_by("seq")
-    prev = LedgerEvent.objects.get(seq=seq - 1).hash if seq > 1 else GENESIS_HASH
-    table = LedgerEvent._meta.db_table
-    for event in events:
-        body = {**event.payload, **payload} if event.seq == seq else event.payload
-        digest = event_hash(prev_hash=prev, seq=event.seq, kind=event.kind, occurred_at=event.occurred_at,
-                            subject_type=event.subject_type, subject_id=event.subject_id,
-                            locality_code=event.locality_code, payload=body)  # fmt: skip
-        sql(f"UPDATE {table} SET payload = %s, prev_hash = %s, hash = %s WHERE seq = %s",  # noqa: S608
-            [json.dumps(body), prev, digest, event.seq])()  # fmt: skip
-        prev = digest
-    sql(f"UPDATE {LedgerHead._meta.db_table} SET last_hash = %s", [prev])()  # noqa: S608
-
-
 def test_08_the_whole_chain_rewritten(world: World, who: str) -> None:
     """An application's registration rewritten as extraordinary, its live row too, every hash after it
     recomputed: `ledger_verify` and the replay agree — the log's signed checkpoint does not (A4)."""
@@ -244,7 +227,9 @@ def test_08_the_whole_chain_rewritten(world: World, who: str) -> None:
     event = LedgerEvent.objects.get(kind="application.registered", subject_id=str(app.pk))
 
     def rewrite() -> None:
-        rewrite_chain_from(event.seq, tier="extraordinary")
+        sql(f"UPDATE {LedgerEvent._meta.db_table} SET payload = %s WHERE seq = %s",  # noqa: S608
+            [json.dumps({**event.payload, "tier": "extraordinary"}), event.seq])()  # fmt: skip
+        ledger_rechain(event.seq)
         update(Application, app.pk, tier="extraordinary")()
 
     play(who, rewrite, LedgerEvent, LedgerHead, Application, reported={"log.root"})

@@ -10,14 +10,14 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from kezek.ledger.hashing import GENESIS_HASH, event_hash
-from kezek.ledger.models import LedgerEvent, LedgerHead
+from kezek.ledger.models import LedgerEvent
 from kezek.translog.services import checkpoint_sign_due, log_integrate
 from kezek.waitlist.models import Application
 from kezek.waitlist.ranks import rank_add
 from kezek_verify.cli import main
 from tests.factories import register_application as register
 from tests.integrity.conftest import MONDAY, World, toddler
+from tests.integrity.tampering import ledger_rechain
 from tests.integrity.tampering import tamper as tamper_row
 from tests.ledger.conftest import tamper, tampering
 
@@ -32,26 +32,6 @@ def export_and_check(directory: Path, state: Path, capsys: pytest.CaptureFixture
     code = main(["check", "--log", str(directory), "--key", VKEY, "--state", str(state)])
     captured = capsys.readouterr()
     return code, captured.out + captured.err
-
-
-def rechain() -> None:
-    """Recompute every event's hash and the head, as an intruder who rewrote the ledger would."""
-    prev = GENESIS_HASH
-    for event in LedgerEvent.objects.order_by("seq"):
-        forged = event_hash(
-            prev_hash=prev,
-            seq=event.seq,
-            kind=event.kind,
-            occurred_at=event.occurred_at,
-            subject_type=event.subject_type,
-            subject_id=event.subject_id,
-            locality_code=event.locality_code,
-            payload=event.payload,
-        )
-        if (event.prev_hash, event.hash) != (prev, forged):
-            tamper(event.seq, prev_hash=prev, hash=forged)
-        prev = forged
-    LedgerHead.objects.update(last_hash=prev)
 
 
 def test_the_exported_log_verifies(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,7 +65,7 @@ def test_a_rewritten_ledger_fails_against_the_kept_checkpoint(
     assert event.seq == size
     with tampering():
         tamper(event.seq, payload={**event.payload, "tier": "first_priority"})
-        rechain()
+        ledger_rechain()
     tamper_row(Application, rewritten.pk, tier="first_priority")
     # …and the queue's count tables, else the lists' positions betray the edit (the verifier sees that too).
     where = {"locality_id": world.locality.pk, "cohort": rewritten.cohort, "ordinal": rewritten.ordinal}
