@@ -71,9 +71,12 @@ def text(response: Response) -> str:
 def pdf_content(pdf: bytes) -> bytes:
     """The decompressed content streams of a PDF written by fpdf2 (FlateDecode)."""
     out = b""
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    # Each stream is exactly /Length bytes long: cutting at the next "endstream" instead would drop
+    # a compressed byte that happens to be a carriage return.
+    for match in re.finditer(rb"/Length (\d+)\b[^>]*>>\s*stream\r?\n", pdf):
+        data = pdf[match.end() : match.end() + int(match.group(1))]
         try:
-            out += zlib.decompress(match.group(1))
+            out += zlib.decompress(data)
         except zlib.error:
             continue
     return out
