@@ -17,17 +17,27 @@ class Role(models.TextChoices):
     DEPARTMENT_HEAD = "department_head", _("department head")
     KINDERGARTEN_HEAD = "kindergarten_head", _("kindergarten head")
     KINDERGARTEN_STAFF = "kindergarten_staff", _("kindergarten staff")
+    TEACHER = "teacher", _("teacher")
+    NURSE = "nurse", _("nurse")
     AUDITOR = "auditor", _("auditor")
     ADMINISTRATOR = "administrator", _("administrator")
 
 
 DEPARTMENT_ROLES = (Role.OPERATOR, Role.DEPARTMENT_HEAD)
 KINDERGARTEN_ROLES = (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF)
+# Roles of one kindergarten that do not run its admissions: a teacher keeps the timesheets of the groups
+# assigned to them, a nurse the children's health records (issue #18).
+CARE_ROLES = (Role.TEACHER, Role.NURSE)
 
 _NO_SCOPE = Q(region__isnull=True, locality__isnull=True, organisation__isnull=True)
 _SCOPE_FITS_ROLE = (
     Q(role__in=DEPARTMENT_ROLES, locality__isnull=False, region__isnull=True, organisation__isnull=True)
-    | Q(role__in=KINDERGARTEN_ROLES, organisation__isnull=False, region__isnull=True, locality__isnull=True)
+    | Q(
+        role__in=(*KINDERGARTEN_ROLES, *CARE_ROLES),
+        organisation__isnull=False,
+        region__isnull=True,
+        locality__isnull=True,
+    )
     | Q(role=Role.AUDITOR, organisation__isnull=True, locality__isnull=False, region__isnull=True)
     | Q(role=Role.AUDITOR, organisation__isnull=True, locality__isnull=True, region__isnull=False)
     | (Q(role=Role.ADMINISTRATOR) & _NO_SCOPE)
