@@ -28,12 +28,13 @@ KINDERGARTEN_ROLES = (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF)
 # Roles of one kindergarten that do not run its admissions: a teacher keeps the timesheets of the groups
 # assigned to them, a nurse the children's health records (issue #18).
 CARE_ROLES = (Role.TEACHER, Role.NURSE)
+ORGANISATION_ROLES = (*KINDERGARTEN_ROLES, *CARE_ROLES)
 
 _NO_SCOPE = Q(region__isnull=True, locality__isnull=True, organisation__isnull=True)
 _SCOPE_FITS_ROLE = (
     Q(role__in=DEPARTMENT_ROLES, locality__isnull=False, region__isnull=True, organisation__isnull=True)
     | Q(
-        role__in=(*KINDERGARTEN_ROLES, *CARE_ROLES),
+        role__in=ORGANISATION_ROLES,
         organisation__isnull=False,
         region__isnull=True,
         locality__isnull=True,

@@ -36,7 +36,7 @@ from kezek.feedback.models import Feedback, Kind
 from kezek.placement import services as placement
 from kezek.placement.models import Direction, Enrollment, MedicalIndication
 from kezek.staff.auth import staff_required
-from kezek.staff.models import DEPARTMENT_ROLES, KINDERGARTEN_ROLES, Role
+from kezek.staff.models import DEPARTMENT_ROLES, KINDERGARTEN_ROLES, ORGANISATION_ROLES, Role
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Application, BenefitClaim
 from tests.factories import (
@@ -316,7 +316,7 @@ def api_path(template: str, area: str, world: World) -> str:
 
 
 def place_of(role: str, world: World) -> dict[str, Any]:
-    if role in KINDERGARTEN_ROLES:
+    if role in ORGANISATION_ROLES:
         return {"organisation": world.organisation}
     if role == Role.ADMINISTRATOR:
         return {}
@@ -492,7 +492,7 @@ def outsiders(world: World, elsewhere: World) -> dict[str, list[tuple[str, Clien
         if role == Role.AUDITOR:
             auditor = staff_user(role=role, region=elsewhere.locality.region)
             users.append(("of B's region", staff_login(Client(), auditor)))
-        if role in KINDERGARTEN_ROLES:
+        if role in ORGANISATION_ROLES:
             users.append(
                 (
                     "of A's other kindergarten",
