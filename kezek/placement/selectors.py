@@ -149,9 +149,8 @@ def _kind_condition(kind: str, on: dt.date) -> Q:
     return Q()
 
 
-def _eligible(group: Group, on: dt.date) -> QuerySet[Application]:
-    settings = placement_settings(locality=group.organisation.locality)
-    after, until = _birth_range(group, reference_date(group=group, on=on, settings=settings))
+def _queued_in_effect(locality_id: int, on: dt.date) -> QuerySet[Application]:
+    """The locality's applications that take part in distribution on `on`, age and group kind aside."""
     # Queued, or stop-listed with an automatic restoration due (queued in effect: the sweep is late).
     restoring = StopListEntry.objects.filter(
         application=OuterRef("pk"), restored_at__isnull=True, restore_on__lte=on
@@ -160,10 +159,15 @@ def _eligible(group: Group, on: dt.date) -> QuerySet[Application]:
     return Application.objects.filter(
         Q(status=Application.Status.QUEUED) | Q(Exists(restoring), status=Application.Status.STOP_LISTED),
         ~swept_in_effect(now=clock.now()),
-        _kind_condition(group.kind, on),
-        locality_id=group.organisation.locality_id,
-        child__birth_date__gt=after,
-        child__birth_date__lte=until,
+        locality_id=locality_id,
+    )
+
+
+def _eligible(group: Group, on: dt.date) -> QuerySet[Application]:
+    settings = placement_settings(locality=group.organisation.locality)
+    after, until = _birth_range(group, reference_date(group=group, on=on, settings=settings))
+    return _queued_in_effect(group.organisation.locality_id, on).filter(
+        _kind_condition(group.kind, on), child__birth_date__gt=after, child__birth_date__lte=until
     )
 
 
@@ -186,25 +190,77 @@ def check_eligible(*, application: Application, group: Group, on: dt.date) -> No
         )
 
 
+def _heads(group: Group, limit: int, on: dt.date) -> dict[str, list[Application]]:
+    """Each tier's first `limit` eligible applications by (registered_at, number)."""
+    eligible = _eligible(group, on).select_related("applicant")
+    return {
+        tier: list(eligible.filter(tier=tier).order_by("registered_at", "pk")[:limit])
+        for tier in ordering.TIERS
+    }
+
+
+def _line(group: Group, heads: dict[str, list[Application]], limit: int) -> list[Application]:
+    merged = ordering.interleave(
+        extraordinary=heads[Tier.EXTRAORDINARY],
+        first_priority=[((a.registered_at, a.pk), a) for a in heads[Tier.FIRST_PRIORITY]],
+        general=[((a.registered_at, a.pk), a) for a in heads[Tier.GENERAL]],
+        ratio=priority_ratio(locality_id=group.organisation.locality_id),
+    )
+    return merged[:limit]
+
+
 def eligible_in_order(*, group: Group, limit: int, on: dt.date) -> list[Application]:
     """The first `limit` eligible applications in queue order (Q4) across the cohorts the group admits.
 
     Across cohorts the order is the cohort order with registration time in place of the ordinal: each
     tier's first `limit` by (registered_at, number), merged by `ordering.interleave`.
     """
-    eligible = _eligible(group, on).select_related("applicant")
+    return _line(group, _heads(group, limit, on), limit)
 
-    def head(tier: str) -> list[Application]:
-        return list(eligible.filter(tier=tier).order_by("registered_at", "pk")[:limit])
 
-    key = {tier: head(tier) for tier in ordering.TIERS}
-    merged = ordering.interleave(
-        extraordinary=key[Tier.EXTRAORDINARY],
-        first_priority=[((a.registered_at, a.pk), a) for a in key[Tier.FIRST_PRIORITY]],
-        general=[((a.registered_at, a.pk), a) for a in key[Tier.GENERAL]],
-        ratio=priority_ratio(locality_id=group.organisation.locality_id),
-    )
-    return merged[:limit]
+def cohorts_in_reach(*, group: Group, reference: dt.date) -> list[int]:
+    """Birth years of which some child is of the group's ages on `reference` (P3, whole years)."""
+    years = []
+    for year in range(reference.year - group.age_to, reference.year - group.age_from + 1):
+        oldest = reference.year - year  # born on 1 January
+        youngest = oldest if (reference.month, reference.day) == (12, 31) else oldest - 1
+        if oldest >= group.age_from and youngest < group.age_to:
+            years.append(year)
+    return years
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """The holders a publication names (P2) and, for a general group, the outcome P3 applied to the
+    applications ahead of them (A5): `passed_over` lists every application of the cohorts in reach that
+    takes part in distribution, stands in its tier before that tier's `limit`-th eligible one (all of the
+    tier when it has fewer) and was not eligible by its child's age on `age_on`."""
+
+    holders: list[Application]
+    age_on: dt.date
+    passed_over: list[int] | None
+
+
+def distribution(*, group: Group, limit: int, on: dt.date) -> Distribution:
+    """`eligible_in_order` with the outcome of P3 for the applications ahead (A5)."""
+    heads = _heads(group, limit, on)
+    settings = placement_settings(locality=group.organisation.locality)
+    age_on = reference_date(group=group, on=on, settings=settings)
+    if group.kind != Group.Kind.GENERAL:
+        # A correctional or sanatorium group's condition rests on conclusions the log does not carry yet.
+        return Distribution(holders=_line(group, heads, limit), age_on=age_on, passed_over=None)
+    eligible = _eligible(group, on).values("pk")
+    reach = cohorts_in_reach(group=group, reference=age_on)
+    passed: list[int] = []
+    for tier, head in heads.items():
+        ahead = _queued_in_effect(group.organisation.locality_id, on).filter(tier=tier, cohort__in=reach)
+        if len(head) == limit and head:
+            last = head[-1]
+            ahead = ahead.filter(
+                Q(registered_at__lt=last.registered_at) | Q(registered_at=last.registered_at, pk__lt=last.pk)
+            )
+        passed += ahead.exclude(pk__in=eligible).values_list("pk", flat=True)
+    return Distribution(holders=_line(group, heads, limit), age_on=age_on, passed_over=sorted(passed))
 
 
 SIBLING_BIRTH_DAYS = 31  # P6: twins and siblings born less than a month apart

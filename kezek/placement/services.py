@@ -95,11 +95,12 @@ def places_publish(
             priority_until=selectors.publication_window(freed_at=freed_at or now, now=now, settings=settings),
         )
         places = Place.objects.bulk_create([Place(publication=publication, group=group) for _ in range(free)])
-        holders = (
-            selectors.eligible_in_order(group=group, limit=free, on=now.date())
+        line = (
+            selectors.distribution(group=group, limit=free, on=now.date())
             if publication.priority_until > now
-            else []
+            else None
         )
+        holders = line.holders if line else []
         PriorityHolder.objects.bulk_create(
             [
                 PriorityHolder(
@@ -117,9 +118,18 @@ def places_publish(
             cause=cause,
             priority_until=publication.priority_until,
             holders=[a.pk for a in holders],
+            **_outcome(line),
         )
         _offer(holders, publication=publication, group=group)
     return publication
+
+
+def _outcome(line: selectors.Distribution | None) -> dict[str, object]:
+    """What a publication says of P3's outcome (A5): the day ages were counted on, and who was passed
+    over for their age — only where the log lets anyone check it (a general group inside its window)."""
+    if line is None or line.passed_over is None:
+        return {}
+    return {"age_on": line.age_on, "passed_over": line.passed_over}
 
 
 def unaccounted_seats_publish(*, freed_at: dt.datetime | None = None) -> int:

@@ -65,7 +65,15 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "benefit.decided": (*_APPLICATION, "decision", "document_sha256", *_BASIS),
     "queue_settings.changed": ("priority_ratio",),
     # placement
-    "places.published": (*_PLACEMENT, "places", "cause", "priority_until", "holders"),
+    "places.published": (
+        *_PLACEMENT,
+        "places",
+        "cause",
+        "priority_until",
+        "holders",
+        "age_on",
+        "passed_over",
+    ),
     "places.offer_moved": (*_PLACEMENT, "priority_until", "holders"),
     "direction.issued": (*_PLACEMENT, "application", "place", "publication", "by_right_of", *_DIRECTION),
     "direction.extended": (*_PLACEMENT, "valid_until"),

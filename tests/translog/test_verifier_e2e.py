@@ -44,6 +44,7 @@ def test_the_exported_log_verifies(world: World, tmp_path: Path, capsys: pytest.
     assert f"checkpoint of size {size}" in output
     assert "lists: " in output
     assert " 0 cohorts" not in output
+    assert " 0 publications' lines re-derived" not in output  # A5: the world's general group
     assert (tmp_path / "state" / "checkpoint").is_file()
 
 

@@ -228,7 +228,8 @@ def command_check(args: argparse.Namespace) -> int:
         f"consistent with the kept checkpoint of size {old.size}" if old else "no earlier checkpoint kept",
         f"entries: {len(entries)} included; replayed: {len(replay.applications)} applications, "
         f"{len(replay.publications)} publications, {len(replay.directions)} directions, "
-        f"{replay.holder_checks} holders checked for skipped applications",
+        f"{replay.lines_checked} publications' lines re-derived, "
+        f"{replay.holder_checks} other holders checked for skipped applications",
     ]
     if report is None:
         lines.append("lists: not compared (--skip-lists)")

@@ -13,17 +13,23 @@ What the public forms let anyone check, and what they do not:
   a place no publication published; a second direction of a place; a second live direction of one
   application; a direction closed when not live; an extension that does not extend; holders not queued
   when published, holders out of queue order.
-- Skipped holders: eligibility (P3) rests on the child's birth date, which is private. A queued
-  application skipped by a publication is certain only when the group is of kind `general` (no private
-  conclusion needed) and every child of its cohort is of an age the group admits on the reference date;
-  only applications of the holder's own cohort, of its tier or extraordinary, are compared (across
-  cohorts and tiers the interleave depends on who else is eligible). Cohorts a finished but not yet
-  swept campaign covers (C6: who answered is private) are left out. `Replay.limits` says so.
+- Skipped holders: eligibility (P3) rests on the child's birth date, which is private. A publication of
+  a general group names the day ages were counted on (`age_on`) and the applications it passed over for
+  their age (`passed_over`, docs/rules.md A5): the verifier then re-derives the whole line — every queued
+  application of the cohorts in reach, less those passed over, in Q4 order — and the holders must be its
+  head. A child passed over although every child of its birth year fits is a finding; whether a child of
+  a boundary year really was too young or too old only its family can check (`kezek-verify proof`
+  opens the birth-date commitment). Publications without the outcome (correctional and sanatorium
+  groups, and those from before it was published) are checked as before: a skipped application is
+  certain only when every child of its cohort fits, and only within the holder's cohort. Cohorts a
+  finished but not yet swept campaign covers (C6: who answered is private) are left out. `LIMITS` says
+  so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import itertools
 import json
 from collections.abc import Iterable
@@ -47,9 +53,10 @@ DIRECTION_END = {
 LOCAL = dt.timezone(dt.timedelta(hours=5))
 
 LIMITS = (
-    "eligibility by age is private: skipped holders are checked only within the holder's cohort, "
-    "for groups of kind general that admit every age of that cohort, against applications of the "
-    "holder's tier or extraordinary",
+    "eligibility by age is private: a publication's list of applications passed over for their age is "
+    "checked for birth years that can be too young or too old, not child by child (each family can, with "
+    "kezek-verify proof); publications without that list are checked only within the holder's cohort, "
+    "for groups that admit every age of that cohort",
     "a finished campaign not yet swept (C6) hides who answered: its cohorts are not checked for "
     "skipped holders and their lists are not compared",
     "siblings (P6), conclusions and medical indications (P3) are private: not checked",
@@ -126,6 +133,8 @@ class Publication:
     priority_until: dt.datetime | None
     holders: list[int]
     former_holders: set[int] = field(default_factory=set)
+    age_on: dt.date | None = None  # A5: the day ages were counted on …
+    passed_over: list[int] | None = None  # … and who was not of the group's ages then
 
 
 @dataclass
@@ -182,6 +191,10 @@ def interleave(
     return order
 
 
+def _september(group: Group) -> dt.date | None:
+    return dt.date(group.academic_year, 9, 1) if group.academic_year else None
+
+
 def _ages(year: int, reference: dt.date) -> tuple[int, int]:
     """The least and greatest full age on `reference` of a child born in `year`."""
     oldest = reference.year - year  # born on 1 January
@@ -205,6 +218,8 @@ class Replay:
         self.staff_children: dict[str, int] = {}
         self.entries = 0
         self.holder_checks = 0  # holder comparisons the public data made certain
+        self.lines_checked = 0  # publications whose whole line was re-derived (A5)
+        self.by_cohort: dict[tuple[str, int], list[Application]] = {}
 
     # ----------------------------------------------------------------------------- reading entries
 
@@ -286,7 +301,7 @@ class Replay:
         for name in ("cohort", "ordinal"):
             if type(data.get(name)) is not int:
                 raise where.fail(f"application {number}: malformed {name} {data.get(name)!r}")
-        self.applications[number] = Application(
+        application = Application(
             number=number,
             locality=locality,
             cohort=data["cohort"],
@@ -296,6 +311,8 @@ class Replay:
             status=str(data["status"]),
             valid_until=parse_date(data["valid_until"], f"{where.kind} valid_until"),
         )
+        self.applications[number] = application
+        self.by_cohort.setdefault((locality, application.cohort), []).append(application)
 
     def _application(self, where: Where, number: object) -> Application:
         application = self.applications.get(number) if type(number) is int else None
@@ -466,6 +483,12 @@ class Replay:
             priority_until=None if until is None else parse_time(until, "priority_until"),
             holders=self._holders(where, data),
         )
+        if "passed_over" in data or "age_on" in data:
+            publication.age_on = parse_date(data.get("age_on"), f"publication {number} age_on")
+            passed = data.get("passed_over")
+            if not isinstance(passed, list) or any(type(n) is not int for n in passed):
+                raise where.fail(f"publication {number}: malformed passed_over {passed!r}")
+            publication.passed_over = passed
         self._check_holders(where, publication, occurred, initial=True)
         self.publications[number] = publication
         for place in places:
@@ -490,7 +513,7 @@ class Replay:
         """P3's reference day(s): the day of issue or 1 September of the group's year, as the locality's
         `age_reference` says; both when the log never said (a cohort must fit on either)."""
         setting = self.placement.get(locality, {}).get("age_reference")
-        september = dt.date(group.academic_year, 9, 1) if group.academic_year else None
+        september = _september(group)
         if setting == "issue_date":
             return [day]
         if setting == "september_1" and september:
@@ -532,6 +555,9 @@ class Replay:
                 )
         group = self.groups.get(publication.group)
         if group is None:
+            return
+        if initial and publication.passed_over is not None and publication.age_on is not None:
+            self._check_line(where, publication, group, moment, publication.age_on, publication.passed_over)
             return
         exempt = set(publication.holders) | publication.former_holders
         for holder in named:
@@ -578,6 +604,84 @@ class Replay:
                         f"places, {len(named)} holders, and application {other.number} (cohort "
                         f"{other.cohort}) fits group {group.number} but is not named"
                     )
+
+    def _check_line(
+        self,
+        where: Where,
+        publication: Publication,
+        group: Group,
+        moment: dt.datetime,
+        age_on: dt.date,
+        passed_over: list[int],
+    ) -> None:
+        """A5: the holders are the head of the line — every application of the cohorts in reach that took
+        part in distribution, less those the publication passed over for their age, in Q4 order."""
+        day = moment.astimezone(LOCAL).date()
+        if group.kind != "general":
+            raise where.fail(
+                f"publication {publication.number}: passes applications over for their age in group "
+                f"{group.number} of kind {group.kind} (only general groups publish the outcome)"
+            )
+        setting = self.placement.get(publication.locality, {}).get("age_reference")
+        expected_on = {"issue_date": day, "september_1": _september(group)}.get(str(setting))
+        if expected_on is not None and age_on != expected_on:
+            raise where.fail(
+                f"publication {publication.number}: ages counted on {age_on}, but the locality counts "
+                f"them on {expected_on} ({setting})"
+            )
+        reach = [
+            year
+            for year in range(age_on.year - group.age_to, age_on.year - group.age_from + 1)
+            if _ages(year, age_on)[1] >= group.age_from and _ages(year, age_on)[0] < group.age_to
+        ]
+        passed = set(passed_over)
+        if len(passed) != len(passed_over):
+            raise where.fail(f"publication {publication.number}: an application is passed over twice")
+        for number in passed_over:
+            other = self._application(where, number)
+            youngest, oldest = _ages(other.cohort, age_on)
+            if (
+                other.locality != publication.locality
+                or other.cohort not in reach
+                or not other.queued_on(day)
+                or number in publication.holders
+            ):
+                raise where.fail(
+                    f"publication {publication.number}: application {number} is passed over for its age, "
+                    "but it was not in line for this group"
+                )
+            if group.age_from <= youngest and oldest < group.age_to:
+                raise where.fail(
+                    f"publication {publication.number}: application {number} is passed over for its age, "
+                    f"but every child born in {other.cohort} is {youngest}–{oldest} on {age_on}, "
+                    f"ages group {group.number} admits ({group.age_from}–{group.age_to - 1})"
+                )
+        if any(self.unswept(publication.locality, year, moment) for year in reach):
+            return
+        limit = len(publication.places)
+        heads: dict[str, list[Application]] = {tier: [] for tier in TIERS}
+        for year in reach:
+            for other in self.by_cohort.get((publication.locality, year), ()):
+                if other.number not in passed and other.queued_on(day):
+                    heads[other.tier].append(other)
+        for tier, candidates in heads.items():
+            heads[tier] = heapq.nsmallest(limit, candidates, key=lambda a: a.key)
+        ratio = self.ratio.get(publication.locality, DEFAULT_RATIO)
+        line = interleave(heads[EXTRAORDINARY], heads[FIRST_PRIORITY], heads[GENERAL], ratio)[:limit]
+        self.lines_checked += 1
+        for position, (named, due) in enumerate(itertools.zip_longest(publication.holders, line), 1):
+            if due is not None and named != due.number:
+                raise where.fail(
+                    f"publication {publication.number}: skipped holder — application {due.number} "
+                    f"({due.tier}, cohort {due.cohort}) is number {position} in line for group "
+                    f"{group.number}, but is neither named nor passed over for its age"
+                    + (f" (application {named} is named in its place)" if named is not None else "")
+                )
+            if due is None:
+                raise where.fail(
+                    f"publication {publication.number}: holder {named} is named, but only {len(line)} "
+                    f"applications were in line for group {group.number}"
+                )
 
     # ------------------------------------------------------------------------------- directions
 

@@ -66,12 +66,21 @@ class Events:
             valid_until=(moment.date() + dt.timedelta(days=365)).isoformat(),
         )  # fmt: skip
 
-    def publish(self, number: int, places: list[int], holders: list[int], window: dt.timedelta) -> None:
+    def publish(
+        self,
+        number: int,
+        places: list[int],
+        holders: list[int],
+        window: dt.timedelta,
+        group: int = 1,
+        **outcome: Any,
+    ) -> None:
+        """`outcome`: A5's `age_on` and `passed_over`, when the publication says them."""
         until = self.moment + dt.timedelta(hours=1) + window
         self.add(
             "places.published", "publication", number,
-            {"group": 1, "organisation": 1, "places": places, "cause": "capacity",
-             "priority_until": until.isoformat(), "holders": holders},
+            {"group": group, "organisation": 1, "places": places, "cause": "capacity",
+             "priority_until": until.isoformat(), "holders": holders, **outcome},
         )  # fmt: skip
 
     def issue(

@@ -229,6 +229,59 @@ def test_fewer_holders_than_places_skip_nobody(log_dir: LogDir, verify: Verify) 
     fails(verify("--skip-lists"), "skipped holder", "application 9")
 
 
+def narrow_world(age_from: int, age_to: int) -> Events:
+    """`world()` and a second general group for ages [age_from, age_to). On 7 December 2026 cohort 2022 is
+    3–4 years old, cohort 2023 2–3; its queued are 1, 2, 3, 6, 7 (3 and 7 first-priority) and 9, 10."""
+    ev = world()
+    ev.add(
+        "group.created", "group", 2,
+        {"organisation": 1, "name": "Балапан", "language": "ru", "kind": "general", "age_from": age_from,
+         "age_to": age_to, "capacity": 1, "academic_year": 2026},
+    )  # fmt: skip
+    return ev
+
+
+def test_the_line_is_rederived_with_who_was_passed_over(log_dir: LogDir, verify: Verify) -> None:
+    """A5: for ages 4 only, application 3 (born in 2022, maybe still 3) is passed over: the line starts
+    with the next first-priority application, 7 (Q4)."""
+    ev = narrow_world(4, 5)
+    ev.publish(3, [105], [7], dt.timedelta(days=1), group=2, age_on="2026-12-08", passed_over=[3])
+    log_dir.write(ev.entries(), lists=False)
+    code, output = verify("--skip-lists")
+    assert code == 0, output
+    assert "1 publications' lines re-derived" in output
+
+
+def test_a_holder_skipped_without_a_word(log_dir: LogDir, verify: Verify) -> None:
+    ev = narrow_world(4, 5)
+    ev.publish(3, [105], [7], dt.timedelta(days=1), group=2, age_on="2026-12-08", passed_over=[])
+    log_dir.write(ev.entries(), lists=False)
+    fails(verify("--skip-lists"), "skipped holder", "application 3", "number 1 in line", "7 is named")
+
+
+def test_passed_over_although_the_whole_cohort_fits(log_dir: LogDir, verify: Verify) -> None:
+    """For ages 3–4 every child born in 2022 fits: passing application 3 over for its age is a lie."""
+    ev = narrow_world(3, 5)
+    ev.publish(3, [105], [1], dt.timedelta(days=1), group=2, age_on="2026-12-08", passed_over=[3])
+    log_dir.write(ev.entries(), lists=False)
+    fails(verify("--skip-lists"), "application 3 is passed over", "every child born in 2022")
+
+
+def test_passed_over_but_not_in_line(log_dir: LogDir, verify: Verify) -> None:
+    """Application 9 (born in 2023, at most 3) was never in line for ages 4 only."""
+    ev = narrow_world(4, 5)
+    ev.publish(3, [105], [7], dt.timedelta(days=1), group=2, age_on="2026-12-08", passed_over=[3, 9])
+    log_dir.write(ev.entries(), lists=False)
+    fails(verify("--skip-lists"), "application 9 is passed over", "not in line")
+
+
+def test_malformed_passed_over(log_dir: LogDir, verify: Verify) -> None:
+    ev = narrow_world(4, 5)
+    ev.publish(3, [105], [1], dt.timedelta(days=1), group=2, age_on="2026-12-08", passed_over="3")
+    log_dir.write(ev.entries(), lists=False)
+    fails(verify("--skip-lists"), "malformed passed_over")
+
+
 def test_holders_out_of_order(log_dir: LogDir, verify: Verify) -> None:
     ev = world()
     ev.publish(3, [105, 106], [2, 1], dt.timedelta(days=1))
