@@ -6,12 +6,16 @@ The download's format (`kezek-proof/1`), checked by `kezek-verify proof FILE`:
     {"format": "kezek-proof/1", "origin", "key": the verifier key, "checkpoint": the signed note,
      "application": its number, "entries": [{"index", "entry": the public form, "proof": [base64…]}],
      "commitments": [{"name", "value", "salt", "commitment"}]}  — the openings of its salted commitments
+
+A publication that passed the application over for its age (A5) comes with its group's entries, so that
+the family's verifier can compare the group's ages with the birth date the commitment opens.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core.errors import Conflict
@@ -27,6 +31,8 @@ from kezek_verify import tlog
 PROOF_FORMAT = "kezek-proof/1"
 # Publication events whose `holders` may name the application (P2).
 HOLDER_KINDS = frozenset({"places.published", "places.offer_moved"})
+# A group's events that set its age range (P3), for a publication that passed the application over (A5).
+GROUP_RANGE_KINDS = frozenset({"group.created", "group.updated"})
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,38 @@ def _holder_of(event: LedgerEvent, number: int) -> bool:
     return isinstance(holders, list) and number in holders
 
 
+def _passed_over(number: int, size: int) -> list[LedgerEvent]:
+    """The publications that passed application `number` over for its age (A5), and the events of their
+    groups (their age ranges), among the tree's first `size` leaves."""
+    application = Application.objects.select_related("locality").get(pk=number)
+    found = LedgerEvent.objects.filter(
+        kind="places.published",
+        locality_code=application.locality.code,
+        occurred_at__gte=application.registered_at,
+        seq__lte=size,
+    )
+    if connection.vendor == "postgresql":  # SQLite has no JSON containment: the loop below decides
+        found = found.filter(payload__passed_over__contains=[number])
+    publications = [
+        event
+        for event in found.order_by("seq")
+        if isinstance(event.payload, dict) and number in (event.payload.get("passed_over") or ())
+    ]
+    if not publications:
+        return []
+    groups = log.subject_events(
+        subjects={"group": {str(e.payload["group"]) for e in publications}}, size=size
+    )
+    return [*publications, *(e for e in groups if e.kind in GROUP_RANGE_KINDS)]
+
+
 def application_events(*, number: int, size: int) -> list[LedgerEvent]:
     """The ledger events about application `number` among the tree's first `size` leaves, in order: its own
     (subject application), its directions' (issued, extended, enrolled…), its enrolments' (from a direction
-    or a staff child's: departure, transfer), and the publications of free places that name it a holder.
-    Two queries for the subjects' ids, two on the ledger's subject index."""
+    or a staff child's: departure, transfer), the publications of free places that name it a holder, and
+    those that passed it over for its age with their groups' creation and changes (A5: the family checks
+    the outcome against the birth date its commitment opens). Queries on the ledger's subject index, and
+    one over the locality's publications since the registration."""
     directions = Direction.objects.filter(application_id=number).values_list("pk", flat=True)
     publications = PriorityHolder.objects.filter(application_id=number).values_list(
         "publication_id", flat=True
@@ -88,7 +121,7 @@ def application_events(*, number: int, size: int) -> list[LedgerEvent]:
         for event in others
         if event.subject_type != "publication" or (event.kind in HOLDER_KINDS and _holder_of(event, number))
     ]
-    return sorted([*own, *others], key=lambda event: event.seq)
+    return sorted([*own, *others, *_passed_over(number, size)], key=lambda event: event.seq)
 
 
 def record_proof(*, application: Application) -> RecordProof | None:

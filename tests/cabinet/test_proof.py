@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from kezek.cabinet import sessions
 from kezek.ledger.models import LedgerEvent
+from kezek.placement import services as places
 from kezek.placement.models import Direction
 from kezek.translog.public import public_form
 from kezek.translog.services import checkpoint_sign_due, log_integrate
@@ -29,7 +30,13 @@ from kezek.waitlist.models import Applicant, Application
 from kezek_verify import cli as kezek_verify_cli
 from kezek_verify import note, tlog
 from kezek_verify.checkpoint import Checkpoint as CheckpointText
-from tests.factories import register_application
+from tests.factories import (
+    GroupFactory,
+    LocalityFactory,
+    OrganisationFactory,
+    RegistryPersonFactory,
+    register_application,
+)
 from tests.integrity.conftest import MONDAY, World
 from tests.integrity.conftest import world as integrity_world  # noqa: F401 — the fixture
 from tests.translog.conftest import (
@@ -82,6 +89,7 @@ class Concerns:
             or data.get("application") == self.number
             or self.number in (data.get("holders") or [])
             or self.number in (data.get("applications") or [])
+            or self.number in (data.get("passed_over") or [])
             or (subject == "direction" and sid in self.directions)
             or (subject == "enrollment" and sid in self.enrollments)
         )
@@ -215,3 +223,42 @@ def test_the_cabinet_links_the_download_and_says_how_to_check_it() -> None:
     assert f'href="/cabinet/applications/{application.pk}/proof/"' in html
     assert "Check my record" in html
     assert f"pip install ./verifier &amp;&amp; kezek-verify proof kezek-proof-{application.pk}.json" in html
+
+
+def test_a_passing_over_for_age_comes_with_its_group_and_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A5: the download of an application a publication passed over for its age holds that publication
+    and its group's creation; the verifier compares the group's ages with the opened birth date."""
+    with time_machine.travel(MONDAY, tick=False):
+        locality = LocalityFactory.create()
+        group = GroupFactory.create(organisation=OrganisationFactory.create(locality=locality), capacity=1)
+        young = RegistryPersonFactory.create(birth_date=dt.date(2024, 12, 20))  # 1 on 7 December 2026
+        too_young = register_application(locality=locality, child=young)
+        register_application(
+            locality=locality, child=RegistryPersonFactory.create(birth_date=dt.date(2024, 3, 1))
+        )
+        assert places.places_publish(group=group) is not None
+    signed_log()
+
+    response = parent(too_young.applicant).get(f"/api/v1/cabinet/applications/{too_young.pk}/proof")
+
+    assert response.status_code == 200
+    forms = verified_with_groups(response.json(), too_young.pk, group.pk)
+    assert [f["kind"] for f in forms if f["subject_type"] != "application"] == [
+        "group.created",
+        "places.published",
+    ]
+    path = tmp_path / "proof.json"
+    path.write_bytes(response.content)
+    assert kezek_verify_cli.main(["proof", str(path)]) == 0
+    assert "rightly passed over: publication" in capsys.readouterr().out
+
+
+def verified_with_groups(proof: dict[str, Any], number: int, group: int) -> list[dict[str, Any]]:
+    """`verified`, the group's entries set apart (they concern the application through the publication)."""
+    entries = proof["entries"]
+    groups = [e for e in entries if json.loads(e["entry"])["subject_type"] == "group"]
+    assert {json.loads(e["entry"])["subject_id"] for e in groups} == {str(group)}
+    forms = verified({**proof, "entries": [e for e in entries if e not in groups]}, number)
+    return sorted([*forms, *(json.loads(e["entry"]) for e in groups)], key=lambda form: form["seq"])

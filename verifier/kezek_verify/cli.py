@@ -29,6 +29,7 @@ from kezek_verify.replay import LIMITS, ListReport, Replay, compare_cohorts, com
 from kezek_verify.source import Source, open_source
 
 PROOF_FORMAT = "kezek-proof/1"
+BIRTH_DATE = "child_birth_date"  # the commitment a publication's passing over for age is checked against
 STATE_FILE = "checkpoint"
 
 
@@ -255,21 +256,34 @@ def _b64(value: object, what: str) -> bytes:
 
 class _Concerns:
     """Whether an entry is about application `number`, read in file (ledger) order: its subject, named in
-    its data (number, application, by_right_of, holders, applications), or a later event of a direction
-    issued to it or of an enrolment an earlier entry named."""
+    its data (number, application, by_right_of, holders, applications, passed_over), or a later event of
+    a direction issued to it or of an enrolment an earlier entry named. A group's entries come along with
+    a publication that passed the application over (A5); `unneeded_groups` names those that did not."""
 
     def __init__(self, number: int) -> None:
         self.number = number
         self.directions: set[str] = set()
         self.enrollments: set[str] = set()
+        self.groups: set[str] = set()  # groups whose entries the file holds
+        self.passing_groups: set[str] = set()  # groups of the publications that passed it over
+
+    def unneeded_groups(self) -> set[str]:
+        return self.groups - self.passing_groups
 
     def __call__(self, form: dict[str, Any]) -> bool:
         subject, subject_id = form.get("subject_type"), form.get("subject_id")
         data = form.get("data")
         data = data if isinstance(data, dict) else {}
         number = self.number
+        if subject == "group" and form.get("kind") in ("group.created", "group.updated"):
+            self.groups.add(str(subject_id))
+            return True
+        passed = isinstance(data.get("passed_over"), list) and number in data["passed_over"]
+        if passed:
+            self.passing_groups.add(str(data.get("group")))
         named = (
-            (subject == "application" and subject_id == str(number))
+            passed
+            or (subject == "application" and subject_id == str(number))
             or number in (data.get("number"), data.get("application"), data.get("by_right_of"))
             or any(isinstance(data.get(k), list) and number in data[k] for k in ("holders", "applications"))
         )
@@ -283,6 +297,61 @@ class _Concerns:
         if followed and subject == "enrollment" and isinstance(subject_id, str):
             self.enrollments.add(subject_id)
         return named or followed
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _passed_over_checked(path: Path, number: int, forms: list[dict[str, Any]], born: str | None) -> list[str]:
+    """A5 for one family: each publication that passed the application over for its age did so rightly —
+    the child born on `born` was not of the group's ages ([age_from, age_to) full years) on `age_on`."""
+    ranges: dict[str, tuple[int, int]] = {}
+    lines = []
+    for form in forms:
+        data = form.get("data")
+        data = data if isinstance(data, dict) else {}
+        if form.get("kind") in ("group.created", "group.updated"):
+            changed = data if form.get("kind") == "group.created" else data.get("changed")
+            changed = changed if isinstance(changed, dict) else {}
+            low, high = ranges.get(str(form.get("subject_id")), (None, None))
+            low, high = changed.get("age_from", low), changed.get("age_to", high)
+            if type(low) is int and type(high) is int:
+                ranges[str(form.get("subject_id"))] = (low, high)
+            continue
+        if not (isinstance(data.get("passed_over"), list) and number in data["passed_over"]):
+            continue
+        publication, group = form.get("subject_id"), str(data.get("group"))
+        if born is None:
+            lines.append(
+                f"cannot check: publication {publication} passed it over for its age (no birth date opened)"
+            )
+            continue
+        if group not in ranges:
+            raise VerificationFailed(
+                f"{path}: publication {publication} passed it over, but group {group}'s entries are missing"
+            )
+        try:
+            birth, age_on = dt.date.fromisoformat(born), dt.date.fromisoformat(str(data.get("age_on")))
+        except ValueError:
+            raise VerificationFailed(
+                f"{path}: publication {publication}: malformed age_on or birth date"
+            ) from None
+        low, high = ranges[group]
+        if _years_before(age_on, high) < birth <= _years_before(age_on, low):
+            raise VerificationFailed(
+                f"{path}: publication {publication} passed application {number} over for its age, but a "
+                f"child born on {birth} is of the ages group {group} admits ({low}–{high - 1}) on {age_on}"
+            )
+        lines.append(
+            f"rightly passed over: publication {publication}, group {group} admits ages "
+            f"{low}–{high - 1} on {age_on}"
+        )
+    return lines
 
 
 def command_proof(args: argparse.Namespace) -> int:
@@ -324,6 +393,7 @@ def command_proof(args: argparse.Namespace) -> int:
         raise VerificationFailed(f"{path}: no entries")
     lines = [f"checkpoint {checkpoint.origin} of size {checkpoint.size} signed by {verifier.name}"]
     concerns = _Concerns(number)
+    forms: list[dict[str, Any]] = []
     signed: set[str] = set()  # the commitments the included entries carry (`…_commitment` data keys)
     for item in entries:
         if (
@@ -356,10 +426,16 @@ def command_proof(args: argparse.Namespace) -> int:
             raise VerificationFailed(
                 f"{path}: entry {index} ({form.get('kind')}) does not concern application {number}"
             )
+        forms.append(form)
         data = form.get("data")
         if isinstance(data, dict):
             signed |= {v for k, v in data.items() if k.endswith("_commitment") and isinstance(v, str)}
         lines.append(f"included: entry {index}, {form.get('kind')} at {form.get('occurred_at')}")
+    if concerns.unneeded_groups():
+        raise VerificationFailed(
+            f"{path}: entries of group {min(concerns.unneeded_groups())} do not concern application {number}"
+        )
+    values: dict[str, str] = {}  # the opened commitments
     for item in commitments:
         if not isinstance(item, dict) or not all(
             isinstance(item.get(k), str) for k in ("name", "value", "commitment")
@@ -371,7 +447,9 @@ def command_proof(args: argparse.Namespace) -> int:
             raise VerificationFailed(f"{path}: commitment {item['name']} does not open to the value given")
         if opened not in signed:
             raise VerificationFailed(f"{path}: commitment {item['name']} is in no included entry")
+        values[item["name"]] = item["value"]
         lines.append(f"opens: {item['name']} = {item['value']}")
+    lines.extend(_passed_over_checked(path, number, forms, values.get(BIRTH_DATE)))
     print(f"OK application {number}: " + "; ".join(lines[:1]))
     print("\n".join(lines[1:]))
     return 0

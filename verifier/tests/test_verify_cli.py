@@ -481,11 +481,14 @@ def test_watch_once(log_dir: LogDir, events: Events, state: Path, capsys: pytest
 # ------------------------------------------------------------------------------------------------ proof
 
 
-def proof_document(log_dir: LogDir, events: Events, number: int) -> dict[str, object]:
+def proof_document(
+    log_dir: LogDir, events: Events, number: int, born: str = "2022-03-04", groups: tuple[int, ...] = ()
+) -> dict[str, object]:
     """What the server gives a family: the checkpoint, the entries of its application with inclusion
-    proofs, and a commitment to a private value (the registration carries it, as the server's does)."""
+    proofs (and of `groups`, for a publication that passed it over), and a commitment to the child's birth
+    date (the registration carries it, as the server's does)."""
     salt = bytes(range(16))
-    commitment = hashlib.sha256(b"2022-03-04" + salt).hexdigest()
+    commitment = hashlib.sha256(born.encode() + salt).hexdigest()
     for form in events.forms:
         if form["kind"] == "application.registered" and form["subject_id"] == str(number):
             form["data"]["birth_commitment"] = commitment
@@ -500,6 +503,8 @@ def proof_document(log_dir: LogDir, events: Events, number: int) -> dict[str, ob
         i for i, form in enumerate(events.forms)
         if (form["subject_id"] == str(number) and form["subject_type"] == "application")
         or form["data"].get("application") == number
+        or number in form["data"].get("passed_over", ())
+        or (form["subject_type"] == "group" and int(form["subject_id"]) in groups)
     ]  # fmt: skip
     return {
         "format": "kezek-proof/1",
@@ -518,7 +523,7 @@ def proof_document(log_dir: LogDir, events: Events, number: int) -> dict[str, ob
         "commitments": [
             {
                 "name": "child_birth_date",
-                "value": "2022-03-04",
+                "value": born,
                 "salt": base64.b64encode(salt).decode(),
                 "commitment": commitment,
             }
@@ -605,3 +610,36 @@ def test_console_script_runs(log_dir: LogDir, events: Events, state: Path) -> No
     assert done.returncode == 1
     assert done.stderr.startswith("kezek-verify: FAILED: fork: two checkpoints of size")
     assert Checkpoint.parse(note.open((state / "checkpoint").read_bytes(), [note.new_verifier(VKEY)]).text)
+
+
+@pytest.mark.parametrize(
+    ("born", "verdict"),
+    [
+        ("2022-12-20", "rightly passed over: publication 3, group 2 admits ages 4–4 on 2026-12-08"),
+        (
+            "2022-03-04",
+            "passed application 3 over for its age, but a child born on 2022-03-04 is of the ages",
+        ),
+    ],
+)
+def test_proof_checks_a_passing_over_against_the_birth_date(
+    log_dir: LogDir, tmp_path: Path, capsys: pytest.CaptureFixture[str], born: str, verdict: str
+) -> None:
+    """A5 for the family: 3 was passed over for group 2 (ages 4 only) on 8 December 2026 — right for a
+    child born on 20 December 2022 (3 then), wrong for one born on 4 March 2022 (4)."""
+    ev = narrow_world(4, 5)
+    ev.publish(3, [105], [7], dt.timedelta(days=1), group=2, age_on="2026-12-08", passed_over=[3])
+    document = proof_document(log_dir, ev, 3, born=born, groups=(2,))
+    code = run_proof(tmp_path, document)
+    captured = capsys.readouterr()
+    assert code == (0 if born == "2022-12-20" else 1), captured
+    assert verdict in captured.out + captured.err
+
+
+def test_proof_with_an_unrelated_group(
+    log_dir: LogDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ev = narrow_world(4, 5)
+    document = proof_document(log_dir, ev, 3, groups=(2,))
+    assert run_proof(tmp_path, document) == 1
+    assert "entries of group 2 do not concern application 3" in capsys.readouterr().err
