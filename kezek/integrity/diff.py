@@ -33,6 +33,7 @@ from kezek.translog.models import Checkpoint
 from kezek.translog.public import public_form_of
 from kezek.translog.selectors import checkpoint_latest
 from kezek.waitlist import ranks
+from kezek.waitlist.commitments import birth_commitment
 from kezek.waitlist.models import (
     Application,
     BenefitClaim,
@@ -207,7 +208,7 @@ def diff_applications(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterat
     remaining = set(state.applications)
     rows = Application.objects.order_by().values_list(
         "pk", "status", "tier", "cohort", "ordinal", "registered_at", "valid_until", "locality_id",
-        "applicant_id", "child__iin", "child__birth_date",
+        "applicant_id", "child__iin", "child__birth_date", "commitment_salt",
     )  # fmt: skip
     for (
         pk,
@@ -221,6 +222,7 @@ def diff_applications(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterat
         applicant,
         iin,
         born,
+        salt,
     ) in rows.iterator(chunk_size=chunk_size):
         name = f"application {pk}"
         expected = state.applications.get(pk)
@@ -232,6 +234,7 @@ def diff_applications(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterat
         found: list[Any] = [
             status, tier, cohort, ordinal, r.moment_ms(registered_at), valid_until.isoformat(),
             codes.get(locality), applicant, digest, stops.get(pk),
+            None if salt is None else birth_commitment(born, bytes(salt))[: r.COMMITMENT_HEX],
         ]  # fmt: skip
         for finding in _compare("application", name, r.APPLICATION_FIELDS, expected, found):
             if finding.kind == "application.child":

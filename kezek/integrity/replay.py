@@ -48,14 +48,17 @@ def day(value: str | dt.date | None) -> str | None:
 
 
 # Application: [status, tier, cohort, ordinal, registered_at (ms), valid_until (ISO), locality code,
-#               applicant id, child digest, open stop-listing reason (None when not stop-listed)]
-A_STATUS, A_TIER, A_COHORT, A_ORDINAL, A_REGISTERED, A_VALID, A_LOCALITY, A_APPLICANT, A_CHILD, A_STOP = (
-    range(10)
-)
+#               applicant id, child digest, open stop-listing reason (None when not stop-listed),
+#               the published birth-date commitment's first 64 bits (hex; None when it published none)]
+(
+    A_STATUS, A_TIER, A_COHORT, A_ORDINAL, A_REGISTERED, A_VALID, A_LOCALITY, A_APPLICANT, A_CHILD, A_STOP,
+    A_COMMITMENT,
+) = range(11)  # fmt: skip
 APPLICATION_FIELDS = (
     "status", "tier", "cohort", "ordinal", "registered_at", "valid_until", "locality", "applicant", "child",
-    "stop_list",
+    "stop_list", "commitment",
 )  # fmt: skip
+COMMITMENT_HEX = 16  # A1: the first 64 bits of a birth-date commitment tell an edit apart
 # Direction: [application, place, group, state, valid_until (ms), extensions]
 D_APPLICATION, D_PLACE, D_GROUP, D_STATE, D_VALID, D_EXTENSIONS = range(6)
 DIRECTION_FIELDS = ("application", "place", "group", "state", "valid_until", "extensions")
@@ -168,6 +171,7 @@ def application_registered(state: State, event: Event) -> None:
     state.applications[int(event.subject_id)] = [
         p["status"], p["tier"], p["cohort"], p["ordinal"], moment_ms(p["registered_at"]),
         day(p["valid_until"]), event.locality_code, p.get("applicant"), p.get("child"), None,
+        p["birth_commitment"][:COMMITMENT_HEX] if p.get("birth_commitment") else None,
     ]  # fmt: skip
 
 

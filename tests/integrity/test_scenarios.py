@@ -129,6 +129,14 @@ def test_02_a_childs_birth_date_or_iin_edited(world: World, who: str, field: str
     play(who, update(Child, child.pk, **{field: value}), Child, reported={"application.child"})
 
 
+def test_02b_a_commitment_salt_edited(world: World, who: str) -> None:
+    """The salt that opens the published birth-date commitment (A5): changed, the family's opening would
+    no longer match what the log carries."""
+    app = queued(world)
+    play(who, update(Application, app.pk, commitment_salt=bytes(16)), Application,
+         reported={"application.commitment"})  # fmt: skip
+
+
 def test_03_an_application_deleted(world: World, who: str) -> None:
     app = Application.objects.filter(
         locality=world.locality, status="queued", benefit_claims__isnull=True
