@@ -37,6 +37,7 @@ from kezek.ledger.models import LedgerEvent, LedgerHead, LedgerVerification
 from kezek.placement.models import Place, PriorityHolder, Publication
 from kezek.placement.services import unaccounted_seats_publish
 from kezek.registry.models import RegistryBenefit, RegistryKinship, RegistryPerson
+from kezek.translog.services import log_reset
 from kezek.waitlist import ordering, ranks
 from kezek.waitlist.models import (
     Applicant,
@@ -276,6 +277,7 @@ def _empty_ledger() -> int:
                 for table in tables:
                     cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — table names come from the models
     LedgerVerification.objects.all().delete()  # their results were about the chain just removed
+    log_reset()  # the transparency log was built from the chain just removed
     return events
 
 

@@ -10,8 +10,10 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
+from kezek.core.errors import Conflict
 from kezek.ledger.models import LedgerEvent
 from kezek_verify import tlog
 from kezek_verify.checkpoint import Checkpoint as CheckpointText
@@ -49,15 +51,9 @@ def log_integrate(*, batch: int = INTEGRATE_BATCH) -> int:
 
 def _integrate_batch(state: LogState, batch: int) -> int:
     if state.size and not _last_leaf_matches(state):
-        if settings.IS_PRODUCTION:
-            logger.error("transparency log: leaf %s no longer matches the ledger", state.size - 1)
-            return 0
-        # Development: the demo's reset emptied the ledger. The log starts again with it.
-        logger.warning("transparency log: the ledger was reset; starting the log again")
-        LogTile.objects.all().delete()
-        Checkpoint.objects.all().delete()
-        state.size, state.root_hash, state.updated_at = 0, tlog.EMPTY_HASH, clock.now()
-        state.save()
+        # The ledger no longer holds what the log signed: never paper over it (A4 reports it too).
+        logger.error("transparency log: leaf %s no longer matches the ledger", state.size - 1)
+        return 0
     old = size = state.size
     reader = StoredHashes()
     events = LedgerEvent.objects.filter(seq__gt=old, seq__lte=old + batch).order_by("seq")
@@ -99,6 +95,20 @@ def _integrate_batch(state: LogState, batch: int) -> int:
     state.updated_at = clock.now()
     state.save()
     return size - old
+
+
+def log_reset() -> None:
+    """Forget the whole log — tree, tiles and every checkpoint — so that it starts again from the ledger's
+    first event: only with the ledger it was built from (the demo's reset empties both). Refused in
+    production, where a checkpoint once published is kept for ever."""
+    if settings.IS_PRODUCTION:
+        raise Conflict(_("The transparency log is never reset in production."), code="log_reset_refused")
+    with transaction.atomic():
+        state = log_state_lock()
+        LogTile.objects.all().delete()
+        Checkpoint.objects.all().delete()
+        state.size, state.root_hash, state.updated_at = 0, tlog.EMPTY_HASH, clock.now()
+        state.save()
 
 
 def _last_leaf_matches(state: LogState) -> bool:

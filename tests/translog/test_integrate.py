@@ -1,19 +1,29 @@
 """Integrating the ledger into the Merkle log (issue 17, item 2): the roots are RFC 9162's, batches change
 nothing, runs are idempotent, and the tick sweep does it."""
 
-import pytest
+import datetime as dt
+from typing import Any
 
+import pytest
+import time_machine
+
+from kezek.core.errors import Conflict
 from kezek.core.tick import registered_sweeps, tick_run
 from kezek.ledger.models import LedgerEvent
-from kezek.translog.models import LogState, LogTile
-from kezek.translog.services import log_integrate
+from kezek.translog.models import Checkpoint, LogState, LogTile
+from kezek.translog.services import checkpoint_sign_due, log_integrate, log_reset
 from kezek.translog.tiles import StoredHashes
 from kezek_verify import tlog
+from tests.integrity.conftest import MONDAY
+from tests.ledger.conftest import tamper, tampering
 
 from .conftest import World
 from .helpers import append, leaves, mth
 
 pytestmark = pytest.mark.django_db
+
+
+LATER = MONDAY + dt.timedelta(days=60)  # after every event of the world
 
 
 def state() -> LogState:
@@ -88,13 +98,40 @@ def test_the_tick_sweep_integrates(world: World) -> None:
 
 
 @pytest.mark.database_owner  # the demo's reset empties the ledger: only the owner may
-def test_a_reset_ledger_restarts_the_log_in_development(world: World, settings: object) -> None:
-    """The demo's reset empties the ledger (development only): the log starts again with it."""
+def test_the_demos_reset_starts_the_log_again(world: World) -> None:
+    """The demo's reset empties the ledger (development only) and resets the log explicitly with it."""
     from kezek.demo.services import _empty_ledger
 
     log_integrate()
+    with time_machine.travel(LATER, tick=False):
+        assert checkpoint_sign_due() == 1
     _empty_ledger()
+    assert (state().size, Checkpoint.objects.count(), LogTile.objects.count()) == (0, 0, 0)
     append(3)
     log_integrate()
     assert state().size == 3
     assert bytes(state().root_hash) == mth(leaves())
+
+
+@pytest.mark.database_owner
+def test_a_ledger_that_no_longer_matches_stops_the_log(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Leaf n-1 is not the public form of event n any more: the log neither grows nor restarts by itself."""
+    log_integrate()
+    size = state().size
+    last = LedgerEvent.objects.get(seq=size)
+    with tampering():
+        tamper(last.seq, occurred_at=last.occurred_at - dt.timedelta(seconds=1))
+    append(2)
+    assert log_integrate() == 0
+    assert state().size == size
+    assert "no longer matches the ledger" in caplog.text
+
+
+def test_the_log_is_never_reset_in_production(world: World, settings: Any) -> None:
+    log_integrate()
+    settings.IS_PRODUCTION = True
+    with pytest.raises(Conflict):
+        log_reset()
+    assert state().size == LedgerEvent.objects.count()
