@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kezek.core.errors import Conflict
 from kezek.ledger.models import LedgerEvent
-from kezek.placement.models import Direction, Enrollment, PriorityHolder
+from kezek.placement.models import Direction, Enrollment, MedicalIndication, PriorityHolder
+from kezek.placement.selectors import indication_opening
 from kezek.translog import selectors as log
 from kezek.translog.keys import log_vkey
 from kezek.translog.public import public_form
@@ -108,8 +109,10 @@ def application_events(*, number: int, size: int) -> list[LedgerEvent]:
         for payload in (event.payload for event in own)
         if isinstance(payload, dict) and payload.get("enrollment")
     )
+    indications = MedicalIndication.objects.filter(application_id=number).values_list("pk", flat=True)
     others = log.subject_events(
         subjects={
+            "medical_indication": [str(pk) for pk in indications],
             "direction": [str(pk) for pk in directions],
             "enrollment": enrolments,
             "publication": [str(pk) for pk in publications],
@@ -122,6 +125,13 @@ def application_events(*, number: int, size: int) -> list[LedgerEvent]:
         if event.subject_type != "publication" or (event.kind in HOLDER_KINDS and _holder_of(event, number))
     ]
     return sorted([*own, *others, *_passed_over(number, size)], key=lambda event: event.seq)
+
+
+def _openings(application: Application) -> list[dict[str, str]]:
+    """The openings of the application's commitments: the child's birth date, each medical indication's."""
+    indications = MedicalIndication.objects.filter(application=application).order_by("pk")
+    opened = [indication_opening(indication) for indication in indications]
+    return [*application_commitments(application), *(o for o in opened if o is not None)]
 
 
 def record_proof(*, application: Application) -> RecordProof | None:
@@ -144,7 +154,7 @@ def record_proof(*, application: Application) -> RecordProof | None:
             )
             for index, event, proof in zip(indexes, events, proofs, strict=True)
         ],
-        commitments=application_commitments(application) if events else [],
+        commitments=_openings(application) if events else [],
         size=checkpoint.size,
     )
 

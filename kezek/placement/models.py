@@ -308,6 +308,9 @@ class MedicalIndication(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(_("reason"), blank=True)
+    # The private half of the commitment its events publish (issue 17 item 4, `waitlist.commitments`): null
+    # for indications submitted before commitments.
+    commitment_salt = models.BinaryField(_("commitment salt"), max_length=16, null=True, editable=False)
 
     class Meta:
         verbose_name = _("medical indication")

@@ -28,7 +28,7 @@ from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
 from kezek.facilities.models import Group, Locality
-from kezek.waitlist import ordering
+from kezek.waitlist import commitments, ordering
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry, Tier
 from kezek.waitlist.selectors import priority_ratio
 
@@ -725,3 +725,15 @@ def settings_history(*, locality: Locality) -> list[SettingsChange]:
             SettingsChange(at=event.occurred_at, seq=event.seq, values=values, by=int(by) if by else None)
         )
     return changes[::-1]
+
+
+def indication_opening(indication: MedicalIndication) -> dict[str, str] | None:
+    """The opening of the indication's commitment for its family's proof; None before commitments."""
+    if indication.commitment_salt is None:
+        return None
+    value = commitments.indication_value(
+        application=indication.application_id,
+        issued_on=indication.issued_on,
+        valid_until=indication.valid_until,
+    )
+    return commitments.opening(commitments.INDICATION, value, bytes(indication.commitment_salt))

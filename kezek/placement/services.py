@@ -27,6 +27,7 @@ from kezek.facilities.locks import group_lock, groups_lock
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.ledger.services import ledger_append
 from kezek.notifications.rendering import site_url
+from kezek.waitlist import commitments
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
 
@@ -614,6 +615,9 @@ INDICATION_PENDING = _("A medical indication of this child is already waiting fo
 
 
 def _indication_ledger(kind: str, indication: MedicalIndication, **payload: object) -> None:
+    opened = selectors.indication_opening(indication)
+    if opened is not None:
+        payload["indication_commitment"] = opened["commitment"]
     ledger_append(
         kind=kind,
         subject_type="medical_indication",
@@ -659,6 +663,7 @@ def medical_indication_submit(
         issued_on=issued_on,
         valid_until=valid_until,
         created_at=clock.now(),
+        commitment_salt=commitments.new_salt(),
     )
     indication.document.save(f"{application.pk}.{extension}", document, save=False)
     try:

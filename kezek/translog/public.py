@@ -88,9 +88,9 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "group.capacity_changed": (*_PLACEMENT, "capacity", "withdrawn"),
     "group.closed": (*_PLACEMENT, "withdrawn"),
     "placement_settings.changed": _PLACEMENT_SETTINGS,
-    "medical_indication.submitted": ("status",),
-    "medical_indication.confirmed": ("status", "supersedes"),
-    "medical_indication.rejected": ("status", "supersedes"),
+    "medical_indication.submitted": ("status", "indication_commitment"),
+    "medical_indication.confirmed": ("status", "supersedes", "indication_commitment"),
+    "medical_indication.rejected": ("status", "supersedes", "indication_commitment"),
     # facilities
     "organisation.created": ("bin", *_ORGANISATION, "fees"),
     "organisation.updated": (("changed", (*_ORGANISATION, "fees")),),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # no model import at run time: the demo's planner (no databas
 
 SALT_BYTES = 16
 BIRTH_DATE = "child_birth_date"  # the opening's name in a kezek-proof/1 document
+INDICATION = "medical_indication"  # … of a medical indication's (P3: sanatorium groups)
 
 
 def new_salt() -> bytes:
@@ -35,6 +36,22 @@ def birth_commitment(birth_date: dt.date, salt: bytes) -> str:
     return commitment(birth_date.isoformat(), salt)
 
 
+def indication_value(*, application: int, issued_on: dt.date, valid_until: dt.date) -> str:
+    """What a medical indication's commitment binds (P3): whose it is and when it is valid. The log shows
+    only its status; the family's opening names the application, so their proof can claim the entry."""
+    return f"application {application}, valid {issued_on.isoformat()}..{valid_until.isoformat()}"
+
+
+def opening(name: str, value: str, salt: bytes) -> dict[str, str]:
+    """One opening of a kezek-proof/1 document."""
+    return {
+        "name": name,
+        "value": value,
+        "salt": base64.b64encode(salt).decode("ascii"),
+        "commitment": commitment(value, salt),
+    }
+
+
 def application_commitments(application: "Application") -> list[dict[str, str]]:
     """The openings of the application's commitments for the family's proof download:
     [{"name", "value", "salt" (base64), "commitment" (hex)}]. Empty for an application registered
@@ -43,12 +60,4 @@ def application_commitments(application: "Application") -> list[dict[str, str]]:
     if stored is None:
         return []
     salt = bytes(stored)  # PostgreSQL returns a memoryview
-    birth_date = application.child.birth_date
-    return [
-        {
-            "name": BIRTH_DATE,
-            "value": birth_date.isoformat(),
-            "salt": base64.b64encode(salt).decode("ascii"),
-            "commitment": birth_commitment(birth_date, salt),
-        }
-    ]
+    return [opening(BIRTH_DATE, application.child.birth_date.isoformat(), salt)]

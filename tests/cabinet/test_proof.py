@@ -35,6 +35,7 @@ from tests.factories import (
     LocalityFactory,
     OrganisationFactory,
     RegistryPersonFactory,
+    medical_indication,
     register_application,
 )
 from tests.integrity.conftest import MONDAY, World
@@ -262,3 +263,35 @@ def verified_with_groups(proof: dict[str, Any], number: int, group: int) -> list
     assert {json.loads(e["entry"])["subject_id"] for e in groups} == {str(group)}
     forms = verified({**proof, "entries": [e for e in entries if e not in groups]}, number)
     return sorted([*forms, *(json.loads(e["entry"]) for e in groups)], key=lambda form: form["seq"])
+
+
+def test_a_medical_indication_is_claimed_by_its_commitment_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """P3, issue 17 item 4: a medical indication's entries show its status and a commitment, never the
+    application; the family's download opens the commitment, which names the application and the dates."""
+    with time_machine.travel(MONDAY, tick=False):
+        application = register_application()
+        medical_indication(application)
+    signed_log()
+
+    events = LedgerEvent.objects.filter(subject_type="medical_indication").order_by("seq")
+    forms = [json.loads(public_form(event)) for event in events]
+    assert [f["kind"] for f in forms] == ["medical_indication.submitted", "medical_indication.confirmed"]
+    assert all(set(f["data"]) <= {"status", "supersedes", "indication_commitment"} for f in forms)
+    commitment = forms[0]["data"]["indication_commitment"]
+    assert forms[1]["data"]["indication_commitment"] == commitment
+
+    response = parent(application.applicant).get(f"/api/v1/cabinet/applications/{application.pk}/proof")
+    assert response.status_code == 200
+    proof = response.json()
+    assert [json.loads(e["entry"])["kind"] for e in proof["entries"]][-2:] == [f["kind"] for f in forms]
+    (indication,) = [c for c in proof["commitments"] if c["name"] == "medical_indication"]
+    assert indication["commitment"] == commitment
+    assert indication["value"].startswith(
+        f"application {application.pk}, valid {MONDAY.date().isoformat()}.."
+    )
+    path = tmp_path / "proof.json"
+    path.write_bytes(response.content)
+    assert kezek_verify_cli.main(["proof", str(path)]) == 0
+    assert f"opens: medical_indication = application {application.pk}" in capsys.readouterr().out

@@ -30,6 +30,7 @@ from kezek_verify.source import Source, open_source
 
 PROOF_FORMAT = "kezek-proof/1"
 BIRTH_DATE = "child_birth_date"  # the commitment a publication's passing over for age is checked against
+INDICATION = "medical_indication"  # a medical indication's: "application N, valid FROM..TO"
 STATE_FILE = "checkpoint"
 
 
@@ -264,6 +265,7 @@ class _Concerns:
         self.number = number
         self.directions: set[str] = set()
         self.enrollments: set[str] = set()
+        self.claimed: set[str] = set()  # medical indications' commitments the family opens
         self.groups: set[str] = set()  # groups whose entries the file holds
         self.passing_groups: set[str] = set()  # groups of the publications that passed it over
 
@@ -283,6 +285,7 @@ class _Concerns:
             self.passing_groups.add(str(data.get("group")))
         named = (
             passed
+            or data.get("indication_commitment") in self.claimed
             or (subject == "application" and subject_id == str(number))
             or number in (data.get("number"), data.get("application"), data.get("by_right_of"))
             or any(isinstance(data.get(k), list) and number in data[k] for k in ("holders", "applications"))
@@ -394,6 +397,26 @@ def command_proof(args: argparse.Namespace) -> int:
     lines = [f"checkpoint {checkpoint.origin} of size {checkpoint.size} signed by {verifier.name}"]
     concerns = _Concerns(number)
     forms: list[dict[str, Any]] = []
+    values: dict[str, str] = {}  # the opened commitments: name → value …
+    openings: dict[str, str] = {}  # … → commitment
+    for item in commitments:
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) for k in ("name", "value", "commitment")
+        ):
+            raise VerificationFailed(f"{path}: malformed commitment {str(item)[:60]}")
+        salt = _b64(item.get("salt"), f"commitment {item['name']} salt")
+        opened = hashlib.sha256(item["value"].encode() + salt).hexdigest()
+        if opened != item["commitment"].lower():
+            raise VerificationFailed(f"{path}: commitment {item['name']} does not open to the value given")
+        name = item["name"] if item["name"] not in values else f"{item['name']} {len(values) + 1}"
+        values[name], openings[name] = item["value"], opened
+    # A medical indication's entry shows only its status and a commitment naming the application (P3).
+    concerns.claimed = {
+        openings[n]
+        for n, v in values.items()
+        if n.startswith(INDICATION) and v.startswith(f"application {number},")
+    }
+
     signed: set[str] = set()  # the commitments the included entries carry (`…_commitment` data keys)
     for item in entries:
         if (
@@ -435,20 +458,10 @@ def command_proof(args: argparse.Namespace) -> int:
         raise VerificationFailed(
             f"{path}: entries of group {min(concerns.unneeded_groups())} do not concern application {number}"
         )
-    values: dict[str, str] = {}  # the opened commitments
-    for item in commitments:
-        if not isinstance(item, dict) or not all(
-            isinstance(item.get(k), str) for k in ("name", "value", "commitment")
-        ):
-            raise VerificationFailed(f"{path}: malformed commitment {str(item)[:60]}")
-        salt = _b64(item.get("salt"), f"commitment {item['name']} salt")
-        opened = hashlib.sha256(item["value"].encode() + salt).hexdigest()
-        if opened != item["commitment"].lower():
-            raise VerificationFailed(f"{path}: commitment {item['name']} does not open to the value given")
+    for name, opened in openings.items():
         if opened not in signed:
-            raise VerificationFailed(f"{path}: commitment {item['name']} is in no included entry")
-        values[item["name"]] = item["value"]
-        lines.append(f"opens: {item['name']} = {item['value']}")
+            raise VerificationFailed(f"{path}: commitment {name} is in no included entry")
+        lines.append(f"opens: {name} = {values[name]}")
     lines.extend(_passed_over_checked(path, number, forms, values.get(BIRTH_DATE)))
     print(f"OK application {number}: " + "; ".join(lines[:1]))
     print("\n".join(lines[1:]))
