@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from kezek.integrity.diff import integrity_check
 from kezek.ledger.models import LedgerEvent
 from kezek.translog.models import LogState
 from kezek.translog.services import checkpoint_sign_due, log_integrate, log_reset
@@ -92,6 +93,37 @@ def test_a_rewritten_ledger_fails_against_the_kept_checkpoint(
     assert f"size {size + 1}" in line
     assert f"size {size} " in line
     assert "rewritten history" in line
+
+
+@pytest.mark.database_owner
+def test_a_rewritten_ledger_that_signs_nothing_fails(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The owner rewrites an early registration's tier in the chain and the live tables and signs nothing
+    new: the entry the log serves (from the live ledger) is not the leaf the signed tree holds, and the
+    integrity check sees the ledger no longer hashes to the signed root (A4)."""
+    state = tmp_path / "state"
+    with time_machine.travel(LATER, tick=False):
+        log_integrate()
+        assert checkpoint_sign_due() == 1
+        code, output = export_and_check(tmp_path / "before", state, capsys)
+        assert code == 0, output
+    rewritten = Application.objects.filter(locality=world.locality, status="queued", tier="general").first()
+    assert rewritten is not None
+    event = LedgerEvent.objects.get(kind="application.registered", subject_id=str(rewritten.pk))
+    with tampering():
+        tamper(event.seq, payload={**event.payload, "tier": "first_priority"})
+        ledger_rechain()
+    tamper_row(Application, rewritten.pk, tier="first_priority")
+    where = {"locality_id": world.locality.pk, "cohort": rewritten.cohort, "ordinal": rewritten.ordinal}
+    rank_add(**where, tier="general", delta=-1)
+    rank_add(**where, tier="first_priority", delta=1)
+
+    with time_machine.travel(LATER, tick=False):
+        code, output = export_and_check(tmp_path / "after", state, capsys)
+    assert code == 1, output
+    assert "is not the leaf the signed tree of size" in output  # the entries come from the live ledger
+    assert "log.root" in {finding.kind for finding in integrity_check().findings}
 
 
 @pytest.mark.django_db(transaction=True)
