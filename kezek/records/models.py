@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from kezek.facilities.models import Group, Organisation
 from kezek.placement.models import Enrollment
+from kezek.staff.models import Role
 from kezek.waitlist.models import Child
 
 HASH_LENGTH = 64
@@ -196,7 +197,7 @@ class SensitiveRead(models.Model):
 
     file = models.ForeignKey(ChildFile, on_delete=models.PROTECT, related_name="sensitive_reads")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(_("role"), max_length=20)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     what = models.CharField(_("what was read"), max_length=10, choices=What.choices)
     document = models.ForeignKey(
         ChildDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
