@@ -215,7 +215,7 @@ class ContractIn(Schema):
 
 
 @router.post(
-    "/staff/records/{file_id}/contract",
+    "/staff/record-contracts/{file_id}",
     response={200: FileRowOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="Kindergarten: set (or replace) the contract with the parents (E3)",
@@ -240,7 +240,7 @@ REQUIRED_FILE = File(...)  # PDF or JPEG, at most 5 MB
 
 
 @router.post(
-    "/staff/records/{file_id}/documents",
+    "/staff/record-documents/{file_id}",
     response={201: DocumentOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="Kindergarten: add a document to a child's file, or replace one of the same type (E5)",
@@ -271,7 +271,7 @@ class HealthIn(Schema):
 
 
 @router.put(
-    "/staff/records/{file_id}/health",
+    "/staff/record-health/{file_id}",
     response={200: HealthOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="Kindergarten's head or nurse: the health notes of a child's file (E4, E6)",
