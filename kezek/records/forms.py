@@ -33,12 +33,9 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, medical: bool, replaceable: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kind = self.fields["kind"]
-        assert isinstance(kind, forms.ChoiceField)
-        kind.choices = [(v, label) for v, label in DocumentKind.choices if medical or v not in MEDICAL_KINDS]
-        replaces = self.fields["replaces"]
-        assert isinstance(replaces, forms.ChoiceField)
-        replaces.choices = [("", _("— a new document —")), *replaceable]
+        kinds = [(v, label) for v, label in DocumentKind.choices if medical or v not in MEDICAL_KINDS]
+        self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
+        self.fields["replaces"].choices = [("", _("— a new document —")), *replaceable]  # type: ignore[attr-defined]
 
 
 class HealthForm(forms.Form):
