@@ -26,7 +26,11 @@ def world(transactional_db: None) -> Iterator[World]:
 
 def fits_the_phone(page: Page) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 390, f"the page is {width} px wide"
+    wide = page.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)"
+        ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"
+    )
+    assert width <= 390, f"the page is {width} px wide: {wide}"
 
 
 def test_a_nurse_adds_a_health_note(page: Page, world: World) -> None:
@@ -64,9 +68,9 @@ def test_the_parent_opens_the_childs_file(page: Page, world: World, language: st
     page.locator(f"a[href='/cabinet/records/{world.file.pk}/']").click()
     expect(page.locator("dl.contract")).to_contain_text("41/2026")
     expect(page.locator("dd.allergies")).to_have_text("мёд")
-    expect(page.locator("table.documents tbody tr")).to_have_count(1)
+    expect(page.locator("ul.documents li")).to_have_count(1)
     expect(page.locator("ul.stays li")).to_have_count(1)
     fits_the_phone(page)
     with page.expect_download() as download:
-        page.locator("table.documents a").first.click()
+        page.locator("ul.documents a").first.click()
     assert download.value.suggested_filename.endswith(".pdf")

@@ -51,13 +51,15 @@ def jpeg(name: str = "scan.jpg") -> SimpleUploadedFile:
 def make_world() -> World:
     with time_machine.travel(MONDAY - dt.timedelta(days=1), tick=False):
         locality = LocalityFactory.create()
+        # Registered first: in a live-server test saving a group publishes its seats on commit, with the
+        # queue of that moment as the priority holders (P2).
+        application = register(locality=locality, child=toddler(1))
         group = kindergarten_group(locality, capacity=3, language="ru")
         organisation = group.organisation
         other_group = GroupFactory.create(
             organisation=organisation, language="ru", age_from=group.age_from, age_to=group.age_to, capacity=3
         )
         other = OrganisationFactory.create(locality=locality)
-        application = register(locality=locality, child=toddler(1))
         placement.places_publish(group=group)
         placement.places_publish(group=other_group)
         direction = placement.direction_take(

@@ -20,7 +20,9 @@ def kept(world: World) -> ChildDocument:
         services.child_file_contract_set(
             file=world.file, by_staff=world.head, number="7/2026", signed_on=MONDAY.date(), monthly_fee=20000
         )
-        services.health_note_set(file=world.file, by_staff=world.nurse, allergies="eggs", diet="", restrictions="")
+        services.health_note_set(
+            file=world.file, by_staff=world.nurse, allergies="eggs", diet="", restrictions=""
+        )
         document = services.child_document_add(
             file=world.file, by_staff=world.nurse, kind="medical_026", document=pdf(), issued_on=MONDAY.date()
         )
@@ -56,7 +58,11 @@ def test_a_file_closed_in_sql(world: World, kept: ChildDocument) -> None:
 def test_contract_health_and_stays_edited_in_sql(world: World, kept: ChildDocument) -> None:
     sql(f"UPDATE {ChildFile._meta.db_table} SET monthly_fee = 1 WHERE id = %s", world.file.pk)
     sql(f"UPDATE {HealthNote._meta.db_table} SET allergies = '' WHERE file_id = %s", world.file.pk)
-    sql(f"UPDATE {GroupStay._meta.db_table} SET group_id = %s WHERE file_id = %s", world.other_group.pk, world.file.pk)
+    sql(
+        f"UPDATE {GroupStay._meta.db_table} SET group_id = %s WHERE file_id = %s",
+        world.other_group.pk,
+        world.file.pk,
+    )
     assert kinds() == {"child_file.contract", "child_file.health", "child_file.stays"}
 
 

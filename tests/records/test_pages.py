@@ -48,7 +48,9 @@ def parent_client(applicant: Applicant) -> Client:
 
 
 def with_health(world: World) -> ChildDocument:
-    services.health_note_set(file=world.file, by_staff=world.nurse, allergies="peanuts", diet="", restrictions="")
+    services.health_note_set(
+        file=world.file, by_staff=world.nurse, allergies="peanuts", diet="", restrictions=""
+    )
     return services.child_document_add(
         file=world.file, by_staff=world.nurse, kind="medical_026", document=pdf(), issued_on=MONDAY.date()
     )
@@ -117,7 +119,13 @@ def test_another_kindergartens_head_gets_404(world: World) -> None:
     client = client_of(world.other_head)
     base = f"/staff/kindergarten/records/{world.file.pk}/"
     before = counts()
-    for url in (base, f"{base}documents/{document.pk}/", f"{base}health/", f"{base}contract/", f"{base}documents/new/"):
+    for url in (
+        base,
+        f"{base}documents/{document.pk}/",
+        f"{base}health/",
+        f"{base}contract/",
+        f"{base}documents/new/",
+    ):
         assert client.get(url).status_code == 404, url
     assert client.post(f"{base}health/", {"allergies": "x"}).status_code == 404
     assert client.get(f"/api/v1/staff/records/{world.file.pk}").status_code == 404
@@ -151,7 +159,10 @@ def test_a_nurse_adds_a_health_note_and_a_document(world: World) -> None:
     ("upload", "field_text"),
     [
         (SimpleUploadedFile("x.txt", b"hello, not a document", content_type="text/plain"), "PDF or JPEG"),
-        (SimpleUploadedFile("big.pdf", PDF + b" " * (5 * 1024 * 1024), content_type="application/pdf"), "5 MB"),
+        (
+            SimpleUploadedFile("big.pdf", PDF + b" " * (5 * 1024 * 1024), content_type="application/pdf"),
+            "5 MB",
+        ),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_written(
@@ -207,14 +218,21 @@ def test_changes_to_a_closed_file_are_409_and_write_nothing(world: World) -> Non
     assert (file.status, file.close_reason) == ("closed", "moved")
     before = counts()
     base = f"/staff/kindergarten/records/{file.pk}/"
-    assert client.post(f"{base}contract/", {"number": "1", "signed_on": TODAY, "monthly_fee": "5"}).status_code == 409
+    assert (
+        client.post(f"{base}contract/", {"number": "1", "signed_on": TODAY, "monthly_fee": "5"}).status_code
+        == 409
+    )
     assert client.post(f"{base}health/", {"allergies": "x"}).status_code == 409
     assert (
-        client.post(f"{base}documents/new/", {"kind": "certificate", "issued_on": TODAY, "document": pdf()}).status_code
+        client.post(
+            f"{base}documents/new/", {"kind": "certificate", "issued_on": TODAY, "document": pdf()}
+        ).status_code
         == 409
     )
     api = client.put(
-        f"/api/v1/staff/record-health/{file.pk}", json.dumps({"allergies": "x"}), content_type="application/json"
+        f"/api/v1/staff/record-health/{file.pk}",
+        json.dumps({"allergies": "x"}),
+        content_type="application/json",
     )
     assert api.status_code == 409
     assert counts() == before
@@ -236,7 +254,11 @@ def test_bad_contract_input_is_422(world: World) -> None:
         response = client.post(base, json.dumps(body), content_type="application/json")
         assert response.status_code == 422, body
     assert counts() == before
-    ok = client.post(base, json.dumps({"number": "12/26", "signed_on": TODAY, "monthly_fee": "18500"}), content_type="application/json")
+    ok = client.post(
+        base,
+        json.dumps({"number": "12/26", "signed_on": TODAY, "monthly_fee": "18500"}),
+        content_type="application/json",
+    )
     assert ok.status_code == 200
 
 
