@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -111,3 +112,13 @@ def document_of(file: ChildFile, pk: int) -> ChildDocument:
     if document is None:
         raise NotFound(_("Not found."))
     return document
+
+
+def document_response(document: ChildDocument) -> HttpResponse:
+    """The document's file as a download named by its type (never by the uploaded name)."""
+    extension = document.document.name.rsplit(".", 1)[-1]
+    with document.document.open("rb") as handle:
+        content = handle.read()
+    response = HttpResponse(content, content_type="application/pdf" if extension == "pdf" else "image/jpeg")
+    response["Content-Disposition"] = f'attachment; filename="{document.kind}-{document.pk}.{extension}"'
+    return response

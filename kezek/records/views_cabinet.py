@@ -1,7 +1,7 @@
 """The parent's view of their children's files in the cabinet (E7): read-only, the whole file (health
 notes and medical documents included), only their own children (another's file is a 404)."""
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
@@ -50,8 +50,7 @@ def document(request: HttpRequest, file_id: int, document_id: int) -> HttpRespon
         found = selectors.document_of(file, document_id)
     except NotFound:
         return render(request, "records/cabinet/not_found.html", status=404)
-    name = f"{found.kind}-{found.pk}.{found.document.name.rsplit('.', 1)[-1]}"
-    return FileResponse(found.document.open("rb"), as_attachment=True, filename=name)
+    return selectors.document_response(found)
 
 
 urlpatterns = [

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -109,8 +109,7 @@ def document_download(request: HttpRequest, file_id: int, document_id: int) -> H
             what=SensitiveRead.What.DOCUMENT,
             document=document,
         )
-    name = f"{document.kind}-{document.pk}.{document.document.name.rsplit('.', 1)[-1]}"
-    return FileResponse(document.document.open("rb"), as_attachment=True, filename=name)
+    return selectors.document_response(document)
 
 
 @require_http_methods(["GET", "POST"])
