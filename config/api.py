@@ -19,6 +19,7 @@ from kezek.feedback.api import router as feedback_router
 from kezek.integrity.api import router as integrity_router
 from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
+from kezek.records.api import router as records_router
 from kezek.translog.api import router as translog_router
 from kezek.verification.api import router as verification_router
 from kezek.waitlist.api import router as waitlist_router
@@ -96,3 +97,4 @@ api.add_router("/", feedback_router)
 api.add_router("/", confirmation_router)
 api.add_router("/", integrity_router)
 api.add_router("/", translog_router)
+api.add_router("/", records_router)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("log/", include("kezek.translog.urls")),
     path("queue/", include("kezek.waitlist.urls")),
     path("cabinet/questionnaire/", include("kezek.confirmation.urls")),
+    path("cabinet/records/", include("kezek.records.views_cabinet")),
     path("cabinet/", include("kezek.cabinet.urls")),
     path("places/", include("kezek.placement.urls")),
     path("feedback/", include("kezek.feedback.urls")),

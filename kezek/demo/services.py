@@ -74,6 +74,7 @@ from .queue import (
     event_payload,
     plan_queue,
 )
+from .records import demo_records_delete, demo_records_load
 from .staff import DEMO_PASSWORD, demo_staff_delete, demo_staff_load
 from .writers import registry_writer
 
@@ -192,6 +193,7 @@ def demo_delete() -> int:
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     try:
         with transaction.atomic():
+            demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
             demo_confirmation_delete()
             demo_staff_delete()
             _truncate_or_delete(PUBLICATION_MODELS)  # refused while directions use the places
@@ -343,6 +345,9 @@ def demo_load(
         result.confirmation_answers = demo_confirmation_load(seed=seed)
         result.counts.published_places = _publish_free_seats()
         say(f"free places published ({time.perf_counter() - started:.1f} s)")
+        enrolled = demo_records_load(seed=seed)  # most seats of a few kindergartens, through the services
+        result.counts.published_places = Place.objects.filter(status=Place.Status.OPEN).count()
+        say(f"{enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
         _analyze()
         say(f"committing ({time.perf_counter() - started:.1f} s)")
     result.seconds = time.perf_counter() - started

@@ -52,6 +52,7 @@ def demo_staff_load() -> list[tuple[str, str]]:
         ("demo-operator", Role.OPERATOR, {"locality": locality}),
         ("demo-head", Role.DEPARTMENT_HEAD, {"locality": locality}),
         ("demo-kindergarten", Role.KINDERGARTEN_HEAD, {"organisation": organisation}),
+        ("demo-nurse", Role.NURSE, {"organisation": organisation}),  # the children's health notes (E4)
         ("demo-auditor", Role.AUDITOR, {"region": region}),
     ]
     created = []

@@ -126,6 +126,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_seats()
         findings += diff_bases(state)
         findings += diff_claims(state, chunk_size=chunk_size)
+        findings += diff_records(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
 
@@ -430,6 +431,39 @@ def diff_bases(state: r.State) -> Iterator[Finding]:
     for key in kept.keys() - cited:
         for row in kept[key]:
             yield Finding("basis.unrecorded", f"basis {row.pk}", "an act on the ledger", row.event_kind)
+
+
+def diff_records(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E9: every child's file and document as the ledger recorded it — the file's enrolment and status
+    (open or closed), its contract, the keyed digest of its health notes and its groups in order; each
+    document's file, type and SHA-256. A row the ledger never recorded, or one it recorded that is gone, is a
+    finding (`kezek.records.integrity`)."""
+    from kezek.records.integrity import live_documents, live_files
+
+    seen: set[int] = set()
+    for pk, live in live_files(chunk_size=chunk_size):
+        seen.add(pk)
+        expected = state.files.get(pk)
+        if expected is None:
+            yield Finding("child_file.unrecorded", f"child file {pk}", "a record.opened event", "a live file")
+            continue
+        for index, name in enumerate(r.FILE_FIELDS):  # None is recorded too: no contract, no notes yet
+            if expected[index] != live[index]:
+                yield Finding(
+                    f"child_file.{name}", f"child file {pk}", _show(expected[index]), _show(live[index])
+                )
+    yield from _missing("child_file", "child file", state.files.keys() - seen)
+    seen = set()
+    for pk, live in live_documents(chunk_size=chunk_size):
+        seen.add(pk)
+        expected = state.documents.get(pk)
+        if expected is None:
+            yield Finding(
+                "child_document.unrecorded", f"document {pk}", "a record.document_added event", "a row"
+            )
+            continue
+        yield from _compare("child_document", f"document {pk}", r.DOCUMENT_FIELDS, expected, live)
+    yield from _missing("child_document", "document", state.documents.keys() - seen)
 
 
 def fenwick(ordinals: list[int]) -> dict[int, int]:

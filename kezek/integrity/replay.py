@@ -71,6 +71,13 @@ ENROLLMENT_FIELDS = ("group", "direction", "left_on", "staff_child")
 # Group: [capacity, active]
 G_CAPACITY, G_ACTIVE = range(2)
 GROUP_FIELDS = ("capacity", "active")
+# Child's file (E9): [enrollment, status, contract (number, date, fee) or None, health digest or None,
+#                    groups of its stays in order (tuple)]
+F_ENROLLMENT, F_STATUS, F_CONTRACT, F_HEALTH, F_STAYS = range(5)
+FILE_FIELDS = ("enrollment", "status", "contract", "health", "stays")
+# Document of a file: [file, kind, sha256]
+DOC_FILE, DOC_KIND, DOC_SHA256 = range(3)
+DOCUMENT_FIELDS = ("file", "kind", "sha256")
 
 LIVE_DIRECTION = ("benefit_confirmation", "awaiting_enrollment")
 
@@ -91,6 +98,8 @@ class State:
     groups: dict[int, list[Any]] = field(default_factory=dict)
     queue_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # locality code → values
     placement_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[int, list[Any]] = field(default_factory=dict)  # children's files (kezek.records)
+    documents: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -389,6 +398,59 @@ def placement_settings_changed(state: State, event: Event) -> None:
     values.update({name: event.payload[name] for name in PLACEMENT_SETTING_NAMES if name in event.payload})
 
 
+def _file(state: State, event: Event) -> list[Any] | None:
+    row = state.files.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append((event.seq, f"child file {event.subject_id}", f"{event.kind} before opening"))
+    elif row[F_STATUS] != "open":
+        state.anomalies.append(
+            (event.seq, f"child file {event.subject_id}", f"{event.kind} of a closed file")
+        )
+    return row
+
+
+def record_opened(state: State, event: Event) -> None:
+    pk = int(event.subject_id)
+    if _new(state, event, state.files, pk):
+        state.files[pk] = [event.payload["enrollment"], "open", None, None, (event.payload["group"],)]
+
+
+def record_contract_set(state: State, event: Event) -> None:
+    row = _file(state, event)
+    if row is not None:
+        p = event.payload
+        row[F_CONTRACT] = (p["contract_number"], day(p["contract_date"]), str(p["monthly_fee"]))
+
+
+def record_document_added(state: State, event: Event) -> None:
+    if _file(state, event) is not None and _new(
+        state, event, state.documents, int(event.payload["document"])
+    ):
+        state.documents[int(event.payload["document"])] = [
+            int(event.subject_id),
+            event.payload["kind"],
+            event.payload["sha256"],
+        ]
+
+
+def record_health_changed(state: State, event: Event) -> None:
+    row = _file(state, event)
+    if row is not None:
+        row[F_HEALTH] = event.payload["digest"]
+
+
+def record_group_changed(state: State, event: Event) -> None:
+    row = _file(state, event)
+    if row is not None:
+        row[F_STAYS] = (*row[F_STAYS], event.payload["group"])
+
+
+def record_closed(state: State, event: Event) -> None:
+    row = _file(state, event)
+    if row is not None:
+        row[F_STATUS] = "closed"
+
+
 def recorded_only(state: State, event: Event) -> None:
     """An event that changes nothing this check compares (organisations' passports, group labels,
     complaints, access requests, campaigns, medical indications): it is on the chain, verified by its hash."""
@@ -439,6 +501,12 @@ RULES: dict[str, Rule] = {
     "medical_indication.submitted": recorded_only,
     "medical_indication.confirmed": recorded_only,
     "medical_indication.rejected": recorded_only,
+    "record.opened": record_opened,
+    "record.contract_set": record_contract_set,
+    "record.document_added": record_document_added,
+    "record.health_changed": record_health_changed,
+    "record.group_changed": record_group_changed,
+    "record.closed": record_closed,
 }
 
 

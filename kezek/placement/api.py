@@ -303,6 +303,7 @@ class EnrollmentOut(Schema):
 class DepartIn(Schema):
     left_on: dt.date | None = None
     reason: str = Field(max_length=500)
+    reason_code: str = Field(default="", max_length=20, description="why, from the list (E8); default other")
 
 
 KINDERGARTEN = (*KINDERGARTEN_ROLES, Role.ADMINISTRATOR)
@@ -350,7 +351,11 @@ def depart(request: HttpRequest, enrollment_id: int, data: DepartIn) -> Enrollme
         pk=enrollment_id,
     )
     return services.enrollment_depart(
-        enrollment=enrollment, by_staff=staff, on=data.left_on, reason=data.reason
+        enrollment=enrollment,
+        by_staff=staff,
+        on=data.left_on,
+        reason=data.reason,
+        reason_code=data.reason_code,
     )
 
 

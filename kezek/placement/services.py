@@ -31,7 +31,7 @@ from kezek.waitlist import commitments
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, BenefitClaim, StopListEntry
 
-from . import locks, selectors
+from . import locks, selectors, signals
 from .models import (
     LIVE_DIRECTION_STATES,
     Direction,
@@ -369,13 +369,15 @@ def direction_enroll(*, direction: Direction, by_staff: User, on: dt.date | None
             enrollment=enrollment.pk,
             by=by_staff.pk,
         )
+        signals.enrollment_created.send(sender=Enrollment, enrollment=enrollment, by_staff=by_staff)
     return enrollment
 
 
 def enrollment_depart(
-    *, enrollment: Enrollment, by_staff: User, on: dt.date | None = None, reason: str
+    *, enrollment: Enrollment, by_staff: User, on: dt.date | None = None, reason: str, reason_code: str = ""
 ) -> Enrollment:
-    """A child leaves the group: the seat is free and published at once (P1)."""
+    """A child leaves the group: the seat is free and published at once (P1); the child's file is closed
+    with `reason_code` (E8, `kezek.records`)."""
     on = on or clock.today()
     reason = reason.strip()
     if len(reason) < 3:
@@ -397,6 +399,14 @@ def enrollment_depart(
             group=group,
             left_on=on,
             by=by_staff.pk,
+        )
+        signals.enrollment_departed.send(
+            sender=Enrollment,
+            enrollment=enrollment,
+            by_staff=by_staff,
+            on=on,
+            reason=reason,
+            reason_code=reason_code,
         )
         places_publish(group=group, cause=Publication.Cause.DEPARTURE)
     return enrollment
@@ -607,6 +617,7 @@ def enrollment_staff_child(
                 by_staff=by_staff,
             ),
         )
+        signals.enrollment_created.send(sender=Enrollment, enrollment=enrollment, by_staff=by_staff)
     return enrollment
 
 
@@ -869,6 +880,9 @@ def enrollment_transfer(
             closing=closing,
             capacity=source.capacity,
             by=by_staff.pk,
+        )
+        signals.enrollment_transferred.send(
+            sender=Enrollment, enrollment=enrollment, by_staff=by_staff, from_group=source, on=clock.today()
         )
         if not closing:
             places_publish(group=source, cause=Publication.Cause.DEPARTURE)

@@ -3,10 +3,18 @@
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from kezek.facilities.models import Group
 
 from .models import Publication
+
+# Sent inside the enrolment's own transaction, after its ledger event, so what listens (the child's file,
+# issue #18: `kezek.records`) commits or rolls back with it. Keyword arguments: `enrollment`, `by_staff`;
+# a transfer also `from_group`, `on`; a departure also `on`, `reason`, `reason_code` ("" when not given).
+enrollment_created = Signal()
+enrollment_transferred = Signal()
+enrollment_departed = Signal()
 
 
 def on_group_saved(*, instance: Group, created: bool, raw: bool = False, **_: Any) -> None:

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
+from kezek.records.models import DepartureReason
 
 from .forms import BasisForm
 
@@ -34,6 +35,13 @@ class EnrolForm(forms.Form):
 
 class DepartForm(forms.Form):
     left_on = _date_field(_("Left on"), help_text=_("Not in the future, not before the enrolment."))
+    reason_code = forms.ChoiceField(
+        label=_("Reason of leaving, from the list"),
+        choices=DepartureReason.choices,
+        required=False,  # not given: "other" (E8)
+        initial=DepartureReason.OTHER,
+        help_text=_("The child's file is closed with it and archived."),
+    )
     reason = forms.CharField(
         label=_("Reason of leaving"),
         min_length=3,

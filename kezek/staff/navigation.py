@@ -13,6 +13,7 @@ DEPARTMENT = (*DEPARTMENT_ROLES, Role.ADMINISTRATOR)
 DEPARTMENT_READ = (*DEPARTMENT, Role.AUDITOR)
 KINDERGARTEN = (*KINDERGARTEN_ROLES, Role.ADMINISTRATOR)
 HEADS = (Role.DEPARTMENT_HEAD, Role.ADMINISTRATOR)
+RECORDS = (*KINDERGARTEN, Role.TEACHER, Role.NURSE)  # the children's files (issue #18, E4)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ SECTIONS = (
     Section("staff:ledger", _("Ledger"), DEPARTMENT_READ),
     Section("staff:directions_pending", _("Directions awaiting enrolment"), KINDERGARTEN),
     Section("staff:groups", _("Groups and rosters"), KINDERGARTEN),
+    Section("staff:records", _("Children's files"), RECORDS),
 )
 
 

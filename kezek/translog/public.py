@@ -30,6 +30,7 @@ _ORGANISATION = (  # the organisation's passport, public in the facilities API (
 )  # fmt: skip
 _DIRECTION = ("state", "valid_until")
 _GROUP = ("name", "language", "kind", "age_from", "age_to")
+_RECORD = ("file", "enrollment", "organisation")  # every child-file event (records._ledger)
 _PLACEMENT_SETTINGS = (
     "distribution_policy", "priority_days", "priority_hour", "age_reference", "direction_working_days",
     "direction_max_days",
@@ -108,6 +109,14 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "campaign.notified": (*_CAMPAIGN, "applicants"),  # a count
     "campaign.closed": (*_CAMPAIGN, "confirmed", "stop_listed"),  # counts
     "campaign.confirmed": _CAMPAIGN,
+    # the child's file (E9): ids, dates, codes and a document's SHA-256 — never a name, a contract's
+    # number or fee, a note, health data or a file name
+    "record.opened": (*_RECORD, "group", "opened_on", "staff_child"),
+    "record.contract_set": _RECORD,
+    "record.document_added": (*_RECORD, "document", "kind", "sha256", "replaces"),
+    "record.health_changed": _RECORD,
+    "record.group_changed": (*_RECORD, "group", "since"),
+    "record.closed": (*_RECORD, "closed_on", "reason"),  # reason: a code (DepartureReason)
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -115,7 +124,7 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
 PUBLIC_SUBJECTS = frozenset(
     {
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
-        "access_request", "medical_indication", "campaign", "feedback",
+        "access_request", "medical_indication", "campaign", "feedback", "child_file",
     }
 )  # fmt: skip
 

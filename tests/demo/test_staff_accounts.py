@@ -21,14 +21,15 @@ def test_demo_accounts_cover_every_role_and_sign_in_with_the_demo_password() -> 
         "demo-operator": "operator",
         "demo-head": "department_head",
         "demo-kindergarten": "kindergarten_head",
+        "demo-nurse": "nurse",
         "demo-auditor": "auditor",
     }
     assert "demo-operator" in result.summary()
     response = Client().post("/staff/login/", {"username": "demo-operator", "password": DEMO_PASSWORD})
     assert response.status_code == 302  # on to the authenticator enrolment
     demo_load(scale="small", seed=7, applications=0, reset=True)
-    assert StaffProfile.objects.count() == 5
-    assert User.objects.filter(username__startswith="demo-").count() == 5
+    assert StaffProfile.objects.count() == 6
+    assert User.objects.filter(username__startswith="demo-").count() == 6
 
 
 def test_no_demo_accounts_in_production(settings: Settings) -> None:

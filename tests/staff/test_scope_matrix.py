@@ -14,6 +14,7 @@ right scope gets 200) proves each kwarg really names the object it is filled wit
 """
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,8 @@ from kezek.facilities.models import Group, Locality, Organisation
 from kezek.feedback.models import Feedback, Kind
 from kezek.placement import services as placement
 from kezek.placement.models import Direction, Enrollment, MedicalIndication
+from kezek.records import services as records
+from kezek.records.models import ChildDocument
 from kezek.staff.auth import staff_required
 from kezek.staff.models import DEPARTMENT_ROLES, KINDERGARTEN_ROLES, ORGANISATION_ROLES, Role
 from kezek.waitlist import services as waitlist
@@ -64,7 +67,7 @@ PDF = pdf_bytes("written request")
 SIGN_IN = {"login", "otp", "logout"}  # exempt by name: they are how one gets in
 ALL_ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 DEPARTMENT_SIDE: set[str] = {*DEPARTMENT_ROLES, Role.AUDITOR, Role.ADMINISTRATOR}
-KINDERGARTEN_SIDE: set[str] = {*KINDERGARTEN_ROLES, Role.ADMINISTRATOR}
+KINDERGARTEN_SIDE: set[str] = {*ORGANISATION_ROLES, Role.ADMINISTRATOR}  # teachers and nurses too (#18)
 # POSTs that only read: the search by IIN is a POST so that the IIN never appears in a URL.
 READING_POSTS = {"applications"}
 
@@ -89,6 +92,7 @@ class World:
     feedback: Feedback
     indication: MedicalIndication
     campaign: Campaign  # a confirmation campaign of A, closed before MONDAY
+    document: ChildDocument  # a (not medical) document of the enrolled child's file (#18)
 
 
 def scan() -> SimpleUploadedFile:
@@ -123,6 +127,13 @@ def build_world(locality: Locality | None = None) -> World:
         application=withdrawn, by_staff=officer, basis=basis("the written request of 14.12"), document=scan()
     )
     ask(Client(), plain, other_parent(plain))
+    document = records.child_document_add(
+        file=enrollment.child_file,
+        by_staff=staff_user(role=Role.KINDERGARTEN_HEAD, organisation=organisation),
+        kind="certificate",
+        document=scan(),
+        issued_on=MONDAY.date(),
+    )
     now = MONDAY
     feedback = Feedback.objects.create(
         kind=Kind.SUGGESTION,
@@ -147,6 +158,7 @@ def build_world(locality: Locality | None = None) -> World:
         feedback=feedback,
         indication=medical_indication(indicated, confirm=None),
         campaign=campaign,
+        document=document,
     )
 
 
@@ -159,6 +171,8 @@ OBJECTS: dict[str, Callable[[World], Any]] = {
     "enrollment_id": lambda w: w.enrollment.pk,
     "indication_id": lambda w: w.indication.pk,
     "campaign_id": lambda w: w.campaign.pk,
+    "file_id": lambda w: w.document.file_id,
+    "document_id": lambda w: w.document.pk,
 }
 # Generic kwarg names ("pk", "number") name different models on different URLs: each URL says which.
 PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
@@ -282,8 +296,12 @@ def staff_api() -> list[tuple[str, str, str]]:
 API_ROLES: dict[str, set[str]] = {
     "access-requests": {*DEPARTMENT_ROLES, Role.ADMINISTRATOR},
     "medical-indications": {*DEPARTMENT_ROLES, Role.ADMINISTRATOR},
-    "directions": KINDERGARTEN_SIDE,
-    "enrollments": KINDERGARTEN_SIDE,
+    "directions": {*KINDERGARTEN_ROLES, Role.ADMINISTRATOR},
+    "enrollments": {*KINDERGARTEN_ROLES, Role.ADMINISTRATOR},
+    "records": {*ORGANISATION_ROLES, Role.ADMINISTRATOR},  # reads (health only for head and nurse)
+    "record-contracts": {*KINDERGARTEN_ROLES},
+    "record-documents": {*KINDERGARTEN_ROLES, Role.NURSE},
+    "record-health": {Role.KINDERGARTEN_HEAD, Role.NURSE},
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "access-requests": {
@@ -297,7 +315,21 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "medical-indications": {"confirm": False, "reason": "Not a sanatorium case"},
     "directions": {"enrolled_on": "2026-12-14"},
     "enrollments": {"left_on": "2026-12-14", "reason": "family moved"},
+    "records": {},
+    "record-contracts": {"number": "5/2026", "signed_on": "2026-12-14", "monthly_fee": "1000"},
+    "record-documents": {"kind": "certificate", "issued_on": "2026-12-14"},  # multipart, with a file
+    "record-health": {"allergies": "", "diet": "", "restrictions": ""},
 }
+
+
+def api_send(client: Client, method: str, path: str, area: str) -> Any:
+    """The endpoint's own method with a valid body: JSON, or multipart with a scan for an upload."""
+    body = API_BODIES[area]
+    if method == "GET":
+        return client.get(path)
+    if area == "record-documents":
+        return client.post(path, {**body, "document": scan()})
+    return client.generic(method, path, json.dumps(body), content_type="application/json")
 
 
 def api_path(template: str, area: str, world: World) -> str:
@@ -422,7 +454,7 @@ def test_anonymous_and_unverified_are_sent_to_sign_in(worlds: tuple[World, World
                     wrong.append(f"{who} {method} {path} ({url.name}): {response.status_code}")
         for method, template, area in staff_api():
             path = api_path(template, area, world)
-            response = client.post(path, API_BODIES[area], content_type="application/json")
+            response = api_send(client, method, path, area)
             checked += 1
             if response.status_code != 401:
                 wrong.append(f"{who} {method} {path}: {response.status_code}, expected 401")
@@ -467,15 +499,15 @@ def test_wrong_role_gets_403_and_auditors_post_nothing(worlds: tuple[World, Worl
                 cells += 1
                 if response.status_code != 403:
                     wrong.append(f"{role} {method} {path} ({url.name}): {response.status_code}, expected 403")
-    for _method, template, area in staff_api():
+    for method, template, area in staff_api():
         path = api_path(template, area, world)
         for role in ALL_ROLES:
             if role in API_ROLES[area]:
                 continue
-            response = clients[role].post(path, API_BODIES[area], content_type="application/json")
+            response = api_send(clients[role], method, path, area)
             cells += 1
             if response.status_code != 403:
-                wrong.append(f"{role} POST {path}: {response.status_code}, expected 403")
+                wrong.append(f"{role} {method} {path}: {response.status_code}, expected 403")
     assert cells > 0
     assert not wrong, "\n".join(wrong)
 
@@ -522,13 +554,15 @@ def test_another_scope_gets_404_for_every_object(worlds: tuple[World, World]) ->
                         wrong.append(
                             f"{role} {where} {method} {path} ({url.name}): {response.status_code}, not 404"
                         )
-    for _method, template, area in staff_api():
+    for method, template, area in staff_api():
         path = api_path(template, area, world)
+        if "{" not in template:
+            continue  # a list names no object: it shows the user's own scope (checked below for pages)
         for role in sorted(API_ROLES[area] - {Role.ADMINISTRATOR}):
             for where, client in others[role]:
-                response = client.post(path, API_BODIES[area], content_type="application/json")
+                response = api_send(client, method, path, area)
                 if response.status_code != 404:
-                    wrong.append(f"{role} {where} POST {path}: {response.status_code}, expected 404")
+                    wrong.append(f"{role} {where} {method} {path}: {response.status_code}, expected 404")
     assert not wrong, "\n".join(wrong)
     # Nothing of A changed by all those refused requests.
     world.claim.refresh_from_db()

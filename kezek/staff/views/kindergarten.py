@@ -150,7 +150,11 @@ def enrollment_depart(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
         def depart(data: dict[str, Any]) -> HttpResponse:
             services.enrollment_depart(
-                enrollment=enrollment, by_staff=_user(request), on=data["left_on"], reason=data["reason"]
+                enrollment=enrollment,
+                by_staff=_user(request),
+                on=data["left_on"],
+                reason=data["reason"],
+                reason_code=data["reason_code"],
             )
             message = _("The departure is recorded and the place is published.")
             return _to_group(request, enrollment.group_id, message)
