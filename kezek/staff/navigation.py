@@ -34,6 +34,7 @@ SECTIONS = (
     Section("staff:ledger", _("Ledger"), DEPARTMENT_READ),
     Section("staff:directions_pending", _("Directions awaiting enrolment"), KINDERGARTEN),
     Section("staff:groups", _("Groups and rosters"), KINDERGARTEN),
+    Section("staff:attendance", _("Attendance timesheets"), (*KINDERGARTEN, *DEPARTMENT_READ, Role.TEACHER)),
 )
 
 

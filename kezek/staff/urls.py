@@ -1,3 +1,5 @@
+from kezek.attendance import views as attendance
+
 from .views import auth, campaigns, desk, home, kindergarten, ledger, organisations, reports, settings
 
 app_name = "staff"
@@ -12,4 +14,5 @@ urlpatterns = [
     *reports.urlpatterns,
     *ledger.urlpatterns,
     *campaigns.urlpatterns,
+    *attendance.urlpatterns,
 ]

@@ -1,0 +1,239 @@
+"""The timesheet's back-office pages (E10–E18): the teacher's day screen (phone first), the group's month
+with the head's submission, the department's disputes and flags. Thin: the services decide; a refusal is
+shown with its status (422, 409, 403, 404) and writes nothing."""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kezek.core import clock
+from kezek.core.errors import DomainError
+from kezek.facilities.models import Group
+from kezek.placement.models import Enrollment
+from kezek.staff.auth import staff_required
+from kezek.staff.models import Role, StaffProfile
+from kezek.staff.selectors import Scope
+
+from . import flags as flag_reads
+from . import selectors, services
+from .models import AbsenceReason, Dispute, Mark, TeacherAssignment, TimesheetMonth
+
+MARKERS = (Role.TEACHER, Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR)
+KINDERGARTEN = (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR)
+DEPARTMENT = (Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.ADMINISTRATOR, Role.AUDITOR)
+ALL = (*MARKERS, *DEPARTMENT)
+
+
+def _scope(request: HttpRequest) -> Scope:
+    return request.scope  # type: ignore[attr-defined]
+
+
+def _user(request: HttpRequest) -> User:
+    return User.objects.get(pk=_scope(request).user_id)
+
+
+def _groups(request: HttpRequest) -> QuerySet[Group]:
+    """The groups this user may open: a teacher's assigned ones, the kindergarten's, the department's."""
+    scope = _scope(request)
+    if scope.role == Role.TEACHER:
+        profile = StaffProfile.objects.get(user_id=scope.user_id)
+        ids = TeacherAssignment.objects.filter(profile=profile).values("group_id")
+        return Group.objects.filter(pk__in=ids).select_related("organisation")
+    rows = Group.objects.select_related("organisation")
+    return scope.filter(rows, locality="organisation__locality", organisation="organisation")
+
+
+def _group(request: HttpRequest, group_id: int) -> Group:
+    found = _groups(request).filter(pk=group_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _month(value: str) -> dt.date:
+    return _day(f"{value}-01")
+
+
+@require_GET
+@staff_required(*ALL)
+def home(request: HttpRequest) -> HttpResponse:
+    """The timesheets: my groups (today's day and this month), or the department's disputes and flags."""
+    today = clock.today()
+    groups = list(_groups(request).filter(is_active=True).order_by("organisation__name_ru", "name")[:200])
+    context = {
+        "groups": groups,
+        "today": today,
+        "month": today.replace(day=1),
+        "previous": selectors.month_start(today.replace(day=1) - dt.timedelta(days=1)),
+        "department": _scope(request).role in DEPARTMENT,
+    }
+    return render(request, "attendance/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*MARKERS)
+def day(request: HttpRequest, group_id: int, on: str) -> HttpResponse:
+    """E11: one screen per group and day: everyone present by default, one tap per absent child."""
+    group = _group(request, group_id)
+    the_day = _day(on)
+    status, error = 200, None
+    if request.method == "POST":
+        try:
+            if request.POST.get("enrollment"):  # one child's mark on a day already marked
+                enrollment = selectors.enrolled_on_day(group_id=group.pk, day=the_day).get(
+                    pk=int(request.POST["enrollment"])
+                )
+                reason = request.POST.get("reason", "")
+                services.child_mark(
+                    enrollment=enrollment,
+                    day=the_day,
+                    present=not reason,
+                    reason=reason,
+                    by_staff=_user(request),
+                )
+            else:
+                absences = {
+                    int(key.removeprefix("reason-")): str(value)
+                    for key, value in request.POST.items()
+                    if key.startswith("reason-") and value
+                }
+                services.day_mark(group=group, day=the_day, absences=absences, by_staff=_user(request))
+            messages.success(request, _("The day is marked."))
+            return HttpResponseRedirect(request.path)
+        except DomainError as exc:
+            status, error = exc.status, exc.message
+        except (ValueError, Enrollment.DoesNotExist):
+            status, error = 422, _("A child in the list was not enrolled in the group on that day.")
+    sheet = selectors.day_sheet(group=group, day=the_day)
+    context = {
+        "sheet": sheet,
+        "reasons": AbsenceReason.choices,
+        "error": error,
+        "previous": the_day - dt.timedelta(days=1),
+        "next": the_day + dt.timedelta(days=1),
+        "today": clock.today(),
+    }
+    return render(request, "attendance/day.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*ALL)
+def month(request: HttpRequest, group_id: int, month: str) -> HttpResponse:
+    """E13: the group's month as a grid; the head submits it."""
+    group = _group(request, group_id)
+    the_month = _month(month)
+    status, error = 200, None
+    if request.method == "POST":
+        try:
+            services.month_submit(group=group, month=the_month, by_staff=_user(request))
+            messages.success(request, _("The month is submitted; parents can approve it from the 1st."))
+            return HttpResponseRedirect(request.path)
+        except DomainError as exc:
+            status, error = exc.status, exc.message
+    grid = selectors.month_grid(group=group, month=the_month)
+    context = {
+        "grid": grid,
+        "error": error,
+        "may_submit": _scope(request).role in (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)
+        and grid.state == TimesheetMonth.State.OPEN,
+        "window": selectors.approval_window(the_month),
+        "lock_day": selectors.lock_day(the_month),
+        "previous": selectors.month_start(the_month - dt.timedelta(days=1)),
+        "next": selectors.next_month(the_month),
+    }
+    return render(request, "attendance/month.html", context, status=status)
+
+
+def _disputes(request: HttpRequest) -> QuerySet[Dispute]:
+    rows = Dispute.objects.select_related(
+        "child_month__timesheet__group__organisation", "child_month__enrollment__child"
+    ).order_by("resolved_at", "created_at", "pk")
+    return _scope(request).filter(rows, locality="child_month__timesheet__group__organisation__locality")
+
+
+@require_GET
+@staff_required(*DEPARTMENT)
+def disputes(request: HttpRequest) -> HttpResponse:
+    """E16: days parents disputed, the open ones first."""
+    rows = list(_disputes(request)[:300])
+    marks = {
+        (m.enrollment_id, m.day): m
+        for m in Mark.objects.filter(
+            enrollment_id__in=[d.child_month.enrollment_id for d in rows], day__in=[d.day for d in rows]
+        )
+    }
+    context = {
+        "rows": [(d, marks.get((d.child_month.enrollment_id, d.day))) for d in rows],
+        "reasons": AbsenceReason.choices,
+        "read_only": _scope(request).read_only,
+    }
+    return render(request, "attendance/disputes.html", context)
+
+
+@require_http_methods(["POST"])
+@staff_required(Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.ADMINISTRATOR)
+def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _disputes(request).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    decision = request.POST.get("decision", "")
+    reason = request.POST.get("reason", "")
+    try:
+        services.dispute_resolve(
+            dispute=found,
+            by_staff=_user(request),
+            keep=decision == "keep",
+            present=None if decision == "keep" else decision == "present",
+            reason="" if decision in ("keep", "present") else reason,
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        response = disputes(request)
+        response.status_code = exc.status
+        return response
+    messages.success(request, _("The dispute is resolved."))
+    return HttpResponseRedirect(reverse("staff:attendance_disputes"))
+
+
+@require_GET
+@staff_required(*DEPARTMENT)
+def flags(request: HttpRequest) -> HttpResponse:
+    """E18: the department's report of suspicious timesheets (a report, never a block)."""
+    scope = _scope(request)
+
+    def scoped(rows: QuerySet[Any]) -> QuerySet[Any]:
+        return scope.filter(rows, locality="group__organisation__locality")
+
+    found = flag_reads.flags(scoped)
+    groups = {
+        g.pk: g
+        for g in Group.objects.filter(pk__in={f.group_id for f in found}).select_related("organisation")
+    }
+    context = {"rows": [(f, groups.get(f.group_id or 0)) for f in found], "thresholds": flag_reads}
+    return render(request, "attendance/flags.html", context)
+
+
+urlpatterns = [
+    path("attendance/", home, name="attendance"),
+    path("attendance/groups/<int:group_id>/day/<str:on>/", day, name="attendance_day"),
+    path("attendance/groups/<int:group_id>/month/<str:month>/", month, name="attendance_month"),
+    path("attendance/disputes/", disputes, name="attendance_disputes"),
+    path("attendance/disputes/<int:pk>/resolve/", dispute_resolve, name="attendance_dispute_resolve"),
+    path("attendance/flags/", flags, name="attendance_flags"),
+]

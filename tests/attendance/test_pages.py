@@ -1,0 +1,128 @@
+"""The pages (E11, E13, E14, E16, E18): the teacher's day at any group size in a constant number of
+queries, the head's submission, the parent's answer in the cabinet, the department's disputes and flags."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from kezek.attendance.models import ChildMonth, Dispute, Mark, TimesheetMonth
+from tests.factories import staff_login
+
+from .conftest import Kindergarten, at, enrol, mark_month, submit
+
+pytestmark = pytest.mark.django_db
+OCTOBER = dt.date(2026, 10, 1)
+DAY = dt.date(2026, 10, 14)
+
+
+def cabinet_login(client: Client, applicant: object) -> Client:
+    from kezek.cabinet.sessions import sign_in
+
+    request = type("R", (), {})()
+    session = client.session
+    request.session = session  # type: ignore[attr-defined]
+    sign_in(request, applicant)  # type: ignore[arg-type]
+    session.save()
+    client.cookies["sessionid"] = session.session_key  # type: ignore[assignment]
+    return client
+
+
+def test_the_teacher_marks_a_day_on_the_page(kg: Kindergarten) -> None:
+    client = staff_login(Client(), kg.teacher)
+    url = reverse("staff:attendance_day", args=[kg.group.pk, DAY.isoformat()])
+    with time_machine.travel(at(DAY, 17), tick=False):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert b"reason-" in page.content
+        absent = kg.enrollments[1]
+        done = client.post(url, {f"reason-{absent.pk}": "illness"})
+        assert done.status_code == 302
+        assert Mark.objects.filter(day=DAY).count() == 3
+        assert Mark.objects.get(day=DAY, enrollment=absent).reason == "illness"
+        again = client.post(url, {})
+        assert again.status_code == 409
+        assert Mark.objects.filter(day=DAY).count() == 3
+        change = client.post(url, {"enrollment": absent.pk, "reason": ""})
+        assert change.status_code == 302
+        assert Mark.objects.get(day=DAY, enrollment=absent).present
+
+
+def test_a_future_day_is_refused_on_the_page(kg: Kindergarten) -> None:
+    client = staff_login(Client(), kg.teacher)
+    with time_machine.travel(at(DAY, 9), tick=False):
+        url = reverse("staff:attendance_day", args=[kg.group.pk, (DAY + dt.timedelta(days=1)).isoformat()])
+        assert client.post(url, {}).status_code == 422
+    assert Mark.objects.count() == 0
+
+
+def test_another_kindergartens_teacher_gets_404(kg: Kindergarten) -> None:
+    from .conftest import make_kindergarten
+
+    other = make_kindergarten(1)
+    client = staff_login(Client(), other.teacher)
+    with time_machine.travel(at(DAY, 17), tick=False):
+        url = reverse("staff:attendance_day", args=[kg.group.pk, DAY.isoformat()])
+        assert client.get(url).status_code == 404
+        assert client.post(url, {}).status_code == 404
+    assert Mark.objects.count() == 0
+
+
+@pytest.mark.parametrize("size", [3, 12])
+def test_the_group_pages_cost_constant_queries(size: int, django_assert_max_num_queries: object) -> None:
+    from .conftest import make_kindergarten
+
+    k = make_kindergarten(size)
+    mark_month(k, OCTOBER)
+    client = staff_login(Client(), k.head)
+    with time_machine.travel(at(dt.date(2026, 10, 31)), tick=False):
+        with django_assert_max_num_queries(25):  # type: ignore[operator]
+            assert (
+                client.get(reverse("staff:attendance_month", args=[k.group.pk, "2026-10"])).status_code == 200
+            )
+        with django_assert_max_num_queries(25):  # type: ignore[operator]
+            assert (
+                client.get(reverse("staff:attendance_day", args=[k.group.pk, "2026-10-30"])).status_code
+                == 200
+            )
+
+
+def test_head_submits_parent_answers_department_resolves(kg: Kindergarten) -> None:
+    days = mark_month(kg, OCTOBER)
+    head = staff_login(Client(), kg.head)
+    url = reverse("staff:attendance_month", args=[kg.group.pk, "2026-10"])
+    with time_machine.travel(at(dt.date(2026, 11, 1)), tick=False):
+        assert head.post(url).status_code == 302
+    assert TimesheetMonth.objects.get().state == "submitted"
+    parent = cabinet_login(Client(), kg.applicants[0])
+    other_parent = cabinet_login(Client(), kg.applicants[1])
+    mine = ChildMonth.objects.get(enrollment=kg.enrollments[0])
+    page = reverse("cabinet:attendance_month", args=[mine.pk])
+    with time_machine.travel(at(dt.date(2026, 11, 3)), tick=False):
+        assert parent.get(reverse("cabinet:attendance")).status_code == 200
+        assert other_parent.get(page).status_code == 404  # another family's month
+        assert other_parent.post(page, {"answer": "approve"}).status_code == 404
+        day = days[2].isoformat()
+        refused = parent.post(page, {"answer": "dispute", "day": day, "comment-" + day: ""})
+        assert refused.status_code == 422
+        assert Dispute.objects.count() == 0
+        assert (
+            parent.post(
+                page, {"answer": "dispute", "day": day, "comment-" + day: "She was at home"}
+            ).status_code
+            == 302
+        )
+    assert ChildMonth.objects.get(pk=mine.pk).state == "disputed"
+    operator = staff_login(Client(), kg.operator)
+    with time_machine.travel(at(dt.date(2026, 11, 4)), tick=False):
+        assert operator.get(reverse("staff:attendance_disputes")).status_code == 200
+        dispute = Dispute.objects.get()
+        done = operator.post(
+            reverse("staff:attendance_dispute_resolve", args=[dispute.pk]),
+            {"decision": "absent", "reason": "illness", "note": "Confirmed by the nurse"},
+        )
+        assert done.status_code == 302
+        assert operator.get(reverse("staff:attendance_flags")).status_code == 200
+    assert ChildMonth.objects.get(pk=mine.pk).state == "resolved"
