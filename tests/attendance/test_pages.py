@@ -11,7 +11,7 @@ from django.urls import reverse
 from kezek.attendance.models import ChildMonth, Dispute, Mark, TimesheetMonth
 from tests.factories import staff_login
 
-from .conftest import Kindergarten, at, enrol, mark_month, submit
+from .conftest import Kindergarten, at, mark_month
 
 pytestmark = pytest.mark.django_db
 OCTOBER = dt.date(2026, 10, 1)
