@@ -10,7 +10,7 @@ import time_machine
 from django.contrib.auth.models import User
 
 from kezek.attendance import selectors, services
-from kezek.attendance.models import TeacherAssignment
+from kezek.attendance.models import TeacherAssignment, TimesheetMonth
 from kezek.facilities.models import Group, Organisation
 from kezek.placement import services as placement
 from kezek.placement.models import Enrollment
@@ -104,7 +104,7 @@ def mark_month(k: Kindergarten, month: dt.date, absences: dict[int, str] | None 
     return days
 
 
-def submit(k: Kindergarten, month: dt.date, on: dt.date | None = None):  # type: ignore[no-untyped-def]
+def submit(k: Kindergarten, month: dt.date, on: dt.date | None = None) -> TimesheetMonth:
     on = on or selectors.next_month(month)
     with time_machine.travel(at(on, 9), tick=False):
         return services.month_submit(group=k.group, month=month, by_staff=k.head)
