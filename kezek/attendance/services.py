@@ -420,7 +420,7 @@ def child_month_approve(
     return row
 
 
-def _parent_user(applicant: Applicant) -> User:
+def _parent_user(applicant: Applicant | None) -> User:
     """The user standing for parents' answers (an applicant has no Django user): one service account."""
     user, _created = User.objects.get_or_create(
         username="kezek-parents", defaults={"is_active": False, "first_name": "parents"}

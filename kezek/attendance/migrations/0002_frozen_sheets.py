@@ -7,6 +7,9 @@ session tries:
 - `attendance_timesheet_frozen` refuses to change a locked month, a month's sheet hash once set, or to
   reopen a submitted month.
 
+On SQLite a DELETE goes through while the whole database is emptied (`kezek.ledger.guards.
+ledger_emptying`: `flush`, the demo's reset), as PostgreSQL's TRUNCATE does (row triggers do not fire).
+
 The integrity check still recomputes each frozen sheet's hash (E15): a DBA who disables the triggers is
 caught by it. Note for future migrations: SQLite rebuilds a table on most ALTERs, which drops its
 triggers; such a migration must create them again.
@@ -102,7 +105,7 @@ SQLITE_FORWARD = [
     """,
     f"""
     CREATE TRIGGER attendance_mark_frozen_delete BEFORE DELETE ON attendance_mark
-    WHEN {_closed("OLD", "date(OLD.day, 'start of month')")}
+    WHEN NOT kezek_ledger_emptying() AND {_closed("OLD", "date(OLD.day, 'start of month')")}
     BEGIN
         SELECT RAISE(ABORT, '{FROZEN}');
     END
@@ -115,6 +118,7 @@ SQLITE_FORWARD = [
     """,
     f"""
     CREATE TRIGGER attendance_correction_frozen_delete BEFORE DELETE ON attendance_correction
+    WHEN NOT kezek_ledger_emptying()
     BEGIN
         SELECT RAISE(ABORT, '{APPEND_ONLY}');
     END
@@ -143,7 +147,7 @@ def _run(schema_editor, statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("attendance", "0001_initial")]
+    dependencies = [("attendance", "0001_initial"), ("ledger", "0006_sqlite_refuses_delete")]
 
     operations = [
         migrations.RunPython(
