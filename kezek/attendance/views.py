@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -29,7 +29,6 @@ from .models import AbsenceReason, Dispute, Mark, TeacherAssignment, TimesheetMo
 MARKERS = (Role.TEACHER, Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR)
 KINDERGARTEN = (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR)
 DEPARTMENT = (Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.ADMINISTRATOR, Role.AUDITOR)
-ALL = (*MARKERS, *DEPARTMENT)
 
 
 def _scope(request: HttpRequest) -> Scope:
@@ -41,14 +40,20 @@ def _user(request: HttpRequest) -> User:
 
 
 def _groups(request: HttpRequest) -> QuerySet[Group]:
-    """The groups this user may open: a teacher's assigned ones, the kindergarten's, the department's."""
+    """The groups this user may open: the kindergarten's (a teacher reads them all and marks the groups
+    assigned to them, E10), or the department's."""
+    rows = Group.objects.select_related("organisation")
+    return _scope(request).filter(rows, locality="organisation__locality", organisation="organisation")
+
+
+def _my_groups(request: HttpRequest) -> QuerySet[Group]:
+    """The groups listed on the home page: a teacher's assigned ones, else all in the scope."""
     scope = _scope(request)
     if scope.role == Role.TEACHER:
         profile = StaffProfile.objects.get(user_id=scope.user_id)
-        ids = TeacherAssignment.objects.filter(profile=profile).values("group_id")
-        return Group.objects.filter(pk__in=ids).select_related("organisation")
-    rows = Group.objects.select_related("organisation")
-    return scope.filter(rows, locality="organisation__locality", organisation="organisation")
+        ids = TeacherAssignment.objects.filter(profile=profile, until__isnull=True).values("group_id")
+        return _groups(request).filter(pk__in=ids)
+    return _groups(request)
 
 
 def _group(request: HttpRequest, group_id: int) -> Group:
@@ -69,20 +74,32 @@ def _month(value: str) -> dt.date:
     return _day(f"{value}-01")
 
 
-@require_GET
-@staff_required(*ALL)
-def home(request: HttpRequest) -> HttpResponse:
-    """The timesheets: my groups (today's day and this month), or the department's disputes and flags."""
+def _home(request: HttpRequest, *, department: bool) -> HttpResponse:
     today = clock.today()
-    groups = list(_groups(request).filter(is_active=True).order_by("organisation__name_ru", "name")[:200])
+    groups = list(_my_groups(request).filter(is_active=True).order_by("organisation__name_ru", "name")[:200])
     context = {
         "groups": groups,
         "today": today,
         "month": today.replace(day=1),
         "previous": selectors.month_start(today.replace(day=1) - dt.timedelta(days=1)),
-        "department": _scope(request).role in DEPARTMENT,
+        "department": department,
+        "month_view": "staff:attendance_group_month" if department else "staff:attendance_month",
     }
     return render(request, "attendance/home.html", context)
+
+
+@require_GET
+@staff_required(*MARKERS)
+def home(request: HttpRequest) -> HttpResponse:
+    """The kindergarten's timesheets: my groups, today's day and the months."""
+    return _home(request, department=False)
+
+
+@require_GET
+@staff_required(*DEPARTMENT)
+def department_home(request: HttpRequest) -> HttpResponse:
+    """The department's timesheets: disputes, flags, the groups' months."""
+    return _home(request, department=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,9 +149,20 @@ def day(request: HttpRequest, group_id: int, on: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required(*ALL)
+@staff_required(*MARKERS)
 def month(request: HttpRequest, group_id: int, month: str) -> HttpResponse:
     """E13: the group's month as a grid; the head submits it."""
+    return _month_page(request, group_id, month, month_view="staff:attendance_month")
+
+
+@require_GET
+@staff_required(*DEPARTMENT)
+def group_month(request: HttpRequest, group_id: int, month: str) -> HttpResponse:
+    """The department reads a group's month (the flags link here)."""
+    return _month_page(request, group_id, month, month_view="staff:attendance_group_month")
+
+
+def _month_page(request: HttpRequest, group_id: int, month: str, *, month_view: str) -> HttpResponse:
     group = _group(request, group_id)
     the_month = _month(month)
     status, error = 200, None
@@ -155,6 +183,10 @@ def month(request: HttpRequest, group_id: int, month: str) -> HttpResponse:
         "lock_day": selectors.lock_day(the_month),
         "previous": selectors.month_start(the_month - dt.timedelta(days=1)),
         "next": selectors.next_month(the_month),
+        "month_view": month_view,
+        "home_view": "staff:attendance"
+        if month_view == "staff:attendance_month"
+        else "staff:attendance_department",
     }
     return render(request, "attendance/month.html", context, status=status)
 
@@ -166,10 +198,35 @@ def _disputes(request: HttpRequest) -> QuerySet[Dispute]:
     return _scope(request).filter(rows, locality="child_month__timesheet__group__organisation__locality")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @staff_required(*DEPARTMENT)
 def disputes(request: HttpRequest) -> HttpResponse:
-    """E16: days parents disputed, the open ones first."""
+    """E16: days parents disputed, the open ones first; POST resolves one (not an auditor)."""
+    status = 200
+    if request.method == "POST":
+        if _scope(request).read_only:
+            return render(request, "staff/forbidden.html", status=403)
+        try:
+            found = _disputes(request).filter(pk=int(request.POST.get("dispute", ""))).first()
+        except ValueError:
+            found = None
+        if found is None:
+            raise Http404
+        decision = request.POST.get("decision", "")
+        try:
+            services.dispute_resolve(
+                dispute=found,
+                by_staff=_user(request),
+                keep=decision == "keep",
+                present=None if decision == "keep" else decision == "present",
+                reason="" if decision in ("keep", "present") else request.POST.get("reason", ""),
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("The dispute is resolved."))
+            return HttpResponseRedirect(request.path)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            status = exc.status
     rows = list(_disputes(request)[:300])
     marks = {
         (m.enrollment_id, m.day): m
@@ -182,33 +239,7 @@ def disputes(request: HttpRequest) -> HttpResponse:
         "reasons": AbsenceReason.choices,
         "read_only": _scope(request).read_only,
     }
-    return render(request, "attendance/disputes.html", context)
-
-
-@require_http_methods(["POST"])
-@staff_required(Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.ADMINISTRATOR)
-def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _disputes(request).filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    decision = request.POST.get("decision", "")
-    reason = request.POST.get("reason", "")
-    try:
-        services.dispute_resolve(
-            dispute=found,
-            by_staff=_user(request),
-            keep=decision == "keep",
-            present=None if decision == "keep" else decision == "present",
-            reason="" if decision in ("keep", "present") else reason,
-            note=request.POST.get("note", ""),
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        response = disputes(request)
-        response.status_code = exc.status
-        return response
-    messages.success(request, _("The dispute is resolved."))
-    return HttpResponseRedirect(reverse("staff:attendance_disputes"))
+    return render(request, "attendance/disputes.html", context, status=status)
 
 
 @require_GET
@@ -231,9 +262,14 @@ def flags(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("attendance/", home, name="attendance"),
+    path("attendance/department/", department_home, name="attendance_department"),
     path("attendance/groups/<int:group_id>/day/<str:on>/", day, name="attendance_day"),
     path("attendance/groups/<int:group_id>/month/<str:month>/", month, name="attendance_month"),
     path("attendance/disputes/", disputes, name="attendance_disputes"),
-    path("attendance/disputes/<int:pk>/resolve/", dispute_resolve, name="attendance_dispute_resolve"),
+    path(
+        "attendance/department/groups/<int:group_id>/month/<str:month>/",
+        group_month,
+        name="attendance_group_month",
+    ),
     path("attendance/flags/", flags, name="attendance_flags"),
 ]

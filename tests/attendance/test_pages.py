@@ -120,8 +120,13 @@ def test_head_submits_parent_answers_department_resolves(kg: Kindergarten) -> No
         assert operator.get(reverse("staff:attendance_disputes")).status_code == 200
         dispute = Dispute.objects.get()
         done = operator.post(
-            reverse("staff:attendance_dispute_resolve", args=[dispute.pk]),
-            {"decision": "absent", "reason": "illness", "note": "Confirmed by the nurse"},
+            reverse("staff:attendance_disputes"),
+            {
+                "dispute": dispute.pk,
+                "decision": "absent",
+                "reason": "illness",
+                "note": "Confirmed by the nurse",
+            },
         )
         assert done.status_code == 302
         assert operator.get(reverse("staff:attendance_flags")).status_code == 200
