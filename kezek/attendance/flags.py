@@ -34,7 +34,7 @@ FLAG_MONTHS = 3
 LABELS: dict[str, Promise] = {
     "two_kindergartens": _("Present in two kindergartens on one day"),
     "present_in_closure": _("Present on a day of closure or quarantine"),
-    "full_attendance": _("100 % attendance for a whole month"),
+    "full_attendance": _("Every child present every working day of a month"),
     "identical_pattern": _("Identical attendance of many children"),
     "changed_after_answer": _("Marks changed after the parent's answer"),
     "no_basis": _("Enrolled without a direction or staff-child order"),
