@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kezek.core import clock
 from kezek.core.errors import DomainError
-from kezek.facilities.models import Group
+from kezek.facilities.models import Group, Organisation
 from kezek.placement.models import Enrollment
 from kezek.staff.auth import staff_required
 from kezek.staff.models import Role, StaffProfile
@@ -24,7 +24,7 @@ from kezek.staff.selectors import Scope
 
 from . import flags as flag_reads
 from . import selectors, services
-from .models import AbsenceReason, Dispute, Mark, TeacherAssignment, TimesheetMonth
+from .models import AbsenceReason, Closure, Dispute, Mark, TeacherAssignment, TimesheetMonth
 
 MARKERS = (Role.TEACHER, Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR)
 KINDERGARTEN = (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR)
@@ -84,6 +84,7 @@ def _home(request: HttpRequest, *, department: bool) -> HttpResponse:
         "previous": selectors.month_start(today.replace(day=1) - dt.timedelta(days=1)),
         "department": department,
         "month_view": "staff:attendance_group_month" if department else "staff:attendance_month",
+        "may_setup": _scope(request).role in (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR) and not department,
     }
     return render(request, "attendance/home.html", context)
 
@@ -260,7 +261,98 @@ def flags(request: HttpRequest) -> HttpResponse:
     return render(request, "attendance/flags.html", context)
 
 
+HEADS = (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*HEADS)
+def setup(request: HttpRequest) -> HttpResponse:
+    """E10, E12: the head assigns teachers to groups, ends an assignment, records a closure or quarantine."""
+    status = 200
+    groups = _groups(request).filter(is_active=True).order_by("name")
+    teachers = _scope(request).filter(
+        StaffProfile.objects.filter(role=Role.TEACHER, is_active=True).select_related("user"),
+        locality="organisation__locality",
+        organisation="organisation",
+    )
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "assign":
+                group = groups.filter(pk=_int(request.POST.get("group"))).first()
+                profile = teachers.filter(pk=_int(request.POST.get("teacher"))).first()
+                since = _date(request.POST.get("since", ""))
+                if group is None or profile is None or since is None:
+                    raise Http404
+                services.teacher_assign(profile=profile, group=group, since=since, by_staff=_user(request))
+            elif action == "unassign":
+                assignment = TeacherAssignment.objects.filter(
+                    pk=_int(request.POST.get("assignment")), group__in=groups, until__isnull=True
+                ).first()
+                until = _date(request.POST.get("until", ""))
+                if assignment is None or until is None:
+                    raise Http404
+                services.teacher_unassign(assignment=assignment, until=until, by_staff=_user(request))
+            elif action == "closure":
+                first, last = (
+                    _date(request.POST.get("first_day", "")),
+                    _date(request.POST.get("last_day", "")),
+                )
+                group_id = request.POST.get("group") or None
+                group = groups.filter(pk=_int(group_id)).first() if group_id else None
+                organisation = group.organisation if group else _scope_organisation(request)
+                if first is None or last is None or organisation is None or (group_id and group is None):
+                    raise Http404
+                services.closure_add(
+                    organisation=organisation,
+                    group=group,
+                    first_day=first,
+                    last_day=last,
+                    kind=request.POST.get("kind", ""),
+                    by_staff=_user(request),
+                )
+            else:
+                raise Http404
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(request.path)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            status = exc.status
+    assignments = TeacherAssignment.objects.filter(group__in=groups).select_related("profile__user", "group")
+    context = {
+        "groups": groups,
+        "teachers": teachers,
+        "assignments": assignments.order_by("group__name", "-since"),
+        "today": clock.today(),
+        "kinds": Closure.Kind.choices,
+        "closures": Closure.objects.filter(organisation__in=groups.values("organisation")).order_by(
+            "-first_day"
+        )[:50],
+    }
+    return render(request, "attendance/setup.html", context, status=status)
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _scope_organisation(request: HttpRequest) -> Organisation | None:
+    organisation_id = _scope(request).organisation_id
+    return Organisation.objects.filter(pk=organisation_id).first() if organisation_id else None
+
+
 urlpatterns = [
+    path("attendance/setup/", setup, name="attendance_setup"),
     path("attendance/", home, name="attendance"),
     path("attendance/department/", department_home, name="attendance_department"),
     path("attendance/groups/<int:group_id>/day/<str:on>/", day, name="attendance_day"),

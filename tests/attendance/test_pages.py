@@ -23,7 +23,7 @@ def cabinet_login(client: Client, applicant: object) -> Client:
 
     request = type("R", (), {})()
     session = client.session
-    request.session = session  # type: ignore[attr-defined]
+    request.session = session
     sign_in(request, applicant)  # type: ignore[arg-type]
     session.save()
     client.cookies["sessionid"] = session.session_key  # type: ignore[assignment]
@@ -131,3 +131,44 @@ def test_head_submits_parent_answers_department_resolves(kg: Kindergarten) -> No
         assert done.status_code == 302
         assert operator.get(reverse("staff:attendance_flags")).status_code == 200
     assert ChildMonth.objects.get(pk=mine.pk).state == "resolved"
+
+
+def test_the_head_assigns_a_teacher_and_records_a_quarantine(kg: Kindergarten) -> None:
+    from kezek.attendance.models import Closure, TeacherAssignment
+    from kezek.staff.models import Role, StaffProfile
+    from tests.factories import staff_user
+
+    newcomer = StaffProfile.objects.get(user=staff_user(role=Role.TEACHER, organisation=kg.organisation))
+    head = staff_login(Client(), kg.head)
+    url = reverse("staff:attendance_setup")
+    with time_machine.travel(at(DAY, 9), tick=False):
+        assert head.get(url).status_code == 200
+        done = head.post(
+            url, {"action": "assign", "teacher": newcomer.pk, "group": kg.group.pk, "since": "2026-10-14"}
+        )
+        assert done.status_code == 302
+        assert TeacherAssignment.objects.filter(profile=newcomer, group=kg.group).exists()
+        again = head.post(
+            url, {"action": "assign", "teacher": newcomer.pk, "group": kg.group.pk, "since": "2026-10-14"}
+        )
+        assert again.status_code == 409
+        bad = head.post(
+            url,
+            {"action": "closure", "kind": "quarantine", "first_day": "2026-10-20", "last_day": "2026-10-19"},
+        )
+        assert bad.status_code == 422
+        assert Closure.objects.count() == 0
+        ok = head.post(
+            url,
+            {
+                "action": "closure",
+                "kind": "quarantine",
+                "group": kg.group.pk,
+                "first_day": "2026-10-20",
+                "last_day": "2026-10-23",
+            },
+        )
+        assert ok.status_code == 302
+        assert Closure.objects.get().group == kg.group
+        teacher = staff_login(Client(), kg.teacher)
+        assert teacher.get(url).status_code == 403
