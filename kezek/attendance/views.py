@@ -24,7 +24,7 @@ from kezek.staff.selectors import Scope
 
 from . import flags as flag_reads
 from . import selectors, services
-from .models import AbsenceReason, Closure, Dispute, Mark, TeacherAssignment, TimesheetMonth
+from .models import AbsenceReason, Closure, Correction, Dispute, Mark, TeacherAssignment, TimesheetMonth
 
 MARKERS = (Role.TEACHER, Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR)
 KINDERGARTEN = (Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR)
@@ -169,8 +169,12 @@ def _month_page(request: HttpRequest, group_id: int, month: str, *, month_view: 
     status, error = 200, None
     if request.method == "POST":
         try:
-            services.month_submit(group=group, month=the_month, by_staff=_user(request))
-            messages.success(request, _("The month is submitted; parents can approve it from the 1st."))
+            if request.POST.get("action") == "correction":  # E16: a mark of a locked month
+                _correction_posted(request, group)
+                messages.success(request, _("The correction is recorded; it shows in the next open month."))
+            else:
+                services.month_submit(group=group, month=the_month, by_staff=_user(request))
+                messages.success(request, _("The month is submitted; parents can approve it from the 1st."))
             return HttpResponseRedirect(request.path)
         except DomainError as exc:
             status, error = exc.status, exc.message
@@ -185,11 +189,34 @@ def _month_page(request: HttpRequest, group_id: int, month: str, *, month_view: 
         "previous": selectors.month_start(the_month - dt.timedelta(days=1)),
         "next": selectors.next_month(the_month),
         "month_view": month_view,
+        "may_correct": _scope(request).role in (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)
+        and month_view == "staff:attendance_month"
+        and grid.state == TimesheetMonth.State.LOCKED,
+        "reasons": AbsenceReason.choices,
+        "corrections": Correction.objects.filter(mark__group=group, shown_in=the_month)
+        .select_related("mark__enrollment__child")
+        .order_by("made_at", "pk"),
         "home_view": "staff:attendance"
         if month_view == "staff:attendance_month"
         else "staff:attendance_department",
     }
     return render(request, "attendance/month.html", context, status=status)
+
+
+def _correction_posted(request: HttpRequest, group: Group) -> None:
+    day = _date(request.POST.get("day", ""))
+    enrollment_id = _int(request.POST.get("enrollment"))
+    mark = Mark.objects.filter(group=group, enrollment_id=enrollment_id, day=day).first() if day else None
+    if mark is None:
+        raise Http404
+    reason = request.POST.get("reason", "")
+    services.correction_make(
+        mark=mark,
+        present=not reason,
+        reason=reason,
+        note=request.POST.get("note", ""),
+        by_staff=_user(request),
+    )
 
 
 def _disputes(request: HttpRequest) -> QuerySet[Dispute]:

@@ -172,3 +172,32 @@ def test_the_head_assigns_a_teacher_and_records_a_quarantine(kg: Kindergarten) -
         assert Closure.objects.get().group == kg.group
         teacher = staff_login(Client(), kg.teacher)
         assert teacher.get(url).status_code == 403
+
+
+def test_the_head_corrects_a_mark_of_a_locked_month_on_the_page(kg: Kindergarten) -> None:
+    from kezek.attendance import services
+    from kezek.attendance.models import Correction
+
+    days = mark_month(kg, OCTOBER)
+    with time_machine.travel(at(dt.date(2026, 11, 1)), tick=False):
+        services.month_submit(group=kg.group, month=OCTOBER, by_staff=kg.head)
+    head = staff_login(Client(), kg.head)
+    url = reverse("staff:attendance_month", args=[kg.group.pk, "2026-10"])
+    body = {
+        "action": "correction",
+        "enrollment": kg.enrollments[0].pk,
+        "day": days[0].isoformat(),
+        "reason": "illness_certified",
+        "note": "certificate brought late",
+    }
+    with time_machine.travel(at(dt.date(2026, 11, 5)), tick=False):
+        assert head.post(url, body).status_code == 409  # not locked yet
+        assert Correction.objects.count() == 0
+    with time_machine.travel(at(dt.date(2026, 11, 9)), tick=False):
+        page = head.get(url)
+        assert b"correction-form" in page.content
+        assert head.post(url, body).status_code == 302
+        november = head.get(reverse("staff:attendance_month", args=[kg.group.pk, "2026-11"]))
+        assert b"certificate brought late" in november.content
+    assert Correction.objects.get().shown_in == dt.date(2026, 11, 1)
+    assert Mark.objects.get(enrollment=kg.enrollments[0], day=days[0]).present
