@@ -15,6 +15,7 @@ from .conftest import at
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.database_owner  # the reset empties the ledger (TRUNCATE)
 @pytest.mark.parametrize("today", [dt.date(2026, 12, 3), dt.date(2026, 12, 10)])
 def test_the_demo_has_timesheets_the_ledger_agrees_with(today: dt.date) -> None:
     with time_machine.travel(at(today, 9), tick=False):
