@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from kezek.facilities.models import Group, Organisation
 from kezek.placement.models import Enrollment
 from kezek.staff.models import StaffProfile
-from kezek.waitlist.models import Child
+from kezek.waitlist.models import Applicant, Child
 
 
 class AbsenceReason(models.TextChoices):
@@ -154,6 +154,9 @@ class ChildMonth(models.Model):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("parent")
+    )
     answer_sha256 = models.CharField(_("sha256 of the sheet the parent saw"), max_length=64, blank=True)
 
     class Meta:
@@ -167,7 +170,7 @@ class ChildMonth(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(state__in=["pending", "unconfirmed"])
-                | Q(answered_at__isnull=False, answered_by__isnull=False),
+                | Q(answered_at__isnull=False, applicant__isnull=False),
                 name="child_month_answered",
             ),
         ]

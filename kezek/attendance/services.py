@@ -413,19 +413,11 @@ def child_month_approve(
         if row.state != ChildMonth.State.PENDING:
             raise Conflict(_("You have already answered about this month."), code="answered")
         row.state, row.answered_at = ChildMonth.State.APPROVED, clock.now()
-        row.answered_by = user or _parent_user(applicant)
+        row.applicant, row.answered_by = applicant, user
         row.answer_sha256 = row.timesheet.sheet_sha256
-        row.save(update_fields=["state", "answered_at", "answered_by", "answer_sha256"])
+        row.save(update_fields=["state", "answered_at", "applicant", "answered_by", "answer_sha256"])
         _answer_event("child_month.approved", row, by="applicant")
     return row
-
-
-def _parent_user(applicant: Applicant | None) -> User:
-    """The user standing for parents' answers (an applicant has no Django user): one service account."""
-    user, _created = User.objects.get_or_create(
-        username="kezek-parents", defaults={"is_active": False, "first_name": "parents"}
-    )
-    return user
 
 
 def child_month_dispute(
@@ -453,9 +445,9 @@ def child_month_dispute(
             raise Conflict(_("You have already answered about this month."), code="answered")
         now = clock.now()
         row.state, row.answered_at = ChildMonth.State.DISPUTED, now
-        row.answered_by = user or _parent_user(applicant)
+        row.applicant, row.answered_by = applicant, user
         row.answer_sha256 = row.timesheet.sheet_sha256
-        row.save(update_fields=["state", "answered_at", "answered_by", "answer_sha256"])
+        row.save(update_fields=["state", "answered_at", "applicant", "answered_by", "answer_sha256"])
         Dispute.objects.bulk_create(
             [
                 Dispute(child_month=row, day=day, comment=text, created_at=now)

@@ -65,7 +65,6 @@ def demo_attendance_delete() -> None:
         with ledger_emptying():
             for model in MODELS:
                 model.objects.all().delete()
-    User.objects.filter(username="kezek-parents").delete()
     # The demo's enrolments (by the head's order) and their bases: the queue they came from goes next.
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     enrollments = Enrollment.objects.filter(group__organisation__locality__in=localities)
@@ -228,16 +227,20 @@ def _close(group: Group, month: dt.date, *, today: dt.date, head: User, rng: ran
     )
     if selectors.lock_day(month) > today:
         return  # parents answer now (or from the 1st)
-    parents = services._parent_user(None)
     child_months = list(ChildMonth.objects.filter(timesheet=timesheet).order_by("pk"))
     for index, child_month in enumerate(child_months):
         if index % 4 == 3:
             continue  # not answered: "not confirmed by the parent" at the lock
         disputed = index == 1
         child_month.state = ChildMonth.State.DISPUTED if disputed else ChildMonth.State.APPROVED
-        child_month.answered_at, child_month.answered_by = now, parents
+        child_month.answered_at = now
+        child_month.applicant = (
+            Application.objects.filter(child_id=child_month.enrollment.child_id)
+            .select_related("applicant")
+            .first()
+        ).applicant  # type: ignore[union-attr]  # the demo enrols children of queued applications
         child_month.answer_sha256 = timesheet.sheet_sha256
-        child_month.save(update_fields=["state", "answered_at", "answered_by", "answer_sha256"])
+        child_month.save(update_fields=["state", "answered_at", "applicant", "answer_sha256"])
         if disputed:
             mark = (
                 Mark.objects.filter(
