@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "kezek.integrity",
     "kezek.translog",
     "kezek.records",
+    "kezek.attendance",
 ]
 
 MIDDLEWARE = [

@@ -52,6 +52,7 @@ from kezek.waitlist.models import (
 )
 
 from . import catalogue as cat
+from .attendance import demo_attendance_delete, demo_attendance_load
 from .confirmation import demo_confirmation_delete, demo_confirmation_load
 from .generate import (
     ACADEMIC_YEAR,
@@ -142,6 +143,7 @@ class SeedResult:
     ledger_emptied: int = 0  # events a --reset removed (TRUNCATE)
     staff_accounts: list[tuple[str, str]] = field(default_factory=list)  # (username, role)
     confirmation_answers: int = 0  # answers to the demo's running yearly confirmation
+    attendance: dict[str, int] = field(default_factory=dict)  # the demo's timesheets (kezek.demo.attendance)
 
     def summary(self) -> str:
         c = self.counts
@@ -162,6 +164,12 @@ class SeedResult:
                 f"; back-office accounts (password {DEMO_PASSWORD!r}, authenticator enrolled at the first "
                 f"sign-in on /staff/): " + ", ".join(f"{name} ({role})" for name, role in self.staff_accounts)
                 if self.staff_accounts
+                else ""
+            )
+            + (
+                f"; timesheets: {self.attendance.get('marks', 0)} marks of "
+                f"{self.attendance.get('enrolled', 0)} children, teachers demo-teacher and demo-teacher-2"
+                if self.attendance.get("marks")
                 else ""
             )
         )
@@ -193,6 +201,7 @@ def demo_delete() -> int:
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     try:
         with transaction.atomic():
+            demo_attendance_delete()
             demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
             demo_confirmation_delete()
             demo_staff_delete()
@@ -343,6 +352,7 @@ def demo_load(
             )
         result.staff_accounts = demo_staff_load()
         result.confirmation_answers = demo_confirmation_load(seed=seed)
+        result.attendance = demo_attendance_load(seed=seed)
         result.counts.published_places = _publish_free_seats()
         say(f"free places published ({time.perf_counter() - started:.1f} s)")
         enrolled = demo_records_load(seed=seed)  # most seats of a few kindergartens, through the services

@@ -100,6 +100,7 @@ class State:
     placement_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[int, list[Any]] = field(default_factory=dict)  # children's files (kezek.records)
     documents: dict[int, list[Any]] = field(default_factory=dict)
+    timesheets: dict[int, list[Any]] = field(default_factory=dict)  # id → [group, month, state, sha256]
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -449,6 +450,43 @@ def record_closed(state: State, event: Event) -> None:
     row = _file(state, event)
     if row is not None:
         row[F_STATUS] = "closed"
+# --- attendance timesheets (E15) ----------------------------------------------------------------------
+
+
+def timesheet_submitted(state: State, event: Event) -> None:
+    p = event.payload
+    if _new(state, event, state.timesheets, int(event.subject_id)):
+        state.timesheets[int(event.subject_id)] = [
+            p["group"],
+            day(p["month"]),
+            "submitted",
+            p["sheet_sha256"],
+        ]
+
+
+def timesheet_locked(state: State, event: Event) -> None:
+    """A month locked on day 8: its sheet's hash is the submitted one (a change in between is an anomaly);
+    a month the head never submitted is frozen by the lock itself."""
+    p, pk = event.payload, int(event.subject_id)
+    row = state.timesheets.get(pk)
+    if row is None:
+        state.timesheets[pk] = [p["group"], day(p["month"]), "locked", p["sheet_sha256"]]
+        return
+    if row[2] == "locked":
+        state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} twice"))
+    elif row[3] != p["sheet_sha256"]:
+        state.anomalies.append((event.seq, f"timesheet {pk}", "sheet changed between submission and lock"))
+    row[2] = "locked"
+
+
+def timesheet_answered(state: State, event: Event) -> None:
+    """A parent's answer or a resolution names the sheet it was given: the month's frozen sheet."""
+    pk = int(event.payload["timesheet"])
+    row = state.timesheets.get(pk)
+    if row is None:
+        state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} before submission"))
+    elif row[3] != event.payload["sheet_sha256"]:
+        state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} names another sheet"))
 
 
 def recorded_only(state: State, event: Event) -> None:
@@ -507,6 +545,17 @@ RULES: dict[str, Rule] = {
     "record.health_changed": record_health_changed,
     "record.group_changed": record_group_changed,
     "record.closed": record_closed,
+    "timesheet.submitted": timesheet_submitted,
+    "timesheet.locked": timesheet_locked,
+    "child_month.approved": timesheet_answered,
+    "child_month.disputed": timesheet_answered,
+    "dispute.resolved": timesheet_answered,
+    "teacher.assigned": recorded_only,
+    "teacher.unassigned": recorded_only,
+    "attendance.day_marked": recorded_only,
+    "attendance.mark_changed": recorded_only,
+    "attendance.corrected": recorded_only,
+    "closure.added": recorded_only,
 }
 
 

@@ -1,3 +1,4 @@
+from kezek.attendance import views as attendance
 from kezek.records import views_staff as records
 
 from .views import auth, campaigns, desk, home, kindergarten, ledger, organisations, reports, settings
@@ -15,4 +16,5 @@ urlpatterns = [
     *ledger.urlpatterns,
     *campaigns.urlpatterns,
     *records.urlpatterns,
+    *attendance.urlpatterns,
 ]

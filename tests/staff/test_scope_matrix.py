@@ -37,7 +37,7 @@ from kezek.feedback.models import Feedback, Kind
 from kezek.placement import services as placement
 from kezek.placement.models import Direction, Enrollment, MedicalIndication
 from kezek.records import services as records
-from kezek.records.models import ChildDocument
+from kezek.records.models import ChildDocument, ChildFile
 from kezek.staff.auth import staff_required
 from kezek.staff.models import DEPARTMENT_ROLES, KINDERGARTEN_ROLES, ORGANISATION_ROLES, Role
 from kezek.waitlist import services as waitlist
@@ -68,6 +68,8 @@ SIGN_IN = {"login", "otp", "logout"}  # exempt by name: they are how one gets in
 ALL_ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 DEPARTMENT_SIDE: set[str] = {*DEPARTMENT_ROLES, Role.AUDITOR, Role.ADMINISTRATOR}
 KINDERGARTEN_SIDE: set[str] = {*ORGANISATION_ROLES, Role.ADMINISTRATOR}  # teachers and nurses too (#18)
+# The timesheet's pages are the kindergarten's, its teachers' too (E10).
+TIMESHEET_SIDE: set[str] = {*KINDERGARTEN_ROLES, Role.ADMINISTRATOR, Role.TEACHER}
 # POSTs that only read: the search by IIN is a POST so that the IIN never appears in a URL.
 READING_POSTS = {"applications"}
 
@@ -128,7 +130,7 @@ def build_world(locality: Locality | None = None) -> World:
     )
     ask(Client(), plain, other_parent(plain))
     document = records.child_document_add(
-        file=enrollment.child_file,
+        file=ChildFile.objects.get(enrollment=enrollment),
         by_staff=staff_user(role=Role.KINDERGARTEN_HEAD, organisation=organisation),
         kind="certificate",
         document=scan(),
@@ -188,12 +190,17 @@ PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
     ("organisation_group", "pk"): lambda w: w.group.pk,
     # The staff API (keyed by the path's first segment after /staff/).
     ("api:directions", "number"): lambda w: w.direction.pk,
+    ("api:attendance", "day"): lambda w: "2026-12-14",
+    ("api:attendance", "month"): lambda w: "2026-12-01",
 }
 # Kwargs that name no object (nothing to scope): a fixed valid value.
 PLAIN: dict[tuple[str, str], str] = {
     ("report_export", "report"): "queue",
     ("report_export", "fmt"): "csv",
     ("campaign_export", "table"): "load",
+    ("attendance_day", "on"): "2026-12-14",
+    ("attendance_month", "month"): "2026-12",
+    ("attendance_group_month", "month"): "2026-12",
 }
 
 
@@ -302,6 +309,7 @@ API_ROLES: dict[str, set[str]] = {
     "record-contracts": {*KINDERGARTEN_ROLES},
     "record-documents": {*KINDERGARTEN_ROLES, Role.NURSE},
     "record-health": {Role.KINDERGARTEN_HEAD, Role.NURSE},
+    "attendance": TIMESHEET_SIDE,
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "access-requests": {
@@ -319,6 +327,7 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "record-contracts": {"number": "5/2026", "signed_on": "2026-12-14", "monthly_fee": "1000"},
     "record-documents": {"kind": "certificate", "issued_on": "2026-12-14"},  # multipart, with a file
     "record-health": {"allergies": "", "diet": "", "restrictions": ""},
+    "attendance": {"absences": [], "enrollment": 1, "present": True},
 }
 
 
