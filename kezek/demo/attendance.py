@@ -65,12 +65,12 @@ def demo_attendance_delete() -> None:
         with ledger_emptying():
             for model in MODELS:
                 model.objects.all().delete()
-    # The demo's enrolments (by the head's order) and their bases: the queue they came from goes next.
+    # The bases of the demo's enrolments by the head's order; the enrolments themselves go with their
+    # children's files (`demo_records_delete`, next).
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     enrollments = Enrollment.objects.filter(group__organisation__locality__in=localities)
     ids = [str(pk) for pk in enrollments.values_list("pk", flat=True)]
     DiscretionBasis.objects.filter(subject_type="enrollment", subject_id__in=ids).delete()
-    enrollments.delete()
 
 
 def _month_back(month: dt.date) -> dt.date:

@@ -77,6 +77,18 @@ def demo_records_load(*, seed: int) -> int:
         return 0
     rng = random.Random(seed)
     today = clock.today()
+    # The attendance demo's children (enrolled earlier by the head's order) get their contracts too.
+    for file in ChildFile.objects.filter(contract_number="").select_related(
+        "enrollment__group", "organisation__locality"
+    ):
+        group = file.enrollment.group
+        records.child_file_contract_set(
+            file=file,
+            by_staff=head,
+            number=f"{group.organisation_id}-{file.enrollment_id}/{today.year}",
+            signed_on=file.enrollment.enrolled_on,
+            monthly_fee=_fee(group.organisation, group),
+        )
     enrolled = 0
     organisations = Organisation.objects.filter(locality=locality, is_active=True).order_by("pk")
     for organisation in organisations[:ENROL_ORGANISATIONS]:
