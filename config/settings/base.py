@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "kezek.demo",
     "kezek.integrity",
     "kezek.translog",
+    "kezek.attendance",
     "kezek.funding",
 ]
 
