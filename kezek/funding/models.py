@@ -45,11 +45,12 @@ class Rate(models.Model):
                 name="funding_rate_validity",
             ),
             models.CheckConstraint(condition=~Q(decision_number=""), name="funding_rate_decision"),
-            # Overlaps of one key: an exclusion constraint on PostgreSQL, a trigger on SQLite (migration 0002).
+            # Overlaps of one key: an exclusion constraint (PostgreSQL), triggers (SQLite): migration 0002.
         ]
 
     def __str__(self) -> str:
-        return f"{self.ownership}/{self.group_kind}/{self.stay_mode} {self.age_from}–{self.age_to}: {self.amount}"
+        key = f"{self.ownership}/{self.group_kind}/{self.stay_mode}"
+        return f"{key} {self.age_from}–{self.age_to}: {self.amount}"
 
 
 class Terms(models.Model):
@@ -76,6 +77,9 @@ class Terms(models.Model):
             ),
             models.CheckConstraint(condition=~Q(decision_number=""), name="funding_terms_decision"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.locality_id} {self.valid_from}: {self.max_parent_fee}"
 
 
 class Statement(models.Model):
@@ -106,7 +110,9 @@ class Statement(models.Model):
         indexes = [models.Index(fields=["month", "state"], name="funding_statement_month_idx")]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "month"], name="funding_statement_one_per_month"),
-            models.CheckConstraint(condition=Q(state__in=["draft", "frozen"]), name="funding_statement_state"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "frozen"]), name="funding_statement_state"
+            ),
             models.CheckConstraint(
                 condition=Q(state="draft", frozen_at__isnull=True)
                 | Q(state="frozen", frozen_at__isnull=False) & ~Q(sha256=""),
@@ -167,3 +173,6 @@ class StatementRow(models.Model):
                 name="funding_row_sign",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.enrollment_id} {self.for_month:%Y-%m}: {self.amount}"

@@ -100,6 +100,21 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "campaign.notified": (*_CAMPAIGN, "applicants"),  # a count
     "campaign.closed": (*_CAMPAIGN, "confirmed", "stop_listed"),  # counts
     "campaign.confirmed": _CAMPAIGN,
+    # funding (E20–E27): public money, no child data; `by` (a staff user id) stays private
+    "funding.rate_set": (
+        "rate", "ownership", "group_kind", "age_from", "age_to", "stay_mode", "amount", "valid_from",
+        "valid_until", "decision_number", "ended",
+    ),  # fmt: skip
+    "funding.rate_amended": ("rate", "amount", "previous_amount", "decision_number"),
+    "funding.terms_set": (
+        "terms", "max_parent_fee", "paid_reasons", "valid_from", "valid_until", "decision_number", "ended",
+    ),  # fmt: skip
+    "funding.statements_calculated": ("month", "statements", "rows", "amount"),
+    "funding.statement_frozen": (
+        "statement", "organisation", "month", "children", "paid_days", "amount", "corrections", "total",
+        "sha256",
+    ),  # fmt: skip
+    "funding.month_frozen": ("month", "statements", "total", "sha256"),
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -108,6 +123,7 @@ PUBLIC_SUBJECTS = frozenset(
     {
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback",
+        "funding_rate", "funding_terms", "funding_statement",
     }
 )  # fmt: skip
 
