@@ -16,6 +16,7 @@ from kezek.confirmation.api import router as confirmation_router
 from kezek.core.errors import DomainError, TooManyRequests
 from kezek.facilities.api import router as facilities_router
 from kezek.feedback.api import router as feedback_router
+from kezek.funding.api import router as funding_router
 from kezek.integrity.api import router as integrity_router
 from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
@@ -96,3 +97,4 @@ api.add_router("/", feedback_router)
 api.add_router("/", confirmation_router)
 api.add_router("/", integrity_router)
 api.add_router("/", translog_router)
+api.add_router("/", funding_router)

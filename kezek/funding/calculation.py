@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -193,7 +194,7 @@ def child_months_batches(
     for start in range(0, len(group_ids), batch):
         chunk = group_ids[start : start + batch]
         sql = _counts_sql(n_groups=len(chunk), corrections_upto=corrections_upto)
-        params: list[object] = [corrections_upto] if corrections_upto is not None else []
+        params: list[Any] = [corrections_upto] if corrections_upto is not None else []
         params += [*chunk, first, last]
         tally: dict[tuple[int, int, int], list[int]] = {}
         with connection.cursor() as cursor:

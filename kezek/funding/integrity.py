@@ -16,9 +16,27 @@ from .calculation import statements_hashes
 from .models import Rate, Statement, Terms
 
 FindingTuple = tuple[str, str, str, str]
-RATE_KEYS = ("ownership", "group_kind", "age_from", "age_to", "stay_mode", "amount", "valid_from", "valid_until")
+RATE_KEYS = (
+    "ownership",
+    "group_kind",
+    "age_from",
+    "age_to",
+    "stay_mode",
+    "amount",
+    "valid_from",
+    "valid_until",
+)
 TERMS_KEYS = ("max_parent_fee", "paid_reasons", "valid_from", "valid_until")
-STATEMENT_KEYS = ("organisation", "month", "children", "paid_days", "amount", "corrections", "total", "sha256")
+STATEMENT_KEYS = (
+    "organisation",
+    "month",
+    "children",
+    "paid_days",
+    "amount",
+    "corrections",
+    "total",
+    "sha256",
+)
 
 
 def _events(chunk_size: int) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -67,7 +85,7 @@ def _normal(value: object) -> object:
     if value is None:
         return None
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+        return value.isoformat()
     return str(value)
 
 

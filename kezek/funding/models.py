@@ -12,7 +12,6 @@ from kezek.facilities.models import Group, Locality, Organisation
 from kezek.placement.models import Enrollment
 from kezek.waitlist.models import Child
 
-MONEY = {"max_digits": 14, "decimal_places": 2}  # tenge with tiyn
 ZERO = Decimal("0.00")
 
 
@@ -26,7 +25,7 @@ class Rate(models.Model):
     age_from = models.PositiveSmallIntegerField(_("age from (years)"))
     age_to = models.PositiveSmallIntegerField(_("age to (years, exclusive)"))
     stay_mode = models.CharField(_("stay mode"), max_length=10, choices=Group.StayMode.choices)
-    amount = models.DecimalField(_("monthly normative, ₸"), **MONEY)
+    amount = models.DecimalField(_("monthly normative, ₸"), max_digits=14, decimal_places=2)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until (exclusive)"), null=True, blank=True)
     decision_number = models.CharField(_("akimat decision number"), max_length=60)
@@ -58,7 +57,9 @@ class Terms(models.Model):
     paid (attendance `AbsenceReason` codes)."""
 
     locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="funding_terms")
-    max_parent_fee = models.DecimalField(_("maximum parental fee, ₸ a month"), **MONEY)
+    max_parent_fee = models.DecimalField(
+        _("maximum parental fee, ₸ a month"), max_digits=14, decimal_places=2
+    )
     paid_reasons = models.JSONField(_("paid absence reasons"), default=list)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until (exclusive)"), null=True, blank=True)
@@ -97,9 +98,11 @@ class Statement(models.Model):
     frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
     children = models.PositiveIntegerField(_("children"), default=0)
     paid_days = models.PositiveIntegerField(_("paid child-days"), default=0)
-    amount = models.DecimalField(_("amount of the month, ₸"), default=ZERO, **MONEY)
-    corrections = models.DecimalField(_("corrections of earlier months, ₸"), default=ZERO, **MONEY)
-    total = models.DecimalField(_("to pay, ₸"), default=ZERO, **MONEY)
+    amount = models.DecimalField(_("amount of the month, ₸"), default=ZERO, max_digits=14, decimal_places=2)
+    corrections = models.DecimalField(
+        _("corrections of earlier months, ₸"), default=ZERO, max_digits=14, decimal_places=2
+    )
+    total = models.DecimalField(_("to pay, ₸"), default=ZERO, max_digits=14, decimal_places=2)
     missing_rates = models.PositiveIntegerField(_("groups without a rate"), default=0)
     sha256 = models.CharField(_("SHA-256 of the statement"), max_length=64, blank=True)
 
@@ -145,8 +148,8 @@ class StatementRow(models.Model):
     paid_absence_days = models.PositiveSmallIntegerField(_("paid days of absence"))
     paid_days = models.PositiveSmallIntegerField(_("paid days"))
     rate = models.ForeignKey(Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    normative = models.DecimalField(_("normative, ₸"), **MONEY)
-    amount = models.DecimalField(_("amount, ₸"), **MONEY)
+    normative = models.DecimalField(_("normative, ₸"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount, ₸"), max_digits=14, decimal_places=2)
     refunds = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("refunds")
     )

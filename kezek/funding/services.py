@@ -405,7 +405,9 @@ def _months_to_recheck(*, month: dt.date, organisations: Sequence[int]) -> dict[
     up to `month`, or a rate or the terms of the locality changed after the statement was frozen."""
     found: dict[dt.date, set[int]] = defaultdict(set)
     frozen = Statement.objects.filter(organisation_id__in=organisations, month__lt=month, state="frozen")
-    frozen_at = {(o, m): at for o, m, at in frozen.values_list("organisation_id", "month", "frozen_at")}
+    frozen_at: dict[tuple[int, dt.date], dt.datetime] = {
+        (o, m): at for o, m, at in frozen.values_list("organisation_id", "month", "frozen_at") if at is not None
+    }
     if not frozen_at:
         return found
     fixes = Correction.objects.filter(
@@ -418,7 +420,7 @@ def _months_to_recheck(*, month: dt.date, organisations: Sequence[int]) -> dict[
     localities = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "locality_id"))
     changed: dict[int, list[tuple[dt.datetime, dt.date, dt.date | None]]] = defaultdict(list)
     for model in (Rate, Terms):
-        for locality_id, at, start, end in model.objects.filter(  # type: ignore[attr-defined]
+        for locality_id, at, start, end in model.objects.filter(
             locality_id__in=set(localities.values()), changed_at__gt=min(frozen_at.values())
         ).values_list("locality_id", "changed_at", "valid_from", "valid_until"):
             changed[locality_id].append((at, start, end))
