@@ -79,10 +79,13 @@ def load(url: str, n: int, days: list[str]) -> None:
             conn.execute(f"DELETE FROM {table}")  # noqa: S608  (bench tables)
         conn.execute(
             "INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email, "
-            "is_staff, is_active, date_joined) VALUES (1, '!', false, 'bench', '', '', '', false, true, now()) "
+            "is_staff, is_active, date_joined) "
+            "VALUES (1, '!', false, 'bench', '', '', '', false, true, now()) "
             "ON CONFLICT DO NOTHING"
         )
-        conn.execute("INSERT INTO facilities_region (id, name_ru, name_kk, code) VALUES (1, 'Р', 'Р', 'bench')")
+        conn.execute(
+            "INSERT INTO facilities_region (id, name_ru, name_kk, code) VALUES (1, 'Р', 'Р', 'bench')"
+        )
         conn.execute(
             "INSERT INTO facilities_locality (id, name_ru, name_kk, region_id, code, kind) "
             "SELECT i, 'Город ' || i, 'Қала ' || i, 1, 'bench-' || i, 'city' FROM generate_series(1, %s) i",
@@ -94,7 +97,8 @@ def load(url: str, n: int, days: list[str]) -> None:
             [LOCALITIES],
         )
         conn.execute(
-            "INSERT INTO facilities_organisation (id, name_ru, name_kk, bin, locality_id, department_id, kind, "
+            "INSERT INTO facilities_organisation (id, name_ru, name_kk, bin, locality_id, department_id, "
+            "kind, "
             "ownership, work_week, opens_at, closes_at, duty_group, extra_equipment, phone, website, email, "
             "address, is_active) SELECT i, 'Сад ' || i, 'Бақша ' || i, lpad(i::text, 12, '0'), "
             "1 + i %% %s, 1 + i %% %s, 'kindergarten', CASE WHEN i %% 5 = 0 THEN 'private' ELSE 'state' END, "
@@ -105,7 +109,8 @@ def load(url: str, n: int, days: list[str]) -> None:
             "INSERT INTO facilities_group (id, organisation_id, name, age_from, age_to, language, kind, "
             "stay_mode, capacity, academic_year, is_active, closed_reason) SELECT g, 1 + (g - 1) / %s, "
             "'Группа ' || g, 1 + g %% 5, 2 + g %% 5, 'kk', CASE WHEN g %% 40 = 0 THEN 'correctional' "
-            "ELSE 'general' END, CASE WHEN g %% 10 = 0 THEN 'half_day' ELSE 'full_day' END, 30, 2026, true, '' "
+            "ELSE 'general' END, CASE WHEN g %% 10 = 0 THEN 'half_day' ELSE 'full_day' END, "
+            "30, 2026, true, '' "
             "FROM generate_series(1, %s) g",
             [GROUPS_PER_ORG, groups],
         )
@@ -116,7 +121,8 @@ def load(url: str, n: int, days: list[str]) -> None:
             [n],
         )
         conn.execute(
-            "INSERT INTO placement_enrollment (id, group_id, child_id, staff_child, staff_reason, enrolled_on, "
+            "INSERT INTO placement_enrollment (id, group_id, child_id, staff_child, staff_reason, "
+            "enrolled_on, "
             "leave_reason) SELECT i, 1 + (i - 1) / %s, i, true, 'bench', date '2026-08-01', '' "
             "FROM generate_series(1, %s) i",
             [GROUP_SIZE, n],
@@ -124,7 +130,7 @@ def load(url: str, n: int, days: list[str]) -> None:
         log(f"enrolments loaded in {time.perf_counter() - started:.0f} s; marks next")
         reasons = "ARRAY['illness_certified','illness','leave','quarantine','unexcused','closed']"
         conn.execute(
-            "INSERT INTO attendance_mark (enrollment_id, child_id, group_id, day, present, reason, "
+            "INSERT INTO attendance_mark (enrollment_id, child_id, group_id, day, present, reason, "  # noqa: S608
             "marked_by_id, marked_at) SELECT e.id, e.child_id, e.group_id, d, h %% 9 <> 0, "
             f"CASE WHEN h %% 9 = 0 THEN ({reasons})[1 + (h / 9) %% 6] ELSE '' END, 1, d::timestamptz "
             "FROM placement_enrollment e CROSS JOIN unnest(%s::date[]) d "
@@ -133,7 +139,8 @@ def load(url: str, n: int, days: list[str]) -> None:
         )
         conn.execute(
             "INSERT INTO attendance_timesheetmonth (group_id, month, state, submitted_at, locked_at, "
-            "sheet_sha256) SELECT g, %s, 'locked', now(), now(), repeat('0', 64) FROM generate_series(1, %s) g",
+            "sheet_sha256) SELECT g, %s, 'locked', now(), now(), repeat('0', 64) "
+            "FROM generate_series(1, %s) g",
             [MONTH, groups],
         )
         for table in ("facilities_locality", "facilities_organisation", "facilities_group", "waitlist_child",
@@ -213,7 +220,9 @@ def working_days() -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--n", type=int, default=900_000, help="enrolled children")
     parser.add_argument("--reload", action="store_true", help="load the data again")

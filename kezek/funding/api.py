@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from kezek.core.auth import SIGNED_IN_ERRORS
@@ -147,7 +147,7 @@ class RowOut(Schema):
 
 
 class StatementDetailOut(StatementOut):
-    rows: list[RowOut]
+    rows: list[RowOut] = Field(validation_alias="row_list")
 
 
 class LocalityQuery(Schema):
@@ -176,12 +176,12 @@ def rates(request: HttpRequest, query: Query[LocalityQuery]) -> list[Rate]:
     auth=staff_auth,
     summary="E20: a new rate from a month (ends the open rate of the same key), with the akimat's decision",
 )
-def rate_create(request: HttpRequest, data: RateIn) -> tuple[int, Rate]:
+def rate_create(request: HttpRequest, data: RateIn) -> Status[Rate]:
     scope = _scope(request, WRITE)
     staff: User = request.auth  # type: ignore[attr-defined]
     fields = data.dict()
     locality = _locality(scope, fields.pop("locality"))
-    return 201, services.rate_set(locality=locality, by_staff=staff, **fields)
+    return Status(201, services.rate_set(locality=locality, by_staff=staff, **fields))
 
 
 @router.post(
@@ -205,12 +205,12 @@ def rate_amend(request: HttpRequest, rate_id: int, data: AmendIn) -> Rate:
     auth=staff_auth,
     summary="E21: the maximum parental fee and the paid absence reasons from a month",
 )
-def terms_create(request: HttpRequest, data: TermsIn) -> tuple[int, Terms]:
+def terms_create(request: HttpRequest, data: TermsIn) -> Status[Terms]:
     scope = _scope(request, WRITE)
     staff: User = request.auth  # type: ignore[attr-defined]
     fields = data.dict()
     locality = _locality(scope, fields.pop("locality"))
-    return 201, services.terms_set(locality=locality, by_staff=staff, **fields)
+    return Status(201, services.terms_set(locality=locality, by_staff=staff, **fields))
 
 
 def _organisation(scope: Scope, locality: Locality, pk: int | None):  # type: ignore[no-untyped-def]
@@ -271,7 +271,7 @@ def statements(request: HttpRequest, query: Query[StatementsQuery]) -> list[Stat
     auth=staff_auth,
     summary="One statement with its rows (children, days, amounts; refunds and corrections)",
 )
-def statement(request: HttpRequest, statement_id: int) -> StatementDetailOut:
+def statement(request: HttpRequest, statement_id: int) -> Statement:
     scope = _scope(request, STATEMENT_READ)
     found = scope.get(
         Statement.objects.select_related("organisation"),
@@ -279,8 +279,8 @@ def statement(request: HttpRequest, statement_id: int) -> StatementDetailOut:
         organisation="organisation",
         pk=statement_id,
     )
-    rows = [RowOut.from_orm(row) for row in selectors.statement_rows(statement=found)]
-    return StatementDetailOut(**StatementOut.from_orm(found).dict(), rows=rows)
+    found.row_list = list(selectors.statement_rows(statement=found))  # type: ignore[attr-defined]
+    return found
 
 
 class OpenFundingOut(Schema):

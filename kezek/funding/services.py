@@ -117,6 +117,8 @@ def rate_set(
             same.filter(age_from=age_from, age_to=age_to, valid_until__isnull=True, valid_from__lt=valid_from)
             .order_by("-valid_from")
             .first()
+            if valid_until is None
+            else None
         )
         others = same.filter(age_from__lt=age_to, age_to__gt=age_from)
         if ended is not None:
@@ -195,9 +197,8 @@ def terms_set(
     with transaction.atomic():
         localities_lock([locality.pk])
         same = Terms.objects.filter(locality=locality)
-        ended = (
-            same.filter(valid_until__isnull=True, valid_from__lt=valid_from).order_by("-valid_from").first()
-        )
+        open_ended = same.filter(valid_until__isnull=True, valid_from__lt=valid_from).order_by("-valid_from")
+        ended = open_ended.first() if valid_until is None else None
         others = same.exclude(pk=ended.pk) if ended is not None else same
         if _overlap(others, valid_from, valid_until).exists():
             raise Conflict(_("Other terms are valid on some of these days."), code="validity_overlap")
@@ -406,7 +407,9 @@ def _months_to_recheck(*, month: dt.date, organisations: Sequence[int]) -> dict[
     found: dict[dt.date, set[int]] = defaultdict(set)
     frozen = Statement.objects.filter(organisation_id__in=organisations, month__lt=month, state="frozen")
     frozen_at: dict[tuple[int, dt.date], dt.datetime] = {
-        (o, m): at for o, m, at in frozen.values_list("organisation_id", "month", "frozen_at") if at is not None
+        (o, m): at
+        for o, m, at in frozen.values_list("organisation_id", "month", "frozen_at")
+        if at is not None
     }
     if not frozen_at:
         return found

@@ -1,3 +1,5 @@
+from kezek.funding import views as funding
+
 from .views import auth, campaigns, desk, home, kindergarten, ledger, organisations, reports, settings
 
 app_name = "staff"
@@ -12,4 +14,5 @@ urlpatterns = [
     *reports.urlpatterns,
     *ledger.urlpatterns,
     *campaigns.urlpatterns,
+    *funding.urlpatterns,
 ]

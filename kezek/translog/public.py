@@ -34,6 +34,16 @@ _PLACEMENT_SETTINGS = (
     "distribution_policy", "priority_days", "priority_hour", "age_reference", "direction_working_days",
     "direction_max_days",
 )  # fmt: skip
+_FUNDING_RATE = (
+    "rate", "ownership", "group_kind", "age_from", "age_to", "stay_mode", "amount", "valid_from",
+    "valid_until", "decision_number", "ended",
+)  # fmt: skip
+_FUNDING_TERMS = (
+    "terms", "max_parent_fee", "paid_reasons", "valid_from", "valid_until", "decision_number", "ended",
+)  # fmt: skip
+_FUNDING_STATEMENT = (
+    "statement", "organisation", "month", "children", "paid_days", "amount", "corrections", "total", "sha256",
+)  # fmt: skip
 
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
@@ -101,19 +111,11 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "campaign.closed": (*_CAMPAIGN, "confirmed", "stop_listed"),  # counts
     "campaign.confirmed": _CAMPAIGN,
     # funding (E20–E27): public money, no child data; `by` (a staff user id) stays private
-    "funding.rate_set": (
-        "rate", "ownership", "group_kind", "age_from", "age_to", "stay_mode", "amount", "valid_from",
-        "valid_until", "decision_number", "ended",
-    ),  # fmt: skip
+    "funding.rate_set": _FUNDING_RATE,
     "funding.rate_amended": ("rate", "amount", "previous_amount", "decision_number"),
-    "funding.terms_set": (
-        "terms", "max_parent_fee", "paid_reasons", "valid_from", "valid_until", "decision_number", "ended",
-    ),  # fmt: skip
+    "funding.terms_set": _FUNDING_TERMS,
     "funding.statements_calculated": ("month", "statements", "rows", "amount"),
-    "funding.statement_frozen": (
-        "statement", "organisation", "month", "children", "paid_days", "amount", "corrections", "total",
-        "sha256",
-    ),  # fmt: skip
+    "funding.statement_frozen": _FUNDING_STATEMENT,
     "funding.month_frozen": ("month", "statements", "total", "sha256"),
 }
 

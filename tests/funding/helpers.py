@@ -61,9 +61,7 @@ def lock_month(group: Group, month: dt.date, state: str = "locked") -> Timesheet
     return sheet
 
 
-def mark_month(
-    enrollment: Enrollment, month: dt.date, pattern: Sequence[str], *, by: User
-) -> list[Mark]:
+def mark_month(enrollment: Enrollment, month: dt.date, pattern: Sequence[str], *, by: User) -> list[Mark]:
     """Marks for the group's working days in order: "+" present, else an absence reason code ("" skips)."""
     days = working_days(group=enrollment.group, month=month)
     marks = []
@@ -91,7 +89,9 @@ def kindergarten(locality: Locality | None = None, **fields: object) -> Organisa
     return OrganisationFactory.create(**({"locality": locality} if locality else {}), **fields)
 
 
-def rates(locality: Locality, by: User, amount: str = "62000.00", since: dt.date = dt.date(2026, 1, 1)) -> None:
+def rates(
+    locality: Locality, by: User, amount: str = "62000.00", since: dt.date = dt.date(2026, 1, 1)
+) -> None:
     for kind in ("general", "correctional", "sanatorium"):
         for mode in ("full_day", "half_day"):
             for own in ("state", "private"):

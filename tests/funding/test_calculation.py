@@ -25,8 +25,12 @@ def today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_amount_rounds_half_up_to_the_tiyn() -> None:
     """E23: normative × paid / working, rounded once to the tiyn, half up."""
-    assert calc.child_amount(normative=Decimal("62000.00"), paid_days=21, working_days=22) == Decimal("59181.82")
-    assert calc.child_amount(normative=Decimal("0.10"), paid_days=1, working_days=20) == Decimal("0.01")  # 0.005
+    assert calc.child_amount(normative=Decimal("62000.00"), paid_days=21, working_days=22) == Decimal(
+        "59181.82"
+    )
+    assert calc.child_amount(normative=Decimal("0.10"), paid_days=1, working_days=20) == Decimal(
+        "0.01"
+    )  # 0.005
     assert calc.child_amount(normative=Decimal("0.10"), paid_days=1, working_days=21) == Decimal("0.00")
     assert calc.child_amount(normative=Decimal("100.00"), paid_days=0, working_days=22) == Decimal("0.00")
 
@@ -55,7 +59,8 @@ def test_statement_of_a_locked_month() -> None:
     assert (statement.children, statement.paid_days) == (2, 2 * len(days) - 3)
     assert services.statements_freeze(month=MONTH, locality=org.locality, by_staff=staff) == 1
     statement.refresh_from_db()
-    assert statement.state == "frozen" and len(statement.sha256) == 64
+    assert statement.state == "frozen"
+    assert len(statement.sha256) == 64
     event = LedgerEvent.objects.get(kind="funding.statement_frozen")
     assert event.payload["sha256"] == statement.sha256
     assert LedgerEvent.objects.filter(kind="funding.month_frozen").count() == 1
@@ -80,8 +85,8 @@ def test_a_correction_after_the_freeze_is_a_refund_and_a_correction_next_month()
     november = Statement.objects.get(month=NEXT)
     refund = StatementRow.objects.get(statement=november, kind="refund")
     correction = StatementRow.objects.get(statement=november, kind="correction")
-    assert refund.refunds_id == frozen.pk and refund.amount == -frozen.amount
-    assert correction.amount == Decimal("62000.00") and correction.for_month == MONTH
+    assert (refund.refunds_id, refund.amount) == (frozen.pk, -frozen.amount)
+    assert (correction.amount, correction.for_month) == (Decimal("62000.00"), MONTH)
     assert november.corrections == correction.amount + refund.amount
     assert november.total == november.amount + november.corrections
 
