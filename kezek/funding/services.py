@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -234,6 +234,12 @@ ROW_COLUMNS = (
 )  # fmt: skip
 
 
+STATEMENT_COLUMNS = (
+    "id", "organisation_id", "month", "state", "computed_at", "frozen_at", "children", "paid_days", "amount",
+    "corrections", "total", "missing_rates", "sha256",
+)  # fmt: skip
+
+
 @dataclass
 class Totals:
     children: int = 0
@@ -330,33 +336,33 @@ def statements_calculate(
         raise Conflict(_("No kindergarten has its timesheets of the month locked."), code="month_not_locked")
     with transaction.atomic():
         localities_lock([locality.pk])
+        calc.tune_session()
         eligible, skipped = _eligible(month=month, organisations=organisations)  # again, under the lock
         now = clock.now()
-        StatementRow.objects.filter(
-            statement__organisation_id__in=list(eligible), statement__month=month, statement__state="draft"
-        ).delete()
-        Statement.objects.filter(organisation_id__in=list(eligible), month=month, state="draft").delete()
-        Statement.objects.bulk_create(
-            Statement(organisation_id=o, month=month, computed_at=now) for o in sorted(eligible)
-        )
-        ids = dict(
-            Statement.objects.filter(organisation_id__in=list(eligible), month=month).values_list(
-                "organisation_id", "pk"
-            )
-        )
+        drafts = Statement.objects.filter(organisation_id__in=list(eligible), month=month, state="draft")
+        StatementRow.objects.filter(statement__in=drafts).delete()
+        drafts.delete()
+        writer = table_writer()
+        ids = dict(zip(sorted(eligible), writer.allocate_ids(Statement, len(eligible)), strict=True))
         totals = {o: Totals() for o in eligible}
+        # The rows first (their statements' ids drawn above; the foreign key is checked at commit), then
+        # the statements with their totals, in bulk.
         written = _regular_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
         written += _correction_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
-        statements = list(Statement.objects.filter(pk__in=list(ids.values())))
-        for statement in statements:
-            t = totals[statement.organisation_id]
-            statement.children, statement.paid_days, statement.amount = t.children, t.paid_days, t.amount
-            statement.corrections, statement.total = t.corrections, t.amount + t.corrections
-            statement.missing_rates = len(t.missing)
-        Statement.objects.bulk_update(
-            statements,
-            ["children", "paid_days", "amount", "corrections", "total", "missing_rates"],
-            batch_size=2000,
+        statements = []
+        for organisation_id, pk in sorted(ids.items()):
+            t = totals[organisation_id]
+            statements.append(
+                Statement(
+                    pk=pk, organisation_id=organisation_id, month=month, state=Statement.State.DRAFT,
+                    computed_at=now, children=t.children, paid_days=t.paid_days, amount=t.amount,
+                    corrections=t.corrections, total=t.amount + t.corrections, missing_rates=len(t.missing),
+                )
+            )  # fmt: skip
+        writer.insert(
+            Statement,
+            STATEMENT_COLUMNS,
+            [tuple(getattr(s, name) for name in STATEMENT_COLUMNS) for s in statements],
         )
         ledger_append(
             kind="funding.statements_calculated",
@@ -536,6 +542,7 @@ def statements_freeze(
     month = _month(month)
     with transaction.atomic():
         localities_lock([locality.pk])
+        calc.tune_session()
         drafts = Statement.objects.filter(organisation__locality=locality, month=month, state="draft")
         if organisation is not None:
             drafts = drafts.filter(organisation=organisation)
@@ -550,7 +557,7 @@ def statements_freeze(
             statement = statements[statement_id]
             statement.state, statement.frozen_at, statement.sha256 = Statement.State.FROZEN, now, digest
         ordered = sorted(statements.values(), key=lambda s: s.pk)
-        Statement.objects.bulk_update(ordered, ["state", "frozen_at", "sha256"], batch_size=2000)
+        _mark_frozen(ordered)
         for s in ordered:
             events.append(
                 EventSpec(
@@ -578,6 +585,22 @@ def statements_freeze(
         )
         ledger_append_many(events=events)
     return len(statements)
+
+
+def _mark_frozen(statements: Sequence[Statement]) -> None:
+    """Write the frozen state, time and hash of the statements (one UPDATE … FROM VALUES on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        Statement.objects.bulk_update(statements, ["state", "frozen_at", "sha256"], batch_size=500)
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(statements), 2000):
+            chunk = statements[start : start + 2000]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"UPDATE funding_statement s SET state = 'frozen', frozen_at = %s, sha256 = v.sha "  # noqa: S608
+                f"FROM (VALUES {values}) v(id, sha) WHERE s.id = v.id",
+                [chunk[0].frozen_at, *(x for s in chunk for x in (s.pk, s.sha256))],
+            )
 
 
 def statement_frozen_payload(statement: Statement) -> dict[str, Any]:
