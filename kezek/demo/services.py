@@ -52,6 +52,7 @@ from kezek.waitlist.models import (
 
 from . import catalogue as cat
 from .confirmation import demo_confirmation_delete, demo_confirmation_load
+from .funding import demo_funding_delete, demo_funding_load
 from .generate import (
     ACADEMIC_YEAR,
     SCALES,
@@ -140,6 +141,7 @@ class SeedResult:
     ledger_emptied: int = 0  # events a --reset removed (TRUNCATE)
     staff_accounts: list[tuple[str, str]] = field(default_factory=list)  # (username, role)
     confirmation_answers: int = 0  # answers to the demo's running yearly confirmation
+    funding: tuple[int, int] = (0, 0)  # per-capita rates written, statements frozen (kezek.demo.funding)
 
     def summary(self) -> str:
         c = self.counts
@@ -191,6 +193,7 @@ def demo_delete() -> int:
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     try:
         with transaction.atomic():
+            demo_funding_delete()
             demo_confirmation_delete()
             demo_staff_delete()
             _truncate_or_delete(PUBLICATION_MODELS)  # refused while directions use the places
@@ -339,6 +342,7 @@ def demo_load(
             )
         result.staff_accounts = demo_staff_load()
         result.confirmation_answers = demo_confirmation_load(seed=seed)
+        result.funding = demo_funding_load()  # after the attendance demo: statements of its locked months
         result.counts.published_places = _publish_free_seats()
         say(f"free places published ({time.perf_counter() - started:.1f} s)")
         _analyze()
