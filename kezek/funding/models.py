@@ -140,18 +140,28 @@ class StatementRow(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="rows")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
     for_month = models.DateField(_("month of attendance"))
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="+")
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+")
+    # A country's month is a million rows: only the indexes the reads need (statement; enrolment and month
+    # for E26); the other foreign keys are checked, not indexed.
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+", db_index=False)
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+", db_index=False)
     working_days = models.PositiveSmallIntegerField(_("working days"))
     present_days = models.PositiveSmallIntegerField(_("days present"))
     paid_absence_days = models.PositiveSmallIntegerField(_("paid days of absence"))
     paid_days = models.PositiveSmallIntegerField(_("paid days"))
-    rate = models.ForeignKey(Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    rate = models.ForeignKey(
+        Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     normative = models.DecimalField(_("normative, ₸"), max_digits=14, decimal_places=2)
     amount = models.DecimalField(_("amount, ₸"), max_digits=14, decimal_places=2)
     refunds = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("refunds")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("refunds"),
+        db_index=False,
     )
 
     class Meta:
