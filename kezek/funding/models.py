@@ -141,7 +141,7 @@ class StatementRow(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
     for_month = models.DateField(_("month of attendance"))
     # A country's month is a million rows: only the indexes the reads need (statement; enrolment and month
-    # for E26); the other foreign keys are checked, not indexed.
+    # for E26; the refunds, partial); the other foreign keys are checked, not indexed.
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="+", db_index=False)
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+", db_index=False)
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -168,7 +168,13 @@ class StatementRow(models.Model):
         verbose_name = _("statement row")
         verbose_name_plural = _("statement rows")
         ordering = ["statement_id", "id"]
-        indexes = [models.Index(fields=["enrollment", "for_month"], name="funding_row_enrollment_idx")]
+        indexes = [
+            models.Index(fields=["enrollment", "for_month"], name="funding_row_enrollment_idx"),
+            # The few refunds: what the foreign key's check reads when a row is deleted (a draft again).
+            models.Index(
+                fields=["refunds"], condition=Q(refunds__isnull=False), name="funding_row_refunds_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["regular", "refund", "correction"]), name="funding_row_kind"

@@ -104,3 +104,15 @@ def test_a_month_not_locked_is_refused_and_nothing_is_written() -> None:
     with pytest.raises(Conflict):
         services.statements_calculate(month=MONTH, locality=org.locality, organisation=org, by_staff=staff)
     assert (Statement.objects.count(), StatementRow.objects.count(), LedgerEvent.objects.count()) == before
+
+
+def test_a_draft_is_recalculated_in_place() -> None:
+    org = kindergarten()
+    staff = operator(org.locality)
+    rates(org.locality, staff)
+    group = group_of(org)
+    mark_month(enrol(group), MONTH, ["+"] * 5, by=staff)
+    lock_month(group, MONTH)
+    services.statements_calculate(month=MONTH, locality=org.locality, by_staff=staff)
+    services.statements_calculate(month=MONTH, locality=org.locality, by_staff=staff)
+    assert (Statement.objects.count(), StatementRow.objects.count()) == (1, 1)
