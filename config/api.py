@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
 
+from kezek.attendance.api import router as attendance_router
 from kezek.cabinet.api import router as cabinet_router
 from kezek.confirmation.api import router as confirmation_router
 from kezek.core.errors import DomainError, TooManyRequests
@@ -97,4 +98,5 @@ api.add_router("/", feedback_router)
 api.add_router("/", confirmation_router)
 api.add_router("/", integrity_router)
 api.add_router("/", translog_router)
+api.add_router("/", attendance_router)
 api.add_router("/", funding_router)

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from kezek.attendance import cabinet_views as attendance
+
 from . import views
 
 app_name = "cabinet"
@@ -22,4 +24,5 @@ urlpatterns = [
     path("applications/<int:number>/withdraw/confirm/", views.withdraw_confirm, name="withdraw_confirm"),
     path("applications/<int:number>/restore/", views.restore, name="restore"),
     path("applications/<int:number>/proof/", views.proof, name="proof"),
+    *attendance.urlpatterns,
 ]

@@ -51,6 +51,7 @@ from kezek.waitlist.models import (
 )
 
 from . import catalogue as cat
+from .attendance import demo_attendance_delete, demo_attendance_load
 from .confirmation import demo_confirmation_delete, demo_confirmation_load
 from .funding import demo_funding_delete, demo_funding_load
 from .generate import (
@@ -141,6 +142,7 @@ class SeedResult:
     ledger_emptied: int = 0  # events a --reset removed (TRUNCATE)
     staff_accounts: list[tuple[str, str]] = field(default_factory=list)  # (username, role)
     confirmation_answers: int = 0  # answers to the demo's running yearly confirmation
+    attendance: dict[str, int] = field(default_factory=dict)  # the demo's timesheets (kezek.demo.attendance)
     funding: tuple[int, int] = (0, 0)  # per-capita rates written, statements frozen (kezek.demo.funding)
 
     def summary(self) -> str:
@@ -162,6 +164,12 @@ class SeedResult:
                 f"; back-office accounts (password {DEMO_PASSWORD!r}, authenticator enrolled at the first "
                 f"sign-in on /staff/): " + ", ".join(f"{name} ({role})" for name, role in self.staff_accounts)
                 if self.staff_accounts
+                else ""
+            )
+            + (
+                f"; timesheets: {self.attendance.get('marks', 0)} marks of "
+                f"{self.attendance.get('enrolled', 0)} children, teachers demo-teacher and demo-teacher-2"
+                if self.attendance.get("marks")
                 else ""
             )
         )
@@ -194,6 +202,7 @@ def demo_delete() -> int:
     try:
         with transaction.atomic():
             demo_funding_delete()
+            demo_attendance_delete()
             demo_confirmation_delete()
             demo_staff_delete()
             _truncate_or_delete(PUBLICATION_MODELS)  # refused while directions use the places
@@ -342,6 +351,7 @@ def demo_load(
             )
         result.staff_accounts = demo_staff_load()
         result.confirmation_answers = demo_confirmation_load(seed=seed)
+        result.attendance = demo_attendance_load(seed=seed)
         result.funding = demo_funding_load()  # after the attendance demo: statements of its locked months
         result.counts.published_places = _publish_free_seats()
         say(f"free places published ({time.perf_counter() - started:.1f} s)")

@@ -126,6 +126,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_seats()
         findings += diff_bases(state)
         findings += diff_claims(state, chunk_size=chunk_size)
+        findings += diff_timesheets(state, chunk_size=chunk_size)
         findings += [Finding(*found) for found in funding_findings(chunk_size=chunk_size)]  # E28
     return Report(events=state.events, findings=findings)
 
@@ -440,3 +441,28 @@ def fenwick(ordinals: list[int]) -> dict[int, int]:
             counts[ordinal] += 1
             ordinal += ordinal & -ordinal
     return counts
+
+
+def diff_timesheets(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E15: every submitted or locked month: its row's state and hash as the ledger says, and its sheet
+    recomputed from the live marks hashes to the ledger's sha256 (a silent edit of a mark is reported)."""
+    from kezek.attendance.models import TimesheetMonth
+    from kezek.attendance.selectors import sheet_hashes
+
+    rows = {
+        pk: (group_id, month, row_state, sha)
+        for pk, group_id, month, row_state, sha in TimesheetMonth.objects.exclude(state="open").values_list(
+            "pk", "group_id", "month", "state", "sheet_sha256"
+        )
+    }
+    live = sheet_hashes(((pk, row[0], row[1]) for pk, row in rows.items()), chunk_size=chunk_size)
+    yield from _missing("timesheet", "timesheet", state.timesheets.keys() - rows.keys())
+    for pk, (_group, _month, row_state, sha) in sorted(rows.items()):
+        name = f"timesheet {pk}"
+        expected = state.timesheets.get(pk)
+        if expected is None:
+            yield Finding("timesheet.unrecorded", name, "no ledger event", row_state)
+            continue
+        yield from _compare("timesheet", name, ("state", "sheet_sha256"), expected[2:], [row_state, sha])
+        if live[pk] != expected[3]:
+            yield Finding("timesheet.sheet", name, f"sheet sha256 {expected[3]}", f"marks hash to {live[pk]}")

@@ -88,6 +88,7 @@ class State:
     groups: dict[int, list[Any]] = field(default_factory=dict)
     queue_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # locality code → values
     placement_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timesheets: dict[int, list[Any]] = field(default_factory=dict)  # id → [group, month, state, sha256]
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -385,6 +386,45 @@ def placement_settings_changed(state: State, event: Event) -> None:
     values.update({name: event.payload[name] for name in PLACEMENT_SETTING_NAMES if name in event.payload})
 
 
+# --- attendance timesheets (E15) ----------------------------------------------------------------------
+
+
+def timesheet_submitted(state: State, event: Event) -> None:
+    p = event.payload
+    if _new(state, event, state.timesheets, int(event.subject_id)):
+        state.timesheets[int(event.subject_id)] = [
+            p["group"],
+            day(p["month"]),
+            "submitted",
+            p["sheet_sha256"],
+        ]
+
+
+def timesheet_locked(state: State, event: Event) -> None:
+    """A month locked on day 8: its sheet's hash is the submitted one (a change in between is an anomaly);
+    a month the head never submitted is frozen by the lock itself."""
+    p, pk = event.payload, int(event.subject_id)
+    row = state.timesheets.get(pk)
+    if row is None:
+        state.timesheets[pk] = [p["group"], day(p["month"]), "locked", p["sheet_sha256"]]
+        return
+    if row[2] == "locked":
+        state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} twice"))
+    elif row[3] != p["sheet_sha256"]:
+        state.anomalies.append((event.seq, f"timesheet {pk}", "sheet changed between submission and lock"))
+    row[2] = "locked"
+
+
+def timesheet_answered(state: State, event: Event) -> None:
+    """A parent's answer or a resolution names the sheet it was given: the month's frozen sheet."""
+    pk = int(event.payload["timesheet"])
+    row = state.timesheets.get(pk)
+    if row is None:
+        state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} before submission"))
+    elif row[3] != event.payload["sheet_sha256"]:
+        state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} names another sheet"))
+
+
 def recorded_only(state: State, event: Event) -> None:
     """An event that changes nothing this check compares (organisations' passports, group labels,
     complaints, access requests, campaigns, medical indications): it is on the chain, verified by its hash."""
@@ -435,6 +475,17 @@ RULES: dict[str, Rule] = {
     "medical_indication.submitted": recorded_only,
     "medical_indication.confirmed": recorded_only,
     "medical_indication.rejected": recorded_only,
+    "timesheet.submitted": timesheet_submitted,
+    "timesheet.locked": timesheet_locked,
+    "child_month.approved": timesheet_answered,
+    "child_month.disputed": timesheet_answered,
+    "dispute.resolved": timesheet_answered,
+    "teacher.assigned": recorded_only,
+    "teacher.unassigned": recorded_only,
+    "attendance.day_marked": recorded_only,
+    "attendance.mark_changed": recorded_only,
+    "attendance.corrected": recorded_only,
+    "closure.added": recorded_only,
     # funding (E28): replayed and diffed by `kezek.funding.integrity`, which reads its own events
     "funding.rate_set": recorded_only,
     "funding.rate_amended": recorded_only,

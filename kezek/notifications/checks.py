@@ -19,10 +19,7 @@ def check_sms_backend(**kwargs: Any) -> list[CheckMessage]:
 
 
 def _check_lease() -> list[CheckMessage]:
-    if (
-        settings.SMS_BACKEND != GATEWAY
-        or outbox_lease_seconds() > slowest_gateway_send()
-    ):
+    if settings.SMS_BACKEND != GATEWAY or outbox_lease_seconds() > slowest_gateway_send():
         return []
     return [
         Warning(

@@ -382,11 +382,7 @@ def cohort_list(*, locality: Locality, today: dt.date | None = None) -> list[Coh
     today = today or clock.today()
     sizes: dict[int, int] = {}
     queued = (
-        _queued(locality)
-        .order_by()
-        .values("cohort")
-        .annotate(size=Count("pk"))
-        .values_list("cohort", "size")
+        _queued(locality).order_by().values("cohort").annotate(size=Count("pk")).values_list("cohort", "size")
     )
     restoring = (
         StopListEntry.objects.filter(

@@ -34,6 +34,8 @@ SECTIONS = (
     Section("staff:ledger", _("Ledger"), DEPARTMENT_READ),
     Section("staff:directions_pending", _("Directions awaiting enrolment"), KINDERGARTEN),
     Section("staff:groups", _("Groups and rosters"), KINDERGARTEN),
+    Section("staff:attendance_department", _("Attendance timesheets"), DEPARTMENT_READ),
+    Section("staff:attendance", _("Attendance timesheets"), (*KINDERGARTEN, Role.TEACHER)),
     Section("staff:funding", _("Per-capita funding"), DEPARTMENT_READ),
     Section("staff:funding_statements", _("Funding statements"), (Role.KINDERGARTEN_HEAD,)),
 )

@@ -1,3 +1,4 @@
+from kezek.attendance import views as attendance
 from kezek.funding import views as funding
 
 from .views import auth, campaigns, desk, home, kindergarten, ledger, organisations, reports, settings
@@ -14,5 +15,6 @@ urlpatterns = [
     *reports.urlpatterns,
     *ledger.urlpatterns,
     *campaigns.urlpatterns,
+    *attendance.urlpatterns,
     *funding.urlpatterns,
 ]

@@ -29,6 +29,7 @@ _ORGANISATION = (  # the organisation's passport, public in the facilities API (
     "opens_at", "closes_at", "duty_group", "extra_equipment",
 )  # fmt: skip
 _DIRECTION = ("state", "valid_until")
+_TIMESHEET = ("timesheet", "month", "sheet_sha256")  # every timesheet event (attendance, E15)
 _GROUP = ("name", "language", "kind", "age_from", "age_to")
 _PLACEMENT_SETTINGS = (
     "distribution_policy", "priority_days", "priority_hour", "age_reference", "direction_working_days",
@@ -110,6 +111,29 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "campaign.notified": (*_CAMPAIGN, "applicants"),  # a count
     "campaign.closed": (*_CAMPAIGN, "confirmed", "stop_listed"),  # counts
     "campaign.confirmed": _CAMPAIGN,
+    # attendance timesheet (E10–E19): a month's sheet by its hash and counts, never a child or a reason
+    "teacher.assigned": (*_PLACEMENT, "since"),
+    "teacher.unassigned": (*_PLACEMENT, "until"),
+    "attendance.day_marked": (*_PLACEMENT, "day", "present", "absent"),  # counts
+    "attendance.mark_changed": (*_PLACEMENT, "day"),
+    "attendance.corrected": (*_PLACEMENT, "shown_in"),
+    "closure.added": ("organisation", "group", "first_day", "last_day", "kind"),
+    "timesheet.submitted": (*_PLACEMENT, *_TIMESHEET, "children", "marks", "present"),
+    "timesheet.locked": (
+        *_PLACEMENT,
+        *_TIMESHEET,
+        "children",
+        "marks",
+        "present",
+        "approved",
+        "disputed",
+        "resolved",
+        "unconfirmed",
+        "submitted",
+    ),
+    "child_month.approved": (*_PLACEMENT, *_TIMESHEET),
+    "child_month.disputed": (*_PLACEMENT, *_TIMESHEET, "days"),  # a count
+    "dispute.resolved": (*_PLACEMENT, *_TIMESHEET, "resolution"),  # kept | corrected
     # funding (E20–E27): public money, no child data; `by` (a staff user id) stays private
     "funding.rate_set": _FUNDING_RATE,
     "funding.rate_amended": ("rate", "amount", "previous_amount", "decision_number"),
@@ -124,7 +148,7 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
 PUBLIC_SUBJECTS = frozenset(
     {
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
-        "access_request", "medical_indication", "campaign", "feedback",
+        "access_request", "medical_indication", "campaign", "feedback", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
     }
 )  # fmt: skip

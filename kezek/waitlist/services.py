@@ -936,9 +936,7 @@ def _stop_list_for_rejection(
         _close_stop_list(application)
         _set_status(application, Status.QUEUED)  # momentarily: _stop_list takes it out again
     if application.status in (Status.QUEUED, Status.REFERRED):
-        _stop_list(
-            application, reason=Reason.BENEFIT_REJECTED, basis=basis, by_staff=by_staff, cited=cited
-        )
+        _stop_list(application, reason=Reason.BENEFIT_REJECTED, basis=basis, by_staff=by_staff, cited=cited)
 
 
 def _change_tier(application: Application) -> None:

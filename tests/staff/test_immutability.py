@@ -255,6 +255,23 @@ WRITES: list[Write] = [
     Write("api:medical-indications", OP, lambda w: {"confirm": True, "reason": ""}, ok=(200,), api=True),
     Write("api:directions", KG, lambda w: {"enrolled_on": TODAY}, ok=(200,), api=True),
     Write("api:enrollments", KG, lambda w: {"left_on": TODAY, "reason": "family moved"}, ok=(200,), api=True),
+    # The attendance timesheet (E11–E16): a day marked; a month not over is refused (nothing changes); a
+    # dispute that is not there is a 404.
+    Write("attendance_day", KG, lambda w: {}),
+    Write(
+        "attendance_setup",
+        KG,
+        lambda w: {"action": "closure", "kind": "quarantine", "first_day": TODAY, "last_day": TODAY},
+    ),
+    Write("attendance_month", KG, lambda w: {}, ok=(422,), label="not over"),
+    Write("attendance_disputes", OP, lambda w: {"dispute": "0", "decision": "keep", "note": "ok"}, ok=(404,)),
+    Write(
+        "api:attendance",
+        KG,
+        lambda w: {"absences": [], "enrollment": 1, "present": True},
+        ok=(201,),
+        api=True,
+    ),
 ]
 
 

@@ -65,6 +65,8 @@ SIGN_IN = {"login", "otp", "logout"}  # exempt by name: they are how one gets in
 ALL_ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 DEPARTMENT_SIDE: set[str] = {*DEPARTMENT_ROLES, Role.AUDITOR, Role.ADMINISTRATOR}
 KINDERGARTEN_SIDE: set[str] = {*KINDERGARTEN_ROLES, Role.ADMINISTRATOR}
+# The timesheet's pages are the kindergarten's, its teachers' too (E10).
+TIMESHEET_SIDE: set[str] = {*KINDERGARTEN_SIDE, Role.TEACHER}
 # POSTs that only read: the search by IIN is a POST so that the IIN never appears in a URL.
 READING_POSTS = {"applications"}
 
@@ -174,12 +176,17 @@ PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
     ("organisation_group", "pk"): lambda w: w.group.pk,
     # The staff API (keyed by the path's first segment after /staff/).
     ("api:directions", "number"): lambda w: w.direction.pk,
+    ("api:attendance", "day"): lambda w: "2026-12-14",
+    ("api:attendance", "month"): lambda w: "2026-12-01",
 }
 # Kwargs that name no object (nothing to scope): a fixed valid value.
 PLAIN: dict[tuple[str, str], str] = {
     ("report_export", "report"): "queue",
     ("report_export", "fmt"): "csv",
     ("campaign_export", "table"): "load",
+    ("attendance_day", "on"): "2026-12-14",
+    ("attendance_month", "month"): "2026-12",
+    ("attendance_group_month", "month"): "2026-12",
 }
 
 
@@ -284,6 +291,7 @@ API_ROLES: dict[str, set[str]] = {
     "medical-indications": {*DEPARTMENT_ROLES, Role.ADMINISTRATOR},
     "directions": KINDERGARTEN_SIDE,
     "enrollments": KINDERGARTEN_SIDE,
+    "attendance": TIMESHEET_SIDE,
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "access-requests": {
@@ -297,6 +305,7 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "medical-indications": {"confirm": False, "reason": "Not a sanatorium case"},
     "directions": {"enrolled_on": "2026-12-14"},
     "enrollments": {"left_on": "2026-12-14", "reason": "family moved"},
+    "attendance": {"absences": [], "enrollment": 1, "present": True},
 }
 
 
@@ -395,7 +404,7 @@ def test_every_staff_url_is_scoped_and_fillable() -> None:
     mixed = [
         f"{url.name}: {sorted(roles)}"
         for url, _path, _obj, roles, _methods in rows
-        if url.name != "home" and not (roles <= DEPARTMENT_SIDE or roles <= KINDERGARTEN_SIDE)
+        if url.name != "home" and not (roles <= DEPARTMENT_SIDE or roles <= TIMESHEET_SIDE)
     ]
     assert not mixed, "pages open to both department and kindergarten roles:\n" + "\n".join(mixed)
     for area in {area for _method, _path, area in staff_api()}:

@@ -62,4 +62,3 @@ def test_what_does_not_parse_is_refused_with_a_clear_error(content: bytes, code:
         checked(content)
     assert (refused.value.status, refused.value.code) == (422, code)
     assert str(refused.value.message)
-
