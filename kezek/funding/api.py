@@ -254,7 +254,7 @@ def month_freeze(request: HttpRequest, path: Path[MonthPath], data: MonthIn) -> 
 
 
 @router.get(
-    "/staff/funding/statements",
+    "/funding/statements",
     response={200: list[StatementOut], **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="The statements in the user's scope (a kindergarten head: their own), newest month first",
@@ -266,7 +266,7 @@ def statements(request: HttpRequest, query: Query[StatementsQuery]) -> list[Stat
 
 
 @router.get(
-    "/staff/funding/statements/{statement_id}",
+    "/funding/statements/{statement_id}",
     response={200: StatementDetailOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
     summary="One statement with its rows (children, days, amounts; refunds and corrections)",

@@ -30,7 +30,7 @@ from .models import Statement
 
 WRITE = (*DEPARTMENT_ROLES, Role.ADMINISTRATOR)
 READ = (*WRITE, Role.AUDITOR)
-STATEMENT_READ = (*READ, Role.KINDERGARTEN_HEAD)
+HEAD = (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)  # the kindergarten side: its own statements
 
 
 def _locality(scope: Scope, code: str | None) -> Locality:
@@ -53,12 +53,10 @@ def _month(request: HttpRequest) -> dt.date:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required(*STATEMENT_READ)
+@staff_required(*READ)
 def funding(request: HttpRequest) -> HttpResponse:
     """The department's page: rates and terms of a locality, the month's statements and their run."""
     scope: Scope = request.scope  # type: ignore[attr-defined]
-    if scope.role == Role.KINDERGARTEN_HEAD:
-        return HttpResponseRedirect(reverse("staff:funding_statements"))
     may_change = scope.role in WRITE
     source = request.POST if request.method == "POST" else request.GET
     locality = _locality(scope, source.get("locality"))
@@ -138,17 +136,15 @@ def _act(request: HttpRequest, action: str, locality: Locality, scope: Scope) ->
 
 
 @require_GET
-@staff_required(*STATEMENT_READ)
+@staff_required(*HEAD)
 def statements(request: HttpRequest) -> HttpResponse:
-    """Statements in the user's scope (the kindergarten head: their own), newest month first."""
+    """The kindergarten's statements (the head's own), newest month first."""
     scope: Scope = request.scope  # type: ignore[attr-defined]
     rows = selectors.statements_in_scope(scope=scope)[:240]
     return render(request, "staff/funding/statements.html", {"statements": rows})
 
 
-@require_GET
-@staff_required(*STATEMENT_READ)
-def statement(request: HttpRequest, pk: int) -> HttpResponse:
+def _statement_page(request: HttpRequest, pk: int) -> HttpResponse:
     scope: Scope = request.scope  # type: ignore[attr-defined]
     found = (
         scope.filter(
@@ -163,6 +159,20 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     rows = list(selectors.statement_rows(statement=found))
     return render(request, "staff/funding/statement.html", {"statement": found, "rows": rows})
+
+
+@require_GET
+@staff_required(*READ)
+def statement(request: HttpRequest, pk: int) -> HttpResponse:
+    """A statement of the department's scope."""
+    return _statement_page(request, pk)
+
+
+@require_GET
+@staff_required(*HEAD)
+def kindergarten_statement(request: HttpRequest, pk: int) -> HttpResponse:
+    """A statement of the head's own kindergarten."""
+    return _statement_page(request, pk)
 
 
 @require_GET
@@ -223,7 +233,8 @@ def open_funding(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("funding/", funding, name="funding"),
-    path("funding/statements/", statements, name="funding_statements"),
     path("funding/statements/<int:pk>/", statement, name="funding_statement"),
+    path("kindergarten/funding/", statements, name="funding_statements"),
+    path("kindergarten/funding/<int:pk>/", kindergarten_statement, name="funding_kindergarten_statement"),
     path("funding/register/<str:month>.<slug:fmt>", register_export, name="funding_register"),
 ]

@@ -50,9 +50,9 @@ def test_the_head_sees_the_statement_on_a_phone(page: Page, statement: Statement
     sign_in(page, head, first=False)
     page.locator(f"button[name=language][value={language}]").first.click()
     expect(page.locator("html")).to_have_attribute("lang", language)
-    page.goto("/staff/funding/statements/")
-    page.locator(f"a[href='/staff/funding/statements/{statement.pk}/']").click()
-    expect(page).to_have_url(f"/staff/funding/statements/{statement.pk}/")
+    page.goto("/staff/kindergarten/funding/")
+    page.locator(f"a[href='/staff/kindergarten/funding/{statement.pk}/']").click()
+    expect(page).to_have_url(f"/staff/kindergarten/funding/{statement.pk}/")
     with translation.override(language):
         heading = gettext("Funding statement")
         frozen = str(Statement.State.FROZEN.label)

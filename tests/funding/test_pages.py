@@ -78,19 +78,19 @@ def test_the_head_sees_only_their_statement(month, client: Client) -> None:  # t
     statement = Statement.objects.get()
     head = staff_user(role=Role.KINDERGARTEN_HEAD, organisation=org)
     staff_login(client, head)
-    assert client.get("/staff/funding/").status_code == 302
-    listing = client.get("/staff/funding/statements/")
+    assert client.get("/staff/funding/").status_code == 403
+    listing = client.get("/staff/kindergarten/funding/")
     assert listing.status_code == 200
-    page = client.get(f"/staff/funding/statements/{statement.pk}/")
+    page = client.get(f"/staff/kindergarten/funding/{statement.pk}/")
     assert page.status_code == 200
     assert "Тестов" in page.content.decode()
-    api = client.get(f"/api/v1/staff/funding/statements/{statement.pk}")
+    api = client.get(f"/api/v1/funding/statements/{statement.pk}")
     assert api.status_code == 200
     assert len(api.json()["rows"]) == 2
     other = staff_user(role=Role.KINDERGARTEN_HEAD, organisation=kindergarten(org.locality))
     staff_login(client, other)
-    assert client.get(f"/staff/funding/statements/{statement.pk}/").status_code == 404
-    assert client.get(f"/api/v1/staff/funding/statements/{statement.pk}").status_code == 404
+    assert client.get(f"/staff/kindergarten/funding/{statement.pk}/").status_code == 404
+    assert client.get(f"/api/v1/funding/statements/{statement.pk}").status_code == 404
 
 
 def test_api_bad_input_is_refused_with_nothing_written(month, client: Client) -> None:  # type: ignore[no-untyped-def]
