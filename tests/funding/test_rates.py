@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from kezek.core.errors import Conflict, ValidationFailed
+from kezek.core.errors import Conflict, DomainError, ValidationFailed
 from kezek.funding import services
 from kezek.funding.models import Rate, Terms
 from kezek.ledger.models import LedgerEvent
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 JAN, JUL = dt.date(2026, 1, 1), dt.date(2026, 7, 1)
 
 
-def rate(locality, by, **fields):  # type: ignore[no-untyped-def]
+def rate(locality, by, **fields):
     values = {
         "ownership": "state", "group_kind": "general", "age_from": 3, "age_to": 6, "stay_mode": "full_day",
         "amount": Decimal("60000.00"), "valid_from": JAN, "decision_number": "№ 12", **fields,
@@ -66,6 +66,7 @@ def test_bad_rates_are_refused_and_nothing_is_written(fields: dict[str, object],
     before = row_counts()
     with translation.override("ru"), pytest.raises(error) as refused:
         rate(locality, staff, **fields)
+    assert isinstance(refused.value, DomainError)
     assert refused.value.status in (409, 422)
     assert str(refused.value.message) != ""
     assert row_counts() == before
