@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "kezek.translog",
     "kezek.records",
     "kezek.attendance",
+    "kezek.funding",
 ]
 
 MIDDLEWARE = [

@@ -135,7 +135,7 @@ class SessionTimeoutMiddleware:
 # Responses that must never be stored by a browser or a proxy (back button, shared computers): the
 # cabinet's and the back-office's pages and API, whatever their status, and the parent's directions.
 PRIVATE_PATHS = re.compile(
-    r"^/(cabinet|staff|admin)/|^/api/v1/(cabinet|staff)/|^/places/(directions/|groups/\d+/direction/)"
+    r"^/(cabinet|staff|admin)/|^/api/v1/(cabinet|staff|funding)/|^/places/(directions/|groups/\d+/direction/)"
 )
 # The free-places pages show a signed-in parent their own applications.
 PERSONALISED_PATHS = re.compile(r"^/places/")

@@ -54,6 +54,7 @@ from kezek.waitlist.models import (
 from . import catalogue as cat
 from .attendance import demo_attendance_delete, demo_attendance_load
 from .confirmation import demo_confirmation_delete, demo_confirmation_load
+from .funding import demo_funding_delete, demo_funding_load
 from .generate import (
     ACADEMIC_YEAR,
     SCALES,
@@ -144,6 +145,7 @@ class SeedResult:
     staff_accounts: list[tuple[str, str]] = field(default_factory=list)  # (username, role)
     confirmation_answers: int = 0  # answers to the demo's running yearly confirmation
     attendance: dict[str, int] = field(default_factory=dict)  # the demo's timesheets (kezek.demo.attendance)
+    funding: tuple[int, int] = (0, 0)  # per-capita rates written, statements frozen (kezek.demo.funding)
 
     def summary(self) -> str:
         c = self.counts
@@ -201,6 +203,7 @@ def demo_delete() -> int:
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
     try:
         with transaction.atomic():
+            demo_funding_delete()
             demo_attendance_delete()
             demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
             demo_confirmation_delete()
@@ -353,6 +356,7 @@ def demo_load(
         result.staff_accounts = demo_staff_load()
         result.confirmation_answers = demo_confirmation_load(seed=seed)
         result.attendance = demo_attendance_load(seed=seed)
+        result.funding = demo_funding_load()  # after the attendance demo: statements of its locked months
         result.counts.published_places = _publish_free_seats()
         say(f"free places published ({time.perf_counter() - started:.1f} s)")
         enrolled = demo_records_load(seed=seed)  # most seats of a few kindergartens, through the services

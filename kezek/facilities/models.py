@@ -181,12 +181,21 @@ class Group(models.Model):
         CORRECTIONAL = "correctional", _("correctional")
         SANATORIUM = "sanatorium", _("sanatorium")
 
+    class StayMode(models.TextChoices):
+        """How long the children stay a day: it selects the per-capita normative (E20)."""
+
+        FULL_DAY = "full_day", _("full day")
+        HALF_DAY = "half_day", _("half day")
+
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="groups")
     name = models.CharField(_("name"), max_length=120)
     age_from = models.PositiveSmallIntegerField(_("age from (years)"))
     age_to = models.PositiveSmallIntegerField(_("age to (years, exclusive)"))
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
+    stay_mode = models.CharField(
+        _("stay mode"), max_length=10, choices=StayMode.choices, default=StayMode.FULL_DAY
+    )
     capacity = models.PositiveSmallIntegerField(_("capacity"))
     academic_year = models.PositiveSmallIntegerField(
         _("academic year"), help_text=_("The year the academic year starts, e.g. 2026 for 2026/27.")
@@ -215,6 +224,9 @@ class Group(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=["general", "correctional", "sanatorium"]), name="group_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(stay_mode__in=["full_day", "half_day"]), name="group_stay_mode_valid"
             ),
             models.CheckConstraint(
                 condition=Q(academic_year__gte=2000, academic_year__lte=2100), name="group_academic_year_sane"

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from kezek.core.masking import mask_iin
 from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import Group, Locality
+from kezek.funding.integrity import funding_findings
 from kezek.ledger.hashing import person_digest
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
@@ -128,6 +129,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_claims(state, chunk_size=chunk_size)
         findings += diff_records(state, chunk_size=chunk_size)
         findings += diff_timesheets(state, chunk_size=chunk_size)
+        findings += [Finding(*found) for found in funding_findings(chunk_size=chunk_size)]  # E28
     return Report(events=state.events, findings=findings)
 
 

@@ -556,6 +556,13 @@ RULES: dict[str, Rule] = {
     "attendance.mark_changed": recorded_only,
     "attendance.corrected": recorded_only,
     "closure.added": recorded_only,
+    # funding (E28): replayed and diffed by `kezek.funding.integrity`, which reads its own events
+    "funding.rate_set": recorded_only,
+    "funding.rate_amended": recorded_only,
+    "funding.terms_set": recorded_only,
+    "funding.statements_calculated": recorded_only,
+    "funding.statement_frozen": recorded_only,
+    "funding.month_frozen": recorded_only,
 }
 
 

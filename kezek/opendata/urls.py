@@ -1,5 +1,7 @@
 from django.urls import path, register_converter
 
+from kezek.funding import views as funding_views
+
 from . import views
 
 
@@ -25,6 +27,7 @@ urlpatterns = [
     path("stop-list/", views.stop_list, name="stop_list"),
     path("groups/", views.groups, name="groups"),
     path("decisions/", views.decisions, name="decisions"),
+    path("funding/", funding_views.open_funding, name="funding"),
     path(
         "<slug:locality>/publications.<opendata_format:fmt>",
         views.publications_export,

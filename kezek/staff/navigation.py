@@ -38,6 +38,10 @@ SECTIONS = (
     Section("staff:records", _("Children's files"), RECORDS),
     Section("staff:attendance_department", _("Attendance timesheets"), DEPARTMENT_READ),
     Section("staff:attendance", _("Attendance timesheets"), (*KINDERGARTEN, Role.TEACHER)),
+    Section("staff:funding", _("Per-capita funding"), DEPARTMENT_READ),
+    Section(
+        "staff:funding_statements", _("Funding statements"), (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)
+    ),
 )
 
 

@@ -1,4 +1,5 @@
 from kezek.attendance import views as attendance
+from kezek.funding import views as funding
 from kezek.records import views_staff as records
 
 from .views import auth, campaigns, desk, home, kindergarten, ledger, organisations, reports, settings
@@ -17,4 +18,5 @@ urlpatterns = [
     *campaigns.urlpatterns,
     *records.urlpatterns,
     *attendance.urlpatterns,
+    *funding.urlpatterns,
 ]

@@ -36,6 +36,16 @@ _PLACEMENT_SETTINGS = (
     "distribution_policy", "priority_days", "priority_hour", "age_reference", "direction_working_days",
     "direction_max_days",
 )  # fmt: skip
+_FUNDING_RATE = (
+    "rate", "ownership", "group_kind", "age_from", "age_to", "stay_mode", "amount", "valid_from",
+    "valid_until", "decision_number", "ended",
+)  # fmt: skip
+_FUNDING_TERMS = (
+    "terms", "max_parent_fee", "paid_reasons", "valid_from", "valid_until", "decision_number", "ended",
+)  # fmt: skip
+_FUNDING_STATEMENT = (
+    "statement", "organisation", "month", "children", "paid_days", "amount", "corrections", "total", "sha256",
+)  # fmt: skip
 
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
@@ -141,6 +151,13 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "child_month.approved": (*_PLACEMENT, *_TIMESHEET),
     "child_month.disputed": (*_PLACEMENT, *_TIMESHEET, "days"),  # a count
     "dispute.resolved": (*_PLACEMENT, *_TIMESHEET, "resolution"),  # kept | corrected
+    # funding (E20–E27): public money, no child data; `by` (a staff user id) stays private
+    "funding.rate_set": _FUNDING_RATE,
+    "funding.rate_amended": ("rate", "amount", "previous_amount", "decision_number"),
+    "funding.terms_set": _FUNDING_TERMS,
+    "funding.statements_calculated": ("month", "statements", "rows", "amount"),
+    "funding.statement_frozen": _FUNDING_STATEMENT,
+    "funding.month_frozen": ("month", "statements", "total", "sha256"),
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -149,6 +166,7 @@ PUBLIC_SUBJECTS = frozenset(
     {
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
+        "funding_rate", "funding_terms", "funding_statement",
     }
 )  # fmt: skip
 

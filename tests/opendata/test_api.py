@@ -372,9 +372,9 @@ def test_every_open_data_status_is_declared(client: Client, db: None) -> None:
         for p, v in schema["paths"].items()
         if p.startswith("/api/v1/open-data/") and not p.startswith("/api/v1/open-data/log/")
     }
-    # figures, groups, publications, directions, queue, queue/{cohort}, confirmations, decisions; and the
-    # region's latest integrity check, which has no locality to validate (no 422).
-    assert len(paths) == 9
+    # figures, groups, publications, directions, queue, queue/{cohort}, confirmations, decisions, funding
+    # (E29); and the region's latest integrity check, which has no locality to validate (no 422).
+    assert len(paths) == 10
     for path, operations in paths.items():
         expected = {"200", "404"} if path.endswith("/integrity") else {"200", "404", "422"}
         assert set(operations["get"]["responses"]) == expected, path

@@ -277,6 +277,17 @@ WRITES: list[Write] = [
     ),
     Write("attendance_month", KG, lambda w: {}, ok=(422,), label="not over"),
     Write("attendance_disputes", OP, lambda w: {"dispute": "0", "decision": "keep", "note": "ok"}, ok=(404,)),
+    # Funding (E20–E25): a month with no locked timesheet is refused (nothing changes); a rate is set.
+    Write(
+        "funding", OP, lambda w: {"action": "calculate", "month": "2026-11"}, ok=(409,), label="not locked"
+    ),
+    Write(
+        "api:funding",
+        OP,
+        lambda w: {**API_BODIES["funding"], "locality": w.locality.code},
+        ok=(201,),
+        api=True,
+    ),
     Write(
         "api:attendance",
         KG,

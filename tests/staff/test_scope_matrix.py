@@ -192,6 +192,10 @@ PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
     ("api:directions", "number"): lambda w: w.direction.pk,
     ("api:attendance", "day"): lambda w: "2026-12-14",
     ("api:attendance", "month"): lambda w: "2026-12-01",
+    ("funding_statement", "pk"): lambda w: funding_statement(w),
+    ("funding_kindergarten_statement", "pk"): lambda w: funding_statement(w),
+    ("api:funding", "rate_id"): lambda w: funding_rate(w),
+    ("api:funding", "month"): lambda w: "2026-11-01",
 }
 # Kwargs that name no object (nothing to scope): a fixed valid value.
 PLAIN: dict[tuple[str, str], str] = {
@@ -201,7 +205,31 @@ PLAIN: dict[tuple[str, str], str] = {
     ("attendance_day", "on"): "2026-12-14",
     ("attendance_month", "month"): "2026-12",
     ("attendance_group_month", "month"): "2026-12",
+    ("funding_register", "month"): "2026-11",
+    ("funding_register", "fmt"): "csv",
 }
+
+
+def funding_statement(world: World) -> int:
+    """A draft statement of the world's kindergarten (E25), made on first use."""
+    from kezek.funding.models import Statement
+
+    found, _created = Statement.objects.get_or_create(
+        organisation=world.organisation, month=dt.date(2026, 11, 1), defaults={"computed_at": MONDAY}
+    )
+    return found.pk
+
+
+def funding_rate(world: World) -> int:
+    """A rate of the world's locality (E20), made on first use."""
+    from kezek.funding.models import Rate
+
+    found, _created = Rate.objects.get_or_create(
+        locality=world.locality, ownership="state", group_kind="general", age_from=0, age_to=8,
+        stay_mode="full_day", valid_from=dt.date(2026, 1, 1),
+        defaults={"amount": "60000.00", "decision_number": "1", "changed_at": MONDAY},
+    )  # fmt: skip
+    return found.pk
 
 
 class Unfillable(Exception):
@@ -310,6 +338,7 @@ API_ROLES: dict[str, set[str]] = {
     "record-documents": {*KINDERGARTEN_ROLES, Role.NURSE},
     "record-health": {Role.KINDERGARTEN_HEAD, Role.NURSE},
     "attendance": TIMESHEET_SIDE,
+    "funding": {*DEPARTMENT_ROLES, Role.ADMINISTRATOR},
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "access-requests": {
@@ -328,6 +357,20 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "record-documents": {"kind": "certificate", "issued_on": "2026-12-14"},  # multipart, with a file
     "record-health": {"allergies": "", "diet": "", "restrictions": ""},
     "attendance": {"absences": [], "enrollment": 1, "present": True},
+    # Every field of the funding endpoints' bodies (each takes its own, extra keys are ignored).
+    "funding": {
+        "locality": "?",
+        "ownership": "state",
+        "group_kind": "general",
+        "age_from": 0,
+        "age_to": 8,
+        "stay_mode": "full_day",
+        "amount": "61000.00",
+        "valid_from": "2030-01-01",
+        "decision_number": "7",
+        "max_parent_fee": "15000.00",
+        "paid_reasons": [],
+    },
 }
 
 
