@@ -21,6 +21,7 @@ from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
 from kezek.translog.api import router as translog_router
 from kezek.verification.api import router as verification_router
+from kezek.vouchers.api import router as vouchers_router
 from kezek.waitlist.api import router as waitlist_router
 
 
@@ -96,3 +97,4 @@ api.add_router("/", feedback_router)
 api.add_router("/", confirmation_router)
 api.add_router("/", integrity_router)
 api.add_router("/", translog_router)
+api.add_router("/", vouchers_router)

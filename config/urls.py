@@ -16,6 +16,7 @@ urlpatterns = [
     path("cabinet/questionnaire/", include("kezek.confirmation.urls")),
     path("cabinet/", include("kezek.cabinet.urls")),
     path("places/", include("kezek.placement.urls")),
+    path("vouchers/", include("kezek.vouchers.urls")),
     path("feedback/", include("kezek.feedback.urls")),
     path("staff/", include("kezek.staff.urls")),
     path("", include("kezek.portal.urls")),

@@ -32,6 +32,7 @@ from kezek.translog.keys import log_vkey
 from kezek.translog.models import Checkpoint
 from kezek.translog.public import public_form_of
 from kezek.translog.selectors import checkpoint_latest
+from kezek.vouchers.models import Voucher
 from kezek.waitlist import ranks
 from kezek.waitlist.commitments import birth_commitment
 from kezek.waitlist.models import (
@@ -126,6 +127,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_seats()
         findings += diff_bases(state)
         findings += diff_claims(state, chunk_size=chunk_size)
+        findings += diff_vouchers(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
 
@@ -441,3 +443,22 @@ def fenwick(ordinals: list[int]) -> dict[int, int]:
             counts[ordinal] += 1
             ordinal += ordinal & -ordinal
     return counts
+
+
+def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E38: the vouchers (application, state, deadlines, waiting list, direction) against their events."""
+    rows = (
+        (pk, application, voucher_state, r.moment_ms(confirm), r.moment_ms(contract), waiting, direction)
+        for pk, application, voucher_state, confirm, contract, waiting, direction in Voucher.objects.all()
+        .values_list(
+            "pk",
+            "application_id",
+            "state",
+            "confirm_until",
+            "contract_until",
+            "waiting_organisation_id",
+            "direction_id",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    yield from _diff_rows("voucher", "voucher", state.vouchers, r.VOUCHER_FIELDS, rows)

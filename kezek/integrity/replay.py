@@ -73,6 +73,17 @@ G_CAPACITY, G_ACTIVE = range(2)
 GROUP_FIELDS = ("capacity", "active")
 
 LIVE_DIRECTION = ("benefit_confirmation", "awaiting_enrollment")
+# Voucher (E38): [application, state, confirm_until (ms), contract_until (ms), waiting organisation,
+#                 direction]
+V_APPLICATION, V_STATE, V_CONFIRM, V_CONTRACT, V_WAITING, V_DIRECTION = range(6)
+VOUCHER_FIELDS = (
+    "application",
+    "state",
+    "confirm_until",
+    "contract_until",
+    "waiting_organisation",
+    "direction",
+)
 
 
 @dataclass
@@ -91,6 +102,7 @@ class State:
     groups: dict[int, list[Any]] = field(default_factory=dict)
     queue_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # locality code → values
     placement_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vouchers: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -389,6 +401,29 @@ def placement_settings_changed(state: State, event: Event) -> None:
     values.update({name: event.payload[name] for name in PLACEMENT_SETTING_NAMES if name in event.payload})
 
 
+# --- vouchers (E38) ---------------------------------------------------------------------------------
+
+
+def voucher_issued(state: State, event: Event) -> None:
+    if _new(state, event, state.vouchers, int(event.subject_id)):
+        state.vouchers[int(event.subject_id)] = [event.payload["application"], None, None, None, None, None]
+        voucher_changed(state, event)
+
+
+def voucher_changed(state: State, event: Event) -> None:
+    """Every voucher event states the voucher as it is after the act."""
+    row = state.vouchers.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append((event.seq, f"voucher {event.subject_id}", f"{event.kind} before issue"))
+        return
+    p = event.payload
+    row[V_STATE] = p["state"]
+    row[V_CONFIRM] = moment_ms(p.get("confirm_until"))
+    row[V_CONTRACT] = moment_ms(p.get("contract_until"))
+    row[V_WAITING] = p.get("waiting_organisation")
+    row[V_DIRECTION] = p.get("direction")
+
+
 def recorded_only(state: State, event: Event) -> None:
     """An event that changes nothing this check compares (organisations' passports, group labels,
     complaints, access requests, campaigns, medical indications): it is on the chain, verified by its hash."""
@@ -439,6 +474,14 @@ RULES: dict[str, Rule] = {
     "medical_indication.submitted": recorded_only,
     "medical_indication.confirmed": recorded_only,
     "medical_indication.rejected": recorded_only,
+    "voucher.issued": voucher_issued,
+    "voucher.confirmed": voucher_changed,
+    "voucher.refused": voucher_changed,
+    "voucher.lapsed": voucher_changed,
+    "voucher.restored": voucher_changed,
+    "voucher.extended": voucher_changed,
+    "voucher.waiting": voucher_changed,
+    "voucher.contract_signed": voucher_changed,
 }
 
 

@@ -35,6 +35,11 @@ _PLACEMENT_SETTINGS = (
     "direction_max_days",
 )  # fmt: skip
 
+_VOUCHER = (  # every voucher event (vouchers._event, E38)
+    "voucher", "application", "state", "confirm_until", "contract_until", "restore_until",
+    "waiting_organisation", "direction",
+)  # fmt: skip
+
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
 
@@ -108,6 +113,15 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "campaign.notified": (*_CAMPAIGN, "applicants"),  # a count
     "campaign.closed": (*_CAMPAIGN, "confirmed", "stop_listed"),  # counts
     "campaign.confirmed": _CAMPAIGN,
+    # vouchers (E38): numbers, dates and states only
+    "voucher.issued": _VOUCHER,
+    "voucher.confirmed": _VOUCHER,
+    "voucher.refused": _VOUCHER,
+    "voucher.lapsed": _VOUCHER,
+    "voucher.restored": _VOUCHER,
+    "voucher.extended": (*_VOUCHER, "days"),
+    "voucher.waiting": _VOUCHER,
+    "voucher.contract_signed": (*_VOUCHER, "group", "organisation"),
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -115,7 +129,7 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
 PUBLIC_SUBJECTS = frozenset(
     {
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
-        "access_request", "medical_indication", "campaign", "feedback",
+        "access_request", "medical_indication", "campaign", "feedback", "voucher",
     }
 )  # fmt: skip
 
