@@ -389,7 +389,7 @@ class StopListEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(reason__in=["direction_expired", "benefit_rejected"], restore_on__isnull=False)
-                | Q(reason__in=["cleanup", "manual"]),
+                | Q(reason__in=["cleanup", "manual", "voucher_lapsed"]),
                 name="stop_list_restore_date_when_automatic",
             ),
         ]
