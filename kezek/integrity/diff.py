@@ -448,7 +448,15 @@ def fenwick(ordinals: list[int]) -> dict[int, int]:
 def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
     """E38: the vouchers (application, state, deadlines, waiting list, direction) against their events."""
     rows = (
-        (pk, application, voucher_state, r.moment_ms(confirm), r.moment_ms(contract), waiting, direction)
+        (
+            pk,
+            application,
+            voucher_state,
+            r.moment_ms(confirm),
+            r.moment_ms(contract) or -1,
+            waiting or 0,
+            direction or 0,
+        )  # fmt: skip
         for pk, application, voucher_state, confirm, contract, waiting, direction in Voucher.objects.all()
         .values_list(
             "pk",

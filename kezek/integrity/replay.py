@@ -419,9 +419,10 @@ def voucher_changed(state: State, event: Event) -> None:
     p = event.payload
     row[V_STATE] = p["state"]
     row[V_CONFIRM] = moment_ms(p.get("confirm_until"))
-    row[V_CONTRACT] = moment_ms(p.get("contract_until"))
-    row[V_WAITING] = p.get("waiting_organisation")
-    row[V_DIRECTION] = p.get("direction")
+    # A voucher's events always state every field: "none" is recorded (-1 / 0), so the diff compares it.
+    row[V_CONTRACT] = moment_ms(p.get("contract_until")) or -1
+    row[V_WAITING] = p.get("waiting_organisation") or 0
+    row[V_DIRECTION] = p.get("direction") or 0
 
 
 def recorded_only(state: State, event: Event) -> None:

@@ -36,7 +36,7 @@ REFUSED_REASON = "voucher_refused"  # E33: the reason of an application withdraw
 def _event(kind: str, voucher: Voucher, **extra: object) -> None:
     """A voucher event: the voucher as it is now (public: numbers, dates and states, E38)."""
     ledger_append(
-        kind=f"voucher.{kind}",
+        kind=kind,
         subject_type="voucher",
         subject_id=str(voucher.pk),
         locality_code=voucher.locality.code,
@@ -88,7 +88,7 @@ def vouchers_issue(*, locality: Locality) -> int:
                 issued_at=now,
                 confirm_until=confirm_until,
             )
-            _event("issued", voucher)
+            _event("voucher.issued", voucher)
     return len(line)
 
 
@@ -133,7 +133,7 @@ def voucher_confirm(*, voucher: Voucher, applicant: Applicant) -> Voucher:
             add_working_days(now.date(), CONTRACT_WORKING_DAYS)
         )
         voucher.save(update_fields=["state", "confirmed_at", "contract_until"])
-        _event("confirmed", voucher)
+        _event("voucher.confirmed", voucher)
     return voucher
 
 
@@ -152,7 +152,7 @@ def voucher_refuse(*, voucher: Voucher, applicant: Applicant) -> Voucher:
         waitlist.application_withdraw(
             application=voucher.application, by_applicant=applicant, reason=REFUSED_REASON
         )
-        _event("refused", voucher)
+        _event("voucher.refused", voucher)
     return voucher
 
 
@@ -167,7 +167,7 @@ def _lapse(voucher: Voucher) -> None:
     application = Application.objects.get(pk=voucher.application_id)
     if application.status == Application.Status.QUEUED:
         waitlist.application_stop_list(application=application, reason=StopListEntry.Reason.VOUCHER_LAPSED)
-    _event("lapsed", voucher)
+    _event("voucher.lapsed", voucher)
 
 
 def voucher_restore(*, voucher: Voucher, applicant: Applicant) -> Voucher:
@@ -204,7 +204,7 @@ def voucher_restore(*, voucher: Voucher, applicant: Applicant) -> Voucher:
             raise Conflict(
                 _("The application has already been restored once."), code="restored_once"
             ) from exc
-        _event("restored", voucher)
+        _event("voucher.restored", voucher)
     return voucher
 
 
@@ -225,7 +225,7 @@ def voucher_extend(*, voucher: Voucher, applicant: Applicant, days: int = EXTENS
         voucher.contract_until = voucher.contract_until + dt.timedelta(days=days)
         voucher.extended = True
         voucher.save(update_fields=["contract_until", "extended"])
-        _event("extended", voucher, days=days)
+        _event("voucher.extended", voucher, days=days)
     return voucher
 
 
@@ -275,7 +275,7 @@ def voucher_sign(
             voucher.waiting_organisation = organisation
             voucher.waiting_since = now
             voucher.save(update_fields=["state", "waiting_organisation", "waiting_since"])
-            _event("waiting", voucher)
+            _event("voucher.waiting", voucher)
     return voucher
 
 
@@ -298,7 +298,7 @@ def _contract(voucher: Voucher, *, groups: list[Any], now: dt.datetime) -> None:
     voucher.direction = direction
     voucher.closed_at = now
     voucher.save(update_fields=["state", "direction", "closed_at"])
-    _event("contract_signed", voucher, group=group.pk, organisation=group.organisation_id)
+    _event("voucher.contract_signed", voucher, group=group.pk, organisation=group.organisation_id)
 
 
 # --- sweeps (tick) -----------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import itertools
 
 from kezek.facilities.models import Group, Locality
 from kezek.placement import services as placement
-from kezek.placement.models import PlacementSettings
 from kezek.waitlist.models import Application
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
 from tests.factories import register_application as register
@@ -16,7 +15,7 @@ _days = itertools.count()
 
 def voucher_locality() -> Locality:
     locality = LocalityFactory.create()
-    PlacementSettings.objects.create(locality=locality, distribution_policy="voucher")
+    placement.placement_settings_update(locality=locality, distribution_policy="voucher")  # with its event
     return locality
 
 

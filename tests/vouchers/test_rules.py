@@ -154,7 +154,9 @@ def test_e34_contract_takes_the_seat_and_proceeds_as_a_direction() -> None:
     apps, (voucher,) = _issued()
     group = Place.objects.get().group
     voucher = services.voucher_confirm(voucher=voucher, applicant=apps[0].applicant)
-    voucher = services.voucher_sign(voucher=voucher, applicant=apps[0].applicant, organisation=group.organisation)
+    voucher = services.voucher_sign(
+        voucher=voucher, applicant=apps[0].applicant, organisation=group.organisation
+    )
     assert voucher.state == "contracted"
     direction = Direction.objects.get()
     assert (direction.application_id, direction.group_id, direction.state) == (
@@ -195,7 +197,9 @@ def test_e37_full_kindergarten_409_or_waits_and_is_served_first() -> None:
     # The child in the full kindergarten's seat declines: the seat frees there, the waiting child is served.
     from kezek.placement import services as placement
 
-    placement.direction_decline(direction=Direction.objects.get(application=apps[0]), applicant=apps[0].applicant)
+    placement.direction_decline(
+        direction=Direction.objects.get(application=apps[0]), applicant=apps[0].applicant
+    )
     assert services.waiting_serve() == 1
     second.refresh_from_db()
     assert second.state == "contracted"
