@@ -456,7 +456,7 @@ def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[F
             r.moment_ms(contract) or -1,
             waiting or 0,
             direction or 0,
-        )  # fmt: skip
+        )
         for pk, application, voucher_state, confirm, contract, waiting, direction in Voucher.objects.all()
         .values_list(
             "pk",

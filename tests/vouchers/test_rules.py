@@ -203,4 +203,5 @@ def test_e37_full_kindergarten_409_or_waits_and_is_served_first() -> None:
     assert services.waiting_serve() == 1
     second.refresh_from_db()
     assert second.state == "contracted"
-    assert second.direction is not None and second.direction.group_id == full.pk
+    assert second.direction is not None
+    assert second.direction.group_id == full.pk
