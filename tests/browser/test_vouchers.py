@@ -2,7 +2,6 @@
 and chooses a kindergarten; the contract is signed (a direction)."""
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -13,8 +12,13 @@ from kezek.placement import services as placement
 from kezek.placement.models import Direction
 from kezek.vouchers.models import Voucher
 from tests.browser.test_cabinet import sign_in
-from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory
-from tests.factories import register_application
+from tests.factories import (
+    GroupFactory,
+    LocalityFactory,
+    OrganisationFactory,
+    RegistryPersonFactory,
+    register_application,
+)
 
 pytestmark = pytest.mark.browser
 ALMATY = dt.timezone(dt.timedelta(hours=5))
