@@ -251,6 +251,8 @@ def voucher_sign(
             raise Conflict(_("The voucher is no longer valid."), code="lapsed")
         if state not in (State.CONFIRMED, State.WAITING):
             raise Conflict(_("Confirm the voucher first."), code="status")
+        if voucher.application.status != Application.Status.QUEUED:
+            raise Conflict(_("This application is not in the queue."), code="application_not_queued")
         groups = selectors.fitting_groups(
             application=voucher.application, organisation=organisation, on=now.date()
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +66,13 @@ class Row:
         )
 
 
+def _own(request: HttpRequest, number: int) -> Voucher:
+    try:
+        return selectors.voucher_of(applicant=_applicant(request), number=number)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
 def _row(voucher: Voucher) -> Row:
     state = selectors.voucher_state(voucher)
     return Row(voucher, state, str(State(state).label))
@@ -104,20 +111,20 @@ def _detail(request: HttpRequest, voucher: Voucher, *, error: str = "", status: 
 @require_GET
 @applicant_required
 def voucher(request: HttpRequest, number: int) -> HttpResponse:
-    return _detail(request, selectors.voucher_of(applicant=_applicant(request), number=number))
+    return _detail(request, _own(request, number))
 
 
 def _act(request: HttpRequest, number: int, act: Any, done: str) -> HttpResponse:
     applicant = _applicant(request)
-    found = selectors.voucher_of(applicant=applicant, number=number)
+    found = _own(request, number)
     try:
         act(found, applicant)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
         return _detail(
             request,
-            selectors.voucher_of(applicant=applicant, number=number),
+            _own(request, number),
             error=str(exc.message),
             status=exc.status,
         )
@@ -163,7 +170,7 @@ def restore(request: HttpRequest, number: int) -> HttpResponse:
 def extend(request: HttpRequest, number: int) -> HttpResponse:
     form = ExtendForm(request.POST)
     if not form.is_valid():
-        found = selectors.voucher_of(applicant=_applicant(request), number=number)
+        found = _own(request, number)
         return _detail(request, found, error=str(_("An extension is between 1 and 30 days.")), status=422)
     days = form.cleaned_data["days"]
     return _act(
@@ -177,14 +184,13 @@ def extend(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 @applicant_required
 def sign(request: HttpRequest, number: int) -> HttpResponse:
-    applicant = _applicant(request)
-    found = selectors.voucher_of(applicant=applicant, number=number)
+    found = _own(request, number)
     form = _sign_form(found, request.POST)
     if not form.is_valid():
         return _detail(request, found, error=str(_("Choose a kindergarten.")), status=422)
     organisation = Organisation.objects.filter(pk=form.cleaned_data["organisation"]).first()
     if organisation is None:
-        raise NotFound(_("Kindergarten not found."))
+        raise Http404(str(_("Kindergarten not found.")))
     wait = form.cleaned_data["wait"]
     return _act(
         request,
