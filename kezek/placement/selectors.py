@@ -359,7 +359,7 @@ def direction_state(direction: Direction, *, now: dt.datetime | None = None) -> 
 def _in_priority(policy: str, until: dt.datetime, now: dt.datetime) -> bool:
     """P2: a place is in priority access while its window runs; under policy `offer` it is only ever offered
     (the sweep moves an unanswered offer on), never in general access."""
-    return policy == Policy.OFFER or until > now
+    return policy in (Policy.OFFER, Policy.VOUCHER) or until > now  # E30: a voucher's, never general
 
 
 def _free_seats(groups: QuerySet[Group], *, now: dt.datetime) -> list[tuple[int, bool]]:

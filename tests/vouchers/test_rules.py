@@ -8,6 +8,8 @@ import time_machine
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.tick import tick_run
 from kezek.ledger.models import LedgerEvent
+from kezek.placement import selectors as placement_selectors
+from kezek.placement import services as placement
 from kezek.placement.models import Direction, Place, Publication
 from kezek.vouchers import selectors, services
 from kezek.vouchers.models import Voucher
@@ -38,6 +40,10 @@ def test_e30_no_holders_and_e31_one_voucher_per_free_place_in_queue_order() -> N
     assert publication.policy == "voucher"
     assert publication.priority_until == publication.published_at  # E30: no window, no holders
     assert not publication.holders.exists()
+    free = placement_selectors.free_places(organisation_id=publication.group.organisation_id)
+    assert [(f.general, f.priority) for f in free] == [(0, 2)]  # for vouchers, never in general access
+    with pytest.raises(Conflict):  # nobody takes a voucher's place with a direction of P2
+        placement.direction_take(application=apps[3], group=publication.group, applicant=apps[3].applicant)
     assert [v.application_id for v in vouchers] == [apps[0].pk, apps[1].pk]
     assert services.vouchers_issue(locality=apps[0].locality) == 0  # idempotent: every place covered
     assert tick_run()["vouchers.sweep"] == 0
@@ -195,8 +201,6 @@ def test_e37_full_kindergarten_409_or_waits_and_is_served_first() -> None:
     assert (second.state, second.waiting_organisation_id) == ("waiting", full.organisation_id)
     assert other.pk  # the other kindergarten's place stays for the next voucher
     # The child in the full kindergarten's seat declines: the seat frees there, the waiting child is served.
-    from kezek.placement import services as placement
-
     placement.direction_decline(
         direction=Direction.objects.get(application=apps[0]), applicant=apps[0].applicant
     )
