@@ -15,5 +15,7 @@ class VouchersConfig(AppConfig):
 
         from .services import on_publication_saved, vouchers_sweep
 
-        register_sweep("vouchers.sweep", lambda: vouchers_sweep())
+        # Named into placement's sweeps (they run by name): after the directions' expiry and the seat check
+        # publish (`placement.directions_expire`, `placement.unaccounted_publish`), before the log integrates.
+        register_sweep("placement.vouchers", lambda: vouchers_sweep())
         post_save.connect(on_publication_saved, sender=Publication, dispatch_uid="vouchers.publication")

@@ -46,7 +46,7 @@ def test_e30_no_holders_and_e31_one_voucher_per_free_place_in_queue_order() -> N
         placement.direction_take(application=apps[3], group=publication.group, applicant=apps[3].applicant)
     assert [v.application_id for v in vouchers] == [apps[0].pk, apps[1].pk]
     assert services.vouchers_issue(locality=apps[0].locality) == 0  # idempotent: every place covered
-    assert tick_run()["vouchers.sweep"] == 0
+    assert tick_run()["placement.vouchers"] == 0
 
 
 @time_machine.travel(TUESDAY, tick=False)
@@ -63,7 +63,7 @@ def test_e32_two_working_days_across_independence_day() -> None:
             services.voucher_confirm(voucher=voucher, applicant=apps[0].applicant)
         assert exc.value.code == "confirm_late"
         assert LedgerEvent.objects.count() == before
-        assert tick_run()["vouchers.sweep"] >= 1
+        assert tick_run()["placement.vouchers"] >= 1
         voucher.refresh_from_db()
         assert voucher.state == "lapsed"
         assert voucher.restore_until == dt.datetime(2027, 1, 16, 0, 0, tzinfo=ALMATY)
