@@ -7,6 +7,7 @@ import time_machine
 
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.tick import tick_run
+from kezek.integrity.diff import integrity_check
 from kezek.ledger.models import LedgerEvent
 from kezek.placement import selectors as placement_selectors
 from kezek.placement import services as placement
@@ -93,6 +94,7 @@ def test_e33_restored_once_within_28_days() -> None:
         with pytest.raises(Conflict) as exc:
             services.voucher_restore(voucher=new, applicant=apps[0].applicant)
         assert exc.value.code == "restored_once"
+        assert integrity_check().findings == []  # E38: lapse, restoration, re-issue replay to the table
 
 
 @time_machine.travel(TUESDAY, tick=False)
@@ -209,3 +211,4 @@ def test_e37_full_kindergarten_409_or_waits_and_is_served_first() -> None:
     assert second.state == "contracted"
     assert second.direction is not None
     assert second.direction.group_id == full.pk
+    assert integrity_check().findings == []
