@@ -24,6 +24,7 @@ from kezek.placement.api import router as placement_router
 from kezek.records.api import router as records_router
 from kezek.translog.api import router as translog_router
 from kezek.verification.api import router as verification_router
+from kezek.vouchers.api import router as vouchers_router
 from kezek.waitlist.api import router as waitlist_router
 
 
@@ -102,3 +103,4 @@ api.add_router("/", translog_router)
 api.add_router("/", records_router)
 api.add_router("/", attendance_router)
 api.add_router("/", funding_router)
+api.add_router("/", vouchers_router)

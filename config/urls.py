@@ -17,6 +17,7 @@ urlpatterns = [
     path("cabinet/records/", include("kezek.records.views_cabinet")),
     path("cabinet/", include("kezek.cabinet.urls")),
     path("places/", include("kezek.placement.urls")),
+    path("vouchers/", include("kezek.vouchers.urls")),
     path("feedback/", include("kezek.feedback.urls")),
     path("staff/", include("kezek.staff.urls")),
     path("", include("kezek.portal.urls")),

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "kezek.waitlist",
     "kezek.cabinet",
     "kezek.placement",
+    "kezek.vouchers",
     "kezek.confirmation",
     "kezek.opendata",
     "kezek.feedback",

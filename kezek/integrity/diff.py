@@ -33,6 +33,7 @@ from kezek.translog.keys import log_vkey
 from kezek.translog.models import Checkpoint
 from kezek.translog.public import public_form_of
 from kezek.translog.selectors import checkpoint_latest
+from kezek.vouchers.models import Voucher
 from kezek.waitlist import ranks
 from kezek.waitlist.commitments import birth_commitment
 from kezek.waitlist.models import (
@@ -130,6 +131,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_records(state, chunk_size=chunk_size)
         findings += diff_timesheets(state, chunk_size=chunk_size)
         findings += [Finding(*found) for found in funding_findings(chunk_size=chunk_size)]  # E28
+        findings += diff_vouchers(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
 
@@ -503,3 +505,28 @@ def diff_timesheets(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator
         yield from _compare("timesheet", name, ("state", "sheet_sha256"), expected[2:], [row_state, sha])
         if live[pk] != expected[3]:
             yield Finding("timesheet.sheet", name, f"sheet sha256 {expected[3]}", f"marks hash to {live[pk]}")
+def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E38: the vouchers (application, state, deadlines, waiting list, direction) against their events."""
+    rows = (
+        (
+            pk,
+            application,
+            voucher_state,
+            r.moment_ms(confirm),
+            r.moment_ms(contract) or -1,
+            waiting or 0,
+            direction or 0,
+        )
+        for pk, application, voucher_state, confirm, contract, waiting, direction in Voucher.objects.all()
+        .values_list(
+            "pk",
+            "application_id",
+            "state",
+            "confirm_until",
+            "contract_until",
+            "waiting_organisation_id",
+            "direction_id",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    yield from _diff_rows("voucher", "voucher", state.vouchers, r.VOUCHER_FIELDS, rows)

@@ -80,6 +80,17 @@ DOC_FILE, DOC_KIND, DOC_SHA256 = range(3)
 DOCUMENT_FIELDS = ("file", "kind", "sha256")
 
 LIVE_DIRECTION = ("benefit_confirmation", "awaiting_enrollment")
+# Voucher (E38): [application, state, confirm_until (ms), contract_until (ms), waiting organisation,
+#                 direction]
+V_APPLICATION, V_STATE, V_CONFIRM, V_CONTRACT, V_WAITING, V_DIRECTION = range(6)
+VOUCHER_FIELDS = (
+    "application",
+    "state",
+    "confirm_until",
+    "contract_until",
+    "waiting_organisation",
+    "direction",
+)
 
 
 @dataclass
@@ -101,6 +112,7 @@ class State:
     files: dict[int, list[Any]] = field(default_factory=dict)  # children's files (kezek.records)
     documents: dict[int, list[Any]] = field(default_factory=dict)
     timesheets: dict[int, list[Any]] = field(default_factory=dict)  # id → [group, month, state, sha256]
+    vouchers: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -487,6 +499,28 @@ def timesheet_answered(state: State, event: Event) -> None:
         state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} before submission"))
     elif row[3] != event.payload["sheet_sha256"]:
         state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} names another sheet"))
+# --- vouchers (E38) ---------------------------------------------------------------------------------
+
+
+def voucher_issued(state: State, event: Event) -> None:
+    if _new(state, event, state.vouchers, int(event.subject_id)):
+        state.vouchers[int(event.subject_id)] = [event.payload["application"], None, None, None, None, None]
+        voucher_changed(state, event)
+
+
+def voucher_changed(state: State, event: Event) -> None:
+    """Every voucher event states the voucher as it is after the act."""
+    row = state.vouchers.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append((event.seq, f"voucher {event.subject_id}", f"{event.kind} before issue"))
+        return
+    p = event.payload
+    row[V_STATE] = p["state"]
+    row[V_CONFIRM] = moment_ms(p.get("confirm_until"))
+    # A voucher's events always state every field: "none" is recorded (-1 / 0), so the diff compares it.
+    row[V_CONTRACT] = moment_ms(p.get("contract_until")) or -1
+    row[V_WAITING] = p.get("waiting_organisation") or 0
+    row[V_DIRECTION] = p.get("direction") or 0
 
 
 def recorded_only(state: State, event: Event) -> None:
@@ -563,6 +597,14 @@ RULES: dict[str, Rule] = {
     "funding.statements_calculated": recorded_only,
     "funding.statement_frozen": recorded_only,
     "funding.month_frozen": recorded_only,
+    "voucher.issued": voucher_issued,
+    "voucher.confirmed": voucher_changed,
+    "voucher.refused": voucher_changed,
+    "voucher.lapsed": voucher_changed,
+    "voucher.restored": voucher_changed,
+    "voucher.extended": voucher_changed,
+    "voucher.waiting": voucher_changed,
+    "voucher.contract_signed": voucher_changed,
 }
 
 

@@ -21,6 +21,7 @@ DIRECTION_MAX_DAYS_LIMIT = 90  # the most `direction_max_days` may be set to (P4
 class Policy(models.TextChoices):
     WINDOW = "window", _("priority window, then general access")
     OFFER = "offer", _("offer to the first in line")
+    VOUCHER = "voucher", _("vouchers to the next in line")
 
 
 class AgeReference(models.TextChoices):
@@ -50,7 +51,7 @@ class PlacementSettings(models.Model):
         verbose_name_plural = _("placement settings")
         constraints = [
             models.CheckConstraint(
-                condition=Q(distribution_policy__in=["window", "offer"]), name="placement_policy"
+                condition=Q(distribution_policy__in=["window", "offer", "voucher"]), name="placement_policy"
             ),
             models.CheckConstraint(condition=Q(priority_days__lte=14), name="placement_priority_days"),
             models.CheckConstraint(condition=Q(priority_hour__lte=23), name="placement_priority_hour"),

@@ -61,6 +61,8 @@ def publication_window(
     A late sweep publishes a seat after it was freed: the window still ends when it would have, and one
     already over (never before `now`) means general access at once. An offer (policy `offer`) is personal:
     it always runs a whole window from `now`."""
+    if settings.distribution_policy == Policy.VOUCHER:
+        return now  # E30: no window and no holders — the places go to vouchers (`kezek.vouchers`)
     start = freed_at if settings.distribution_policy == Policy.WINDOW else now
     day = start.astimezone(clock.local_tz()).date() + dt.timedelta(days=settings.priority_days)
     return max(now, dt.datetime.combine(day, dt.time(settings.priority_hour), tzinfo=clock.local_tz()))
@@ -175,6 +177,11 @@ def _kinds_open_to(application: Application, *, on: dt.date) -> list[str]:
     """The group kinds whose condition (P3) the application meets on `on` (age aside)."""
     mine = Application.objects.filter(pk=application.pk)
     return [kind for kind in Group.Kind.values if mine.filter(_kind_condition(kind, on)).exists()]
+
+
+def eligible_applications(*, group: Group, on: dt.date) -> QuerySet[Application]:
+    """The applications that may take a place of `group` on `on` (P3; queued in effect), unordered."""
+    return _eligible(group, on)
 
 
 def check_eligible(*, application: Application, group: Group, on: dt.date) -> None:
@@ -352,7 +359,7 @@ def direction_state(direction: Direction, *, now: dt.datetime | None = None) -> 
 def _in_priority(policy: str, until: dt.datetime, now: dt.datetime) -> bool:
     """P2: a place is in priority access while its window runs; under policy `offer` it is only ever offered
     (the sweep moves an unanswered offer on), never in general access."""
-    return policy == Policy.OFFER or until > now
+    return policy in (Policy.OFFER, Policy.VOUCHER) or until > now  # E30: a voucher's, never general
 
 
 def _free_seats(groups: QuerySet[Group], *, now: dt.datetime) -> list[tuple[int, bool]]:

@@ -33,6 +33,7 @@ SECTIONS = (
     Section("staff:reports", _("Reports"), DEPARTMENT_READ),
     Section("staff:campaigns", _("Confirmation campaigns"), DEPARTMENT_READ),
     Section("staff:ledger", _("Ledger"), DEPARTMENT_READ),
+    Section("vouchers:staff", _("Vouchers"), DEPARTMENT_READ),
     Section("staff:directions_pending", _("Directions awaiting enrolment"), KINDERGARTEN),
     Section("staff:groups", _("Groups and rosters"), KINDERGARTEN),
     Section("staff:records", _("Children's files"), RECORDS),

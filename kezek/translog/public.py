@@ -47,6 +47,11 @@ _FUNDING_STATEMENT = (
     "statement", "organisation", "month", "children", "paid_days", "amount", "corrections", "total", "sha256",
 )  # fmt: skip
 
+_VOUCHER = (  # every voucher event (vouchers._event, E38)
+    "voucher", "application", "state", "confirm_until", "contract_until", "restore_until",
+    "waiting_organisation", "direction",
+)  # fmt: skip
+
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
 
@@ -158,6 +163,15 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "funding.statements_calculated": ("month", "statements", "rows", "amount"),
     "funding.statement_frozen": _FUNDING_STATEMENT,
     "funding.month_frozen": ("month", "statements", "total", "sha256"),
+    # vouchers (E38): numbers, dates and states only
+    "voucher.issued": _VOUCHER,
+    "voucher.confirmed": _VOUCHER,
+    "voucher.refused": _VOUCHER,
+    "voucher.lapsed": _VOUCHER,
+    "voucher.restored": _VOUCHER,
+    "voucher.extended": (*_VOUCHER, "days"),
+    "voucher.waiting": _VOUCHER,
+    "voucher.contract_signed": (*_VOUCHER, "group", "organisation"),
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -167,6 +181,7 @@ PUBLIC_SUBJECTS = frozenset(
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
+        "voucher",
     }
 )  # fmt: skip
 

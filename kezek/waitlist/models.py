@@ -341,6 +341,7 @@ class StopListEntry(models.Model):
         CLEANUP = "cleanup", _("interest not confirmed in the yearly confirmation")
         BENEFIT_REJECTED = "benefit_rejected", _("extraordinary benefit rejected")
         MANUAL = "manual", _("decision of the education department")
+        VOUCHER_LAPSED = "voucher_lapsed", _("voucher not confirmed or contract not signed in time")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="stop_list_entries")
     # The application's locality and cohort (both immutable), copied so that a position can find the
@@ -388,7 +389,7 @@ class StopListEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(reason__in=["direction_expired", "benefit_rejected"], restore_on__isnull=False)
-                | Q(reason__in=["cleanup", "manual"]),
+                | Q(reason__in=["cleanup", "manual", "voucher_lapsed"]),
                 name="stop_list_restore_date_when_automatic",
             ),
         ]

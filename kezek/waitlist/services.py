@@ -536,6 +536,7 @@ def application_withdraw(
     by_staff: User | None = None,
     basis: Basis | None = None,
     document: UploadedFile | None = None,
+    reason: str | None = None,
 ) -> Application:
     """Withdraw an application (Q2): by its own applicant, or by staff with its basis (D1: the parent's
     written request; its scan, PDF/JPEG, is kept privately; the staff user, the basis's hash and document
@@ -565,7 +566,7 @@ def application_withdraw(
             application,
             Status.WITHDRAWN,
             # staff write a sentence; the applicant's own withdrawal a code
-            reason=basis.reason if by_staff is not None and basis is not None else "applicant",
+            reason=basis.reason if by_staff is not None and basis is not None else reason or "applicant",
         )
         if by_staff is not None and basis is not None:
             staff_event |= _basis_kept(basis, "application.withdrawn", application, by_staff)

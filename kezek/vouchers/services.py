@@ -1,0 +1,363 @@
+"""Writes of vouchers (E30–E39). Each service is one transaction with its ledger events (`voucher.*`).
+
+Lock order: the locality (issuing), a voucher, then what placement locks (a group, places), the cohort,
+the ledger head. A seat is taken as a direction takes one (`placement.services._take_one`: a conditional
+UPDATE), so of any number of parents signing for the last seat exactly one gets it.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kezek.core import clock
+from kezek.core.errors import Conflict, NotFound, ValidationFailed
+from kezek.core.workdays import add_working_days
+from kezek.facilities.models import Locality, Organisation
+from kezek.ledger.services import ledger_append
+from kezek.placement import selectors as placement_selectors
+from kezek.placement import services as placement
+from kezek.placement.models import Place, PlacementSettings, Policy, Publication
+from kezek.waitlist import services as waitlist
+from kezek.waitlist.models import Applicant, Application, StopListEntry
+
+from . import locks, selectors
+from .models import Voucher
+
+State = Voucher.State
+CONFIRM_WORKING_DAYS = 2  # E32
+CONTRACT_WORKING_DAYS = 5  # E35
+EXTENSION_MAX_DAYS = 30  # E36
+REFUSED_REASON = "voucher_refused"  # E33: the reason of an application withdrawn by a refusal
+
+
+def _event(kind: str, voucher: Voucher, **extra: object) -> None:
+    """A voucher event: the voucher as it is now (public: numbers, dates and states, E38)."""
+    ledger_append(
+        kind=kind,
+        subject_type="voucher",
+        subject_id=str(voucher.pk),
+        locality_code=voucher.locality.code,
+        payload={
+            "voucher": voucher.pk,
+            "application": voucher.application_id,
+            "state": voucher.state,
+            "confirm_until": voucher.confirm_until,
+            "contract_until": voucher.contract_until,
+            "restore_until": voucher.restore_until,
+            "waiting_organisation": voucher.waiting_organisation_id,
+            "direction": voucher.direction_id,
+            **extra,
+        },
+    )
+
+
+def _own(voucher: Voucher, applicant: Applicant) -> None:
+    if voucher.application.applicant_id != applicant.pk:
+        raise NotFound(_("Voucher not found."))
+
+
+def _not_refused(voucher: Voucher) -> None:
+    if voucher.state == State.REFUSED:
+        raise Conflict(_("This voucher was refused: the application has left the queue."), code="refused")
+
+
+# --- issuing (E31) ---------------------------------------------------------------------------------
+
+
+def vouchers_issue(*, locality: Locality) -> int:
+    """E31: one voucher per free place of the locality not yet covered by a live voucher, to the next
+    applications in line. Idempotent (the locality's lock serialises it); returns how many were issued."""
+    if not selectors.voucher_policy(locality=locality):
+        return 0
+    with transaction.atomic():
+        locality = locks.locality_lock(locality.pk)
+        now = clock.now()
+        needed = selectors.uncovered_places(locality=locality, now=now)
+        if needed <= 0:
+            return 0
+        line = selectors.next_in_line(locality=locality, limit=needed, on=now.date())
+        confirm_until = placement_selectors.end_of_day(add_working_days(now.date(), CONFIRM_WORKING_DAYS))
+        for application in line:
+            voucher = Voucher.objects.create(
+                application=application,
+                locality=locality,
+                state=State.ISSUED,
+                issued_at=now,
+                confirm_until=confirm_until,
+            )
+            _event("voucher.issued", voucher)
+    return len(line)
+
+
+def on_publication_saved(*, instance: Publication, created: bool, raw: bool = False, **_: Any) -> None:
+    """E31: right after a publication under policy voucher commits, issue its vouchers."""
+    if raw or not created or instance.policy != Policy.VOUCHER:
+        return
+    organisation_id = instance.group.organisation_id
+    transaction.on_commit(lambda: _after_publication(organisation_id))
+
+
+def _after_publication(organisation_id: int) -> None:
+    organisation = Organisation.objects.select_related("locality").get(pk=organisation_id)
+    waiting_serve(organisation_id=organisation_id)
+    vouchers_issue(locality=organisation.locality)
+
+
+# --- the parent's acts (E32–E37) ---------------------------------------------------------------------
+
+
+def voucher_confirm(*, voucher: Voucher, applicant: Applicant) -> Voucher:
+    """E32: the parent confirms the voucher within 2 working days; the contract is due within 5 working
+    days of the confirmation (E35)."""
+    with transaction.atomic():
+        voucher = locks.voucher_lock(voucher.pk)
+        _own(voucher, applicant)
+        _not_refused(voucher)
+        now = clock.now()
+        state = selectors.voucher_state(voucher, now=now)
+        if state == State.LAPSED and voucher.state == State.ISSUED:
+            raise Conflict(
+                _("The voucher was not confirmed within 2 working days: the application is inactive."),
+                code="confirm_late",
+            )
+        if state != State.ISSUED:
+            raise Conflict(_("This voucher cannot be confirmed."), code="status")
+        if voucher.application.status != Application.Status.QUEUED:
+            raise Conflict(_("This application is not in the queue."), code="application_not_queued")
+        voucher.state = State.CONFIRMED
+        voucher.confirmed_at = now
+        voucher.contract_until = placement_selectors.end_of_day(
+            add_working_days(now.date(), CONTRACT_WORKING_DAYS)
+        )
+        voucher.save(update_fields=["state", "confirmed_at", "contract_until"])
+        _event("voucher.confirmed", voucher)
+    return voucher
+
+
+def voucher_refuse(*, voucher: Voucher, applicant: Applicant) -> Voucher:
+    """E33: refusing the voucher takes the application out of the queue (withdrawn, reason
+    `voucher_refused`)."""
+    with transaction.atomic():
+        voucher = locks.voucher_lock(voucher.pk)
+        _own(voucher, applicant)
+        _not_refused(voucher)
+        if selectors.voucher_state(voucher) not in (State.ISSUED, State.CONFIRMED, State.WAITING):
+            raise Conflict(_("This voucher can no longer be refused."), code="status")
+        voucher.state = State.REFUSED
+        voucher.closed_at = clock.now()
+        voucher.save(update_fields=["state", "closed_at"])
+        waitlist.application_withdraw(
+            application=voucher.application, by_applicant=applicant, reason=REFUSED_REASON
+        )
+        _event("voucher.refused", voucher)
+    return voucher
+
+
+def _lapse(voucher: Voucher) -> None:
+    """E32/E35: the (locked) voucher lapsed at its deadline: the application becomes inactive (stop-listed,
+    reason `voucher_lapsed`, no automatic restoration) and may be restored once within 28 days (E33)."""
+    deadline = selectors.lapse_deadline(voucher)
+    voucher.state = State.LAPSED
+    voucher.closed_at = clock.now()
+    voucher.restore_until = deadline + dt.timedelta(days=selectors.RESTORE_DAYS)
+    voucher.save(update_fields=["state", "closed_at", "restore_until"])
+    application = Application.objects.get(pk=voucher.application_id)
+    if application.status == Application.Status.QUEUED:
+        waitlist.application_stop_list(application=application, reason=StopListEntry.Reason.VOUCHER_LAPSED)
+    _event("voucher.lapsed", voucher)
+
+
+def voucher_restore(*, voucher: Voucher, applicant: Applicant) -> Voucher:
+    """E33: the parent restores the application of a lapsed voucher to the queue (its old place), once and
+    within 28 calendar days of the lapse; at its turn it gets a new voucher."""
+    with transaction.atomic():
+        voucher = locks.voucher_lock(voucher.pk)
+        _own(voucher, applicant)
+        _not_refused(voucher)
+        now = clock.now()
+        if selectors.voucher_state(voucher, now=now) != State.LAPSED:
+            raise Conflict(_("Only a lapsed voucher's application can be restored."), code="status")
+        if Voucher.objects.filter(application_id=voucher.application_id, state=State.RESTORED).exists():
+            raise Conflict(_("The application has already been restored once."), code="restored_once")
+        if now >= selectors.restore_until(voucher):
+            raise Conflict(
+                _("More than 28 days have passed since the voucher lapsed: it cannot be restored."),
+                code="restore_late",
+            )
+        if voucher.state != State.LAPSED:
+            _lapse(voucher)  # the sweep is late: apply it first
+        application = waitlist._locked(voucher.application)
+        entry = StopListEntry.objects.filter(
+            application=application, restored_at__isnull=True, reason=StopListEntry.Reason.VOUCHER_LAPSED
+        ).first()
+        if application.status != Application.Status.STOP_LISTED or entry is None:
+            raise Conflict(_("This application is not inactive."), code="application_not_inactive")
+        waitlist._restore(application, entry, by="applicant")
+        voucher.state = State.RESTORED
+        try:
+            with transaction.atomic():
+                voucher.save(update_fields=["state"])
+        except IntegrityError as exc:
+            raise Conflict(
+                _("The application has already been restored once."), code="restored_once"
+            ) from exc
+        _event("voucher.restored", voucher)
+    return voucher
+
+
+def voucher_extend(*, voucher: Voucher, applicant: Applicant, days: int = EXTENSION_MAX_DAYS) -> Voucher:
+    """E36: one extension of the contract deadline, by 1 to 30 calendar days, while it runs."""
+    if not 1 <= days <= EXTENSION_MAX_DAYS:
+        raise ValidationFailed(
+            _("An extension is between 1 and %(max)d days.") % {"max": EXTENSION_MAX_DAYS}, code="days_range"
+        )
+    with transaction.atomic():
+        voucher = locks.voucher_lock(voucher.pk)
+        _own(voucher, applicant)
+        _not_refused(voucher)
+        if selectors.voucher_state(voucher) != State.CONFIRMED or voucher.contract_until is None:
+            raise Conflict(_("Only a confirmed voucher's contract deadline can be extended."), code="status")
+        if voucher.extended:
+            raise Conflict(_("The contract deadline has already been extended once."), code="extension_limit")
+        voucher.contract_until = voucher.contract_until + dt.timedelta(days=days)
+        voucher.extended = True
+        voucher.save(update_fields=["contract_until", "extended"])
+        _event("voucher.extended", voucher, days=days)
+    return voucher
+
+
+def voucher_sign(
+    *, voucher: Voucher, applicant: Applicant, organisation: Organisation, wait: bool = False
+) -> Voucher:
+    """E34/E37: with a confirmed voucher the parent signs the contract with a kindergarten that has a free
+    place of a group the child fits: the seat is taken exactly once and a direction issued by right of the
+    voucher's application (it proceeds to enrolment as any direction, P4). A full kindergarten: the child
+    waits on its list when the parent asked to (`wait`), else 409."""
+    _own(voucher, applicant)
+    if organisation.locality_id != voucher.locality_id:
+        raise NotFound(_("Kindergarten not found."))
+    waiting_serve(organisation_id=organisation.pk)  # E37: those waiting there are served first
+    for group_id in organisation.groups.values_list("pk", flat=True):
+        placement.directions_expire_due(group_id=group_id)  # an overdue direction's seat is free (P5)
+    with transaction.atomic():
+        voucher = locks.voucher_lock(voucher.pk)
+        _not_refused(voucher)
+        now = clock.now()
+        state = selectors.voucher_state(voucher, now=now)
+        if state == State.LAPSED:
+            raise Conflict(_("The voucher is no longer valid."), code="lapsed")
+        if state not in (State.CONFIRMED, State.WAITING):
+            raise Conflict(_("Confirm the voucher first."), code="status")
+        if voucher.application.status != Application.Status.QUEUED:
+            raise Conflict(_("This application is not in the queue."), code="application_not_queued")
+        groups = selectors.fitting_groups(
+            application=voucher.application, organisation=organisation, on=now.date()
+        )
+        if not groups:
+            raise ValidationFailed(
+                _("No group of this kindergarten fits the child's age."), code="not_eligible"
+            )
+        try:
+            _contract(voucher, groups=groups, now=now)
+        except Conflict:
+            if not wait:
+                raise Conflict(
+                    _(
+                        "This kindergarten has no free place for the child: choose another one, or wait on "
+                        "its list."
+                    ),
+                    code="no_place",
+                ) from None
+            if voucher.state == State.WAITING and voucher.waiting_organisation_id == organisation.pk:
+                return voucher
+            voucher.state = State.WAITING
+            voucher.waiting_organisation = organisation
+            voucher.waiting_since = now
+            voucher.save(update_fields=["state", "waiting_organisation", "waiting_since"])
+            _event("voucher.waiting", voucher)
+    return voucher
+
+
+def _contract(voucher: Voucher, *, groups: list[Any], now: dt.datetime) -> None:
+    """Take a seat of one of `groups` for the (locked) voucher and issue its direction; Conflict when none
+    is free. Writes nothing before the seat is taken."""
+    candidates = Place.objects.filter(selectors.places_for_vouchers(now=now), group__in=groups).order_by("pk")
+    place = placement._take_one(candidates)
+    group = next(g for g in groups if g.pk == place.group_id)
+    settings: PlacementSettings = placement_selectors.placement_settings(locality=group.organisation.locality)
+    application = voucher.application
+    try:
+        with transaction.atomic():
+            direction = placement._issue(
+                application, place, taker=application, group=group, settings=settings, now=now
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("This application already holds a direction."), code="direction_exists") from exc
+    voucher.state = State.CONTRACTED
+    voucher.direction = direction
+    voucher.closed_at = now
+    voucher.save(update_fields=["state", "direction", "closed_at"])
+    _event("voucher.contract_signed", voucher, group=group.pk, organisation=group.organisation_id)
+
+
+# --- sweeps (tick) -----------------------------------------------------------------------------------
+
+
+def vouchers_expire_due(*, limit: int = 500) -> int:
+    """Sweep (E32, E35): vouchers past their deadline lapse. Idempotent; safe concurrently."""
+    now = clock.now()
+    due = Voucher.objects.filter(
+        Q(state=State.ISSUED, confirm_until__lte=now) | Q(state=State.CONFIRMED, contract_until__lte=now)
+    )
+    lapsed = 0
+    for pk in list(due.order_by("pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            voucher = locks.voucher_lock(pk, skip_locked=True)
+            if voucher is None or selectors.voucher_state(voucher, now=now) != State.LAPSED:
+                continue
+            if voucher.state == State.LAPSED:
+                continue
+            _lapse(voucher)
+            lapsed += 1
+    return lapsed
+
+
+def waiting_serve(*, organisation_id: int | None = None, limit: int = 200) -> int:
+    """Sweep (E37): a child waiting on a kindergarten's list is served first when a seat frees there — in
+    the order they started waiting. Idempotent."""
+    rows = Voucher.objects.filter(state=State.WAITING)
+    if organisation_id is not None:
+        rows = rows.filter(waiting_organisation_id=organisation_id)
+    served = 0
+    for pk in list(rows.order_by("waiting_since", "pk").values_list("pk", flat=True)[:limit]):
+        now = clock.now()
+        with transaction.atomic():
+            voucher = locks.voucher_lock(pk, skip_locked=True)
+            if voucher is None or voucher.state != State.WAITING or voucher.waiting_organisation is None:
+                continue
+            groups = selectors.fitting_groups(
+                application=voucher.application, organisation=voucher.waiting_organisation, on=now.date()
+            )
+            if not groups:
+                continue
+            try:
+                with transaction.atomic():
+                    _contract(voucher, groups=groups, now=now)
+            except Conflict:
+                continue
+            served += 1
+    return served
+
+
+def vouchers_sweep() -> int:
+    """`tick`: lapse what is due, serve the waiting lists, issue vouchers for uncovered places (E31–E37)."""
+    changed = vouchers_expire_due() + waiting_serve()
+    localities = Locality.objects.filter(placement_settings__distribution_policy=Policy.VOUCHER).order_by(
+        "pk"
+    )
+    for locality in localities:
+        changed += vouchers_issue(locality=locality)
+    return changed
