@@ -201,6 +201,7 @@ def demo_delete() -> int:
     Call inside a transaction.
     """
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
+    _refuse_in_production()  # before anything is touched
     try:
         with transaction.atomic():
             demo_funding_delete()
@@ -271,16 +272,22 @@ def _delete_queue() -> None:
     _truncate_or_delete(QUEUE_MODELS)
 
 
+def _refuse_in_production() -> None:
+    """A reset empties the ledger: never that of a production database (KEZEK_ENV=production)."""
+    events = LedgerEvent.objects.count()
+    if events and getattr(settings, "IS_PRODUCTION", False):
+        raise DemoDataInUse(
+            f"refusing to empty the ledger ({events} events) of a production database (KEZEK_ENV=production)"
+        )
+
+
 def _empty_ledger() -> int:
     """Empty the ledger (TRUNCATE on PostgreSQL, DELETE within `ledger_emptying` on SQLite: their triggers
     refuse any other DELETE); return the events removed."""
     events = LedgerEvent.objects.count()
     if not events and not LedgerHead.objects.exists():
         return 0
-    if events and getattr(settings, "IS_PRODUCTION", False):
-        raise DemoDataInUse(
-            f"refusing to empty the ledger ({events} events) of a production database (KEZEK_ENV=production)"
-        )
+    _refuse_in_production()
     qn = connection.ops.quote_name
     tables = [qn(model._meta.db_table) for model in (LedgerEvent, LedgerHead)]
     with connection.cursor() as cursor:

@@ -11,7 +11,7 @@ from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from kezek.core.auth import SIGNED_IN_ERRORS
-from kezek.core.errors import PermissionDenied
+from kezek.core.errors import PermissionDenied, ValidationFailed
 from kezek.core.schemas import ErrorOut
 from kezek.facilities import selectors as facilities
 from kezek.facilities.models import Locality
@@ -151,7 +151,8 @@ class StatementDetailOut(StatementOut):
 
 
 class LocalityQuery(Schema):
-    locality: str = Field(max_length=40)
+    # Optional in the schema so that a role without access gets its 403 before a missing code's 422.
+    locality: str | None = Field(default=None, max_length=40)
 
 
 class StatementsQuery(Schema):
@@ -167,6 +168,8 @@ class StatementsQuery(Schema):
 )
 def rates(request: HttpRequest, query: Query[LocalityQuery]) -> list[Rate]:
     scope = _scope(request, READ)
+    if query.locality is None:
+        raise ValidationFailed(_("Choose a locality."), code="locality_required")
     return list(selectors.rates_of(locality=_locality(scope, query.locality)).select_related("locality"))
 
 

@@ -312,6 +312,7 @@ def test_the_canonical_sheet_is_order_free_and_documented() -> None:
     assert selectors.sheet_of(list(reversed(rows_)), group_id=7, month=OCTOBER) == text
 
 
+@pytest.mark.database_owner  # triggers off: only the owner may
 def test_a_silent_edit_of_a_submitted_mark_is_found(kg: Kindergarten) -> None:
     days = mark_month(kg, OCTOBER)
     timesheet = submit(kg, OCTOBER)
@@ -322,6 +323,7 @@ def test_a_silent_edit_of_a_submitted_mark_is_found(kg: Kindergarten) -> None:
     assert [(f.kind, f.object) for f in findings] == [("timesheet.sheet", f"timesheet {timesheet.pk}")]
 
 
+@pytest.mark.database_owner  # triggers off: only the owner may
 def test_a_month_hash_rewritten_in_the_row_is_found(kg: Kindergarten) -> None:
     mark_month(kg, OCTOBER)
     timesheet = submit(kg, OCTOBER)
