@@ -554,8 +554,8 @@ def test_wrong_role_gets_403_and_auditors_post_nothing(worlds: tuple[World, Worl
     for method, template, area in staff_api():
         path = api_path(template, area, world)
         for role in ALL_ROLES:
-            if role in API_ROLES[area]:
-                continue
+            if role in API_ROLES[area] or (role == Role.AUDITOR and method == "GET"):
+                continue  # an auditor reads what the department reads (e.g. E20's rates), posts nothing
             response = api_send(clients[role], method, path, area)
             cells += 1
             if response.status_code != 403:
