@@ -14,6 +14,7 @@ from kezek.facilities.locks import group_lock
 from kezek.facilities.models import Group, Organisation
 from kezek.ledger.services import ledger_append
 from kezek.placement.models import Enrollment
+from kezek.placement.services import group_event_append
 from kezek.staff.models import Role, StaffProfile
 from kezek.waitlist.models import Applicant
 
@@ -34,16 +35,6 @@ COMMENT_MIN = 3  # characters of a parent's comment on a disputed day, or of a n
 TEXT_MAX = 1000
 HEADS = (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)
 DEPARTMENT = (Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.ADMINISTRATOR)
-
-
-def _ledger(kind: str, *, subject_type: str, subject_id: int, group: Group, **payload: object) -> None:
-    ledger_append(
-        kind=kind,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        locality_code=group.organisation.locality.code,
-        payload={"group": group.pk, "organisation": group.organisation_id, **payload},
-    )
 
 
 def _profile(user: User) -> StaffProfile:
@@ -127,7 +118,7 @@ def teacher_assign(
                 assignment = TeacherAssignment.objects.create(profile=profile, group=group, since=since)
         except IntegrityError as exc:
             raise Conflict(_("The teacher already keeps this group."), code="already_assigned") from exc
-        _ledger(
+        group_event_append(
             "teacher.assigned",
             subject_type="teacher_assignment",
             subject_id=assignment.pk,
@@ -148,7 +139,7 @@ def teacher_unassign(*, assignment: TeacherAssignment, until: dt.date, by_staff:
         group = group_lock(assignment.group_id)
         assignment.until = until
         assignment.save(update_fields=["until"])
-        _ledger(
+        group_event_append(
             "teacher.unassigned",
             subject_type="teacher_assignment",
             subject_id=assignment.pk,
@@ -208,7 +199,7 @@ def day_mark(*, group: Group, day: dt.date, absences: Mapping[int, str], by_staf
                 _("This day is already marked; change a child's mark instead."), code="day_marked"
             ) from exc
         present = sum(1 for m in marks if m.present)
-        _ledger(
+        group_event_append(
             "attendance.day_marked",
             subject_type="group",
             subject_id=group.pk,
@@ -237,7 +228,7 @@ def mark_change(*, mark: Mark, present: bool, reason: str = "", by_staff: User) 
         mark.present, mark.reason = present, reason
         mark.marked_by, mark.marked_at = by_staff, clock.now()
         mark.save(update_fields=["present", "reason", "marked_by", "marked_at"])
-        _ledger(
+        group_event_append(
             "attendance.mark_changed",
             subject_type="mark",
             subject_id=mark.pk,
@@ -284,7 +275,7 @@ def child_mark(
                 )
         except IntegrityError as exc:
             raise Conflict(_("This child's day is already marked."), code="day_marked") from exc
-        _ledger(
+        group_event_append(
             "attendance.day_marked",
             subject_type="group",
             subject_id=group.pk,
@@ -359,7 +350,7 @@ def month_submit(*, group: Group, month: dt.date, by_staff: User) -> TimesheetMo
         timesheet.sheet_sha256 = str(facts["sheet_sha256"])
         timesheet.save(update_fields=["state", "submitted_at", "submitted_by", "sheet_sha256"])
         _child_months_create(timesheet)
-        _ledger(
+        group_event_append(
             "timesheet.submitted",
             subject_type="timesheet",
             subject_id=timesheet.pk,
@@ -388,7 +379,7 @@ def _answer_event(kind: str, child_month: ChildMonth, **payload: object) -> None
     timesheet = TimesheetMonth.objects.select_related("group__organisation__locality").get(
         pk=child_month.timesheet_id
     )
-    _ledger(
+    group_event_append(
         kind,
         subject_type="child_month",
         subject_id=child_month.pk,
@@ -501,7 +492,7 @@ def dispute_resolve(
         if not child_month.disputes.filter(resolved_at__isnull=True).exists():
             child_month.state = ChildMonth.State.RESOLVED
             child_month.save(update_fields=["state"])
-        _ledger(
+        group_event_append(
             "dispute.resolved",
             subject_type="dispute",
             subject_id=dispute.pk,
@@ -563,7 +554,7 @@ def correction_make(*, mark: Mark, present: bool, reason: str = "", note: str, b
         if current == (present, reason):
             raise ValidationFailed(_("The corrected mark is the same as the mark."), code="same_mark")
         correction = _correction_create(mark, present=present, reason=reason, note=note, by_staff=by_staff)
-        _ledger(
+        group_event_append(
             "attendance.corrected",
             subject_type="correction",
             subject_id=correction.pk,
@@ -595,7 +586,7 @@ def _month_lock(timesheet_id: int, now: dt.datetime) -> bool:
         unconfirmed = ChildMonth.objects.filter(timesheet=timesheet, state=ChildMonth.State.PENDING).update(
             state=ChildMonth.State.UNCONFIRMED
         )
-        _ledger(
+        group_event_append(
             "timesheet.locked",
             subject_type="timesheet",
             subject_id=timesheet.pk,

@@ -188,7 +188,7 @@ def _marks(
                     marked_at=clock.now(),
                 )
             )
-        services._ledger(
+        placement.group_event_append(
             "attendance.day_marked",
             subject_type="group",
             subject_id=group.pk,
@@ -217,7 +217,7 @@ def _close(group: Group, month: dt.date, *, today: dt.date, head: User, rng: ran
     )
     timesheet.refresh_from_db()
     services._child_months_create(timesheet)
-    services._ledger(
+    placement.group_event_append(
         "timesheet.submitted",
         subject_type="timesheet",
         subject_id=timesheet.pk,
@@ -265,7 +265,7 @@ def _close(group: Group, month: dt.date, *, today: dt.date, head: User, rng: ran
             dispute.save()
             child_month.state = ChildMonth.State.RESOLVED
             child_month.save(update_fields=["state"])
-            services._ledger(
+            placement.group_event_append(
                 "dispute.resolved",
                 subject_type="dispute",
                 subject_id=dispute.pk,

@@ -47,7 +47,11 @@ from .models import (
 State = Direction.State
 
 
-def _ledger(kind: str, *, subject_type: str, subject_id: int, group: Group, **payload: object) -> None:
+def group_event_append(
+    kind: str, *, subject_type: str, subject_id: int, group: Group, **payload: object
+) -> None:
+    """Append a ledger event about something of `group`: its locality, the group and organisation ids in
+    the payload (placement's events, and the timesheets' — E15)."""
     ledger_append(
         kind=kind,
         subject_type=subject_type,
@@ -110,7 +114,7 @@ def places_publish(
                 for i, a in enumerate(holders, 1)
             ]
         )
-        _ledger(
+        group_event_append(
             "places.published",
             subject_type="publication",
             subject_id=publication.pk,
@@ -212,7 +216,7 @@ def _issue(
         latest_valid_until=now + dt.timedelta(days=settings.direction_max_days),
     )
     waitlist.application_refer(application=application, direction_number=direction.pk)
-    _ledger(
+    group_event_append(
         "direction.issued",
         subject_type="direction",
         subject_id=direction.pk,
@@ -257,7 +261,7 @@ def direction_extend(*, direction: Direction, applicant: Applicant) -> Direction
         direction.valid_until = new_until
         direction.save(update_fields=["valid_until"])
         group = Group.objects.select_related("organisation__locality").get(pk=direction.group_id)
-        _ledger(
+        group_event_append(
             "direction.extended",
             subject_type="direction",
             subject_id=direction.pk,
@@ -293,7 +297,9 @@ def direction_decline(*, direction: Direction, applicant: Applicant) -> Directio
         _close(direction, State.DECLINED)
         _release_place(direction)
         waitlist.application_unrefer(application=direction.application, direction_number=direction.pk)
-        _ledger("direction.declined", subject_type="direction", subject_id=direction.pk, group=group)
+        group_event_append(
+            "direction.declined", subject_type="direction", subject_id=direction.pk, group=group
+        )
         places_publish(group=group, cause=Publication.Cause.DIRECTION_DIED)
     return direction
 
@@ -325,7 +331,9 @@ def directions_expire_due(*, limit: int = 500, group_id: int | None = None) -> i
             waitlist.application_stop_list(
                 application=direction.application, reason=StopListEntry.Reason.DIRECTION_EXPIRED
             )
-            _ledger("direction.expired", subject_type="direction", subject_id=direction.pk, group=group)
+            group_event_append(
+                "direction.expired", subject_type="direction", subject_id=direction.pk, group=group
+            )
             waitlist.application_notify(
                 direction.application, "direction_expired", f"expired:{direction.pk}", direction=direction.pk
             )
@@ -360,7 +368,7 @@ def direction_enroll(*, direction: Direction, by_staff: User, on: dt.date | None
         waitlist.application_unrefer(
             application=direction.application, direction_number=direction.pk, enrolled=True
         )
-        _ledger(
+        group_event_append(
             "direction.enrolled",
             subject_type="direction",
             subject_id=direction.pk,
@@ -392,7 +400,7 @@ def enrollment_depart(
         enrollment.left_on = on
         enrollment.leave_reason = reason
         enrollment.save(update_fields=["left_on", "leave_reason"])
-        _ledger(
+        group_event_append(
             "enrollment.departed",
             subject_type="enrollment",
             subject_id=enrollment.pk,
@@ -433,11 +441,13 @@ def on_benefit_decided(*, application: Application, confirmed: bool, **_: object
     if confirmed:
         direction.state = State.AWAITING_ENROLLMENT
         direction.save(update_fields=["state"])
-        _ledger("direction.benefit_confirmed", subject_type="direction", subject_id=direction.pk, group=group)
+        group_event_append(
+            "direction.benefit_confirmed", subject_type="direction", subject_id=direction.pk, group=group
+        )
         return
     _close(direction, State.REVOKED, reason="benefit_rejected")
     _release_place(direction)
-    _ledger(
+    group_event_append(
         "direction.revoked",
         subject_type="direction",
         subject_id=direction.pk,
@@ -521,7 +531,7 @@ def offers_advance(*, limit: int = 200) -> int:
                     for i, a in enumerate(nxt)
                 ]
             )
-            _ledger(
+            group_event_append(
                 "places.offer_moved",
                 subject_type="publication",
                 subject_id=publication.pk,
@@ -600,7 +610,7 @@ def enrollment_staff_child(
         closed = waitlist.child_applications_enroll(
             child=child, locality_id=group.organisation.locality_id, enrollment_id=enrollment.pk
         )
-        _ledger(
+        group_event_append(
             "enrollment.staff_child",
             subject_type="enrollment",
             subject_id=enrollment.pk,
@@ -784,7 +794,7 @@ def group_capacity_change(*, group: Group, capacity: int, by_staff: User) -> Gro
         withdrawn = _withdraw_open(group, excess) if excess > 0 else []
         group.capacity = capacity
         group.save(update_fields=["capacity"])
-        _ledger(
+        group_event_append(
             "group.capacity_changed",
             subject_type="group",
             subject_id=group.pk,
@@ -829,7 +839,7 @@ def group_close(*, group: Group, by_staff: User, reason: str) -> Group:
         group.closed_at = clock.now()
         group.closed_reason = reason
         group.save(update_fields=["is_active", "closed_at", "closed_reason"])
-        _ledger(
+        group_event_append(
             "group.closed",
             subject_type="group",
             subject_id=group.pk,
@@ -870,7 +880,7 @@ def enrollment_transfer(
         if closing:
             source.capacity = max(source.capacity - 1, 0)
             source.save(update_fields=["capacity"])
-        _ledger(
+        group_event_append(
             "enrollment.transferred",
             subject_type="enrollment",
             subject_id=enrollment.pk,
