@@ -875,28 +875,52 @@ def enrollment_transfer(
             raise Conflict(_("The group is closed."), code="group_closed")
         _age_checked(birth_date=enrollment.child.birth_date, group=target, on=clock.today())
         place = _seat_fill(target)
-        enrollment.group = target
-        enrollment.save(update_fields=["group"])
-        if closing:
-            source.capacity = max(source.capacity - 1, 0)
-            source.save(update_fields=["capacity"])
-        group_event_append(
-            "enrollment.transferred",
-            subject_type="enrollment",
-            subject_id=enrollment.pk,
-            group=source,
-            to_group=target.pk,
-            place=place.pk if place else None,
+        enrollment_move(
+            enrollment=enrollment,
+            source=source,
+            target=target,
+            place=place,
+            by_staff=by_staff,
             closing=closing,
-            capacity=source.capacity,
-            by=by_staff.pk,
-        )
-        signals.enrollment_transferred.send(
-            sender=Enrollment, enrollment=enrollment, by_staff=by_staff, from_group=source, on=clock.today()
         )
         if not closing:
             places_publish(group=source, cause=Publication.Cause.DEPARTURE)
     return enrollment
+
+
+def enrollment_move(
+    *,
+    enrollment: Enrollment,
+    source: Group,
+    target: Group,
+    place: Place | None,
+    by_staff: User,
+    closing: bool = False,
+    **evidence: object,
+) -> None:
+    """The move itself, inside the caller's transaction with both groups and the enrolment locked and the
+    target's seat accounted for (`place`, or None when the seat is swapped — a place exchange's cycle,
+    E76): the enrolment's group, its `enrollment.transferred` event (plus `evidence`) and signal."""
+    enrollment.group = target
+    enrollment.save(update_fields=["group"])
+    if closing:
+        source.capacity = max(source.capacity - 1, 0)
+        source.save(update_fields=["capacity"])
+    group_event_append(
+        "enrollment.transferred",
+        subject_type="enrollment",
+        subject_id=enrollment.pk,
+        group=source,
+        to_group=target.pk,
+        place=place.pk if place else None,
+        closing=closing,
+        capacity=source.capacity,
+        by=by_staff.pk,
+        **evidence,
+    )
+    signals.enrollment_transferred.send(
+        sender=Enrollment, enrollment=enrollment, by_staff=by_staff, from_group=source, on=clock.today()
+    )
 
 
 def locality_settings_update(

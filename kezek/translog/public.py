@@ -52,6 +52,8 @@ _VOUCHER = (  # every voucher event (vouchers._event, E38)
     "waiting_organisation", "direction",
 )  # fmt: skip
 
+_EXCHANGE = ("exchange", "round", "status")  # every exchange event (exchange._exchange_spec, E79)
+
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
 
@@ -172,6 +174,24 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "voucher.extended": (*_VOUCHER, "days"),
     "voucher.waiting": _VOUCHER,
     "voucher.contract_signed": (*_VOUCHER, "group", "organisation"),
+    # place exchange (E79): offers by their group and ranked kindergartens, never the child or the family
+    "exchange_offer.made": (
+        "offer",
+        "status",
+        "group",
+        "organisation",
+        "age_from",
+        "age_to",
+        "language",
+        "kindergartens",
+    ),
+    "exchange_offer.withdrawn": ("offer", "status"),
+    "exchange_offer.voided": ("offer", "status"),
+    "exchange_round.run": ("round", "week", "run", "offers", "exchanges", "cycles_by_length"),
+    "exchange.proposed": (*_EXCHANGE, "run", "length", "accept_until", "moves"),
+    "exchange.decided": (*_EXCHANGE, "organisation", "decision"),
+    "exchange.dropped": (*_EXCHANGE, "reason", "offers"),
+    "exchange.completed": (*_EXCHANGE, "offers"),
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -181,7 +201,7 @@ PUBLIC_SUBJECTS = frozenset(
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
-        "voucher",
+        "voucher", "exchange_offer", "exchange_round", "exchange",
     }
 )  # fmt: skip
 
