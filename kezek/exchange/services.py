@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -218,7 +218,7 @@ def exchange_round_run(*, locality: Locality) -> ExchangeRound | None:
 def _agents(round_: ExchangeRound) -> tuple[list[Agent], dict[int, tuple[int, int, int, str, dt.date]]]:
     """The round's pool (E73): the locality's open offers made before the round started whose child is
     still in the offered group, as TTC agents; and per offer (its group, wanted ages and language, birth
-    date). A step refused or left unanswered in this round's dropped exchanges is barred (E75)."""
+    date). A step its head declined, or left unanswered until the deadline, in this round is barred (E75)."""
     rows = list(
         ExchangeOffer.objects.filter(
             locality_id=round_.locality_id,
@@ -246,9 +246,10 @@ def _agents(round_: ExchangeRound) -> tuple[list[Agent], dict[int, tuple[int, in
     for offer_id, organisation_id in choices.values_list("offer_id", "organisation_id").iterator(5000):
         ranks[offer_id].append(organisation_id)
     barred: dict[int, set[int]] = defaultdict(set)
-    refused = ExchangeMove.objects.filter(
-        exchange__round=round_, exchange__status=Exchange.Status.DROPPED
-    ).exclude(decision=ExchangeMove.Decision.ACCEPTED)
+    refused = ExchangeMove.objects.filter(exchange__round=round_).filter(
+        Q(decision=ExchangeMove.Decision.DECLINED)
+        | Q(decision=ExchangeMove.Decision.PENDING, exchange__dropped=Exchange.Dropped.LAPSED)
+    )
     for offer_id, seat_id in refused.values_list("offer_id", "seat_id"):
         barred[offer_id].add(seat_id)
     agents = [
