@@ -15,7 +15,6 @@ from kezek.placement import selectors as placement_selectors
 from kezek.placement import services as placement
 from kezek.placement.models import Enrollment
 from kezek.translog.public import public_data
-
 from tests.factories import OrganisationFactory
 
 from .conftest import ROUND_DAY, Kindergarten
@@ -45,11 +44,15 @@ def test_an_offer_names_kindergartens_only(three: list[Kindergarten], on_round_d
     a, b, c = three
     made = offer(a, c, b)
     assert (made.group_id, made.age_from, made.age_to, made.language) == (a.group.pk, 2, 3, "kk")
-    assert list(made.choices.values_list("organisation_id", flat=True)) == [c.organisation.pk, b.organisation.pk]
+    assert list(made.choices.values_list("organisation_id", flat=True)) == [
+        c.organisation.pk,
+        b.organisation.pk,
+    ]
     event = LedgerEvent.objects.get(kind="exchange_offer.made")
     assert event.payload["enrollment"] == a.enrollment.pk
     public = public_data("exchange_offer.made", event.payload)
-    assert "enrollment" not in public and "applicant" not in public
+    assert "enrollment" not in public
+    assert "applicant" not in public
     assert public["kindergartens"] == [c.organisation.pk, b.organisation.pk]
 
 
@@ -99,7 +102,8 @@ def test_one_live_offer_per_child_and_withdrawal(three: list[Kindergarten], on_r
     before = counts()
     with pytest.raises(Conflict) as caught:
         offer(a, b)
-    assert caught.value.code == "offer_exists" and counts() == before
+    assert caught.value.code == "offer_exists"
+    assert counts() == before
     services.offer_withdraw(applicant=a.parent, offer_id=first.pk)
     assert offer(a, b).status == "open"
     with pytest.raises(NotFound):
@@ -120,7 +124,9 @@ def test_a_three_cycle_is_proposed_accepted_and_moves_everyone(three: list[Kinde
         assert tick_run()["exchange.rounds"] == 0  # idempotent: one round a week
         (exchange,) = Exchange.objects.all()
         assert (exchange.length, exchange.status) == (3, "proposed")
-        assert exchange.accept_until == dt.datetime(2026, 12, 11, 0, 0, tzinfo=ROUND_DAY.tzinfo)  # 3 working days
+        assert exchange.accept_until == dt.datetime(
+            2026, 12, 11, 0, 0, tzinfo=ROUND_DAY.tzinfo
+        )  # 3 working days
         for k in (a, b):
             services.exchange_decide(
                 exchange_id=exchange.pk, organisation_id=k.organisation.pk, by_staff=k.head, accept=True
@@ -131,7 +137,8 @@ def test_a_three_cycle_is_proposed_accepted_and_moves_everyone(three: list[Kinde
             services.exchange_decide(
                 exchange_id=exchange.pk, organisation_id=a.organisation.pk, by_staff=a.head, accept=True
             )
-        assert caught.value.code == "decided" and counts() == before
+        assert caught.value.code == "decided"
+        assert counts() == before
         services.exchange_decide(
             exchange_id=exchange.pk, organisation_id=c.organisation.pk, by_staff=c.head, accept=True
         )
@@ -140,7 +147,9 @@ def test_a_three_cycle_is_proposed_accepted_and_moves_everyone(three: list[Kinde
     assert (group_of(a), group_of(b), group_of(c)) == (b.group.pk, c.group.pk, a.group.pk)
     assert set(ExchangeOffer.objects.values_list("status", flat=True)) == {"exchanged"}
     assert {k.group.pk: placement_selectors.unaccounted_seats(group=k.group) for k in three} == seats
-    assert LedgerEvent.objects.filter(kind="enrollment.transferred", payload__exchange=exchange.pk).count() == 3
+    assert (
+        LedgerEvent.objects.filter(kind="enrollment.transferred", payload__exchange=exchange.pk).count() == 3
+    )
 
 
 def test_a_decline_drops_the_cycle_and_the_round_runs_again_without_it(three: list[Kindergarten]) -> None:
@@ -185,7 +194,8 @@ def test_a_lapsed_exchange_is_dropped_and_a_late_acceptance_refused(three: list[
             services.exchange_decide(
                 exchange_id=exchange.pk, organisation_id=a.organisation.pk, by_staff=a.head, accept=True
             )
-        assert caught.value.code == "deadline_passed" and counts() == before
+        assert caught.value.code == "deadline_passed"
+        assert counts() == before
         tick_run()
     exchange.refresh_from_db()
     assert (exchange.status, exchange.dropped) == ("dropped", "lapsed")

@@ -84,7 +84,8 @@ def test_ttc_is_rational_and_pareto_efficient(market: tuple[list[Agent], set[tup
     for agent in agents:
         value = _utility(agent, by_id[got[agent.id]], fits, order)
         # Individually rational: each step is acceptable, so every participant is weakly better off.
-        assert value is not None and value <= (len(agent.ranks), 0)
+        assert value is not None
+        assert value <= (len(agent.ranks), 0)
         mine[agent.id] = value
     for other in _feasible(agents, fits, order):
         theirs = {a.id: _utility(a, by_id[other[a.id]], fits, order) or (99, 0) for a in agents}
