@@ -238,7 +238,7 @@ def staff_exchange_decline(request: HttpRequest, exchange_id: int) -> ExchangeOu
 
 @router.get(
     "/exchange/protocol",
-    response={200: list[ExchangeOut]},
+    response={200: list[ExchangeOut], 422: ErrorOut},
     summary="The public protocol of completed place exchanges (no child data)",
 )
 def exchange_protocol(request: HttpRequest, locality: int | None = None) -> list[ExchangeOut]:
