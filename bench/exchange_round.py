@@ -85,7 +85,8 @@ def load(n: int, rng: random.Random) -> None:
                 )
                 groups.append((li, group, ids))
     per_group = -(-n // len(groups))
-    children, seats = [], []
+    children: list[Child] = []
+    seats: list[tuple[Group, list[int]]] = []
     for _li, group, ids in groups:
         for _ in range(min(per_group, n - len(children))):
             k = len(children)
