@@ -1,7 +1,7 @@
 """Row locks of place exchange (order: `kezek.core.locks`). An exchange's groups (facilities, by primary
 key) come first, as for any seat change; then the locality's row, which serialises one locality's rounds
-(E73); then a round, an exchange, an offer; placement's enrolment lock comes before them when an accepted
-cycle moves its children (E76)."""
+(E73); then a round, an exchange, an offer; an accepted cycle's enrolments (placement's lock, by primary
+key) after its exchange (E76). No path takes a group after the locality's row."""
 
 from kezek.core.locks import locked
 from kezek.facilities.models import Locality
