@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
+from kezek.core.bulk import table_writer
 from kezek.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kezek.core.workdays import add_working_days
 from kezek.facilities.locks import group_lock, groups_lock
@@ -240,9 +241,9 @@ def _agents(round_: ExchangeRound) -> tuple[list[Agent], dict[int, tuple[int, in
         )
     )
     ranks: dict[int, list[int]] = defaultdict(list)
-    choices = ExchangeChoice.objects.filter(offer_id__in=[row[0] for row in rows]).order_by(
-        "offer_id", "rank"
-    )
+    choices = ExchangeChoice.objects.filter(
+        offer__locality_id=round_.locality_id, offer__status=Offer.OPEN
+    ).order_by("offer_id", "rank")
     for offer_id, organisation_id in choices.values_list("offer_id", "organisation_id").iterator(5000):
         ranks[offer_id].append(organisation_id)
     barred: dict[int, set[int]] = defaultdict(set)
@@ -267,9 +268,10 @@ def _agents(round_: ExchangeRound) -> tuple[list[Agent], dict[int, tuple[int, in
     return agents, wanted
 
 
-def _clear(round_: ExchangeRound, *, now: dt.datetime) -> list[Exchange]:
+def _clear(round_: ExchangeRound, *, now: dt.datetime) -> int:
     """Run TTC over the round's pool and propose its cycles (E73): each an exchange whose receiving heads
-    decide by the deadline (E74). The round's run and every proposal are ledger events."""
+    decide by the deadline (E74). The round's run and every proposal are ledger events. Returns how many
+    exchanges it proposed."""
     agents, wanted = _agents(round_)
     locality = round_.locality
     settings = placement_selectors.placement_settings(locality=locality)
@@ -295,28 +297,43 @@ def _clear(round_: ExchangeRound, *, now: dt.datetime) -> list[Exchange]:
 
     cycles = top_trading_cycles(agents, fits)
     accept_until = _deadline(now)
-    exchanges = Exchange.objects.bulk_create(
-        Exchange(round=round_, run=round_.runs, length=len(cycle), proposed_at=now, accept_until=accept_until)
-        for cycle in cycles
+    # Thousands of rows in a regional round: written in bulk (COPY on PostgreSQL), as the ledger is.
+    writer = table_writer()
+    ids = writer.allocate_ids(Exchange, len(cycles))
+    writer.insert(
+        Exchange,
+        ("id", "round_id", "run", "length", "status", "dropped", "proposed_at", "accept_until", "closed_at"),
+        (
+            (pk, round_.pk, round_.runs, len(cycle), Exchange.Status.PROPOSED, "", now, accept_until, None)
+            for pk, cycle in zip(ids, cycles, strict=True)
+        ),
     )
-    moves = [
-        ExchangeMove(
-            exchange=exchange,
-            offer_id=offer_id,
-            seat_id=cycle[(i + 1) % len(cycle)],
-            from_group_id=wanted[offer_id][0],
-            to_group_id=wanted[cycle[(i + 1) % len(cycle)]][0],
-            position=i,
-        )
-        for exchange, cycle in zip(exchanges, cycles, strict=True)
-        for i, offer_id in enumerate(cycle)
-    ]
-    ExchangeMove.objects.bulk_create(moves, batch_size=2000)
-    moved = [move.offer_id for move in moves]
-    for start in range(0, len(moved), 2000):
-        ExchangeOffer.objects.filter(pk__in=moved[start : start + 2000], status=Offer.OPEN).update(
-            status=Offer.PROPOSED
-        )
+    steps = {
+        pk: [(offer, cycle[(i + 1) % len(cycle)]) for i, offer in enumerate(cycle)]
+        for pk, cycle in zip(ids, cycles, strict=True)
+    }
+    writer.insert(
+        ExchangeMove,
+        (
+            "exchange_id",
+            "offer_id",
+            "seat_id",
+            "from_group_id",
+            "to_group_id",
+            "position",
+            "decision",
+            "live",
+        ),
+        (
+            (pk, offer, seat, wanted[offer][0], wanted[seat][0], i, ExchangeMove.Decision.PENDING, True)
+            for pk, pairs in steps.items()
+            for i, (offer, seat) in enumerate(pairs)
+        ),
+    )
+    this_run = ExchangeMove.objects.filter(exchange__round=round_, exchange__run=round_.runs, live=True)
+    ExchangeOffer.objects.filter(pk__in=this_run.values("offer_id"), status=Offer.OPEN).update(
+        status=Offer.PROPOSED
+    )
     round_.offers = len(agents)
     round_.save(update_fields=["offers"])
     lengths: dict[str, int] = defaultdict(int)
@@ -333,28 +350,31 @@ def _clear(round_: ExchangeRound, *, now: dt.datetime) -> list[Exchange]:
                 "week": round_.week,
                 "run": round_.runs,
                 "offers": len(agents),
-                "exchanges": [exchange.pk for exchange in exchanges],
+                "exchanges": ids,
                 "cycles_by_length": dict(sorted(lengths.items())),
             },
         )
     ]
-    steps: dict[int, list[ExchangeMove]] = defaultdict(list)
-    for move in moves:
-        steps[move.exchange.pk].append(move)
     events += [
-        _exchange_spec(
-            "exchange.proposed",
-            exchange,
-            locality,
-            run=exchange.run,
-            length=exchange.length,
-            accept_until=accept_until,
-            moves=[[m.offer_id, m.seat_id, m.from_group_id, m.to_group_id] for m in steps[exchange.pk]],
+        EventSpec(
+            kind="exchange.proposed",
+            subject_type="exchange",
+            subject_id=str(pk),
+            locality_code=locality.code,
+            payload={
+                "exchange": pk,
+                "round": round_.pk,
+                "status": Exchange.Status.PROPOSED,
+                "run": round_.runs,
+                "length": len(pairs),
+                "accept_until": accept_until,
+                "moves": [[offer, seat, wanted[offer][0], wanted[seat][0]] for offer, seat in pairs],
+            },
         )
-        for exchange in exchanges
+        for pk, pairs in steps.items()
     ]
     ledger_append_many(events=events)
-    return exchanges
+    return len(ids)
 
 
 def rounds_start_due() -> int:

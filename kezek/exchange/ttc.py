@@ -43,13 +43,14 @@ def top_trading_cycles(agents: Sequence[Agent], fits: Callable[[Agent, int], boo
     heads: dict[int, int] = {}
     rank_of = {a.id: i for i, a in enumerate(ordered)}
     gone: set[int] = set()
-    fit_cache: dict[tuple[int, int], bool] = {}
+    fitting: dict[tuple[int, int], list[int]] = {}
 
-    def fit(agent: Agent, group: int) -> bool:
-        key = (agent.id, group)
-        if key not in fit_cache:
-            fit_cache[key] = fits(agent, group)
-        return fit_cache[key]
+    def groups_fitting(agent: Agent, kindergarten: int) -> list[int]:
+        """The kindergarten's groups the agent may take a seat of (asked once per pair)."""
+        key = (agent.id, kindergarten)
+        if key not in fitting:
+            fitting[key] = [group for group in seats[kindergarten] if fits(agent, group)]
+        return fitting[key]
 
     def first_left(group: int, kindergarten: int, barred: frozenset[int]) -> int | None:
         queue = seats[kindergarten][group]
@@ -68,9 +69,7 @@ def top_trading_cycles(agents: Sequence[Agent], fits: Callable[[Agent, int], boo
             if kindergarten == agent.kindergarten or kindergarten not in seats:
                 continue
             best: int | None = None
-            for group in seats[kindergarten]:
-                if not fit(agent, group):
-                    continue
+            for group in groups_fitting(agent, kindergarten):
                 seat = first_left(group, kindergarten, agent.barred)
                 if seat is not None and (best is None or rank_of[seat] < rank_of[best]):
                     best = seat
