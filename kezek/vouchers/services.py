@@ -1,7 +1,7 @@
 """Writes of vouchers (E30–E39). Each service is one transaction with its ledger events (`voucher.*`).
 
 Lock order: the locality (issuing), a voucher, then what placement locks (a group, places), the cohort,
-the ledger head. A seat is taken as a direction takes one (`placement.services._take_one`: a conditional
+the ledger head. A seat is taken as a direction takes one (`placement.services.place_take`: a conditional
 UPDATE), so of any number of parents signing for the last seat exactly one gets it.
 """
 
@@ -285,14 +285,19 @@ def _contract(voucher: Voucher, *, groups: list[Any], now: dt.datetime) -> None:
     """Take a seat of one of `groups` for the (locked) voucher and issue its direction; Conflict when none
     is free. Writes nothing before the seat is taken."""
     candidates = Place.objects.filter(selectors.places_for_vouchers(now=now), group__in=groups).order_by("pk")
-    place = placement._take_one(candidates)
+    place = placement.place_take(candidates=candidates)
     group = next(g for g in groups if g.pk == place.group_id)
     settings: PlacementSettings = placement_selectors.placement_settings(locality=group.organisation.locality)
     application = voucher.application
     try:
         with transaction.atomic():
-            direction = placement._issue(
-                application, place, taker=application, group=group, settings=settings, now=now
+            direction = placement.direction_issue(
+                application=application,
+                place=place,
+                taker=application,
+                group=group,
+                settings=settings,
+                now=now,
             )
     except IntegrityError as exc:
         raise Conflict(_("This application already holds a direction."), code="direction_exists") from exc
