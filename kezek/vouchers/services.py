@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
@@ -17,20 +18,23 @@ from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
 from kezek.facilities.models import Locality, Organisation
 from kezek.ledger.services import ledger_append
+from kezek.notifications.rendering import site_url
 from kezek.placement import selectors as placement_selectors
 from kezek.placement import services as placement
-from kezek.placement.models import Place, PlacementSettings, Policy, Publication
+from kezek.placement.models import Direction, Place, PlacementSettings, Policy, Publication
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, StopListEntry
 
 from . import locks, selectors
-from .models import Voucher
+from .models import Voucher, VoucherReminder
 
 State = Voucher.State
 CONFIRM_WORKING_DAYS = 2  # E32
 CONTRACT_WORKING_DAYS = 5  # E35
 EXTENSION_MAX_DAYS = 30  # E36
 REFUSED_REASON = "voucher_refused"  # E33: the reason of an application withdrawn by a refusal
+# E32: the reminder goes on the last working day, from 09:00 (the deadline is the midnight that ends it).
+REMINDER_BEFORE = dt.timedelta(hours=15)
 
 
 def _event(kind: str, voucher: Voucher, **extra: object) -> None:
@@ -52,6 +56,18 @@ def _event(kind: str, voucher: Voucher, **extra: object) -> None:
             **extra,
         },
     )
+
+
+def _notify(voucher: Voucher, template: str, **context: object) -> None:
+    """E39: tell the voucher's parent, by their channel and in their language, once per voucher and kind
+    (the outbox's idempotency key). Inside the caller's transaction."""
+    waitlist.application_notify(
+        voucher.application, template, f"{template}:{voucher.pk}", voucher=voucher.pk, **context
+    )
+
+
+def _link(voucher: Voucher) -> str:
+    return site_url(reverse("vouchers:voucher", args=[voucher.pk]))
 
 
 def _own(voucher: Voucher, applicant: Applicant) -> None:
@@ -89,6 +105,7 @@ def vouchers_issue(*, locality: Locality) -> int:
                 confirm_until=confirm_until,
             )
             _event("voucher.issued", voucher)
+            _notify(voucher, "voucher_issued", until=confirm_until, link=_link(voucher))
     return len(line)
 
 
@@ -156,18 +173,21 @@ def voucher_refuse(*, voucher: Voucher, applicant: Applicant) -> Voucher:
     return voucher
 
 
-def _lapse(voucher: Voucher) -> None:
+def _lapse(voucher: Voucher) -> bool:
     """E32/E35: the (locked) voucher lapsed at its deadline: the application becomes inactive (stop-listed,
-    reason `voucher_lapsed`, no automatic restoration) and may be restored once within 28 days (E33)."""
+    reason `voucher_lapsed`, no automatic restoration) and may be restored once within 28 days (E33).
+    Whether the application was stop-listed (it was queued)."""
     deadline = selectors.lapse_deadline(voucher)
     voucher.state = State.LAPSED
     voucher.closed_at = clock.now()
     voucher.restore_until = deadline + dt.timedelta(days=selectors.RESTORE_DAYS)
     voucher.save(update_fields=["state", "closed_at", "restore_until"])
     application = Application.objects.get(pk=voucher.application_id)
-    if application.status == Application.Status.QUEUED:
+    queued = application.status == Application.Status.QUEUED
+    if queued:
         waitlist.application_stop_list(application=application, reason=StopListEntry.Reason.VOUCHER_LAPSED)
     _event("voucher.lapsed", voucher)
+    return queued
 
 
 def voucher_restore(*, voucher: Voucher, applicant: Applicant) -> Voucher:
@@ -281,7 +301,7 @@ def voucher_sign(
     return voucher
 
 
-def _contract(voucher: Voucher, *, groups: list[Any], now: dt.datetime) -> None:
+def _contract(voucher: Voucher, *, groups: list[Any], now: dt.datetime) -> Direction:
     """Take a seat of one of `groups` for the (locked) voucher and issue its direction; Conflict when none
     is free. Writes nothing before the seat is taken."""
     candidates = Place.objects.filter(selectors.places_for_vouchers(now=now), group__in=groups).order_by("pk")
@@ -306,6 +326,7 @@ def _contract(voucher: Voucher, *, groups: list[Any], now: dt.datetime) -> None:
     voucher.closed_at = now
     voucher.save(update_fields=["state", "direction", "closed_at"])
     _event("voucher.contract_signed", voucher, group=group.pk, organisation=group.organisation_id)
+    return direction
 
 
 # --- sweeps (tick) -----------------------------------------------------------------------------------
@@ -325,9 +346,35 @@ def vouchers_expire_due(*, limit: int = 500) -> int:
                 continue
             if voucher.state == State.LAPSED:
                 continue
-            _lapse(voucher)
+            if _lapse(voucher):  # E39: how to restore it, when it was the queue's
+                _notify(voucher, "voucher_lapsed", until=voucher.restore_until, link=_link(voucher))
             lapsed += 1
     return lapsed
+
+
+def voucher_reminders_send(*, limit: int = 500) -> int:
+    """Sweep (E39): an issued voucher not confirmed by the morning of its last working day is reminded of,
+    once (`VoucherReminder`, keyed by the voucher). Idempotent; safe concurrently."""
+    now = clock.now()
+    due = Voucher.objects.filter(
+        state=State.ISSUED,
+        confirm_until__gt=now,
+        confirm_until__lte=now + REMINDER_BEFORE,
+        reminder__isnull=True,
+        application__status=Application.Status.QUEUED,
+    )
+    sent = 0
+    for pk in list(due.order_by("confirm_until", "pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            voucher = locks.voucher_lock(pk, skip_locked=True)
+            if voucher is None or selectors.voucher_state(voucher, now=now) != State.ISSUED:
+                continue
+            _, created = VoucherReminder.objects.get_or_create(voucher=voucher, defaults={"sent_at": now})
+            if not created:
+                continue  # another tick sent it
+            _notify(voucher, "voucher_reminder", until=voucher.confirm_until, link=_link(voucher))
+            sent += 1
+    return sent
 
 
 def waiting_serve(*, organisation_id: int | None = None, limit: int = 200) -> int:
@@ -350,9 +397,16 @@ def waiting_serve(*, organisation_id: int | None = None, limit: int = 200) -> in
                 continue
             try:
                 with transaction.atomic():
-                    _contract(voucher, groups=groups, now=now)
+                    direction = _contract(voucher, groups=groups, now=now)
             except Conflict:
                 continue
+            _notify(  # E39: the parent did not act now: say where the place is
+                voucher,
+                "voucher_served",
+                organisation=voucher.waiting_organisation.name_lazy,
+                direction=direction.pk,
+                until=direction.valid_until,
+            )
             served += 1
     return served
 
