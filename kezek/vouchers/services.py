@@ -215,13 +215,9 @@ def voucher_restore(*, voucher: Voucher, applicant: Applicant) -> Voucher:
             )
         if voucher.state != State.LAPSED:
             _lapse(voucher)  # the sweep is late: apply it first
-        application = waitlist._locked(voucher.application)
-        entry = StopListEntry.objects.filter(
-            application=application, restored_at__isnull=True, reason=StopListEntry.Reason.VOUCHER_LAPSED
-        ).first()
-        if application.status != Application.Status.STOP_LISTED or entry is None:
-            raise Conflict(_("This application is not inactive."), code="application_not_inactive")
-        waitlist._restore(application, entry, by="applicant")
+        waitlist.stop_listing_lift(
+            application=voucher.application, reason=StopListEntry.Reason.VOUCHER_LAPSED, by="applicant"
+        )
         voucher.state = State.RESTORED
         try:
             with transaction.atomic():
