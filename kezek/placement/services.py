@@ -172,9 +172,16 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
     try:
         with transaction.atomic():
             candidates = selectors.takeable_places(application=application, group=group, now=now)
-            places = [_take_one(candidates) for _member in batch]
+            places = [place_take(candidates=candidates) for _member in batch]
             directions = [
-                _issue(member, place, taker=application, group=group, settings=settings, now=now)
+                direction_issue(
+                    application=member,
+                    place=place,
+                    taker=application,
+                    group=group,
+                    settings=settings,
+                    now=now,
+                )
                 for member, place in zip(batch, places, strict=True)
             ]
     except IntegrityError as exc:
@@ -182,8 +189,9 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
     return next(d for d in directions if d.application_id == application.pk)
 
 
-def _take_one(candidates: QuerySet[Place]) -> Place:
-    """Take one of the candidate places with a conditional UPDATE, or raise 409."""
+def place_take(*, candidates: QuerySet[Place]) -> Place:
+    """Take one of the candidate places with a conditional UPDATE, or raise 409 (P4; a voucher's contract
+    takes its seat so too, E34). Inside the caller's transaction."""
     # Places are interchangeable: skip the ones others are taking; when all are being taken, wait for
     # them (a place whose taker commits no longer matches `status = 'open'`).
     place = locks.place_lock(candidates, skip_locked=True) or locks.place_lock(candidates)
@@ -194,18 +202,20 @@ def _take_one(candidates: QuerySet[Place]) -> Place:
     return place
 
 
-def _issue(
+def direction_issue(
+    *,
     application: Application,
     place: Place,
-    *,
     taker: Application,
     group: Group,
     settings: PlacementSettings,
     now: dt.datetime,
 ) -> Direction:
-    """One direction of a take: `taker` is the application whose right took the places (a priority
-    holding inside the window, P2; its twins and siblings ride with it, P6) — the ledger records it with
-    the place's publication, so a replay checks the window (`kezek.integrity.replay.direction_issued`)."""
+    """One direction of a take, for the place just taken (`place_take`), inside the caller's transaction:
+    `taker` is the application whose right took the places (a priority holding inside the window, P2; a
+    voucher, E34; its twins and siblings ride with it, P6) — the ledger records it with the place's
+    publication, so a replay checks the window (`kezek.integrity.replay.direction_issued`). A second live
+    direction of the application raises IntegrityError (P4's unique index)."""
     direction = Direction.objects.create(
         place=place,
         group=group,
