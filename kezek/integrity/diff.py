@@ -20,6 +20,7 @@ from kezek.confirmation.models import Campaign, Response
 from kezek.core.masking import mask_iin
 from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import BaseFee, Group, Locality, Organisation
+from kezek.feedback.models import Feedback
 from kezek.funding.integrity import funding_findings
 from kezek.ledger.hashing import person_digest
 from kezek.ledger.models import LedgerEvent
@@ -143,6 +144,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_organisations(state)
         findings += diff_assignments(state, chunk_size=chunk_size)
         findings += diff_closures(state, chunk_size=chunk_size)
+        findings += diff_feedback(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
 
@@ -696,3 +698,15 @@ def diff_closures(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[F
         .iterator(chunk_size=chunk_size)
     )
     yield from _diff_rows("closure", "closure", state.closures, r.CLOSURE_FIELDS, rows)
+
+
+def diff_feedback(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """Messages to the department: status and whether answered as staff last set them; a message no event
+    names was never touched by staff (new, unanswered), so one closed or answered in SQL is reported."""
+    seen: set[int] = set()
+    rows = Feedback.objects.order_by().values_list("pk", "status", "answer").iterator(chunk_size=chunk_size)
+    for pk, status, answer in rows:
+        seen.add(pk)
+        expected = state.feedback.get(pk, r.FEEDBACK_RECEIVED)
+        yield from _compare("feedback", f"feedback {pk}", r.FEEDBACK_FIELDS, expected, [status, bool(answer)])
+    yield from _missing("feedback", "feedback", state.feedback.keys() - seen)

@@ -112,6 +112,9 @@ ACCESS_REQUEST_FIELDS = ("status", "first_approved_by", "decided_by")
 # Teacher assignment (E10): [profile, group, since, until ("" while open)]
 TA_PROFILE, TA_GROUP, TA_SINCE, TA_UNTIL = range(4)
 ASSIGNMENT_FIELDS = ("profile", "group", "since", "until")
+# Message to the department: [status, answered]; one no event names is new and unanswered
+FEEDBACK_FIELDS = ("status", "answered")
+FEEDBACK_RECEIVED = ["new", False]
 # Closure (E12): [organisation, group (0: the whole kindergarten), first_day, last_day, kind, created_by]
 CLOSURE_FIELDS = ("organisation", "group", "first_day", "last_day", "kind", "created_by")
 # Organisation: its passport as the ledger last stated it ({field: JSON value}; `bin`, `locality` and
@@ -150,6 +153,7 @@ class State:
     organisations: dict[int, dict[str, Any]] = field(default_factory=dict)
     assignments: dict[int, list[Any]] = field(default_factory=dict)
     closures: dict[int, list[Any]] = field(default_factory=dict)
+    feedback: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -751,10 +755,15 @@ def closure_added(state: State, event: Event) -> None:
         ]  # fmt: skip
 
 
+def feedback_status_changed(state: State, event: Event) -> None:
+    """A message's status and whether it has an answer, as staff last set them (its text is private)."""
+    state.feedback[int(event.subject_id)] = [event.payload["status"], event.payload["answered"]]
+
+
 def recorded_only(state: State, event: Event) -> None:
-    """An event that changes nothing this check compares (complaints' statuses, attendance marks —
-    whose months are hashed by the timesheet events — and funding, diffed by `kezek.funding.integrity`):
-    it is on the chain, verified by its hash."""
+    """An event that changes nothing this check compares (attendance marks — whose months are hashed by
+    the timesheet events — and funding, diffed by `kezek.funding.integrity`): it is on the chain, verified
+    by its hash."""
 
 
 RULES: dict[str, Rule] = {
@@ -789,7 +798,7 @@ RULES: dict[str, Rule] = {
     "group.updated": group_updated,
     "organisation.created": organisation_created,
     "organisation.updated": organisation_updated,
-    "feedback.status_changed": recorded_only,
+    "feedback.status_changed": feedback_status_changed,
     "access_request.submitted": access_request_submitted,
     "access_request.first_approved": access_request_first_approved,
     "access_request.approved": access_request_decided,

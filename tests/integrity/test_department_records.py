@@ -1,7 +1,8 @@
 """A1: the records that were once only chain-checked are replayed and diffed — medical indications,
 campaigns and their answers, access requests (four eyes), organisations' passports and fees, groups'
 passports, teacher assignments and closures. Lived through the services they are clean; each edited in
-SQL (as the application role: these tables have no triggers) is reported with its own finding kind."""
+SQL (as the application role: these tables have no triggers) is reported with its own finding kind. So
+are messages to the department whose status or answer changed behind `feedback_answer`'s back."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from kezek.confirmation import services as confirmation
 from kezek.confirmation.models import Campaign, Response
 from kezek.facilities import services as facilities
 from kezek.facilities.models import BaseFee, Group, Organisation
+from kezek.feedback.models import Feedback, Kind
+from kezek.feedback.services import feedback_answer
 from kezek.integrity import replay as r
 from kezek.integrity.diff import integrity_check
 from kezek.placement.models import MedicalIndication
@@ -47,6 +50,7 @@ class Lived:
     organisation: Organisation  # created and edited through the services
     assignment: TeacherAssignment  # assigned, then unassigned
     closure: Closure
+    messages: tuple[Feedback, Feedback]  # one answered by staff, one as received
 
 
 def _access_request(app: Application) -> AccessRequest:
@@ -60,6 +64,14 @@ def _access_request(app: Application) -> AccessRequest:
         requester_iin=stranger.iin, child_iin=app.child.iin, code_id=main_code.id, code=last_code(phone),
         alt_code_id=alt_code.id, alt_code=last_code(alt), document=certificate(),
         explanation="Бабушка, опекун ребёнка по решению суда", language="ru",
+    )  # fmt: skip
+
+
+def message(world: World) -> Feedback:
+    """A complaint as received (the public form writes no event: staff's first act does)."""
+    return Feedback.objects.create(
+        kind=Kind.DEPARTMENT, locality=world.locality, text="Ворота сломаны.", contact_name="Айгерим",
+        phone="+77011234567", created_at=LATER, updated_at=LATER,
     )  # fmt: skip
 
 
@@ -96,6 +108,8 @@ def lived(world: World) -> Lived:
             organisation=world.group.organisation, first_day=LATER.date(), kind="quarantine",
             last_day=LATER.date() + dt.timedelta(days=2), group=world.group, by_staff=world.head,
         )  # fmt: skip
+        messages = (message(world), message(world))
+        feedback_answer(feedback=messages[0], by=world.operator, answer="Ворота починили.")
         campaign = confirmation.campaign_launch(locality=world.locality, by_staff=world.operator)
         confirmation.campaign_extend(
             campaign=campaign, ends_at=campaign.ends_at + dt.timedelta(days=5), by_staff=world.operator
@@ -111,7 +125,7 @@ def lived(world: World) -> Lived:
     return Lived(
         world, MedicalIndication.objects.get(pk=indication.pk), Campaign.objects.get(pk=campaign.pk),
         AccessRequest.objects.get(pk=request.pk), Organisation.objects.get(pk=organisation.pk),
-        TeacherAssignment.objects.get(pk=assignment.pk), closure,
+        TeacherAssignment.objects.get(pk=assignment.pk), closure, messages,
     )  # fmt: skip
 
 
@@ -228,6 +242,19 @@ TAMPERINGS: dict[str, tuple[Callable[[Lived], object], str]] = {
         "closure.last_day",
     ),
     "a closure added in SQL": (closure_inserted, "closure.unrecorded"),
+    # messages to the department
+    "an answered message reopened": (
+        lambda x: edit(Feedback, x.messages[0].pk, status="in_progress"),
+        "feedback.status",
+    ),
+    "a message closed quietly": (
+        lambda x: edit(Feedback, x.messages[1].pk, status="closed"),
+        "feedback.status",
+    ),
+    "a message answered quietly": (
+        lambda x: edit(Feedback, x.messages[1].pk, answer="Решено."),
+        "feedback.answered",
+    ),
     "a closure deleted": (lambda x: Closure.objects.filter(pk=x.closure.pk).delete(), "closure.missing"),
 }
 
