@@ -360,6 +360,7 @@ def questionnaire_submit(*, campaign: Campaign, applicant: Applicant, answers: A
             _event(
                 "campaign.confirmed",
                 campaign,
+                applicant=applicant.pk,  # private (A1: the audit checks whose answers the rows hold)
                 applications=[application.pk for application in extended],
                 valid_until={str(application.pk): application.valid_until for application in extended},
             )

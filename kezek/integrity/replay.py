@@ -68,9 +68,10 @@ PUBLICATION_FIELDS = ("group", "places", "priority_until", "holders")
 # Enrolment: [group, direction (None: outside the queue), left_on (ISO, "" while enrolled), staff child]
 E_GROUP, E_DIRECTION, E_LEFT, E_STAFF_CHILD = range(4)
 ENROLLMENT_FIELDS = ("group", "direction", "left_on", "staff_child")
-# Group: [capacity, active]
+# Group: [capacity, active, organisation, name, language, kind, age_from, age_to, academic_year]
 G_CAPACITY, G_ACTIVE = range(2)
-GROUP_FIELDS = ("capacity", "active")
+GROUP_PASSPORT = ("organisation", "name", "language", "kind", "age_from", "age_to", "academic_year")
+GROUP_FIELDS = ("capacity", "active", *GROUP_PASSPORT)
 # Child's file (E9): [enrollment, status, contract (number, date, fee) or None, health digest or None,
 #                    groups of its stays in order (tuple)]
 F_ENROLLMENT, F_STATUS, F_CONTRACT, F_HEALTH, F_STAYS = range(5)
@@ -97,6 +98,37 @@ EXCHANGE_OFFER_FIELDS = ("status", "group", "enrollment")
 X_ROUND, X_STATUS, X_LENGTH = range(3)
 EXCHANGE_FIELDS = ("round", "status", "length")
 EXCHANGE_ROUND_FIELDS = ("week", "runs")
+# A1: the department's and the kindergartens' other records.
+# Medical indication (P3): [application, issued_on, valid_until, status, decided_by]
+MI_APPLICATION, MI_ISSUED, MI_VALID, MI_STATUS, MI_DECIDED_BY = range(5)
+INDICATION_FIELDS = ("application", "issued_on", "valid_until", "status", "decided_by")
+# Campaign (C1–C4): [locality, year, starts_at (ms), ends_at (ms), launched_by, notified_count (None
+#                    until notified), notified, stop_listed_count, swept, responses (a count)]
+(
+    C_LOCALITY, C_YEAR, C_STARTS, C_ENDS, C_LAUNCHED_BY, C_NOTIFIED_COUNT, C_NOTIFIED, C_STOP_LISTED, C_SWEPT,
+    C_RESPONSES,
+) = range(10)  # fmt: skip
+CAMPAIGN_FIELDS = (
+    "locality", "year", "starts_at", "ends_at", "launched_by", "notified_count", "notified",
+    "stop_listed_count", "swept", "responses",
+)  # fmt: skip
+# Access request (D2): [status, first approver (0: none), decider (0: none)]
+AR_STATUS, AR_FIRST, AR_DECIDED_BY = range(3)
+ACCESS_REQUEST_FIELDS = ("status", "first_approved_by", "decided_by")
+# Teacher assignment (E10): [profile, group, since, until ("" while open)]
+TA_PROFILE, TA_GROUP, TA_SINCE, TA_UNTIL = range(4)
+ASSIGNMENT_FIELDS = ("profile", "group", "since", "until")
+# Message to the department: [status, answered]; one no event names is new and unanswered
+FEEDBACK_FIELDS = ("status", "answered")
+FEEDBACK_RECEIVED = ["new", False]
+# Closure (E12): [organisation, group (0: the whole kindergarten), first_day, last_day, kind, created_by]
+CLOSURE_FIELDS = ("organisation", "group", "first_day", "last_day", "kind", "created_by")
+# Organisation: its passport as the ledger last stated it ({field: JSON value}; `bin`, `locality` and
+# `fees` too); a field no event stated is absent (organisations loaded in bulk before the ledger).
+ORGANISATION_FIELDS = (
+    "bin", "locality", "name_kk", "name_ru", "kind", "ownership", "address", "phone", "website", "email",
+    "work_week", "opens_at", "closes_at", "duty_group", "extra_equipment", "fees",
+)  # fmt: skip
 
 
 @dataclass
@@ -122,6 +154,15 @@ class State:
     exchange_offers: dict[int, list[Any]] = field(default_factory=dict)  # E79
     exchanges: dict[int, list[Any]] = field(default_factory=dict)
     exchange_rounds: dict[int, list[Any]] = field(default_factory=dict)
+    indications: dict[int, list[Any]] = field(default_factory=dict)
+    campaigns: dict[int, list[Any]] = field(default_factory=dict)
+    # (campaign, applicant) of each answer whose event names its applicant (events since A1's extension)
+    responses: set[tuple[int, int]] = field(default_factory=set)
+    access_requests: dict[int, list[Any]] = field(default_factory=dict)
+    organisations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    assignments: dict[int, list[Any]] = field(default_factory=dict)
+    closures: dict[int, list[Any]] = field(default_factory=dict)
+    feedback: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -225,9 +266,15 @@ def application_extended(state: State, event: Event) -> None:
 
 
 def application_stop_listed(state: State, event: Event) -> None:
+    """A campaign's sweep (C4) names its campaign: the campaign's count of stop-listings grows by one."""
     row = _application(state, event)
     if row is not None:
         row[A_STOP] = event.payload["reason"]
+    campaign = event.payload.get("campaign")
+    if campaign is not None:
+        found = _campaign(state, event, int(campaign))
+        if found is not None:
+            found[C_STOP_LISTED] += 1
 
 
 def application_stop_list_ended(state: State, event: Event) -> None:
@@ -385,7 +432,17 @@ def enrollment_transferred(state: State, event: Event) -> None:
 def group_created(state: State, event: Event) -> None:
     if not _new(state, event, state.groups, int(event.subject_id)):
         return
-    state.groups[int(event.subject_id)] = [event.payload["capacity"], True]
+    p = event.payload
+    state.groups[int(event.subject_id)] = [p["capacity"], True, *(p.get(name) for name in GROUP_PASSPORT)]
+
+
+def group_updated(state: State, event: Event) -> None:
+    """A1: a group's name, language, kind or ages: the new value of each field that changed."""
+    group = _group(state, event, int(event.subject_id))
+    if group is not None:
+        for name, (_old, new) in event.payload["changed"].items():
+            if name in GROUP_PASSPORT:
+                group[GROUP_FIELDS.index(name)] = new
 
 
 def group_capacity_changed(state: State, event: Event) -> None:
@@ -597,9 +654,186 @@ def exchange_closed(state: State, event: Event) -> None:
         _exchange_offers_set(state, event, event.payload["offers"], offer_status)
 
 
+# --- medical indications, campaigns, access requests (A1) ---------------------------------------------
+
+
+def _row(state: State, event: Event, rows: dict[int, Any], pk: int, before: str) -> Any:
+    """The row `pk` of `rows`, or None (and an anomaly: an event about something the ledger never saw)."""
+    row = rows.get(pk)
+    if row is None:
+        state.anomalies.append((event.seq, f"{event.subject_type} {pk}", f"{event.kind} before {before}"))
+    return row
+
+
+def indication_submitted(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.indications, pk):
+        state.indications[pk] = [p["application"], day(p["issued_on"]), day(p["valid_until"]), p["status"], 0]
+
+
+def indication_decided(state: State, event: Event) -> None:
+    """P3: a pending indication confirmed or rejected, its dates as submitted (an edit in between is an
+    anomaly); a confirmation supersedes the child's confirmed one it names."""
+    p = event.payload
+    row = _row(state, event, state.indications, int(event.subject_id), "submission")
+    if row is None:
+        return
+    if row[MI_STATUS] != "pending":
+        state.anomalies.append((event.seq, f"medical_indication {event.subject_id}", f"{event.kind} twice"))
+    if (row[MI_ISSUED], row[MI_VALID]) != (day(p["issued_on"]), day(p["valid_until"])):
+        state.anomalies.append(
+            (
+                event.seq,
+                f"medical_indication {event.subject_id}",
+                "dates changed between submission and decision",
+            )
+        )
+    row[MI_STATUS], row[MI_DECIDED_BY] = p["status"], p.get("by")
+    if p.get("supersedes") is not None:
+        superseded = _row(state, event, state.indications, int(p["supersedes"]), "submission")
+        if superseded is not None and superseded[MI_STATUS] != "confirmed":
+            state.anomalies.append(
+                (event.seq, f"medical_indication {p['supersedes']}", "superseded but not confirmed")
+            )
+        elif superseded is not None:
+            superseded[MI_STATUS] = "superseded"
+
+
+def _campaign(state: State, event: Event, pk: int) -> list[Any] | None:
+    return _row(state, event, state.campaigns, pk, "launch")
+
+
+def campaign_launched(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.campaigns, pk):
+        state.campaigns[pk] = [
+            event.locality_code, p["year"], moment_ms(p["starts_at"]), moment_ms(p["ends_at"]),
+            p.get("staff"), None, False, 0, False, 0,
+        ]  # fmt: skip
+
+
+def campaign_extended(state: State, event: Event) -> None:
+    row = _campaign(state, event, int(event.subject_id))
+    ends_at = moment_ms(event.payload["ends_at"])
+    if row is not None and _later(state, event, row[C_ENDS], ends_at):
+        row[C_ENDS] = ends_at
+
+
+def campaign_notified(state: State, event: Event) -> None:
+    row = _campaign(state, event, int(event.subject_id))
+    if row is not None:
+        row[C_NOTIFIED], row[C_NOTIFIED_COUNT] = True, event.payload["applicants"]
+
+
+def campaign_confirmed(state: State, event: Event) -> None:
+    """C3: one applicant's answers (the events since A1 name the applicant: one answer each)."""
+    pk = int(event.subject_id)
+    row = _campaign(state, event, pk)
+    if row is None:
+        return
+    row[C_RESPONSES] += 1
+    applicant = event.payload.get("applicant")
+    if applicant is not None and (pk, applicant) in state.responses:
+        state.anomalies.append((event.seq, f"campaign {pk}", "one applicant answered twice"))
+    elif applicant is not None:
+        state.responses.add((pk, applicant))
+
+
+def campaign_closed(state: State, event: Event) -> None:
+    """C4: the sweep is done; the counts it states are those the ledger recorded."""
+    p = event.payload
+    row = _campaign(state, event, int(event.subject_id))
+    if row is None:
+        return
+    if (p["confirmed"], p["stop_listed"]) != (row[C_RESPONSES], row[C_STOP_LISTED]):
+        state.anomalies.append(
+            (event.seq, f"campaign {event.subject_id}", "closed with other counts than the recorded answers")
+        )
+    row[C_SWEPT] = True
+
+
+def access_request_submitted(state: State, event: Event) -> None:
+    pk = int(event.subject_id)
+    if _new(state, event, state.access_requests, pk):
+        state.access_requests[pk] = [event.payload["status"], 0, 0]
+
+
+def access_request_first_approved(state: State, event: Event) -> None:
+    """D2: the first of two approvals, by its staff member."""
+    row = _row(state, event, state.access_requests, int(event.subject_id), "submission")
+    if row is not None and (row[AR_STATUS] != "pending" or row[AR_FIRST]):
+        state.anomalies.append((event.seq, f"access_request {event.subject_id}", f"{event.kind} twice"))
+    elif row is not None:
+        row[AR_FIRST] = event.payload.get("by")
+
+
+def access_request_decided(state: State, event: Event) -> None:
+    """D2: a decision; an approval naming a first approver must follow that approver's recorded first
+    approval, by another staff member (four eyes)."""
+    p, name = event.payload, f"access_request {event.subject_id}"
+    row = _row(state, event, state.access_requests, int(event.subject_id), "submission")
+    if row is None:
+        return
+    if row[AR_STATUS] != "pending":
+        state.anomalies.append((event.seq, name, f"{event.kind} of a decided request"))
+    first = p.get("first_approved_by") or 0
+    if first and row[AR_FIRST] != first:
+        state.anomalies.append((event.seq, name, "a second approval with no recorded first approval"))
+    elif first and first == p.get("by"):
+        state.anomalies.append((event.seq, name, "both approvals by one staff member"))
+    row[AR_STATUS], row[AR_DECIDED_BY] = p["status"], p.get("by")
+
+
+# --- organisations, teachers, closures (A1) ---------------------------------------------------------
+
+
+def organisation_created(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.organisations, pk):
+        values = {name: p[name] for name in ORGANISATION_FIELDS if name in p}
+        state.organisations[pk] = {**values, "locality": event.locality_code}
+
+
+def organisation_updated(state: State, event: Event) -> None:
+    """The new value of each passport field that changed (the fee table as a whole)."""
+    values = state.organisations.setdefault(int(event.subject_id), {})
+    for name, (_old, new) in event.payload["changed"].items():
+        if name in ORGANISATION_FIELDS:
+            values[name] = new
+
+
+def teacher_assigned(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.assignments, pk):
+        state.assignments[pk] = [p["profile"], p["group"], day(p["since"]), ""]
+
+
+def teacher_unassigned(state: State, event: Event) -> None:
+    row = _row(state, event, state.assignments, int(event.subject_id), "assignment")
+    if row is not None and row[TA_UNTIL]:
+        state.anomalies.append((event.seq, f"teacher_assignment {event.subject_id}", f"{event.kind} twice"))
+    elif row is not None:
+        row[TA_UNTIL] = day(event.payload["until"])
+
+
+def closure_added(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.closures, pk):
+        state.closures[pk] = [
+            p["organisation"], p["group"] or 0, day(p["first_day"]), day(p["last_day"]), p["kind"],
+            p.get("by"),
+        ]  # fmt: skip
+
+
+def feedback_status_changed(state: State, event: Event) -> None:
+    """A message's status and whether it has an answer, as staff last set them (its text is private)."""
+    state.feedback[int(event.subject_id)] = [event.payload["status"], event.payload["answered"]]
+
+
 def recorded_only(state: State, event: Event) -> None:
-    """An event that changes nothing this check compares (organisations' passports, group labels,
-    complaints, access requests, campaigns, medical indications): it is on the chain, verified by its hash."""
+    """An event that changes nothing this check compares (attendance marks — whose months are hashed by
+    the timesheet events — and funding, diffed by `kezek.funding.integrity`): it is on the chain, verified
+    by its hash."""
 
 
 RULES: dict[str, Rule] = {
@@ -631,22 +865,22 @@ RULES: dict[str, Rule] = {
     "group.closed": group_closed,
     "queue_settings.changed": queue_settings_changed,
     "placement_settings.changed": placement_settings_changed,
-    "group.updated": recorded_only,
-    "organisation.created": recorded_only,
-    "organisation.updated": recorded_only,
-    "feedback.status_changed": recorded_only,
-    "access_request.submitted": recorded_only,
-    "access_request.first_approved": recorded_only,
-    "access_request.approved": recorded_only,
-    "access_request.rejected": recorded_only,
-    "campaign.launched": recorded_only,
-    "campaign.extended": recorded_only,
-    "campaign.notified": recorded_only,
-    "campaign.closed": recorded_only,
-    "campaign.confirmed": recorded_only,
-    "medical_indication.submitted": recorded_only,
-    "medical_indication.confirmed": recorded_only,
-    "medical_indication.rejected": recorded_only,
+    "group.updated": group_updated,
+    "organisation.created": organisation_created,
+    "organisation.updated": organisation_updated,
+    "feedback.status_changed": feedback_status_changed,
+    "access_request.submitted": access_request_submitted,
+    "access_request.first_approved": access_request_first_approved,
+    "access_request.approved": access_request_decided,
+    "access_request.rejected": access_request_decided,
+    "campaign.launched": campaign_launched,
+    "campaign.extended": campaign_extended,
+    "campaign.notified": campaign_notified,
+    "campaign.closed": campaign_closed,
+    "campaign.confirmed": campaign_confirmed,
+    "medical_indication.submitted": indication_submitted,
+    "medical_indication.confirmed": indication_decided,
+    "medical_indication.rejected": indication_decided,
     "record.opened": record_opened,
     "record.contract_set": record_contract_set,
     "record.document_added": record_document_added,
@@ -658,12 +892,12 @@ RULES: dict[str, Rule] = {
     "child_month.approved": timesheet_answered,
     "child_month.disputed": timesheet_answered,
     "dispute.resolved": timesheet_answered,
-    "teacher.assigned": recorded_only,
-    "teacher.unassigned": recorded_only,
+    "teacher.assigned": teacher_assigned,
+    "teacher.unassigned": teacher_unassigned,
     "attendance.day_marked": recorded_only,
     "attendance.mark_changed": recorded_only,
     "attendance.corrected": recorded_only,
-    "closure.added": recorded_only,
+    "closure.added": closure_added,
     # funding (E28): replayed and diffed by `kezek.funding.integrity`, which reads its own events
     "funding.rate_set": recorded_only,
     "funding.rate_amended": recorded_only,

@@ -1,17 +1,20 @@
 """Reads of the children's files (E1–E7): the kindergarten's list, one file with its parts, the parent's
-own children. Staff reads are narrowed by the caller's `Scope` (another kindergarten's file is a 404)."""
+own children. Staff reads are narrowed by the caller's `Scope` (another kindergarten's file is a 404), a
+teacher's further to the children of the groups they keep (E7)."""
 
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from kezek.attendance.selectors import assignments_current
 from kezek.core import clock
 from kezek.core.errors import NotFound
 from kezek.registry.models import RegistryPerson
+from kezek.staff.models import Role, StaffProfile
 from kezek.staff.selectors import Scope
 from kezek.waitlist.models import Applicant, Application, Child
 
@@ -22,8 +25,19 @@ LIST_LIMIT = 500
 
 
 def files_in_scope(scope: Scope) -> QuerySet[ChildFile]:
+    """The files `scope` may read (E7): its kindergartens'; a teacher only those of the children who are in
+    a group the teacher keeps today (`attendance.TeacherAssignment`; a child who left today still counts)."""
     rows = ChildFile.objects.select_related("child", "enrollment__group", "organisation")
-    return scope.filter(rows, locality="organisation__locality", organisation="organisation")
+    rows = scope.filter(rows, locality="organisation__locality", organisation="organisation")
+    if scope.role == Role.TEACHER:
+        today = clock.today()
+        profiles = StaffProfile.objects.filter(user_id=scope.user_id).values_list("pk", flat=True)
+        groups = assignments_current(profile_id=profiles.first() or 0, on=today).values("group_id")
+        rows = rows.filter(
+            Q(enrollment__left_on__isnull=True) | Q(enrollment__left_on__gte=today),
+            enrollment__group__in=groups,
+        )
+    return rows
 
 
 def file_in_scope(scope: Scope, pk: int) -> ChildFile:

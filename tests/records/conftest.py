@@ -9,11 +9,12 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kezek.attendance import services as attendance
 from kezek.facilities.models import Group, Organisation
 from kezek.placement import services as placement
 from kezek.placement.models import Enrollment
 from kezek.records.models import ChildFile
-from kezek.staff.models import Role
+from kezek.staff.models import Role, StaffProfile
 from kezek.waitlist.models import Application
 from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, staff_user
 from tests.factories import register_application as register
@@ -66,8 +67,13 @@ def make_world() -> World:
             application=application, group=group, applicant=application.applicant
         )
     head = staff_user(role=Role.KINDERGARTEN_HEAD, organisation=organisation)
+    teacher = staff_user(role=Role.TEACHER, organisation=organisation)
     with time_machine.travel(MONDAY, tick=False):
         enrollment = placement.direction_enroll(direction=direction, by_staff=head, on=MONDAY.date())
+        # E7: the teacher keeps the child's group (and reads only its children's files)
+        attendance.teacher_assign(
+            profile=StaffProfile.objects.get(user=teacher), group=group, since=MONDAY.date(), by_staff=head
+        )
     return World(
         group=group,
         other_group=other_group,
@@ -78,7 +84,7 @@ def make_world() -> World:
         file=ChildFile.objects.get(enrollment=enrollment),
         head=head,
         staff=staff_user(role=Role.KINDERGARTEN_STAFF, organisation=organisation),
-        teacher=staff_user(role=Role.TEACHER, organisation=organisation),
+        teacher=teacher,
         nurse=staff_user(role=Role.NURSE, organisation=organisation),
         other_head=staff_user(role=Role.KINDERGARTEN_HEAD, organisation=other),
     )

@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from pytest_django import Settings
 
 from config.api import api
+from kezek.attendance import services as attendance
 from kezek.cabinet.models import AccessRequest
 from kezek.confirmation import services as confirmation
 from kezek.confirmation.models import Campaign
@@ -39,7 +40,7 @@ from kezek.placement.models import Direction, Enrollment, MedicalIndication
 from kezek.records import services as records
 from kezek.records.models import ChildDocument, ChildFile
 from kezek.staff.auth import staff_required
-from kezek.staff.models import DEPARTMENT_ROLES, KINDERGARTEN_ROLES, ORGANISATION_ROLES, Role
+from kezek.staff.models import DEPARTMENT_ROLES, KINDERGARTEN_ROLES, ORGANISATION_ROLES, Role, StaffProfile
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Application, BenefitClaim
 from tests.factories import (
@@ -408,7 +409,12 @@ def place_of(role: str, world: World) -> dict[str, Any]:
 
 
 def signed_in(role: str, world: World) -> Client:
-    return staff_login(Client(), staff_user(role=role, **place_of(role, world)))
+    user = staff_user(role=role, **place_of(role, world))
+    if role == Role.TEACHER:  # E7: a teacher reads the files of the children of the group they keep
+        head = staff_user(role=Role.KINDERGARTEN_HEAD, organisation=world.organisation)
+        profile = StaffProfile.objects.get(user=user)
+        attendance.teacher_assign(profile=profile, group=world.group, since=MONDAY.date(), by_staff=head)
+    return staff_login(Client(), user)
 
 
 @pytest.fixture(autouse=True)
