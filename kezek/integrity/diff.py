@@ -132,6 +132,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_timesheets(state, chunk_size=chunk_size)
         findings += [Finding(*found) for found in funding_findings(chunk_size=chunk_size)]  # E28
         findings += diff_vouchers(state, chunk_size=chunk_size)
+        findings += diff_monitoring(state, chunk_size=chunk_size)  # E47
     return Report(events=state.events, findings=findings)
 
 
@@ -530,3 +531,16 @@ def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[F
         .iterator(chunk_size=chunk_size)
     )
     yield from _diff_rows("voucher", "voucher", state.vouchers, r.VOUCHER_FIELDS, rows)
+
+
+def diff_monitoring(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E47: the monitoring cards (each recomputed from its marks), points and dates against the ledger."""
+    from kezek.monitoring.integrity import monitoring_findings
+
+    for found in monitoring_findings(
+        cards=state.monitoring_cards,
+        points=state.monitoring_points,
+        dates=state.monitoring_dates,
+        chunk_size=chunk_size,
+    ):
+        yield Finding(*found)

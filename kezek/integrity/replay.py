@@ -113,6 +113,11 @@ class State:
     documents: dict[int, list[Any]] = field(default_factory=dict)
     timesheets: dict[int, list[Any]] = field(default_factory=dict)  # id → [group, month, state, sha256]
     vouchers: dict[int, list[Any]] = field(default_factory=dict)
+    # development monitoring (E47): card id → [point, sha256]; point id → [group, period, state, cards
+    # sha256 or None]; "locality:school year:period" → [first day, last day]
+    monitoring_cards: dict[int, list[Any]] = field(default_factory=dict)
+    monitoring_points: dict[int, list[Any]] = field(default_factory=dict)
+    monitoring_dates: dict[str, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -523,6 +528,39 @@ def voucher_changed(state: State, event: Event) -> None:
     row[V_DIRECTION] = p.get("direction") or 0
 
 
+# --- development monitoring (E47) -------------------------------------------------------------------
+
+
+def _monitoring_point(state: State, event: Event) -> list[Any]:
+    p = event.payload
+    return state.monitoring_points.setdefault(p["point"], [p["group"], p["period"], "open", None])
+
+
+def monitoring_card_saved(state: State, event: Event) -> None:
+    """A card saved: its latest hash. A card saved at a locked point is an anomaly (E44)."""
+    point = _monitoring_point(state, event)
+    if point[2] == "locked":
+        state.anomalies.append(
+            (event.seq, f"monitoring point {event.payload['point']}", "card saved after lock")
+        )
+    state.monitoring_cards[int(event.payload["card"])] = [event.payload["point"], event.payload["sha256"]]
+
+
+def monitoring_point_locked(state: State, event: Event) -> None:
+    point = _monitoring_point(state, event)
+    if point[2] == "locked":
+        state.anomalies.append(
+            (event.seq, f"monitoring point {event.payload['point']}", f"{event.kind} twice")
+        )
+    point[2], point[3] = "locked", event.payload["cards_sha256"]
+
+
+def monitoring_dates_set(state: State, event: Event) -> None:
+    p = event.payload
+    key = f"{event.subject_id}:{p['school_year']}:{p['period']}"
+    state.monitoring_dates[key] = [day(p["first_day"]), day(p["last_day"])]
+
+
 def recorded_only(state: State, event: Event) -> None:
     """An event that changes nothing this check compares (organisations' passports, group labels,
     complaints, access requests, campaigns, medical indications): it is on the chain, verified by its hash."""
@@ -605,6 +643,9 @@ RULES: dict[str, Rule] = {
     "voucher.extended": voucher_changed,
     "voucher.waiting": voucher_changed,
     "voucher.contract_signed": voucher_changed,
+    "monitoring.card_saved": monitoring_card_saved,
+    "monitoring.point_locked": monitoring_point_locked,
+    "monitoring.dates_set": monitoring_dates_set,
 }
 
 

@@ -52,6 +52,8 @@ _VOUCHER = (  # every voucher event (vouchers._event, E38)
     "waiting_organisation", "direction",
 )  # fmt: skip
 
+_MONITORING = ("point", "group", "organisation", "school_year", "period", "template")  # E47
+
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
 
@@ -172,6 +174,11 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "voucher.extended": (*_VOUCHER, "days"),
     "voucher.waiting": _VOUCHER,
     "voucher.contract_signed": (*_VOUCHER, "group", "organisation"),
+    # development monitoring (E47): a card by its salted hash and a count — never a child, an enrolment
+    # or a level
+    "monitoring.card_saved": (*_MONITORING, "sha256", "marks"),
+    "monitoring.point_locked": (*_MONITORING, "cards", "cards_sha256"),
+    "monitoring.dates_set": ("school_year", "period", "first_day", "last_day"),
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -181,7 +188,7 @@ PUBLIC_SUBJECTS = frozenset(
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
-        "voucher",
+        "voucher", "monitoring_point",
     }
 )  # fmt: skip
 
