@@ -291,3 +291,22 @@ def distribution_rows(scope: Scope, *, school_year: int, period: str) -> list[di
             "indicator__area__position",
         )
     )
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card as read: each area's indicators with their level (E45)."""
+
+    card: Card
+    blocks: list[AreaBlock]
+    levels: dict[int, Level]
+
+    def rows(self) -> list[tuple[AreaBlock, list[tuple[Indicator, Level | None]]]]:
+        return [(b, [(i, self.levels.get(i.pk)) for i in b.indicators]) for b in self.blocks]
+
+
+def card_view(card: Card) -> CardView:
+    point = card.point
+    return CardView(
+        card=card, blocks=template_blocks(point.template, band_of(point.group)), levels=card_levels(card)
+    )
