@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kezek.attendance.selectors import enrolled_on_day, teacher_groups
 from kezek.core import clock
-from kezek.core.errors import NotFound, ValidationFailed
+from kezek.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kezek.facilities.models import Group
 from kezek.placement.models import Enrollment
 from kezek.records.selectors import own_child_ids
@@ -88,10 +88,13 @@ def groups_of(scope: Scope) -> QuerySet[Group]:
 
 
 def group_of(scope: Scope, group_id: int) -> Group:
-    """One group the user may open, or NotFound: a teacher opens the kindergarten's groups (and is refused
-    when writing a group not assigned to them, 403), nobody opens another kindergarten's."""
+    """One group the user may open: another kindergarten's is a 404; a teacher opens only the groups
+    assigned to them (E43: another group's cards are a 403)."""
     rows = Group.objects.select_related("organisation__locality")
-    return scope.get(rows, locality="organisation__locality", organisation="organisation", pk=group_id)
+    group = scope.get(rows, locality="organisation__locality", organisation="organisation", pk=group_id)
+    if scope.role == Role.TEACHER and not groups_of(scope).filter(pk=group.pk).exists():
+        raise PermissionDenied(_("You do not keep the monitoring of this group."), code="not_assigned")
+    return group
 
 
 # --- the template of a point ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kezek.core import clock
-from kezek.core.errors import DomainError, NotFound
+from kezek.core.errors import DomainError, NotFound, PermissionDenied
 from kezek.facilities.models import Group
 from kezek.staff.auth import staff_required
 from kezek.staff.models import Role
@@ -46,6 +47,8 @@ def _group(request: HttpRequest, group_id: int, period: str) -> Group:
         return selectors.group_of(_scope(request), group_id)
     except NotFound as exc:
         raise Http404 from exc
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied from exc
 
 
 def _levels(sheet: selectors.Sheet) -> list[tuple[str, str]]:
