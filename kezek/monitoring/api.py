@@ -265,5 +265,5 @@ def my_cards(request: HttpRequest) -> list[MonitoringCardRowOut]:
 def my_card(request: HttpRequest, card_id: int) -> MonitoringCardOut:
     applicant: Applicant = request.auth  # type: ignore[attr-defined]
     card = selectors.card_of_parent(applicant, card_id)
-    read = services.card_read_record(card=card, applicant=applicant)
-    return _card_out(card, read_at=read.read_at)
+    services.card_read_record(card=card, applicant=applicant)
+    return _card_out(card, read_at=_first_read(card))
