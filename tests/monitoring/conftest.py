@@ -8,9 +8,9 @@ import time_machine
 from django.contrib.auth.models import User
 
 from kezek.facilities.models import Group
+from kezek.ledger.models import LedgerEvent
 from kezek.monitoring import selectors, services
 from kezek.monitoring.models import Card, CardMark, CardRead, Indicator, Point, PointDates
-from kezek.ledger.models import LedgerEvent
 from tests.attendance.conftest import Kindergarten, at, make_kindergarten
 
 START_DAY = dt.date(2026, 9, 15)  # inside the default window of the start point (E42)

@@ -44,7 +44,8 @@ def test_the_teacher_fills_and_the_head_locks_through_the_api(kg: Kindergarten) 
         head = staff_login(Client(), kg.head)
         locked = head.post(f"{BASE}-locks/{kg.group.pk}/start")
         assert locked.status_code == 200
-        assert locked.json()["state"] == "locked" and len(locked.json()["cards_sha256"]) == 64
+        assert locked.json()["state"] == "locked"
+        assert len(locked.json()["cards_sha256"]) == 64
         again = head.post(f"{BASE}-locks/{kg.group.pk}/start", HTTP_ACCEPT_LANGUAGE="kk")
         assert (again.status_code, again.json()["code"]) == (409, "point_locked")
         assert teacher.get(f"{BASE}/{kg.group.pk}/start/cards/{child.pk}").json()["locked"] is True
@@ -59,7 +60,9 @@ def test_the_teacher_fills_and_the_head_locks_through_the_api(kg: Kindergarten) 
         (lambda m: dict(list(m.items())[1:]), 422, "marks_missing"),
     ],
 )
-def test_bad_marks_are_refused_and_nothing_is_written(kg: Kindergarten, change, status: int, code: str) -> None:
+def test_bad_marks_are_refused_and_nothing_is_written(
+    kg: Kindergarten, change, status: int, code: str
+) -> None:
     teacher = staff_login(Client(), kg.teacher)
     before = counts()
     with time_machine.travel(at(START_DAY), tick=False):
@@ -68,7 +71,8 @@ def test_bad_marks_are_refused_and_nothing_is_written(kg: Kindergarten, change, 
             _body(change(all_marks(kg.group))), content_type="application/json", HTTP_ACCEPT_LANGUAGE="ru",
         )  # fmt: skip
     assert (got.status_code, got.json()["code"]) == (status, code)
-    assert isinstance(got.json()["detail"], str) and got.json()["detail"]
+    assert isinstance(got.json()["detail"], str)
+    assert got.json()["detail"]
     assert counts() == before
 
 
