@@ -2,15 +2,17 @@
 its head, the group's teacher, an operator) and helpers to fill development cards."""
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.contrib.auth.models import User
 
 from kezek.facilities.models import Group
 from kezek.ledger.models import LedgerEvent
 from kezek.monitoring import selectors, services
-from kezek.monitoring.models import Card, CardMark, CardRead, Indicator, Point, PointDates
+from kezek.monitoring.models import Card, CardMark, CardRead, Indicator, Point, PointDates, Template
 from tests.attendance.conftest import Kindergarten, at, make_kindergarten
 
 START_DAY = dt.date(2026, 9, 15)  # inside the default window of the start point (E42)
@@ -20,6 +22,12 @@ TABLES = (Point, Card, CardMark, CardRead, PointDates, LedgerEvent)
 @pytest.fixture
 def kg(db: None) -> Kindergarten:
     return make_kindergarten()
+
+
+def template_installed() -> None:
+    """A transactional test flushes the tables, the data migration's template (E40) with them: load it."""
+    if not Template.objects.exists():
+        importlib.import_module("kezek.monitoring.migrations.0002_template_v1").load(apps, None)
 
 
 def codes(group: Group) -> list[str]:
