@@ -27,7 +27,9 @@ def demo_monitoring_delete() -> None:
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in MODELS)
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on these tables
             cursor.execute(f"TRUNCATE {tables}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         with ledger_emptying():
             for model in MODELS:
