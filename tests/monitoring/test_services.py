@@ -7,6 +7,8 @@ import json
 import pytest
 import time_machine
 from django.db import DatabaseError, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kezek.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kezek.integrity.diff import integrity_check
@@ -199,3 +201,23 @@ def test_a_point_reopened_in_sql_is_found(kg: Kindergarten) -> None:
     tamper(Point, point.pk, state="open", locked_at=None, cards_sha256="")
     assert {f.kind for f in integrity_check().findings} == {"monitoring_point.state"}
     assert Card.objects.count() == 1
+
+
+@given(
+    marks=st.dictionaries(
+        st.text("abc-123", min_size=1, max_size=6),
+        st.sampled_from(["high", "medium", "low"]),
+        min_size=1,
+        max_size=12,
+    ),
+    salt=st.text("0123456789abcdef", min_size=32, max_size=32),
+)
+def test_a_cards_hash_ignores_the_order_and_sees_any_level(marks: dict[str, str], salt: str) -> None:
+    """E46: the canonical form sorts the marks; changing one level, or the salt, changes the hash."""
+    items = list(marks.items())
+    digest = card_sha256(point=1, enrollment=2, template=1, salt=salt, marks=items)
+    assert digest == card_sha256(point=1, enrollment=2, template=1, salt=salt, marks=reversed(items))
+    code, level = items[0]
+    changed = [(code, "low" if level != "low" else "high"), *items[1:]]
+    assert digest != card_sha256(point=1, enrollment=2, template=1, salt=salt, marks=changed)
+    assert digest != card_sha256(point=1, enrollment=2, template=1, salt=salt[::-1] + "x", marks=items)
