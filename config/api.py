@@ -20,6 +20,7 @@ from kezek.facilities.api import router as facilities_router
 from kezek.feedback.api import router as feedback_router
 from kezek.funding.api import router as funding_router
 from kezek.integrity.api import router as integrity_router
+from kezek.monitoring.api import router as monitoring_router
 from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
 from kezek.records.api import router as records_router
@@ -106,3 +107,4 @@ api.add_router("/", attendance_router)
 api.add_router("/", funding_router)
 api.add_router("/", vouchers_router)
 api.add_router("/", exchange_router)
+api.add_router("/", monitoring_router)

@@ -15,11 +15,13 @@ urlpatterns = [
     path("queue/", include("kezek.waitlist.urls")),
     path("cabinet/questionnaire/", include("kezek.confirmation.urls")),
     path("cabinet/records/", include("kezek.records.views_cabinet")),
+    path("cabinet/monitoring/", include("kezek.monitoring.views_cabinet")),
     path("cabinet/", include("kezek.cabinet.urls")),
     path("places/", include("kezek.placement.urls")),
     path("vouchers/", include("kezek.vouchers.urls")),
     path("exchange/", include("kezek.exchange.urls")),
     path("feedback/", include("kezek.feedback.urls")),
+    path("staff/monitoring/", include("kezek.monitoring.views")),
     path("staff/", include("kezek.staff.urls")),
     path("", include("kezek.portal.urls")),
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "kezek.attendance",
     "kezek.funding",
     "kezek.exchange",
+    "kezek.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -65,6 +65,7 @@ from .generate import (
     plan_locality,
     plan_region,
 )
+from .monitoring import demo_monitoring_delete, demo_monitoring_load
 from .queue import (
     DOCUMENT_NAME,
     EVENT_KINDS,
@@ -206,6 +207,7 @@ def demo_delete() -> int:
     try:
         with transaction.atomic():
             demo_funding_delete()
+            demo_monitoring_delete()
             demo_attendance_delete()
             demo_exchange_delete()  # offers and exchanges name enrolments
             demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
@@ -365,6 +367,7 @@ def demo_load(
         result.staff_accounts = demo_staff_load()
         result.confirmation_answers = demo_confirmation_load(seed=seed)
         result.attendance = demo_attendance_load(seed=seed)
+        demo_monitoring_load(seed=seed)  # part of the demo teachers' children's cards at the start point
         result.funding = demo_funding_load()  # after the attendance demo: statements of its locked months
         result.counts.published_places = _publish_free_seats()
         say(f"free places published ({time.perf_counter() - started:.1f} s)")

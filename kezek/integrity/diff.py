@@ -146,6 +146,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_assignments(state, chunk_size=chunk_size)
         findings += diff_closures(state, chunk_size=chunk_size)
         findings += diff_feedback(state, chunk_size=chunk_size)
+        findings += diff_monitoring(state, chunk_size=chunk_size)  # E47
     return Report(events=state.events, findings=findings)
 
 
@@ -733,3 +734,16 @@ def diff_feedback(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[F
         expected = state.feedback.get(pk, r.FEEDBACK_RECEIVED)
         yield from _compare("feedback", f"feedback {pk}", r.FEEDBACK_FIELDS, expected, [status, bool(answer)])
     yield from _missing("feedback", "feedback", state.feedback.keys() - seen)
+
+
+def diff_monitoring(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E47: the monitoring cards (each recomputed from its marks), points and dates against the ledger."""
+    from kezek.monitoring.integrity import monitoring_findings
+
+    for found in monitoring_findings(
+        cards=state.monitoring_cards,
+        points=state.monitoring_points,
+        dates=state.monitoring_dates,
+        chunk_size=chunk_size,
+    ):
+        yield Finding(*found)

@@ -163,6 +163,11 @@ class State:
     assignments: dict[int, list[Any]] = field(default_factory=dict)
     closures: dict[int, list[Any]] = field(default_factory=dict)
     feedback: dict[int, list[Any]] = field(default_factory=dict)
+    # development monitoring (E47): card id → [point, sha256]; point id → [group, period, state, cards
+    # sha256 or None]; "locality:school year:period" → [first day, last day]
+    monitoring_cards: dict[int, list[Any]] = field(default_factory=dict)
+    monitoring_points: dict[int, list[Any]] = field(default_factory=dict)
+    monitoring_dates: dict[str, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -830,6 +835,39 @@ def feedback_status_changed(state: State, event: Event) -> None:
     state.feedback[int(event.subject_id)] = [event.payload["status"], event.payload["answered"]]
 
 
+# --- development monitoring (E47) -------------------------------------------------------------------
+
+
+def _monitoring_point(state: State, event: Event) -> list[Any]:
+    p = event.payload
+    return state.monitoring_points.setdefault(p["point"], [p["group"], p["period"], "open", None])
+
+
+def monitoring_card_saved(state: State, event: Event) -> None:
+    """A card saved: its latest hash. A card saved at a locked point is an anomaly (E44)."""
+    point = _monitoring_point(state, event)
+    if point[2] == "locked":
+        state.anomalies.append(
+            (event.seq, f"monitoring point {event.payload['point']}", "card saved after lock")
+        )
+    state.monitoring_cards[int(event.payload["card"])] = [event.payload["point"], event.payload["sha256"]]
+
+
+def monitoring_point_locked(state: State, event: Event) -> None:
+    point = _monitoring_point(state, event)
+    if point[2] == "locked":
+        state.anomalies.append(
+            (event.seq, f"monitoring point {event.payload['point']}", f"{event.kind} twice")
+        )
+    point[2], point[3] = "locked", event.payload["cards_sha256"]
+
+
+def monitoring_dates_set(state: State, event: Event) -> None:
+    p = event.payload
+    key = f"{event.subject_id}:{p['school_year']}:{p['period']}"
+    state.monitoring_dates[key] = [day(p["first_day"]), day(p["last_day"])]
+
+
 def recorded_only(state: State, event: Event) -> None:
     """An event that changes nothing this check compares (attendance marks — whose months are hashed by
     the timesheet events — and funding, diffed by `kezek.funding.integrity`): it is on the chain, verified
@@ -921,6 +959,9 @@ RULES: dict[str, Rule] = {
     "exchange.decided": exchange_decided,
     "exchange.dropped": exchange_closed,
     "exchange.completed": exchange_closed,
+    "monitoring.card_saved": monitoring_card_saved,
+    "monitoring.point_locked": monitoring_point_locked,
+    "monitoring.dates_set": monitoring_dates_set,
 }
 
 

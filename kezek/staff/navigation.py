@@ -39,6 +39,8 @@ SECTIONS = (
     Section("staff:records", _("Children's files"), RECORDS),
     Section("staff:attendance_department", _("Attendance timesheets"), DEPARTMENT_READ),
     Section("staff:attendance", _("Attendance timesheets"), (*KINDERGARTEN, Role.TEACHER)),
+    Section("monitoring:home", _("Development monitoring"), (*KINDERGARTEN, Role.TEACHER)),
+    Section("monitoring:report", _("Development monitoring"), DEPARTMENT_READ),
     Section("staff:funding", _("Per-capita funding"), DEPARTMENT_READ),
     Section("exchange:staff", _("Place exchange"), (Role.KINDERGARTEN_HEAD,)),
     Section(

@@ -53,6 +53,7 @@ _VOUCHER = (  # every voucher event (vouchers._event, E38)
 )  # fmt: skip
 
 _EXCHANGE = ("exchange", "round", "status")  # every exchange event (exchange._exchange_spec, E79)
+_MONITORING = ("point", "group", "organisation", "school_year", "period", "template")  # E47
 
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
@@ -192,6 +193,11 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "exchange.decided": (*_EXCHANGE, "organisation", "decision"),
     "exchange.dropped": (*_EXCHANGE, "reason", "offers"),
     "exchange.completed": (*_EXCHANGE, "offers"),
+    # development monitoring (E47): a card by its salted hash and a count — never a child, an enrolment
+    # or a level
+    "monitoring.card_saved": (*_MONITORING, "sha256", "marks"),
+    "monitoring.point_locked": (*_MONITORING, "cards", "cards_sha256"),
+    "monitoring.dates_set": ("school_year", "period", "first_day", "last_day"),
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -202,6 +208,7 @@ PUBLIC_SUBJECTS = frozenset(
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
         "voucher", "exchange_offer", "exchange_round", "exchange",
+        "monitoring_point",
     }
 )  # fmt: skip
 
