@@ -22,6 +22,7 @@ from kezek.integrity.api import router as integrity_router
 from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
 from kezek.records.api import router as records_router
+from kezek.schooltransfer.api import router as schooltransfer_router
 from kezek.translog.api import router as translog_router
 from kezek.verification.api import router as verification_router
 from kezek.vouchers.api import router as vouchers_router
@@ -104,3 +105,4 @@ api.add_router("/", records_router)
 api.add_router("/", attendance_router)
 api.add_router("/", funding_router)
 api.add_router("/", vouchers_router)
+api.add_router("/", schooltransfer_router)

@@ -91,6 +91,10 @@ VOUCHER_FIELDS = (
     "waiting_organisation",
     "direction",
 )
+# Transfer to school (E67): [file, state, package sha256 ("" before the package)]
+ST_FILE, ST_STATE, ST_SHA256 = range(3)
+SCHOOL_TRANSFER_FIELDS = ("file", "state", "sha256")
+SCHOOL_TRANSFER_ENDED = ("completed", "resigned")
 
 
 @dataclass
@@ -113,6 +117,7 @@ class State:
     documents: dict[int, list[Any]] = field(default_factory=dict)
     timesheets: dict[int, list[Any]] = field(default_factory=dict)  # id → [group, month, state, sha256]
     vouchers: dict[int, list[Any]] = field(default_factory=dict)
+    school_transfers: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -523,6 +528,31 @@ def voucher_changed(state: State, event: Event) -> None:
     row[V_DIRECTION] = p.get("direction") or 0
 
 
+# --- transfers to school (E67) ---------------------------------------------------------------------
+
+
+def school_transfer_consented(state: State, event: Event) -> None:
+    pk = int(event.subject_id)
+    if _new(state, event, state.school_transfers, pk):
+        state.school_transfers[pk] = [event.payload["file"], event.payload["state"], ""]
+
+
+def school_transfer_changed(state: State, event: Event) -> None:
+    """Every transfer event states the transfer's state after it; the issue carries the package's hash. An
+    event after the end, or a second package, is an anomaly."""
+    pk = int(event.subject_id)
+    row = state.school_transfers.get(pk)
+    if row is None:
+        state.anomalies.append((event.seq, f"school transfer {pk}", f"{event.kind} before the consent"))
+        return
+    if row[ST_STATE] in SCHOOL_TRANSFER_ENDED or (row[ST_SHA256] and "sha256" in event.payload):
+        state.anomalies.append((event.seq, f"school transfer {pk}", f"{event.kind} after {row[ST_STATE]}"))
+        return
+    row[ST_STATE] = event.payload["state"]
+    if "sha256" in event.payload:
+        row[ST_SHA256] = event.payload["sha256"]
+
+
 def recorded_only(state: State, event: Event) -> None:
     """An event that changes nothing this check compares (organisations' passports, group labels,
     complaints, access requests, campaigns, medical indications): it is on the chain, verified by its hash."""
@@ -605,6 +635,12 @@ RULES: dict[str, Rule] = {
     "voucher.extended": voucher_changed,
     "voucher.waiting": voucher_changed,
     "voucher.contract_signed": voucher_changed,
+    "school_transfer.consented": school_transfer_consented,
+    "school_transfer.package_issued": school_transfer_changed,
+    "school_transfer.received": school_transfer_changed,
+    "school_transfer.completed": school_transfer_changed,
+    "school_transfer.resigned": school_transfer_changed,
+    "application.archived": application_stop_list_ended,
 }
 
 

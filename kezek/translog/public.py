@@ -52,6 +52,8 @@ _VOUCHER = (  # every voucher event (vouchers._event, E38)
     "waiting_organisation", "direction",
 )  # fmt: skip
 
+_SCHOOL_TRANSFER = ("transfer", "file", "organisation", "state")  # every transfer event (E67)
+
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
 
@@ -172,6 +174,14 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "voucher.extended": (*_VOUCHER, "days"),
     "voucher.waiting": _VOUCHER,
     "voucher.contract_signed": (*_VOUCHER, "group", "organisation"),
+    # transfer to school (E67): ids, states, dates and the package's SHA-256 — never the school's name,
+    # the child, the package or a staff user id
+    "school_transfer.consented": _SCHOOL_TRANSFER,
+    "school_transfer.package_issued": (*_SCHOOL_TRANSFER, "sha256"),
+    "school_transfer.received": _SCHOOL_TRANSFER,
+    "school_transfer.completed": (*_SCHOOL_TRANSFER, "left_on", "applications"),
+    "school_transfer.resigned": (*_SCHOOL_TRANSFER, "left_on"),
+    "application.archived": (*_APPLICATION, "reason"),  # reason: a code
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -181,7 +191,7 @@ PUBLIC_SUBJECTS = frozenset(
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
-        "voucher",
+        "voucher", "school_transfer",
     }
 )  # fmt: skip
 
