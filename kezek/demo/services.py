@@ -77,6 +77,7 @@ from .queue import (
     plan_queue,
 )
 from .records import demo_records_delete, demo_records_load
+from .schooltransfer import demo_schooltransfer_delete, demo_schooltransfer_load
 from .staff import DEMO_PASSWORD, demo_staff_delete, demo_staff_load
 from .writers import registry_writer
 
@@ -206,6 +207,7 @@ def demo_delete() -> int:
         with transaction.atomic():
             demo_funding_delete()
             demo_attendance_delete()
+            demo_schooltransfer_delete()
             demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
             demo_confirmation_delete()
             demo_staff_delete()
@@ -369,6 +371,7 @@ def demo_load(
         enrolled = demo_records_load(seed=seed)  # most seats of a few kindergartens, through the services
         result.counts.published_places = Place.objects.filter(status=Place.Status.OPEN).count()
         say(f"{enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
+        demo_schooltransfer_load()  # one consent, one issued school package (E69)
         _analyze()
         say(f"committing ({time.perf_counter() - started:.1f} s)")
     result.seconds = time.perf_counter() - started
