@@ -132,7 +132,7 @@ def my_consent(request: HttpRequest, data: ConsentIn) -> Status[SchoolTransferOu
 
 @router.get(
     "/cabinet/school-transfers/{transfer_id}/package",
-    response={200: PackageDocumentOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: PackageDocumentOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=cabinet_auth,
     summary="My child's signed school package (E63)",
 )
@@ -191,7 +191,7 @@ def staff_issue(request: HttpRequest, transfer_id: int) -> Status[IssuedOut]:
 
 @router.get(
     "/staff/school-transfers/{transfer_id}/package",
-    response={200: PackageDocumentOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: PackageDocumentOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=staff_auth,
     summary="Kindergarten: a child's signed school package (E63)",
 )
