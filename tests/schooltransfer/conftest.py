@@ -17,7 +17,13 @@ from kezek.records.models import ChildFile
 from kezek.registry.models import RegistryPerson
 from kezek.staff.models import Role
 from kezek.waitlist.models import Applicant, Application
-from tests.factories import GroupFactory, LocalityFactory, OrganisationFactory, RegistryPersonFactory, staff_user
+from tests.factories import (
+    GroupFactory,
+    LocalityFactory,
+    OrganisationFactory,
+    RegistryPersonFactory,
+    staff_user,
+)
 from tests.factories import register_application as register
 from tests.staff.conftest import toddler
 
@@ -48,8 +54,12 @@ def make_world() -> World:
         application = register(locality=locality, child=older())
         young = register(locality=locality, child=toddler(1))
         organisation = OrganisationFactory.create(locality=locality)
-        group = GroupFactory.create(organisation=organisation, language="ru", age_from=5, age_to=7, capacity=3)
-        small = GroupFactory.create(organisation=organisation, language="ru", age_from=2, age_to=3, capacity=3)
+        group = GroupFactory.create(
+            organisation=organisation, language="ru", age_from=5, age_to=7, capacity=3
+        )
+        small = GroupFactory.create(
+            organisation=organisation, language="ru", age_from=2, age_to=3, capacity=3
+        )
         other = OrganisationFactory.create(locality=locality)
         placement.places_publish(group=group)
         placement.places_publish(group=small)
@@ -60,7 +70,9 @@ def make_world() -> World:
     head = staff_user(role=Role.KINDERGARTEN_HEAD, organisation=organisation)
     with time_machine.travel(MONDAY, tick=False):
         file, young_file = (
-            ChildFile.objects.get(enrollment=placement.direction_enroll(direction=d, by_staff=head, on=MONDAY.date()))
+            ChildFile.objects.get(
+                enrollment=placement.direction_enroll(direction=d, by_staff=head, on=MONDAY.date())
+            )
             for d in directions
         )
     return World(

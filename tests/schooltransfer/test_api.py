@@ -48,7 +48,9 @@ def test_the_whole_journey(world: World) -> None:
     assert issued.status_code == 201, issued.content
     code = issued.json()["receipt_code"]
     assert issued.json()["transfer"]["sha256"]
-    received = Client().post(f"{API}/school-packages/receive", {"code": code}, content_type="application/json")
+    received = Client().post(
+        f"{API}/school-packages/receive", {"code": code}, content_type="application/json"
+    )
     assert received.status_code == 200
     assert package.package_verify(received.content).ok
     assert json.loads(received.content)["package"]["child"]["iin"] == world.file.child.iin
@@ -106,13 +108,17 @@ def test_another_familys_file_is_404_and_a_young_child_422(world: World) -> None
 def test_staff_scope_and_role(world: World) -> None:
     transfer = consent(parent_client(world.application.applicant), world.file.pk).json()
     before = counts()
-    other = staff_login(Client(), world.other_head).post(f"{API}/staff/school-transfers/{transfer['id']}/package")
+    other = staff_login(Client(), world.other_head).post(
+        f"{API}/staff/school-transfers/{transfer['id']}/package"
+    )
     assert other.status_code == 404
     assert staff_login(Client(), world.other_head).get(f"{API}/staff/school-transfers").json() == []
     staff = staff_login(Client(), world.staff)
     assert staff.post(f"{API}/staff/school-transfers/{transfer['id']}/package").status_code == 403
     assert [t["id"] for t in staff.get(f"{API}/staff/school-transfers").json()] == [transfer["id"]]
-    assert staff.get(f"{API}/staff/school-transfers/{transfer['id']}/package").status_code == 404  # not issued
+    assert (
+        staff.get(f"{API}/staff/school-transfers/{transfer['id']}/package").status_code == 404
+    )  # not issued
     assert Client().post(f"{API}/staff/school-transfers/{transfer['id']}/package").status_code == 401
     assert counts() == before
 

@@ -45,7 +45,9 @@ def test_a_non_guardian_sees_the_refusal_and_nothing_is_written(world: World) ->
     RegistryKinship.objects.filter(parent__iin=world.application.applicant.iin).delete()
     parent = parent_client(world.application.applicant)
     before = LedgerEvent.objects.count(), SchoolTransfer.objects.count()
-    answer = parent.post(f"/cabinet/school/{world.file.pk}/consent/", {"school_name": "School", "agree": "on"})
+    answer = parent.post(
+        f"/cabinet/school/{world.file.pk}/consent/", {"school_name": "School", "agree": "on"}
+    )
     assert answer.status_code == 403
     assert "Only a parent or guardian" in answer.content.decode()
     assert (LedgerEvent.objects.count(), SchoolTransfer.objects.count()) == before
@@ -91,7 +93,13 @@ def test_the_public_page_shows_initials_and_no_personal_data(world: World) -> No
     text = page.content.decode()
     child = world.file.child
     assert transfer.sha256 in text and f"{child.last_name[0]}. {child.first_name[0]}." in text
-    for secret in (child.iin, child.last_name, child.first_name, "School No. 7", child.birth_date.strftime("%d.%m.%Y")):
+    for secret in (
+        child.iin,
+        child.last_name,
+        child.first_name,
+        "School No. 7",
+        child.birth_date.strftime("%d.%m.%Y"),
+    ):
         assert secret not in text
     assert page["X-Robots-Tag"] == "noindex, nofollow"
     assert Client().get("/school/verify/unknown/").status_code == 404

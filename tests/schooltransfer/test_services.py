@@ -283,9 +283,7 @@ def test_public_forms_carry_no_personal_data(world: World) -> None:
     transfer, code = issued(world)
     services.package_receive(code=code)
     child = world.file.child
-    forms = [
-        public_form(e).decode() for e in LedgerEvent.objects.filter(kind__startswith="school_transfer.")
-    ]
+    forms = [public_form(e).decode() for e in LedgerEvent.objects.filter(kind__startswith="school_transfer.")]
     assert len(forms) == 3
     for form in forms:
         for secret in (child.iin, child.last_name, child.first_name, "School-lyceum", code):
