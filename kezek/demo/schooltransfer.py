@@ -3,7 +3,6 @@ final preschool year has consented, and another such child's package is issued (
 code thrown away: the demo school cannot receive it). Through the real services, after the files exist."""
 
 from django.conf import settings
-from django.contrib.auth.models import User
 
 from kezek.core import clock
 from kezek.core.errors import DomainError
@@ -23,10 +22,10 @@ def demo_schooltransfer_delete() -> None:
 
 def demo_schooltransfer_load() -> dict[str, int]:
     """One consent and one issued package; {} when the demo has no head or no child of the final year."""
-    head = User.objects.filter(username="demo-kindergarten").first()
-    profile = StaffProfile.objects.filter(user=head).first() if head is not None else None
-    if getattr(settings, "IS_PRODUCTION", False) or head is None or profile is None:
+    profile = StaffProfile.objects.filter(user__username="demo-kindergarten").select_related("user").first()
+    if getattr(settings, "IS_PRODUCTION", False) or profile is None or profile.organisation_id is None:
         return {}
+    head = profile.user
     today = clock.today()
     files = ChildFile.objects.filter(organisation_id=profile.organisation_id, status=ChildFile.Status.OPEN)
     done: list[SchoolTransfer] = []

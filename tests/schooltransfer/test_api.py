@@ -3,6 +3,7 @@ receives with the code, anyone checks a package by its public code — every ref
 writes nothing, and no scope sees another kindergarten's transfers."""
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -27,7 +28,7 @@ def counts() -> tuple[int, int, int]:
     )
 
 
-def consent(client: Client, file_id: int, **extra: object) -> object:
+def consent(client: Client, file_id: int, **extra: object) -> Any:
     body = {"file": file_id, "school_name": "School-lyceum No. 12", "agree": True, **extra}
     return client.post(f"{API}/cabinet/school-transfers", body, content_type="application/json")
 
@@ -55,12 +56,14 @@ def test_the_whole_journey(world: World) -> None:
     assert package.package_verify(received.content).ok
     assert json.loads(received.content)["package"]["child"]["iin"] == world.file.child.iin
     mine = parent.get(f"{API}/cabinet/school-transfers/{transfer['id']}/package")
-    assert mine.status_code == 200 and package.package_verify(mine.content).ok
+    assert mine.status_code == 200
+    assert package.package_verify(mine.content).ok
     verification = SchoolTransfer.objects.get(pk=transfer["id"]).verification_code
     check = Client().get(f"{API}/school-packages/verify/{verification}")
     assert check.status_code == 200
     body = check.json()
-    assert body["authentic"] and body["state"] == "received"
+    assert body["authentic"]
+    assert body["state"] == "received"
     child = world.file.child
     for secret in (child.iin, child.last_name, child.first_name, child.birth_date.isoformat(), "School"):
         assert secret not in check.content.decode()

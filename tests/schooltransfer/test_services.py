@@ -143,7 +143,8 @@ def test_a_second_consent_is_409(world: World) -> None:
 
 def test_the_head_issues_a_signed_package(world: World) -> None:
     transfer, code = issued(world)
-    assert transfer.state == "issued" and len(code) == 19
+    assert transfer.state == "issued"
+    assert len(code) == 19
     content = json.loads(transfer.package)
     assert content["child"]["iin"] == world.file.child.iin
     assert content["development"] == {}  # kezek.monitoring is not installed here
@@ -151,7 +152,8 @@ def test_the_head_issues_a_signed_package(world: World) -> None:
     event = LedgerEvent.objects.filter(kind="school_transfer.package_issued").get()
     assert event.payload["sha256"] == transfer.sha256 == package.package_sha256(content)
     verdict = package.package_verify(package.package_document(transfer))
-    assert verdict.ok and verdict.number == transfer.pk
+    assert verdict.ok
+    assert verdict.number == transfer.pk
     assert code.replace("-", "") not in json.dumps([e.payload for e in LedgerEvent.objects.all()])
 
 
@@ -227,7 +229,8 @@ def test_a_wrong_code_is_422_and_writes_nothing(world: World, code: str) -> None
 def test_the_school_receives_once_with_the_code(world: World) -> None:
     transfer, code = issued(world)
     received = services.package_receive(code=f" {code.lower().replace('-', ' ')} ")
-    assert received.pk == transfer.pk and received.state == "received"
+    assert received.pk == transfer.pk
+    assert received.state == "received"
     assert LedgerEvent.objects.filter(kind="school_transfer.received").count() == 1
     before = counts()
     with pytest.raises(Conflict) as refused:
@@ -239,9 +242,9 @@ def test_the_school_receives_once_with_the_code(world: World) -> None:
 def test_an_expired_code_is_409_and_writes_nothing(world: World) -> None:
     _transfer, code = issued(world)
     before = counts()
-    with time_machine.travel(MONDAY + dt.timedelta(days=services.RECEIPT_DAYS, hours=2), tick=False):
-        with pytest.raises(Conflict) as refused:
-            services.package_receive(code=code)
+    later = MONDAY + dt.timedelta(days=services.RECEIPT_DAYS, hours=2)
+    with time_machine.travel(later, tick=False), pytest.raises(Conflict) as refused:
+        services.package_receive(code=code)
     assert refused.value.code == "code_expired"
     assert counts() == before
 
