@@ -182,7 +182,8 @@ class IssuedOut(Schema):
 )
 def staff_issue(request: HttpRequest, transfer_id: int) -> Status[IssuedOut]:
     staff: User = request.auth  # type: ignore[attr-defined]
-    found = selectors.transfer_in_scope(_scope(request, services.ISSUERS), transfer_id)
+    found = selectors.transfer_in_scope(request.scope, transfer_id)  # type: ignore[attr-defined]
+    _scope(request, services.ISSUERS)  # another scope's transfer is a 404 first, then the role
     transfer, code = services.package_issue(file=found.file, by_staff=staff)
     return Status(
         201, IssuedOut(transfer=_out(transfer), receipt_code=code, receipt_until=transfer.receipt_until)
@@ -196,7 +197,9 @@ def staff_issue(request: HttpRequest, transfer_id: int) -> Status[IssuedOut]:
     summary="Kindergarten: a child's signed school package (E63)",
 )
 def staff_package(request: HttpRequest, transfer_id: int) -> HttpResponse:
-    return _package_or_404(selectors.transfer_in_scope(_scope(request, STAFF_READERS), transfer_id))
+    found = selectors.transfer_in_scope(request.scope, transfer_id)  # type: ignore[attr-defined]
+    _scope(request, STAFF_READERS)
+    return _package_or_404(found)
 
 
 # --- The school and the public ---
