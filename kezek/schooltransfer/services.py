@@ -126,6 +126,8 @@ def package_issue(*, file: ChildFile, by_staff: User) -> tuple[SchoolTransfer, s
     profile = staff_profile(by_staff)
     if profile is None or profile.role not in ISSUERS:
         raise PermissionDenied(_("Only the kindergarten's head issues the school package."), code="role")
+    if profile.role != Role.ADMINISTRATOR and profile.organisation_id != file.organisation_id:
+        raise NotFound(_("Not found."))  # E68: another kindergarten's file
     found = SchoolTransfer.objects.filter(file=file).values_list("pk", flat=True).first()
     if found is None:
         raise Conflict(_("The parent has not consented to the transfer to school."), code="no_consent")

@@ -4,6 +4,7 @@ writes nothing."""
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -203,6 +204,28 @@ def test_only_the_head_issues(world: World) -> None:
     with pytest.raises(PermissionDenied):
         services.package_issue(file=world.file, by_staff=world.staff)
     assert counts() == before
+
+
+def test_another_kindergartens_head_cannot_issue(world: World) -> None:
+    consent(world)
+    before = counts()
+    with pytest.raises(NotFound):
+        services.package_issue(file=world.file, by_staff=world.other_head)
+    assert counts() == before
+
+
+def test_the_development_card_comes_from_monitoring_when_installed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E62: with `kezek.monitoring` installed, its `development_summary` fills the section (and the PDF)."""
+    summary = {"Здоровье": "high", "Коммуникация": "medium"}
+    monkeypatch.setattr(selectors.apps, "is_installed", lambda name: name == "kezek.monitoring")
+    monkeypatch.setattr(
+        selectors, "import_module", lambda name: SimpleNamespace(development_summary=lambda child_id: summary)
+    )
+    transfer, _code = issued(world)
+    assert json.loads(transfer.package)["development"] == summary
+    assert package.package_pdf(transfer=transfer, verify_url="https://kezek.test/v/").startswith(b"%PDF")
 
 
 def test_a_package_is_issued_once(world: World) -> None:
