@@ -15,6 +15,7 @@ from kezek.attendance.api import router as attendance_router
 from kezek.cabinet.api import router as cabinet_router
 from kezek.confirmation.api import router as confirmation_router
 from kezek.core.errors import DomainError, TooManyRequests
+from kezek.exchange.api import router as exchange_router
 from kezek.facilities.api import router as facilities_router
 from kezek.feedback.api import router as feedback_router
 from kezek.funding.api import router as funding_router
@@ -105,4 +106,5 @@ api.add_router("/", records_router)
 api.add_router("/", attendance_router)
 api.add_router("/", funding_router)
 api.add_router("/", vouchers_router)
+api.add_router("/", exchange_router)
 api.add_router("/", schooltransfer_router)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("cabinet/", include("kezek.cabinet.urls")),
     path("places/", include("kezek.placement.urls")),
     path("vouchers/", include("kezek.vouchers.urls")),
+    path("exchange/", include("kezek.exchange.urls")),
     path("feedback/", include("kezek.feedback.urls")),
     path("staff/", include("kezek.staff.urls")),
     path("school/", include("kezek.schooltransfer.urls")),

@@ -54,6 +54,7 @@ from kezek.waitlist.models import (
 from . import catalogue as cat
 from .attendance import demo_attendance_delete, demo_attendance_load
 from .confirmation import demo_confirmation_delete, demo_confirmation_load
+from .exchange import demo_exchange_delete, demo_exchange_load
 from .funding import demo_funding_delete, demo_funding_load
 from .generate import (
     ACADEMIC_YEAR,
@@ -207,6 +208,7 @@ def demo_delete() -> int:
         with transaction.atomic():
             demo_funding_delete()
             demo_attendance_delete()
+            demo_exchange_delete()  # offers and exchanges name enrolments
             demo_schooltransfer_delete()
             demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
             demo_confirmation_delete()
@@ -371,6 +373,7 @@ def demo_load(
         enrolled = demo_records_load(seed=seed)  # most seats of a few kindergartens, through the services
         result.counts.published_places = Place.objects.filter(status=Place.Status.OPEN).count()
         say(f"{enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
+        say(f"{demo_exchange_load()} place exchange offers, one exchange proposed")  # kezek.demo.exchange
         demo_schooltransfer_load()  # one consent, one issued school package (E69)
         _analyze()
         say(f"committing ({time.perf_counter() - started:.1f} s)")

@@ -132,6 +132,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_timesheets(state, chunk_size=chunk_size)
         findings += [Finding(*found) for found in funding_findings(chunk_size=chunk_size)]  # E28
         findings += diff_vouchers(state, chunk_size=chunk_size)
+        findings += diff_exchange(state, chunk_size=chunk_size)
         findings += diff_school_transfers(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
@@ -506,6 +507,8 @@ def diff_timesheets(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator
         yield from _compare("timesheet", name, ("state", "sheet_sha256"), expected[2:], [row_state, sha])
         if live[pk] != expected[3]:
             yield Finding("timesheet.sheet", name, f"sheet sha256 {expected[3]}", f"marks hash to {live[pk]}")
+
+
 def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
     """E38: the vouchers (application, state, deadlines, waiting list, direction) against their events."""
     rows = (
@@ -531,6 +534,28 @@ def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[F
         .iterator(chunk_size=chunk_size)
     )
     yield from _diff_rows("voucher", "voucher", state.vouchers, r.VOUCHER_FIELDS, rows)
+
+
+def diff_exchange(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E79: place exchange's offers (status, group, enrolment), exchanges (round, status, length) and
+    rounds (week, runs) against their events."""
+    from kezek.exchange.models import Exchange, ExchangeOffer, ExchangeRound
+
+    offers = ExchangeOffer.objects.order_by().values_list("pk", "status", "group_id", "enrollment_id")
+    yield from _diff_rows(
+        "exchange_offer", "exchange offer", state.exchange_offers, r.EXCHANGE_OFFER_FIELDS,
+        offers.iterator(chunk_size=chunk_size),
+    )  # fmt: skip
+    exchanges = Exchange.objects.order_by().values_list("pk", "round_id", "status", "length")
+    yield from _diff_rows(
+        "exchange", "exchange", state.exchanges, r.EXCHANGE_FIELDS, exchanges.iterator(chunk_size=chunk_size)
+    )
+    rounds = (
+        (pk, r.day(week), runs) for pk, week, runs in ExchangeRound.objects.values_list("pk", "week", "runs")
+    )
+    yield from _diff_rows(
+        "exchange_round", "exchange round", state.exchange_rounds, r.EXCHANGE_ROUND_FIELDS, rounds
+    )
 
 
 def diff_school_transfers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:

@@ -91,6 +91,12 @@ VOUCHER_FIELDS = (
     "waiting_organisation",
     "direction",
 )
+# Place exchange (E79): offer [status, group, enrolment]; exchange [round, status, length]; round [week, runs]
+XO_STATUS, XO_GROUP, XO_ENROLLMENT = range(3)
+EXCHANGE_OFFER_FIELDS = ("status", "group", "enrollment")
+X_ROUND, X_STATUS, X_LENGTH = range(3)
+EXCHANGE_FIELDS = ("round", "status", "length")
+EXCHANGE_ROUND_FIELDS = ("week", "runs")
 # Transfer to school (E67): [file, state, package sha256 ("" before the package)]
 ST_FILE, ST_STATE, ST_SHA256 = range(3)
 SCHOOL_TRANSFER_FIELDS = ("file", "state", "sha256")
@@ -117,6 +123,9 @@ class State:
     documents: dict[int, list[Any]] = field(default_factory=dict)
     timesheets: dict[int, list[Any]] = field(default_factory=dict)  # id → [group, month, state, sha256]
     vouchers: dict[int, list[Any]] = field(default_factory=dict)
+    exchange_offers: dict[int, list[Any]] = field(default_factory=dict)  # E79
+    exchanges: dict[int, list[Any]] = field(default_factory=dict)
+    exchange_rounds: dict[int, list[Any]] = field(default_factory=dict)
     school_transfers: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
@@ -467,6 +476,8 @@ def record_closed(state: State, event: Event) -> None:
     row = _file(state, event)
     if row is not None:
         row[F_STATUS] = "closed"
+
+
 # --- attendance timesheets (E15) ----------------------------------------------------------------------
 
 
@@ -504,6 +515,8 @@ def timesheet_answered(state: State, event: Event) -> None:
         state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} before submission"))
     elif row[3] != event.payload["sheet_sha256"]:
         state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} names another sheet"))
+
+
 # --- vouchers (E38) ---------------------------------------------------------------------------------
 
 
@@ -526,6 +539,67 @@ def voucher_changed(state: State, event: Event) -> None:
     row[V_CONTRACT] = moment_ms(p.get("contract_until")) or -1
     row[V_WAITING] = p.get("waiting_organisation") or 0
     row[V_DIRECTION] = p.get("direction") or 0
+
+
+# --- place exchange (E79) -----------------------------------------------------------------------------
+
+
+def exchange_offer_made(state: State, event: Event) -> None:
+    p = event.payload
+    if _new(state, event, state.exchange_offers, int(event.subject_id)):
+        state.exchange_offers[int(event.subject_id)] = [p["status"], p["group"], p["enrollment"]]
+
+
+def _exchange_offers_set(state: State, event: Event, offers: Iterable[int], status: str) -> None:
+    for pk in offers:
+        row = state.exchange_offers.get(pk)
+        if row is None:
+            state.anomalies.append((event.seq, f"exchange offer {pk}", f"{event.kind} before the offer"))
+        else:
+            row[XO_STATUS] = status
+
+
+def exchange_offer_closed(state: State, event: Event) -> None:
+    _exchange_offers_set(state, event, [int(event.subject_id)], event.payload["status"])
+
+
+def exchange_round_run(state: State, event: Event) -> None:
+    """A round's first run creates it; each re-run (E75) counts."""
+    p = event.payload
+    state.exchange_rounds[int(event.subject_id)] = [day(p["week"]), p["run"]]
+
+
+def exchange_proposed(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.exchanges, pk):
+        state.exchanges[pk] = [p["round"], p["status"], p["length"]]
+        _exchange_offers_set(state, event, [move[0] for move in p["moves"]], "proposed")
+
+
+def _exchange(state: State, event: Event) -> list[Any] | None:
+    row = state.exchanges.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append((event.seq, f"exchange {event.subject_id}", f"{event.kind} before proposal"))
+    elif row[X_STATUS] != "proposed":
+        state.anomalies.append(
+            (event.seq, f"exchange {event.subject_id}", f"{event.kind} when {row[X_STATUS]}")
+        )
+        return None
+    return row
+
+
+def exchange_decided(state: State, event: Event) -> None:
+    _exchange(state, event)
+
+
+def exchange_closed(state: State, event: Event) -> None:
+    """Dropped (its offers wait again) or completed (its offers are exchanged; the children's moves are
+    their own `enrollment.transferred` events)."""
+    row = _exchange(state, event)
+    if row is not None:
+        row[X_STATUS] = event.payload["status"]
+        offer_status = "exchanged" if row[X_STATUS] == "completed" else "open"
+        _exchange_offers_set(state, event, event.payload["offers"], offer_status)
 
 
 # --- transfers to school (E67) ---------------------------------------------------------------------
@@ -635,6 +709,14 @@ RULES: dict[str, Rule] = {
     "voucher.extended": voucher_changed,
     "voucher.waiting": voucher_changed,
     "voucher.contract_signed": voucher_changed,
+    "exchange_offer.made": exchange_offer_made,
+    "exchange_offer.withdrawn": exchange_offer_closed,
+    "exchange_offer.voided": exchange_offer_closed,
+    "exchange_round.run": exchange_round_run,
+    "exchange.proposed": exchange_proposed,
+    "exchange.decided": exchange_decided,
+    "exchange.dropped": exchange_closed,
+    "exchange.completed": exchange_closed,
     "school_transfer.consented": school_transfer_consented,
     "school_transfer.package_issued": school_transfer_changed,
     "school_transfer.received": school_transfer_changed,

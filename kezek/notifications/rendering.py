@@ -118,6 +118,26 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
             {"number", "valid_until"},
             gettext_lazy("Kezek: application No. %(number)s is extended"),
         ),
+        _template(
+            "voucher_issued",
+            {"number", "voucher", "until", "link"},
+            gettext_lazy("Kezek: voucher No. %(voucher)s for application No. %(number)s"),
+        ),
+        _template(
+            "voucher_reminder",
+            {"number", "voucher", "until", "link"},
+            gettext_lazy("Kezek: confirm voucher No. %(voucher)s for application No. %(number)s"),
+        ),
+        _template(
+            "voucher_lapsed",
+            {"number", "voucher", "until", "link"},
+            gettext_lazy("Kezek: voucher No. %(voucher)s for application No. %(number)s has lapsed"),
+        ),
+        _template(
+            "voucher_served",
+            {"number", "voucher", "organisation", "direction", "until"},
+            gettext_lazy("Kezek: a place for voucher No. %(voucher)s, application No. %(number)s"),
+        ),
     ]
 )
 

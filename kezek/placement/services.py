@@ -172,9 +172,16 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
     try:
         with transaction.atomic():
             candidates = selectors.takeable_places(application=application, group=group, now=now)
-            places = [_take_one(candidates) for _member in batch]
+            places = [place_take(candidates=candidates) for _member in batch]
             directions = [
-                _issue(member, place, taker=application, group=group, settings=settings, now=now)
+                direction_issue(
+                    application=member,
+                    place=place,
+                    taker=application,
+                    group=group,
+                    settings=settings,
+                    now=now,
+                )
                 for member, place in zip(batch, places, strict=True)
             ]
     except IntegrityError as exc:
@@ -182,8 +189,9 @@ def direction_take(*, application: Application, group: Group, applicant: Applica
     return next(d for d in directions if d.application_id == application.pk)
 
 
-def _take_one(candidates: QuerySet[Place]) -> Place:
-    """Take one of the candidate places with a conditional UPDATE, or raise 409."""
+def place_take(*, candidates: QuerySet[Place]) -> Place:
+    """Take one of the candidate places with a conditional UPDATE, or raise 409 (P4; a voucher's contract
+    takes its seat so too, E34). Inside the caller's transaction."""
     # Places are interchangeable: skip the ones others are taking; when all are being taken, wait for
     # them (a place whose taker commits no longer matches `status = 'open'`).
     place = locks.place_lock(candidates, skip_locked=True) or locks.place_lock(candidates)
@@ -194,18 +202,20 @@ def _take_one(candidates: QuerySet[Place]) -> Place:
     return place
 
 
-def _issue(
+def direction_issue(
+    *,
     application: Application,
     place: Place,
-    *,
     taker: Application,
     group: Group,
     settings: PlacementSettings,
     now: dt.datetime,
 ) -> Direction:
-    """One direction of a take: `taker` is the application whose right took the places (a priority
-    holding inside the window, P2; its twins and siblings ride with it, P6) — the ledger records it with
-    the place's publication, so a replay checks the window (`kezek.integrity.replay.direction_issued`)."""
+    """One direction of a take, for the place just taken (`place_take`), inside the caller's transaction:
+    `taker` is the application whose right took the places (a priority holding inside the window, P2; a
+    voucher, E34; its twins and siblings ride with it, P6) — the ledger records it with the place's
+    publication, so a replay checks the window (`kezek.integrity.replay.direction_issued`). A second live
+    direction of the application raises IntegrityError (P4's unique index)."""
     direction = Direction.objects.create(
         place=place,
         group=group,
@@ -875,28 +885,52 @@ def enrollment_transfer(
             raise Conflict(_("The group is closed."), code="group_closed")
         _age_checked(birth_date=enrollment.child.birth_date, group=target, on=clock.today())
         place = _seat_fill(target)
-        enrollment.group = target
-        enrollment.save(update_fields=["group"])
-        if closing:
-            source.capacity = max(source.capacity - 1, 0)
-            source.save(update_fields=["capacity"])
-        group_event_append(
-            "enrollment.transferred",
-            subject_type="enrollment",
-            subject_id=enrollment.pk,
-            group=source,
-            to_group=target.pk,
-            place=place.pk if place else None,
+        enrollment_move(
+            enrollment=enrollment,
+            source=source,
+            target=target,
+            place=place,
+            by_staff=by_staff,
             closing=closing,
-            capacity=source.capacity,
-            by=by_staff.pk,
-        )
-        signals.enrollment_transferred.send(
-            sender=Enrollment, enrollment=enrollment, by_staff=by_staff, from_group=source, on=clock.today()
         )
         if not closing:
             places_publish(group=source, cause=Publication.Cause.DEPARTURE)
     return enrollment
+
+
+def enrollment_move(
+    *,
+    enrollment: Enrollment,
+    source: Group,
+    target: Group,
+    place: Place | None,
+    by_staff: User,
+    closing: bool = False,
+    **evidence: object,
+) -> None:
+    """The move itself, inside the caller's transaction with both groups and the enrolment locked and the
+    target's seat accounted for (`place`, or None when the seat is swapped — a place exchange's cycle,
+    E76): the enrolment's group, its `enrollment.transferred` event (plus `evidence`) and signal."""
+    enrollment.group = target
+    enrollment.save(update_fields=["group"])
+    if closing:
+        source.capacity = max(source.capacity - 1, 0)
+        source.save(update_fields=["capacity"])
+    group_event_append(
+        "enrollment.transferred",
+        subject_type="enrollment",
+        subject_id=enrollment.pk,
+        group=source,
+        to_group=target.pk,
+        place=place.pk if place else None,
+        closing=closing,
+        capacity=source.capacity,
+        by=by_staff.pk,
+        **evidence,
+    )
+    signals.enrollment_transferred.send(
+        sender=Enrollment, enrollment=enrollment, by_staff=by_staff, from_group=source, on=clock.today()
+    )
 
 
 def locality_settings_update(

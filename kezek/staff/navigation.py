@@ -41,6 +41,7 @@ SECTIONS = (
     Section("staff:attendance_department", _("Attendance timesheets"), DEPARTMENT_READ),
     Section("staff:attendance", _("Attendance timesheets"), (*KINDERGARTEN, Role.TEACHER)),
     Section("staff:funding", _("Per-capita funding"), DEPARTMENT_READ),
+    Section("exchange:staff", _("Place exchange"), (Role.KINDERGARTEN_HEAD,)),
     Section(
         "staff:funding_statements", _("Funding statements"), (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)
     ),

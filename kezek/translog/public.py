@@ -52,6 +52,7 @@ _VOUCHER = (  # every voucher event (vouchers._event, E38)
     "waiting_organisation", "direction",
 )  # fmt: skip
 
+_EXCHANGE = ("exchange", "round", "status")  # every exchange event (exchange._exchange_spec, E79)
 _SCHOOL_TRANSFER = ("transfer", "file", "organisation", "state")  # every transfer event (E67)
 
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
@@ -174,6 +175,24 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "voucher.extended": (*_VOUCHER, "days"),
     "voucher.waiting": _VOUCHER,
     "voucher.contract_signed": (*_VOUCHER, "group", "organisation"),
+    # place exchange (E79): offers by their group and ranked kindergartens, never the child or the family
+    "exchange_offer.made": (
+        "offer",
+        "status",
+        "group",
+        "organisation",
+        "age_from",
+        "age_to",
+        "language",
+        "kindergartens",
+    ),
+    "exchange_offer.withdrawn": ("offer", "status"),
+    "exchange_offer.voided": ("offer", "status"),
+    "exchange_round.run": ("round", "week", "run", "offers", "exchanges", "cycles_by_length"),
+    "exchange.proposed": (*_EXCHANGE, "run", "length", "accept_until", "moves"),
+    "exchange.decided": (*_EXCHANGE, "organisation", "decision"),
+    "exchange.dropped": (*_EXCHANGE, "reason", "offers"),
+    "exchange.completed": (*_EXCHANGE, "offers"),
     # transfer to school (E67): ids, states, dates and the package's SHA-256 — never the school's name,
     # the child, the package or a staff user id
     "school_transfer.consented": _SCHOOL_TRANSFER,
@@ -191,7 +210,7 @@ PUBLIC_SUBJECTS = frozenset(
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
-        "voucher", "school_transfer",
+        "voucher", "exchange_offer", "exchange_round", "exchange", "school_transfer",
     }
 )  # fmt: skip
 

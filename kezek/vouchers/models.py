@@ -119,3 +119,20 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return f"voucher {self.pk} ({self.state})"
+
+
+class VoucherReminder(models.Model):
+    """E32: the one reminder to confirm a voucher, sent on its last working day. The voucher is the primary
+    key, so the database keeps it to one per voucher however often `tick` runs."""
+
+    voucher = models.OneToOneField(
+        Voucher, on_delete=models.PROTECT, primary_key=True, related_name="reminder"
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("voucher reminder")
+        verbose_name_plural = _("voucher reminders")
+
+    def __str__(self) -> str:
+        return f"reminder of voucher {self.voucher_id}"

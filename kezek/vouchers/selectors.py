@@ -114,6 +114,17 @@ def fitting_groups(*, application: Application, organisation: Organisation, on: 
     ]
 
 
+def contract_batch(*, application: Application, now: dt.datetime) -> tuple[list[Application], list[int]]:
+    """E34 (P6): the applications that sign a contract together — this one, then its queued twins and
+    siblings registered with it (`placement.selectors.sibling_batch`), less a sibling whose voucher reads
+    lapsed (the sweep makes it inactive) — and the live vouchers of those siblings."""
+    batch = placement.sibling_batch(application=application)
+    siblings = Voucher.objects.filter(application__in=batch[1:], state__in=LIVE_VOUCHER_STATES)
+    lapsed = {v.application_id for v in siblings if voucher_state(v, now=now) == State.LAPSED}
+    live = [v.pk for v in siblings if v.application_id not in lapsed]
+    return [a for a in batch if a.pk not in lapsed], live
+
+
 def vouchers_of(*, applicant: Applicant) -> QuerySet[Voucher]:
     """A parent's own vouchers, newest first (never another family's)."""
     return Voucher.objects.filter(application__applicant=applicant).select_related(

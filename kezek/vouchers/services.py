@@ -1,8 +1,9 @@
 """Writes of vouchers (E30–E39). Each service is one transaction with its ledger events (`voucher.*`).
 
-Lock order: the locality (issuing), a voucher, then what placement locks (a group, places), the cohort,
-the ledger head. A seat is taken as a direction takes one (`placement.services._take_one`: a conditional
-UPDATE), so of any number of parents signing for the last seat exactly one gets it.
+Lock order: the locality (issuing), a voucher (twins' vouchers by primary key, P6), then what placement
+locks (a group, places), the cohort, the ledger head. A seat is taken as a direction takes one
+(`placement.services.place_take`: a conditional UPDATE), so of any number of parents signing for the last
+seat exactly one gets it.
 """
 
 import datetime as dt
@@ -10,27 +11,31 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
-from kezek.facilities.models import Locality, Organisation
+from kezek.facilities.models import Group, Locality, Organisation
 from kezek.ledger.services import ledger_append
+from kezek.notifications.rendering import site_url
 from kezek.placement import selectors as placement_selectors
 from kezek.placement import services as placement
-from kezek.placement.models import Place, PlacementSettings, Policy, Publication
+from kezek.placement.models import Direction, Place, PlacementSettings, Policy, Publication
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Applicant, Application, StopListEntry
 
 from . import locks, selectors
-from .models import Voucher
+from .models import LIVE_VOUCHER_STATES, Voucher, VoucherReminder
 
 State = Voucher.State
 CONFIRM_WORKING_DAYS = 2  # E32
 CONTRACT_WORKING_DAYS = 5  # E35
 EXTENSION_MAX_DAYS = 30  # E36
 REFUSED_REASON = "voucher_refused"  # E33: the reason of an application withdrawn by a refusal
+# E32: the reminder goes on the last working day, from 09:00 (the deadline is the midnight that ends it).
+REMINDER_BEFORE = dt.timedelta(hours=15)
 
 
 def _event(kind: str, voucher: Voucher, **extra: object) -> None:
@@ -52,6 +57,18 @@ def _event(kind: str, voucher: Voucher, **extra: object) -> None:
             **extra,
         },
     )
+
+
+def _notify(voucher: Voucher, template: str, **context: object) -> None:
+    """E39: tell the voucher's parent, by their channel and in their language, once per voucher and kind
+    (the outbox's idempotency key). Inside the caller's transaction."""
+    waitlist.application_notify(
+        voucher.application, template, f"{template}:{voucher.pk}", voucher=voucher.pk, **context
+    )
+
+
+def _link(voucher: Voucher) -> str:
+    return site_url(reverse("vouchers:voucher", args=[voucher.pk]))
 
 
 def _own(voucher: Voucher, applicant: Applicant) -> None:
@@ -89,6 +106,7 @@ def vouchers_issue(*, locality: Locality) -> int:
                 confirm_until=confirm_until,
             )
             _event("voucher.issued", voucher)
+            _notify(voucher, "voucher_issued", until=confirm_until, link=_link(voucher))
     return len(line)
 
 
@@ -127,14 +145,19 @@ def voucher_confirm(*, voucher: Voucher, applicant: Applicant) -> Voucher:
             raise Conflict(_("This voucher cannot be confirmed."), code="status")
         if voucher.application.status != Application.Status.QUEUED:
             raise Conflict(_("This application is not in the queue."), code="application_not_queued")
-        voucher.state = State.CONFIRMED
-        voucher.confirmed_at = now
-        voucher.contract_until = placement_selectors.end_of_day(
-            add_working_days(now.date(), CONTRACT_WORKING_DAYS)
-        )
-        voucher.save(update_fields=["state", "confirmed_at", "contract_until"])
-        _event("voucher.confirmed", voucher)
+        _confirmed(voucher, now=now)
     return voucher
+
+
+def _confirmed(voucher: Voucher, *, now: dt.datetime) -> None:
+    """The (locked) issued voucher is confirmed now; its contract is due in 5 working days (E35)."""
+    voucher.state = State.CONFIRMED
+    voucher.confirmed_at = now
+    voucher.contract_until = placement_selectors.end_of_day(
+        add_working_days(now.date(), CONTRACT_WORKING_DAYS)
+    )
+    voucher.save(update_fields=["state", "confirmed_at", "contract_until"])
+    _event("voucher.confirmed", voucher)
 
 
 def voucher_refuse(*, voucher: Voucher, applicant: Applicant) -> Voucher:
@@ -156,18 +179,21 @@ def voucher_refuse(*, voucher: Voucher, applicant: Applicant) -> Voucher:
     return voucher
 
 
-def _lapse(voucher: Voucher) -> None:
+def _lapse(voucher: Voucher) -> bool:
     """E32/E35: the (locked) voucher lapsed at its deadline: the application becomes inactive (stop-listed,
-    reason `voucher_lapsed`, no automatic restoration) and may be restored once within 28 days (E33)."""
+    reason `voucher_lapsed`, no automatic restoration) and may be restored once within 28 days (E33).
+    Whether the application was stop-listed (it was queued)."""
     deadline = selectors.lapse_deadline(voucher)
     voucher.state = State.LAPSED
     voucher.closed_at = clock.now()
     voucher.restore_until = deadline + dt.timedelta(days=selectors.RESTORE_DAYS)
     voucher.save(update_fields=["state", "closed_at", "restore_until"])
     application = Application.objects.get(pk=voucher.application_id)
-    if application.status == Application.Status.QUEUED:
+    queued = application.status == Application.Status.QUEUED
+    if queued:
         waitlist.application_stop_list(application=application, reason=StopListEntry.Reason.VOUCHER_LAPSED)
     _event("voucher.lapsed", voucher)
+    return queued
 
 
 def voucher_restore(*, voucher: Voucher, applicant: Applicant) -> Voucher:
@@ -189,13 +215,9 @@ def voucher_restore(*, voucher: Voucher, applicant: Applicant) -> Voucher:
             )
         if voucher.state != State.LAPSED:
             _lapse(voucher)  # the sweep is late: apply it first
-        application = waitlist._locked(voucher.application)
-        entry = StopListEntry.objects.filter(
-            application=application, restored_at__isnull=True, reason=StopListEntry.Reason.VOUCHER_LAPSED
-        ).first()
-        if application.status != Application.Status.STOP_LISTED or entry is None:
-            raise Conflict(_("This application is not inactive."), code="application_not_inactive")
-        waitlist._restore(application, entry, by="applicant")
+        waitlist.stop_listing_lift(
+            application=voucher.application, reason=StopListEntry.Reason.VOUCHER_LAPSED, by="applicant"
+        )
         voucher.state = State.RESTORED
         try:
             with transaction.atomic():
@@ -234,8 +256,9 @@ def voucher_sign(
 ) -> Voucher:
     """E34/E37: with a confirmed voucher the parent signs the contract with a kindergarten that has a free
     place of a group the child fits: the seat is taken exactly once and a direction issued by right of the
-    voucher's application (it proceeds to enrolment as any direction, P4). A full kindergarten: the child
-    waits on its list when the parent asked to (`wait`), else 409."""
+    voucher's application (it proceeds to enrolment as any direction, P4); the child's twins and siblings
+    registered together take seats there with it, or none does (P6). A full kindergarten: the child waits
+    on its list when the parent asked to (`wait`), else 409."""
     _own(voucher, applicant)
     if organisation.locality_id != voucher.locality_id:
         raise NotFound(_("Kindergarten not found."))
@@ -243,9 +266,11 @@ def voucher_sign(
     for group_id in organisation.groups.values_list("pk", flat=True):
         placement.directions_expire_due(group_id=group_id)  # an overdue direction's seat is free (P5)
     with transaction.atomic():
-        voucher = locks.voucher_lock(voucher.pk)
-        _not_refused(voucher)
         now = clock.now()
+        batch, sibling_vouchers = selectors.contract_batch(application=voucher.application, now=now)
+        locked = locks.vouchers_lock([voucher.pk, *sibling_vouchers])
+        voucher = locked[voucher.pk]
+        _not_refused(voucher)
         state = selectors.voucher_state(voucher, now=now)
         if state == State.LAPSED:
             raise Conflict(_("The voucher is no longer valid."), code="lapsed")
@@ -253,15 +278,14 @@ def voucher_sign(
             raise Conflict(_("Confirm the voucher first."), code="status")
         if voucher.application.status != Application.Status.QUEUED:
             raise Conflict(_("This application is not in the queue."), code="application_not_queued")
-        groups = selectors.fitting_groups(
-            application=voucher.application, organisation=organisation, on=now.date()
-        )
-        if not groups:
+        members = _members(batch, organisation=organisation, on=now.date())
+        if members is None:
             raise ValidationFailed(
                 _("No group of this kindergarten fits the child's age."), code="not_eligible"
             )
         try:
-            _contract(voucher, groups=groups, now=now)
+            with transaction.atomic():
+                _contract(voucher, members=members, vouchers=locked, now=now)
         except Conflict:
             if not wait:
                 raise Conflict(
@@ -281,21 +305,61 @@ def voucher_sign(
     return voucher
 
 
-def _contract(voucher: Voucher, *, groups: list[Any], now: dt.datetime) -> None:
-    """Take a seat of one of `groups` for the (locked) voucher and issue its direction; Conflict when none
-    is free. Writes nothing before the seat is taken."""
-    candidates = Place.objects.filter(selectors.places_for_vouchers(now=now), group__in=groups).order_by("pk")
-    place = placement._take_one(candidates)
-    group = next(g for g in groups if g.pk == place.group_id)
-    settings: PlacementSettings = placement_selectors.placement_settings(locality=group.organisation.locality)
-    application = voucher.application
+Member = tuple[Application, list[Group]]
+
+
+def _members(batch: list[Application], *, organisation: Organisation, on: dt.date) -> list[Member] | None:
+    """Each application of the batch with the organisation's groups it fits (P3); None when one fits none
+    (P6: the batch goes to one kindergarten or to none)."""
+    members = [
+        (application, selectors.fitting_groups(application=application, organisation=organisation, on=on))
+        for application in batch
+    ]
+    return members if all(groups for _, groups in members) else None
+
+
+def _contract(
+    voucher: Voucher, *, members: list[Member], vouchers: dict[int, Voucher], now: dt.datetime
+) -> Direction:
+    """Take a seat for each member (the locked voucher's application first, then its siblings, P6), each in a
+    group it fits, and issue their directions by right of the voucher's application (E34); Conflict when a
+    seat is missing — run it in a savepoint, which then undoes the seats taken. Each member's live voucher
+    among the locked `vouchers` (by id: the voucher's own and its siblings') is signed with the member's
+    direction. Returns the voucher's direction."""
+    free = Place.objects.filter(selectors.places_for_vouchers(now=now)).order_by("pk")
+    taken = []
+    for application, groups in members:
+        place = placement.place_take(candidates=free.filter(group__in=groups))
+        taken.append((application, place, next(g for g in groups if g.pk == place.group_id)))
+    settings: PlacementSettings = placement_selectors.placement_settings(locality=voucher.locality)
     try:
         with transaction.atomic():
-            direction = placement._issue(
-                application, place, taker=application, group=group, settings=settings, now=now
-            )
+            directions = [
+                placement.direction_issue(
+                    application=application,
+                    place=place,
+                    taker=voucher.application,
+                    group=group,
+                    settings=settings,
+                    now=now,
+                )
+                for application, place, group in taken
+            ]
     except IntegrityError as exc:
         raise Conflict(_("This application already holds a direction."), code="direction_exists") from exc
+    own = {v.application_id: v for v in vouchers.values() if v.state in LIVE_VOUCHER_STATES}
+    for (application, _place, group), direction in zip(taken, directions, strict=True):
+        signed = own.get(application.pk)
+        if signed is not None:
+            _signed(signed, direction=direction, group=group, now=now)
+    return directions[0]
+
+
+def _signed(voucher: Voucher, *, direction: Direction, group: Group, now: dt.datetime) -> None:
+    """The (locked) voucher's contract is signed with `direction`. A sibling's voucher still waiting for its
+    confirmation is confirmed by it first: the same parent signed for both children (E34, P6)."""
+    if voucher.state == State.ISSUED:
+        _confirmed(voucher, now=now)
     voucher.state = State.CONTRACTED
     voucher.direction = direction
     voucher.closed_at = now
@@ -320,14 +384,41 @@ def vouchers_expire_due(*, limit: int = 500) -> int:
                 continue
             if voucher.state == State.LAPSED:
                 continue
-            _lapse(voucher)
+            if _lapse(voucher):  # E39: how to restore it, when it was the queue's
+                _notify(voucher, "voucher_lapsed", until=voucher.restore_until, link=_link(voucher))
             lapsed += 1
     return lapsed
 
 
+def voucher_reminders_send(*, limit: int = 500) -> int:
+    """Sweep (E39): an issued voucher not confirmed by the morning of its last working day is reminded of,
+    once (`VoucherReminder`, keyed by the voucher). Idempotent; safe concurrently."""
+    now = clock.now()
+    due = Voucher.objects.filter(
+        state=State.ISSUED,
+        confirm_until__gt=now,
+        confirm_until__lte=now + REMINDER_BEFORE,
+        reminder__isnull=True,
+        application__status=Application.Status.QUEUED,
+    )
+    sent = 0
+    for pk in list(due.order_by("confirm_until", "pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            voucher = locks.voucher_lock(pk, skip_locked=True)
+            if voucher is None or selectors.voucher_state(voucher, now=now) != State.ISSUED:
+                continue
+            _, created = VoucherReminder.objects.get_or_create(voucher=voucher, defaults={"sent_at": now})
+            if not created:
+                continue  # another tick sent it
+            _notify(voucher, "voucher_reminder", until=voucher.confirm_until, link=_link(voucher))
+            sent += 1
+    return sent
+
+
 def waiting_serve(*, organisation_id: int | None = None, limit: int = 200) -> int:
     """Sweep (E37): a child waiting on a kindergarten's list is served first when a seat frees there — in
-    the order they started waiting. Idempotent."""
+    the order they started waiting; with its twins and siblings registered together, or not yet (P6).
+    Idempotent."""
     rows = Voucher.objects.filter(state=State.WAITING)
     if organisation_id is not None:
         rows = rows.filter(waiting_organisation_id=organisation_id)
@@ -335,19 +426,33 @@ def waiting_serve(*, organisation_id: int | None = None, limit: int = 200) -> in
     for pk in list(rows.order_by("waiting_since", "pk").values_list("pk", flat=True)[:limit]):
         now = clock.now()
         with transaction.atomic():
-            voucher = locks.voucher_lock(pk, skip_locked=True)
-            if voucher is None or voucher.state != State.WAITING or voucher.waiting_organisation is None:
+            application = Application.objects.get(vouchers=pk)
+            batch, sibling_vouchers = selectors.contract_batch(application=application, now=now)
+            locked = locks.vouchers_lock([pk, *sibling_vouchers], skip_locked=True)
+            voucher = locked.get(pk)
+            busy = len(locked) != 1 + len(sibling_vouchers)  # a sibling's voucher is busy: the next tick
+            if (
+                voucher is None
+                or busy
+                or voucher.state != State.WAITING
+                or voucher.waiting_organisation is None
+            ):
                 continue
-            groups = selectors.fitting_groups(
-                application=voucher.application, organisation=voucher.waiting_organisation, on=now.date()
-            )
-            if not groups:
+            members = _members(batch, organisation=voucher.waiting_organisation, on=now.date())
+            if members is None:
                 continue
             try:
                 with transaction.atomic():
-                    _contract(voucher, groups=groups, now=now)
+                    direction = _contract(voucher, members=members, vouchers=locked, now=now)
             except Conflict:
                 continue
+            _notify(  # E39: the parent did not act now: say where the place is
+                voucher,
+                "voucher_served",
+                organisation=voucher.waiting_organisation.name_lazy,
+                direction=direction.pk,
+                until=direction.valid_until,
+            )
             served += 1
     return served
 

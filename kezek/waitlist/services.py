@@ -856,6 +856,20 @@ def application_restore(
     return application
 
 
+def stop_listing_lift(*, application: Application, reason: str, by: str) -> Application:
+    """Lift the application's open stop-listing of `reason` for another app's rule, which the caller has
+    checked (E33: a lapsed voucher's application restored by its parent). Locks the cohort first."""
+    with transaction.atomic():
+        application = _locked(application)
+        entry = StopListEntry.objects.filter(
+            application=application, restored_at__isnull=True, reason=reason
+        ).first()
+        if application.status != Status.STOP_LISTED or entry is None:
+            raise Conflict(_("This application is not inactive."), code="application_not_inactive")
+        _restore(application, entry, by=by)
+    return application
+
+
 def _restore(application: Application, entry: StopListEntry, *, by: str, **payload: object) -> None:
     entry.restored_at = clock.now()
     entry.save(update_fields=["restored_at"])

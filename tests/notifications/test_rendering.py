@@ -41,6 +41,22 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "application_reassigned": {"number": 4021},
     "access_request_approved": {"request": 12},
     "access_request_rejected": {"request": 12, "reason": "the document is unreadable"},
+    **{
+        key: {
+            "number": 4021,
+            "voucher": 35,
+            "until": dt.datetime(2026, 12, 19, tzinfo=dt.UTC),
+            "link": "https://kezek.example.kz/vouchers/35/",
+        }
+        for key in ("voucher_issued", "voucher_reminder", "voucher_lapsed")
+    },
+    "voucher_served": {
+        "number": 4021,
+        "voucher": 35,
+        "organisation": "Детский сад «Лада»",
+        "direction": 77,
+        "until": dt.datetime(2026, 12, 15, tzinfo=dt.UTC),
+    },
 }
 PHONE_CODE = (
     "Kezek: your confirmation code is %(code)s, valid %(minutes)s minute. Do not tell it to anyone.",
