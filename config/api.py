@@ -24,6 +24,7 @@ from kezek.monitoring.api import router as monitoring_router
 from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
 from kezek.records.api import router as records_router
+from kezek.schooltransfer.api import router as schooltransfer_router
 from kezek.translog.api import router as translog_router
 from kezek.verification.api import router as verification_router
 from kezek.vouchers.api import router as vouchers_router
@@ -108,3 +109,4 @@ api.add_router("/", funding_router)
 api.add_router("/", vouchers_router)
 api.add_router("/", exchange_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", schooltransfer_router)

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from config.api import api
 from kezek.core.views import healthz
+from kezek.schooltransfer.urls import cabinet_patterns as schooltransfer_cabinet
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("cabinet/questionnaire/", include("kezek.confirmation.urls")),
     path("cabinet/records/", include("kezek.records.views_cabinet")),
     path("cabinet/monitoring/", include("kezek.monitoring.views_cabinet")),
+    path("cabinet/school/", include(schooltransfer_cabinet)),
     path("cabinet/", include("kezek.cabinet.urls")),
     path("places/", include("kezek.placement.urls")),
     path("vouchers/", include("kezek.vouchers.urls")),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("feedback/", include("kezek.feedback.urls")),
     path("staff/monitoring/", include("kezek.monitoring.views")),
     path("staff/", include("kezek.staff.urls")),
+    path("school/", include("kezek.schooltransfer.urls")),
     path("", include("kezek.portal.urls")),
 ]
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "kezek.funding",
     "kezek.exchange",
     "kezek.monitoring",
+    "kezek.schooltransfer",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ Phones are masked by `kezek.core.phones.mask_phone` (re-exported here, so one im
 
 from .phones import mask_phone
 
-__all__ = ["mask_email", "mask_iin", "mask_name", "mask_phone"]
+__all__ = ["mask_email", "mask_iin", "mask_initials", "mask_name", "mask_phone"]
 
 
 def mask_iin(iin: str) -> str:
@@ -21,6 +21,11 @@ def mask_name(last: str, first: str = "", middle: str = "") -> str:
     parts = [last.strip()]
     parts += [f"{name.strip()[0].upper()}." for name in (first, middle) if name.strip()]
     return " ".join(part for part in parts if part)
+
+
+def mask_initials(last: str, first: str = "") -> str:
+    """Initials only, for a public page: ("Иванов", "Алексей") → "И. А."."""
+    return " ".join(f"{part.strip()[:1].upper()}." for part in (last, first) if part.strip())
 
 
 def mask_email(email: str) -> str:

@@ -79,6 +79,7 @@ from .queue import (
     plan_queue,
 )
 from .records import demo_records_delete, demo_records_load
+from .schooltransfer import demo_schooltransfer_delete, demo_schooltransfer_load
 from .staff import DEMO_PASSWORD, demo_staff_delete, demo_staff_load
 from .writers import registry_writer
 
@@ -210,6 +211,7 @@ def demo_delete() -> int:
             demo_monitoring_delete()
             demo_attendance_delete()
             demo_exchange_delete()  # offers and exchanges name enrolments
+            demo_schooltransfer_delete()
             demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
             demo_confirmation_delete()
             demo_staff_delete()
@@ -375,6 +377,7 @@ def demo_load(
         result.counts.published_places = Place.objects.filter(status=Place.Status.OPEN).count()
         say(f"{enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
         say(f"{demo_exchange_load()} place exchange offers, one exchange proposed")  # kezek.demo.exchange
+        demo_schooltransfer_load()  # one consent, one issued school package (E69)
         _analyze()
         say(f"committing ({time.perf_counter() - started:.1f} s)")
     result.seconds = time.perf_counter() - started

@@ -147,6 +147,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_closures(state, chunk_size=chunk_size)
         findings += diff_feedback(state, chunk_size=chunk_size)
         findings += diff_monitoring(state, chunk_size=chunk_size)  # E47
+        findings += diff_school_transfers(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
 
@@ -747,3 +748,18 @@ def diff_monitoring(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator
         chunk_size=chunk_size,
     ):
         yield Finding(*found)
+
+
+def diff_school_transfers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E67: every transfer to school (file, state, the package's SHA-256) against its events, and each
+    issued package's kept JSON still hashing to that SHA-256 (`kezek.schooltransfer.integrity`)."""
+    from kezek.schooltransfer.integrity import live_transfers
+
+    rows = []
+    for pk, file_id, transfer_state, sha256, rehashed in live_transfers(chunk_size=chunk_size):
+        if rehashed != sha256:
+            yield Finding("school_transfer.package", f"school transfer {pk}", f"sha256 {sha256}", rehashed)
+        rows.append((pk, file_id, transfer_state, sha256))
+    yield from _diff_rows(
+        "school_transfer", "school transfer", state.school_transfers, r.SCHOOL_TRANSFER_FIELDS, iter(rows)
+    )

@@ -129,6 +129,10 @@ ORGANISATION_FIELDS = (
     "bin", "locality", "name_kk", "name_ru", "kind", "ownership", "address", "phone", "website", "email",
     "work_week", "opens_at", "closes_at", "duty_group", "extra_equipment", "fees",
 )  # fmt: skip
+# Transfer to school (E67): [file, state, package sha256 ("" before the package)]
+ST_FILE, ST_STATE, ST_SHA256 = range(3)
+SCHOOL_TRANSFER_FIELDS = ("file", "state", "sha256")
+SCHOOL_TRANSFER_ENDED = ("completed", "resigned")
 
 
 @dataclass
@@ -168,6 +172,7 @@ class State:
     monitoring_cards: dict[int, list[Any]] = field(default_factory=dict)
     monitoring_points: dict[int, list[Any]] = field(default_factory=dict)
     monitoring_dates: dict[str, list[Any]] = field(default_factory=dict)
+    school_transfers: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -868,6 +873,31 @@ def monitoring_dates_set(state: State, event: Event) -> None:
     state.monitoring_dates[key] = [day(p["first_day"]), day(p["last_day"])]
 
 
+# --- transfers to school (E67) ---------------------------------------------------------------------
+
+
+def school_transfer_consented(state: State, event: Event) -> None:
+    pk = int(event.subject_id)
+    if _new(state, event, state.school_transfers, pk):
+        state.school_transfers[pk] = [event.payload["file"], event.payload["state"], ""]
+
+
+def school_transfer_changed(state: State, event: Event) -> None:
+    """Every transfer event states the transfer's state after it; the issue carries the package's hash. An
+    event after the end, or a second package, is an anomaly."""
+    pk = int(event.subject_id)
+    row = state.school_transfers.get(pk)
+    if row is None:
+        state.anomalies.append((event.seq, f"school transfer {pk}", f"{event.kind} before the consent"))
+        return
+    if row[ST_STATE] in SCHOOL_TRANSFER_ENDED or (row[ST_SHA256] and "sha256" in event.payload):
+        state.anomalies.append((event.seq, f"school transfer {pk}", f"{event.kind} after {row[ST_STATE]}"))
+        return
+    row[ST_STATE] = event.payload["state"]
+    if "sha256" in event.payload:
+        row[ST_SHA256] = event.payload["sha256"]
+
+
 def recorded_only(state: State, event: Event) -> None:
     """An event that changes nothing this check compares (attendance marks — whose months are hashed by
     the timesheet events — and funding, diffed by `kezek.funding.integrity`): it is on the chain, verified
@@ -962,6 +992,12 @@ RULES: dict[str, Rule] = {
     "monitoring.card_saved": monitoring_card_saved,
     "monitoring.point_locked": monitoring_point_locked,
     "monitoring.dates_set": monitoring_dates_set,
+    "school_transfer.consented": school_transfer_consented,
+    "school_transfer.package_issued": school_transfer_changed,
+    "school_transfer.received": school_transfer_changed,
+    "school_transfer.completed": school_transfer_changed,
+    "school_transfer.resigned": school_transfer_changed,
+    "application.archived": application_stop_list_ended,
 }
 
 

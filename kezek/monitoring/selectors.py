@@ -218,6 +218,51 @@ def child_progress(enrollment_id: int, *, locked_only: bool) -> dict[str, dict[s
     }
 
 
+def development_summary(*, child_id: int) -> dict[str, Any]:
+    """E62: the child's development for the school package — for every locked point, oldest first, each
+    area's levels with the number of indicators at each (codes and kk/ru names); open points are not the
+    kindergarten's word yet and are left out."""
+    rows = (
+        CardMark.objects.filter(card__child_id=child_id, card__point__state=Point.State.LOCKED)
+        .values(
+            "card__point__school_year", "card__point__period", "indicator__area__position",
+            "indicator__area__code", "indicator__area__name_kk", "indicator__area__name_ru",
+            "level__score", "level__code", "level__name_kk", "level__name_ru",
+        )
+        .annotate(marks=Count("pk"))
+        .order_by()
+    )  # fmt: skip
+    order = {period: index for index, period in enumerate(PERIODS)}
+    points: dict[tuple[int, int, str], dict[tuple[int, str], dict[str, Any]]] = defaultdict(dict)
+    for row in sorted(
+        rows, key=lambda r: (r["card__point__school_year"], order[r["card__point__period"]], -r["level__score"])
+    ):
+        point = (row["card__point__school_year"], order[row["card__point__period"]], row["card__point__period"])
+        area = points[point].setdefault(
+            (row["indicator__area__position"], row["indicator__area__code"]),
+            {
+                "code": row["indicator__area__code"],
+                "name_kk": row["indicator__area__name_kk"],
+                "name_ru": row["indicator__area__name_ru"],
+                "levels": [],
+            },
+        )
+        area["levels"].append(
+            {
+                "code": row["level__code"],
+                "name_kk": row["level__name_kk"],
+                "name_ru": row["level__name_ru"],
+                "marks": row["marks"],
+            }
+        )
+    return {
+        "points": [
+            {"school_year": year, "period": period, "areas": [areas[key] for key in sorted(areas)]}
+            for (year, _index, period), areas in sorted(points.items())
+        ]
+    }
+
+
 def group_distribution(group: Group) -> dict[str, dict[str, dict[str, int]]]:
     """{period: {area code: {level code: marks}}} of the group's points (E48)."""
     rows = (

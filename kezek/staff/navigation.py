@@ -37,6 +37,7 @@ SECTIONS = (
     Section("staff:directions_pending", _("Directions awaiting enrolment"), KINDERGARTEN),
     Section("staff:groups", _("Groups and rosters"), KINDERGARTEN),
     Section("staff:records", _("Children's files"), RECORDS),
+    Section("staff:school_transfers", _("Transfers to school"), KINDERGARTEN),
     Section("staff:attendance_department", _("Attendance timesheets"), DEPARTMENT_READ),
     Section("staff:attendance", _("Attendance timesheets"), (*KINDERGARTEN, Role.TEACHER)),
     Section("monitoring:home", _("Development monitoring"), (*KINDERGARTEN, Role.TEACHER)),

@@ -1,6 +1,7 @@
 from kezek.attendance import views as attendance
 from kezek.funding import views as funding
 from kezek.records import views_staff as records
+from kezek.schooltransfer.urls import staff_urlpatterns as school_transfers
 
 from .views import auth, campaigns, desk, home, kindergarten, ledger, organisations, reports, settings
 
@@ -19,4 +20,5 @@ urlpatterns = [
     *records.urlpatterns,
     *attendance.urlpatterns,
     *funding.urlpatterns,
+    *school_transfers,
 ]

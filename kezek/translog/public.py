@@ -54,6 +54,7 @@ _VOUCHER = (  # every voucher event (vouchers._event, E38)
 
 _EXCHANGE = ("exchange", "round", "status")  # every exchange event (exchange._exchange_spec, E79)
 _MONITORING = ("point", "group", "organisation", "school_year", "period", "template")  # E47
+_SCHOOL_TRANSFER = ("transfer", "file", "organisation", "state")  # every transfer event (E67)
 
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
@@ -198,6 +199,14 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "monitoring.card_saved": (*_MONITORING, "sha256", "marks"),
     "monitoring.point_locked": (*_MONITORING, "cards", "cards_sha256"),
     "monitoring.dates_set": ("school_year", "period", "first_day", "last_day"),
+    # transfer to school (E67): ids, states, dates and the package's SHA-256 — never the school's name,
+    # the child, the package or a staff user id
+    "school_transfer.consented": _SCHOOL_TRANSFER,
+    "school_transfer.package_issued": (*_SCHOOL_TRANSFER, "sha256"),
+    "school_transfer.received": _SCHOOL_TRANSFER,
+    "school_transfer.completed": (*_SCHOOL_TRANSFER, "left_on", "applications"),
+    "school_transfer.resigned": (*_SCHOOL_TRANSFER, "left_on"),
+    "application.archived": (*_APPLICATION, "reason"),  # reason: a code
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -207,8 +216,7 @@ PUBLIC_SUBJECTS = frozenset(
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
-        "voucher", "exchange_offer", "exchange_round", "exchange",
-        "monitoring_point",
+        "voucher", "exchange_offer", "exchange_round", "exchange", "monitoring_point", "school_transfer",
     }
 )  # fmt: skip
 

@@ -678,6 +678,24 @@ def child_applications_enroll(*, child: Child, locality_id: int, enrollment_id: 
     return closed
 
 
+def child_applications_archive(*, child: Child, reason: str) -> list[Application]:
+    """Q2: the child left the preschool sector (to school, E66): each application of theirs that is
+    enrolled, queued or stop-listed, in any locality, becomes `archived` (`reason`: a code) with its ledger
+    event; its open stop-listing ends. One holding a live direction is left to it. Runs in the caller's
+    transaction, after its group lock (lock order)."""
+    keep = (Status.ENROLLED, Status.QUEUED, Status.STOP_LISTED)
+    archived = []
+    for application in Application.objects.filter(child=child, status__in=keep).order_by("pk"):
+        application = _locked(application)
+        if application.status not in keep:
+            continue  # changed meanwhile
+        _close_stop_list(application)
+        _set_status(application, Status.ARCHIVED, reason=reason)
+        _ledger("application.archived", application, reason=reason)
+        archived.append(application)
+    return archived
+
+
 def _stop_list(
     application: Application,
     *,

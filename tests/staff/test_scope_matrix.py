@@ -176,6 +176,7 @@ OBJECTS: dict[str, Callable[[World], Any]] = {
     "campaign_id": lambda w: w.campaign.pk,
     "file_id": lambda w: w.document.file_id,
     "document_id": lambda w: w.document.pk,
+    "transfer_id": lambda w: school_transfer(w),
 }
 # Generic kwarg names ("pk", "number") name different models on different URLs: each URL says which.
 PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
@@ -208,6 +209,7 @@ PLAIN: dict[tuple[str, str], str] = {
     ("attendance_group_month", "month"): "2026-12",
     ("funding_register", "month"): "2026-11",
     ("funding_register", "fmt"): "csv",
+    ("school_transfer_package", "kind"): "json",
 }
 
 
@@ -230,6 +232,29 @@ def funding_rate(world: World) -> int:
         stay_mode="full_day", valid_from=dt.date(2026, 1, 1),
         defaults={"amount": "60000.00", "decision_number": "1", "changed_at": MONDAY},
     )  # fmt: skip
+    return found.pk
+
+
+def school_transfer(world: World) -> int:
+    """An issued transfer to school of the enrolled child's file (E62), made on first use (written directly:
+    the world's child is not of school age)."""
+    from kezek.ledger.hashing import canonical_json
+    from kezek.schooltransfer import package
+    from kezek.schooltransfer.models import SchoolTransfer
+
+    file = ChildFile.objects.get(enrollment=world.enrollment)
+    found = SchoolTransfer.objects.filter(file=file).first()
+    if found is None:
+        found = SchoolTransfer.objects.create(
+            file=file, child=file.child, organisation=world.organisation, school_name="School No. 1",
+            consented_at=MONDAY, consented_by=world.application.applicant,
+        )  # fmt: skip
+        content = package.package_build(transfer=found, issued_at=MONDAY)
+        found.package, found.sha256 = canonical_json(content), package.package_sha256(content)
+        found.signature = package.package_sign(number=found.pk, sha256=found.sha256)
+        found.verification_code, found.receipt_digest = f"v{found.pk}", f"{found.pk:064d}"
+        found.issued_at, found.receipt_until, found.state = MONDAY, MONDAY, "issued"
+        found.save()
     return found.pk
 
 
@@ -340,6 +365,7 @@ API_ROLES: dict[str, set[str]] = {
     "record-health": {Role.KINDERGARTEN_HEAD, Role.NURSE},
     "attendance": TIMESHEET_SIDE,
     "funding": {*DEPARTMENT_ROLES, Role.ADMINISTRATOR},
+    "school-transfers": {*KINDERGARTEN_ROLES, Role.ADMINISTRATOR},  # issuing: the head only (E68)
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "access-requests": {
@@ -358,6 +384,7 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "record-documents": {"kind": "certificate", "issued_on": "2026-12-14"},  # multipart, with a file
     "record-health": {"allergies": "", "diet": "", "restrictions": ""},
     "attendance": {"absences": [], "enrollment": 1, "present": True},
+    "school-transfers": {},
     # Every field of the funding endpoints' bodies (each takes its own, extra keys are ignored).
     "funding": {
         "locality": "?",
