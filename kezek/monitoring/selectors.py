@@ -234,10 +234,9 @@ def development_summary(*, child_id: int) -> dict[str, Any]:
     )  # fmt: skip
     order = {period: index for index, period in enumerate(PERIODS)}
     points: dict[tuple[int, int, str], dict[tuple[int, str], dict[str, Any]]] = defaultdict(dict)
-    for row in sorted(
-        rows, key=lambda r: (r["card__point__school_year"], order[r["card__point__period"]], -r["level__score"])
-    ):
-        point = (row["card__point__school_year"], order[row["card__point__period"]], row["card__point__period"])
+    for row in sorted(rows, key=lambda r: -r["level__score"]):
+        year, period = row["card__point__school_year"], row["card__point__period"]
+        point = (year, order[period], period)
         area = points[point].setdefault(
             (row["indicator__area__position"], row["indicator__area__code"]),
             {

@@ -233,8 +233,7 @@ def development_rows(development: dict[str, Any]) -> list[tuple[str, str]]:
     periods = dict(Period.choices)
     return [
         (
-            f"{periods.get(point['period'], point['period'])} {point['school_year']}/{point['school_year'] + 1}"
-            f" · {area[name]}",
+            f"{periods[point['period']]} {point['school_year']}/{point['school_year'] + 1} · {area[name]}",
             " · ".join(f"{level[name]}: {level['marks']}" for level in area["levels"]),
         )
         for point in development.get("points", [])
