@@ -347,6 +347,7 @@ def statements_calculate(
         # the statements with their totals, in bulk.
         written = _regular_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
         written += _correction_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
+        _statement_groups_insert(statement_ids=sorted(ids.values()))
         statements = []
         for organisation_id, pk in sorted(ids.items()):
             t = totals[organisation_id]
@@ -376,9 +377,23 @@ def statements_calculate(
     return Calculated(statements=len(ids), rows=written, skipped=skipped)
 
 
+def _statement_groups_insert(*, statement_ids: Sequence[int]) -> None:
+    """E25: each statement's group-months at their rates, read from its rows (what the rows' composite
+    foreign key checks on PostgreSQL, migration 0005): one INSERT … SELECT DISTINCT a chunk of statements."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(statement_ids), 2000):
+            chunk = statement_ids[start : start + 2000]
+            cursor.execute(
+                "INSERT INTO funding_statementgroup (statement_id, group_id, for_month, rate_id) "  # noqa: S608
+                "SELECT DISTINCT statement_id, group_id, for_month, rate_id FROM funding_statementrow "
+                f"WHERE statement_id IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+
+
 def _drafts_delete(*, month: dt.date, organisations: Sequence[int]) -> None:
-    """The drafts of the month and their rows, in two statements (no row of a draft is refunded: E26 refunds
-    frozen rows only)."""
+    """The drafts of the month, their rows and groups, in three statements (no row of a draft is refunded:
+    E26 refunds frozen rows only)."""
     ids = list(
         Statement.objects.filter(organisation_id__in=organisations, month=month, state="draft").values_list(
             "pk", flat=True
@@ -391,6 +406,7 @@ def _drafts_delete(*, month: dt.date, organisations: Sequence[int]) -> None:
             chunk = ids[start : start + 2000]
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM funding_statementrow WHERE statement_id IN ({marks})", chunk)  # noqa: S608
+            cursor.execute(f"DELETE FROM funding_statementgroup WHERE statement_id IN ({marks})", chunk)  # noqa: S608
             cursor.execute(f"DELETE FROM funding_statement WHERE id IN ({marks})", chunk)  # noqa: S608
 
 
