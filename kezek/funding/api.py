@@ -122,6 +122,7 @@ class StatementOut(Schema):
     corrections: Decimal
     total: Decimal
     missing_rates: int
+    fees_above_cap: int = Field(description="E21: children whose contract fee is above the parental fee cap")
     sha256: str
 
 

@@ -105,6 +105,7 @@ class Statement(models.Model):
     )
     total = models.DecimalField(_("to pay, ₸"), default=ZERO, max_digits=14, decimal_places=2)
     missing_rates = models.PositiveIntegerField(_("groups without a rate"), default=0)
+    fees_above_cap = models.PositiveIntegerField(_("contracts above the maximum parental fee"), default=0)
     sha256 = models.CharField(_("SHA-256 of the statement"), max_length=64, blank=True)
 
     class Meta:

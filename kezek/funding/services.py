@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from kezek.attendance.models import AbsenceReason, Correction, TimesheetMonth
@@ -20,8 +20,10 @@ from kezek.core.errors import Conflict, ValidationFailed
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.ledger.hashing import canonical_json
 from kezek.ledger.services import EventSpec, ledger_append, ledger_append_many
+from kezek.records.models import ChildFile
 
 from . import calculation as calc
+from . import selectors
 from .locks import localities_lock
 from .models import ZERO, Rate, Statement, StatementRow, Terms
 
@@ -236,7 +238,7 @@ ROW_COLUMNS = (
 
 STATEMENT_COLUMNS = (
     "id", "organisation_id", "month", "state", "computed_at", "frozen_at", "children", "paid_days", "amount",
-    "corrections", "total", "missing_rates", "sha256",
+    "corrections", "total", "missing_rates", "fees_above_cap", "sha256",
 )  # fmt: skip
 
 
@@ -348,6 +350,7 @@ def statements_calculate(
         written = _regular_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
         written += _correction_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
         _statement_groups_insert(statement_ids=sorted(ids.values()))
+        above_cap = _fees_above_cap(locality=locality, statement_ids=sorted(ids.values()))
         statements = []
         for organisation_id, pk in sorted(ids.items()):
             t = totals[organisation_id]
@@ -356,6 +359,7 @@ def statements_calculate(
                     pk=pk, organisation_id=organisation_id, month=month, state=Statement.State.DRAFT,
                     computed_at=now, children=t.children, paid_days=t.paid_days, amount=t.amount,
                     corrections=t.corrections, total=t.amount + t.corrections, missing_rates=len(t.missing),
+                    fees_above_cap=above_cap.get(organisation_id, 0),
                 )
             )  # fmt: skip
         writer.insert(
@@ -375,6 +379,24 @@ def statements_calculate(
             },
         )  # fmt: skip
     return Calculated(statements=len(ids), rows=written, skipped=skipped)
+
+
+def _fees_above_cap(*, locality: Locality, statement_ids: Sequence[int]) -> dict[int, int]:
+    """E21: per kindergarten, the children of its statements whose contract's monthly fee (E3) exceeds the
+    locality's maximum parental fee in force on the contract's date — a flag for the department."""
+    cap = selectors.terms_in_force(locality_id=locality.pk, on=OuterRef("contract_date"))
+    found = (
+        ChildFile.objects.filter(
+            enrollment_id__in=StatementRow.objects.filter(statement_id__in=statement_ids).values(
+                "enrollment_id"
+            ),
+            monthly_fee__gt=Subquery(cap.values("max_parent_fee")[:1]),
+        )
+        .values("organisation_id")
+        .annotate(n=Count("enrollment_id", distinct=True))
+        .values_list("organisation_id", "n")
+    )
+    return dict(found)
 
 
 def _statement_groups_insert(*, statement_ids: Sequence[int]) -> None:
