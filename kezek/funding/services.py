@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, OuterRef, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from kezek.attendance.models import AbsenceReason, Correction, TimesheetMonth
@@ -25,7 +25,7 @@ from kezek.records.models import ChildFile
 from . import calculation as calc
 from . import selectors
 from .locks import localities_lock
-from .models import ZERO, Rate, Statement, StatementRow, Terms
+from .models import ZERO, Rate, Statement, StatementGroup, StatementRow, Terms
 
 MAX_AMOUNT = Decimal("999999999999.99")
 REASONS = frozenset(value for value, _label in AbsenceReason.choices)
@@ -249,6 +249,7 @@ class Totals:
     amount: Decimal = ZERO
     corrections: Decimal = ZERO
     missing: set[int] = field(default_factory=set)
+    groups: set[tuple[int, dt.date, int | None]] = field(default_factory=set)  # E25: group, month, rate
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,7 @@ def statements_calculate(
         # the statements with their totals, in bulk.
         written = _regular_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
         written += _correction_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
-        _statement_groups_insert(statement_ids=sorted(ids.values()))
+        _statement_groups_insert(ids=ids, totals=totals)
         above_cap = _fees_above_cap(locality=locality, statement_ids=sorted(ids.values()))
         statements = []
         for organisation_id, pk in sorted(ids.items()):
@@ -399,18 +400,15 @@ def _fees_above_cap(*, locality: Locality, statement_ids: Sequence[int]) -> dict
     return dict(found)
 
 
-def _statement_groups_insert(*, statement_ids: Sequence[int]) -> None:
-    """E25: each statement's group-months at their rates, read from its rows (what the rows' composite
-    foreign key checks on PostgreSQL, migration 0005): one INSERT … SELECT DISTINCT a chunk of statements."""
-    with connection.cursor() as cursor:
-        for start in range(0, len(statement_ids), 2000):
-            chunk = statement_ids[start : start + 2000]
-            cursor.execute(
-                "INSERT INTO funding_statementgroup (statement_id, group_id, for_month, rate_id) "  # noqa: S608
-                "SELECT DISTINCT statement_id, group_id, for_month, rate_id FROM funding_statementrow "
-                f"WHERE statement_id IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
-            )
+def _statement_groups_insert(*, ids: dict[int, int], totals: dict[int, Totals]) -> None:
+    """E25: each statement's group-months at their rates, as its rows were written (what the rows'
+    composite foreign key checks on PostgreSQL, migration 0005), in bulk."""
+    rows = [
+        (ids[organisation_id], group_id, for_month, rate_id)
+        for organisation_id, t in sorted(totals.items())
+        for group_id, for_month, rate_id in sorted(t.groups, key=lambda g: (g[0], g[1], g[2] or 0))
+    ]
+    table_writer().insert(StatementGroup, ("statement_id", "group_id", "for_month", "rate_id"), rows)
 
 
 def _drafts_delete(*, month: dt.date, organisations: Sequence[int]) -> None:
@@ -456,6 +454,7 @@ def _regular_rows(
             t.children += 1
             t.paid_days += cm.paid_days
             t.amount += cm.amount
+            t.groups.add((cm.group_id, month, cm.rate_id))
             if cm.rate_id is None:
                 t.missing.add(cm.group_id)
             rows.append(_row(ids[cm.organisation_id], "regular", month, cm, cm.amount))
@@ -468,32 +467,28 @@ def _regular_rows_in_sql(
     ids: dict[int, int], totals: dict[int, Totals], batch: int,
 ) -> int:  # fmt: skip
     """PostgreSQL: the REGULAR rows counted, priced and inserted by the database (one INSERT … SELECT per
-    batch of groups of a locality: nothing of a child passes through Python), then the totals read back."""
+    batch of groups of a locality: nothing of a child passes through Python), the totals returned by it."""
     by_locality: dict[int, list[int]] = defaultdict(list)
     for group_id in sorted(terms):
         by_locality[terms[group_id].locality_id].append(group_id)
+    organisation_of = {pk: o for o, pk in ids.items()}
     written = 0
     for locality_id, group_ids in sorted(by_locality.items()):
         reasons = sorted(paid.get(locality_id, frozenset()))
         for start in range(0, len(group_ids), batch):
-            written += calc.regular_rows_insert_sql(
+            sums = calc.regular_rows_insert_sql(
                 month=month, terms=terms, statement_ids=ids, paid=reasons,
                 group_ids=group_ids[start : start + batch],
             )  # fmt: skip
-    organisation_of = {pk: o for o, pk in ids.items()}
-    sums = (
-        StatementRow.objects.filter(statement_id__in=list(ids.values()), kind="regular")
-        .values("statement_id", "group_id", "rate_id")
-        .annotate(children=Count("id"), paid_days=Sum("paid_days"), amount=Sum("amount"))
-        .values_list("statement_id", "group_id", "rate_id", "children", "paid_days", "amount")
-    )
-    for statement_id, group_id, rate_id, children, paid_days, amount in sums:
-        t = totals[organisation_of[statement_id]]
-        t.children += children
-        t.paid_days += paid_days or 0
-        t.amount += amount or ZERO
-        if rate_id is None:
-            t.missing.add(group_id)
+            for statement_id, group_id, rate_id, children, paid_days, amount in sums:
+                t = totals[organisation_of[statement_id]]
+                t.children += children
+                t.paid_days += paid_days or 0
+                t.amount += amount or ZERO
+                t.groups.add((group_id, month, rate_id))
+                if rate_id is None:
+                    t.missing.add(group_id)
+                written += children
     return written
 
 
@@ -596,6 +591,7 @@ def _correction_rows(
                 rows.append(_refund(old, ids, earlier, totals))
             rows.append(_row(ids[cm.organisation_id], "correction", earlier, cm, cm.amount))
             totals[cm.organisation_id].corrections += cm.amount
+            totals[cm.organisation_id].groups.add((cm.group_id, earlier, cm.rate_id))
         for enrollment_id, old in effective.items():
             if enrollment_id not in seen:
                 rows.append(_refund(old, ids, earlier, totals))
@@ -615,6 +611,7 @@ def _refund(
         paid_absence_days=paid_absent, rate_id=rate_id, normative=normative, amount=amount,
     )  # fmt: skip
     totals[organisation_id].corrections -= amount
+    totals[organisation_id].groups.add((group_id, earlier, rate_id))
     return _row(ids[organisation_id], "refund", earlier, cm, -amount, row_id)
 
 
