@@ -72,9 +72,10 @@ def load(url: str, n: int, days: list[str]) -> None:
     with psycopg.connect(url) as conn:
         conn.execute("SET session_replication_role = replica")
         for table in (
-            "funding_statementrow", "funding_statement", "attendance_mark", "attendance_timesheetmonth",
-            "placement_enrollment", "waitlist_child", "facilities_group", "facilities_organisation",
-            "facilities_educationdepartment", "facilities_locality", "facilities_region",
+            "funding_statementrow", "funding_statementgroup", "funding_statement", "attendance_mark",
+            "attendance_timesheetmonth", "placement_enrollment", "waitlist_child", "facilities_group",
+            "facilities_organisation", "facilities_educationdepartment", "facilities_locality",
+            "facilities_region",
         ):  # fmt: skip
             conn.execute(f"DELETE FROM {table}")  # noqa: S608  (bench tables)
         conn.execute(
@@ -171,6 +172,7 @@ staff = User.objects.get(pk=1)
 localities = list(Locality.objects.order_by("pk"))
 with connection.cursor() as cursor:
     cursor.execute("DELETE FROM funding_statementrow")
+    cursor.execute("DELETE FROM funding_statementgroup")
     cursor.execute("DELETE FROM funding_statement")
 if not Rate.objects.exists():
     for locality in localities:

@@ -2,7 +2,9 @@
 or its kindergarten's head (staff), and each kindergarten's monthly funding as open data (public)."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
@@ -24,6 +26,7 @@ from . import selectors, services
 from .models import Rate, Statement, Terms
 
 router = Router(tags=["funding"])
+T = TypeVar("T")
 
 WRITE = (*DEPARTMENT_ROLES, Role.ADMINISTRATOR)  # E20/E25: the department runs the money
 READ = (*WRITE, Role.AUDITOR)
@@ -39,6 +42,20 @@ def _scope(request: HttpRequest, roles: tuple[str, ...]) -> Scope:
 
 def _locality(scope: Scope, code: str) -> Locality:
     return scope.get(scope.localities(), locality="pk", code=code)
+
+
+def _staff(request: HttpRequest) -> User:
+    staff: User = request.auth  # type: ignore[attr-defined]
+    return staff
+
+
+def _created(request: HttpRequest, data: Schema, create: Callable[..., T]) -> Status[T]:
+    """E20/E21: a rate or terms set by a department writer in one of their localities (201); `data` holds
+    the locality's code and the service's other keyword arguments."""
+    scope = _scope(request, WRITE)
+    fields = data.dict()
+    locality = _locality(scope, fields.pop("locality"))
+    return Status(201, create(locality=locality, by_staff=_staff(request), **fields))
 
 
 class RateOut(Schema):
@@ -122,6 +139,7 @@ class StatementOut(Schema):
     corrections: Decimal
     total: Decimal
     missing_rates: int
+    fees_above_cap: int = Field(description="E21: children whose contract fee is above the parental fee cap")
     sha256: str
 
 
@@ -180,11 +198,7 @@ def rates(request: HttpRequest, query: Query[LocalityQuery]) -> list[Rate]:
     summary="E20: a new rate from a month (ends the open rate of the same key), with the akimat's decision",
 )
 def rate_create(request: HttpRequest, data: RateIn) -> Status[Rate]:
-    scope = _scope(request, WRITE)
-    staff: User = request.auth  # type: ignore[attr-defined]
-    fields = data.dict()
-    locality = _locality(scope, fields.pop("locality"))
-    return Status(201, services.rate_set(locality=locality, by_staff=staff, **fields))
+    return _created(request, data, services.rate_set)
 
 
 @router.post(
@@ -195,10 +209,9 @@ def rate_create(request: HttpRequest, data: RateIn) -> Status[Rate]:
 )
 def rate_amend(request: HttpRequest, rate_id: int, data: AmendIn) -> Rate:
     scope = _scope(request, WRITE)
-    staff: User = request.auth  # type: ignore[attr-defined]
     rate = scope.get(Rate.objects.select_related("locality"), locality="locality", pk=rate_id)
     return services.rate_amend(
-        rate=rate, amount=data.amount, decision_number=data.decision_number, by_staff=staff
+        rate=rate, amount=data.amount, decision_number=data.decision_number, by_staff=_staff(request)
     )
 
 
@@ -209,17 +222,24 @@ def rate_amend(request: HttpRequest, rate_id: int, data: AmendIn) -> Rate:
     summary="E21: the maximum parental fee and the paid absence reasons from a month",
 )
 def terms_create(request: HttpRequest, data: TermsIn) -> Status[Terms]:
-    scope = _scope(request, WRITE)
-    staff: User = request.auth  # type: ignore[attr-defined]
-    fields = data.dict()
-    locality = _locality(scope, fields.pop("locality"))
-    return Status(201, services.terms_set(locality=locality, by_staff=staff, **fields))
+    return _created(request, data, services.terms_set)
 
 
 def _organisation(scope: Scope, locality: Locality, pk: int | None):  # type: ignore[no-untyped-def]
     if pk is None:
         return None
     return scope.get(scope.organisations().filter(locality=locality), locality="locality", pk=pk)
+
+
+def _month_run(request: HttpRequest, path: MonthPath, data: MonthIn, run: Callable[..., T]) -> T:
+    """E22–E27: the month's calculation or freeze by a department writer, for their locality (or one of
+    its kindergartens)."""
+    scope = _scope(request, WRITE)
+    locality = _locality(scope, data.locality)
+    return run(
+        month=path.month, locality=locality, organisation=_organisation(scope, locality, data.organisation),
+        by_staff=_staff(request),
+    )  # fmt: skip
 
 
 @router.post(
@@ -229,13 +249,7 @@ def _organisation(scope: Scope, locality: Locality, pk: int | None):  # type: ig
     summary="E22–E26: calculate the draft statements of a month whose timesheets are locked",
 )
 def month_calculate(request: HttpRequest, path: Path[MonthPath], data: MonthIn) -> CalculatedOut:
-    scope = _scope(request, WRITE)
-    staff: User = request.auth  # type: ignore[attr-defined]
-    locality = _locality(scope, data.locality)
-    result = services.statements_calculate(
-        month=path.month, locality=locality, organisation=_organisation(scope, locality, data.organisation),
-        by_staff=staff,
-    )  # fmt: skip
+    result = _month_run(request, path, data, services.statements_calculate)
     return CalculatedOut(statements=result.statements, rows=result.rows, skipped=result.skipped)
 
 
@@ -246,14 +260,7 @@ def month_calculate(request: HttpRequest, path: Path[MonthPath], data: MonthIn) 
     summary="E25/E27: freeze the month's draft statements (snapshot, SHA-256 on the ledger)",
 )
 def month_freeze(request: HttpRequest, path: Path[MonthPath], data: MonthIn) -> FrozenOut:
-    scope = _scope(request, WRITE)
-    staff: User = request.auth  # type: ignore[attr-defined]
-    locality = _locality(scope, data.locality)
-    frozen = services.statements_freeze(
-        month=path.month, locality=locality, organisation=_organisation(scope, locality, data.organisation),
-        by_staff=staff,
-    )  # fmt: skip
-    return FrozenOut(frozen=frozen)
+    return FrozenOut(frozen=_month_run(request, path, data, services.statements_freeze))
 
 
 @router.get(

@@ -199,21 +199,26 @@ a AS (
   GROUP BY m.enrollment_id, m.child_id, m.group_id),
 b AS (SELECT a.*, t.statement_id, t.wd, t.rate_id, t.normative, LEAST(a.pres, t.wd) AS p1
       FROM a JOIN t ON t.group_id = a.group_id),
-c AS (SELECT b.*, LEAST(b.pabs, b.wd - b.p1) AS p2 FROM b)
-INSERT INTO {rows} (statement_id, kind, for_month, enrollment_id, child_id, group_id, working_days,
-  present_days, paid_absence_days, paid_days, rate_id, normative, amount, refunds_id)
-SELECT statement_id, 'regular', %s, enrollment_id, child_id, group_id, wd, p1, p2, p1 + p2, rate_id,
-  normative, ((ROUND(normative * 100)::bigint * (p1 + p2) * 2 + wd) / (2 * wd))::numeric / 100, NULL
-FROM c
+c AS (SELECT b.*, LEAST(b.pabs, b.wd - b.p1) AS p2 FROM b),
+ins AS (
+  INSERT INTO {rows} (statement_id, kind, for_month, enrollment_id, child_id, group_id, working_days,
+    present_days, paid_absence_days, paid_days, rate_id, normative, amount, refunds_id)
+  SELECT statement_id, 'regular', %s, enrollment_id, child_id, group_id, wd, p1, p2, p1 + p2, rate_id,
+    normative, ((ROUND(normative * 100)::bigint * (p1 + p2) * 2 + wd) / (2 * wd))::numeric / 100, NULL
+  FROM c
+  RETURNING statement_id, group_id, rate_id, paid_days, amount)
+SELECT statement_id, group_id, rate_id, COUNT(*), SUM(paid_days), SUM(amount) FROM ins
+GROUP BY statement_id, group_id, rate_id
 """
 
 
 def regular_rows_insert_sql(
     *, month: dt.date, terms: dict[int, GroupTerms], statement_ids: dict[int, int], paid: Sequence[str],
     group_ids: Sequence[int],
-) -> int:  # fmt: skip
+) -> list[tuple[int, int, int | None, int, int, Decimal]]:  # fmt: skip
     """PostgreSQL: count, price and insert the REGULAR rows of `group_ids` (one locality) in one statement
-    (E23, the same figures as `child_months_batches` + `child_amount`). Returns the rows written."""
+    (E23, the same figures as `child_months_batches` + `child_amount`). Returns what was written, summed per
+    statement, group and rate: (statement, group, rate, rows, paid days, amount)."""
     from .models import StatementRow
 
     values = ", ".join(["(%s::bigint, %s::bigint, %s::int, %s::bigint, %s::numeric)"] * len(group_ids))
@@ -229,7 +234,7 @@ def regular_rows_insert_sql(
     params += [*paid, *group_ids, month, month_end(month), month]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return int(cursor.rowcount)
+        return list(cursor.fetchall())
 
 
 def tune_session() -> None:

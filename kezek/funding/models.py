@@ -5,7 +5,8 @@ CORRECTION rows of a later statement)."""
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from kezek.facilities.models import Group, Locality, Organisation
@@ -104,6 +105,7 @@ class Statement(models.Model):
     )
     total = models.DecimalField(_("to pay, ₸"), default=ZERO, max_digits=14, decimal_places=2)
     missing_rates = models.PositiveIntegerField(_("groups without a rate"), default=0)
+    fees_above_cap = models.PositiveIntegerField(_("contracts above the maximum parental fee"), default=0)
     sha256 = models.CharField(_("SHA-256 of the statement"), max_length=64, blank=True)
 
     class Meta:
@@ -140,33 +142,24 @@ class StatementRow(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="rows")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
     for_month = models.DateField(_("month of attendance"))
-    # A country's month is a million rows: only the indexes the reads need (statement; enrolment and month
-    # for E26; the refunds, partial). The references to the enrolment, child, group and rate are not
-    # checked by the database (no FOREIGN KEY constraint): checking four keys of 900 000 new rows at commit
-    # took a minute of the month's calculation. They are written from the marks and rates in the same
-    # statement (E23), those rows are never deleted (PROTECT), and a frozen row's values are covered by its
-    # statement's hash on the ledger (E27/E28). The statement and refunded row keep their constraints.
-    enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
-    child = models.ForeignKey(
-        Child, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
-    group = models.ForeignKey(
-        Group, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
+    # E25: every reference is a foreign key of the database. A country's month is a million rows and each
+    # key is checked row by row, so on PostgreSQL the five keys are checked as two composite ones
+    # (migration 0005): (enrolment, child) against the enrolment — the row's child is its enrolment's — and
+    # (statement, group, month, rate_key) against the statement's `StatementGroup`, whose own keys hold the
+    # statement, group and rate. SQLite keeps the five plain keys and a trigger for the child. Only the
+    # indexes the reads need (statement; enrolment and month for E26; the refunds, partial).
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+", db_index=False)
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+", db_index=False)
     working_days = models.PositiveSmallIntegerField(_("working days"))
     present_days = models.PositiveSmallIntegerField(_("days present"))
     paid_absence_days = models.PositiveSmallIntegerField(_("paid days of absence"))
     paid_days = models.PositiveSmallIntegerField(_("paid days"))
     rate = models.ForeignKey(
-        Rate,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
+        Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    rate_key = models.GeneratedField(
+        expression=Coalesce("rate", Value(0)), output_field=models.BigIntegerField(), db_persist=True
     )
     normative = models.DecimalField(_("normative, ₸"), max_digits=14, decimal_places=2)
     amount = models.DecimalField(_("amount, ₸"), max_digits=14, decimal_places=2)
@@ -211,3 +204,29 @@ class StatementRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.enrollment_id} {self.for_month:%Y-%m}: {self.amount}"
+
+
+class StatementGroup(models.Model):
+    """E25: a group's month in a statement at one rate (`rate_key`: the rate's id, 0 for none) — what the
+    statement's rows of that group and month are priced by. Written from the rows; on PostgreSQL each row's
+    statement, group, month and rate are checked against it (one composite foreign key, migration 0005)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="groups", db_index=False)
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+")
+    for_month = models.DateField(_("month of attendance"))
+    rate = models.ForeignKey(Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    rate_key = models.GeneratedField(
+        expression=Coalesce("rate", Value(0)), output_field=models.BigIntegerField(), db_persist=True
+    )
+
+    class Meta:
+        verbose_name = _("group of a statement")
+        verbose_name_plural = _("groups of a statement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "group", "for_month", "rate_key"], name="funding_statement_group_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}/{self.group_id} {self.for_month:%Y-%m}"

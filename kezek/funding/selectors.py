@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Sum
 
 from kezek.facilities.models import Locality
 from kezek.staff.selectors import Scope
@@ -21,6 +21,16 @@ def rates_of(*, locality: Locality) -> QuerySet[Rate]:
 
 def terms_of(*, locality: Locality) -> QuerySet[Terms]:
     return Terms.objects.filter(locality=locality).order_by("valid_from")
+
+
+def terms_in_force(*, locality_id: int, on: dt.date | OuterRef) -> QuerySet[Terms]:
+    """E21: the locality's terms valid on the day `on` (at most one: they never overlap)."""
+    return Terms.objects.filter(locality_id=locality_id, valid_from__lte=on).exclude(valid_until__lte=on)
+
+
+def max_parental_fee(*, locality: Locality, on: dt.date) -> Decimal | None:
+    """E21: the locality's maximum parental fee a month in force on `on`; None when no terms are (no cap)."""
+    return terms_in_force(locality_id=locality.pk, on=on).values_list("max_parent_fee", flat=True).first()
 
 
 def statements_in_scope(*, scope: Scope, month: dt.date | None = None, locality: Locality | None = None

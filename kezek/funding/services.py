@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from kezek.attendance.models import AbsenceReason, Correction, TimesheetMonth
@@ -20,10 +20,12 @@ from kezek.core.errors import Conflict, ValidationFailed
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.ledger.hashing import canonical_json
 from kezek.ledger.services import EventSpec, ledger_append, ledger_append_many
+from kezek.records.models import ChildFile
 
 from . import calculation as calc
+from . import selectors
 from .locks import localities_lock
-from .models import ZERO, Rate, Statement, StatementRow, Terms
+from .models import ZERO, Rate, Statement, StatementGroup, StatementRow, Terms
 
 MAX_AMOUNT = Decimal("999999999999.99")
 REASONS = frozenset(value for value, _label in AbsenceReason.choices)
@@ -236,7 +238,7 @@ ROW_COLUMNS = (
 
 STATEMENT_COLUMNS = (
     "id", "organisation_id", "month", "state", "computed_at", "frozen_at", "children", "paid_days", "amount",
-    "corrections", "total", "missing_rates", "sha256",
+    "corrections", "total", "missing_rates", "fees_above_cap", "sha256",
 )  # fmt: skip
 
 
@@ -247,6 +249,7 @@ class Totals:
     amount: Decimal = ZERO
     corrections: Decimal = ZERO
     missing: set[int] = field(default_factory=set)
+    groups: set[tuple[int, dt.date, int | None]] = field(default_factory=set)  # E25: group, month, rate
 
 
 @dataclass(frozen=True)
@@ -347,6 +350,8 @@ def statements_calculate(
         # the statements with their totals, in bulk.
         written = _regular_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
         written += _correction_rows(month=month, eligible=eligible, ids=ids, totals=totals, batch=batch)
+        _statement_groups_insert(ids=ids, totals=totals)
+        above_cap = _fees_above_cap(locality=locality, statement_ids=sorted(ids.values()))
         statements = []
         for organisation_id, pk in sorted(ids.items()):
             t = totals[organisation_id]
@@ -355,6 +360,7 @@ def statements_calculate(
                     pk=pk, organisation_id=organisation_id, month=month, state=Statement.State.DRAFT,
                     computed_at=now, children=t.children, paid_days=t.paid_days, amount=t.amount,
                     corrections=t.corrections, total=t.amount + t.corrections, missing_rates=len(t.missing),
+                    fees_above_cap=above_cap.get(organisation_id, 0),
                 )
             )  # fmt: skip
         writer.insert(
@@ -376,9 +382,38 @@ def statements_calculate(
     return Calculated(statements=len(ids), rows=written, skipped=skipped)
 
 
+def _fees_above_cap(*, locality: Locality, statement_ids: Sequence[int]) -> dict[int, int]:
+    """E21: per kindergarten, the children of its statements whose contract's monthly fee (E3) exceeds the
+    locality's maximum parental fee in force on the contract's date — a flag for the department."""
+    cap = selectors.terms_in_force(locality_id=locality.pk, on=OuterRef("contract_date"))
+    found = (
+        ChildFile.objects.filter(
+            enrollment_id__in=StatementRow.objects.filter(statement_id__in=statement_ids).values(
+                "enrollment_id"
+            ),
+            monthly_fee__gt=Subquery(cap.values("max_parent_fee")[:1]),
+        )
+        .values("organisation_id")
+        .annotate(n=Count("enrollment_id", distinct=True))
+        .values_list("organisation_id", "n")
+    )
+    return dict(found)
+
+
+def _statement_groups_insert(*, ids: dict[int, int], totals: dict[int, Totals]) -> None:
+    """E25: each statement's group-months at their rates, as its rows were written (what the rows'
+    composite foreign key checks on PostgreSQL, migration 0005), in bulk."""
+    rows = [
+        (ids[organisation_id], group_id, for_month, rate_id)
+        for organisation_id, t in sorted(totals.items())
+        for group_id, for_month, rate_id in sorted(t.groups, key=lambda g: (g[0], g[1], g[2] or 0))
+    ]
+    table_writer().insert(StatementGroup, ("statement_id", "group_id", "for_month", "rate_id"), rows)
+
+
 def _drafts_delete(*, month: dt.date, organisations: Sequence[int]) -> None:
-    """The drafts of the month and their rows, in two statements (no row of a draft is refunded: E26 refunds
-    frozen rows only)."""
+    """The drafts of the month, their rows and groups, in three statements (no row of a draft is refunded:
+    E26 refunds frozen rows only)."""
     ids = list(
         Statement.objects.filter(organisation_id__in=organisations, month=month, state="draft").values_list(
             "pk", flat=True
@@ -391,6 +426,7 @@ def _drafts_delete(*, month: dt.date, organisations: Sequence[int]) -> None:
             chunk = ids[start : start + 2000]
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM funding_statementrow WHERE statement_id IN ({marks})", chunk)  # noqa: S608
+            cursor.execute(f"DELETE FROM funding_statementgroup WHERE statement_id IN ({marks})", chunk)  # noqa: S608
             cursor.execute(f"DELETE FROM funding_statement WHERE id IN ({marks})", chunk)  # noqa: S608
 
 
@@ -418,6 +454,7 @@ def _regular_rows(
             t.children += 1
             t.paid_days += cm.paid_days
             t.amount += cm.amount
+            t.groups.add((cm.group_id, month, cm.rate_id))
             if cm.rate_id is None:
                 t.missing.add(cm.group_id)
             rows.append(_row(ids[cm.organisation_id], "regular", month, cm, cm.amount))
@@ -430,32 +467,28 @@ def _regular_rows_in_sql(
     ids: dict[int, int], totals: dict[int, Totals], batch: int,
 ) -> int:  # fmt: skip
     """PostgreSQL: the REGULAR rows counted, priced and inserted by the database (one INSERT … SELECT per
-    batch of groups of a locality: nothing of a child passes through Python), then the totals read back."""
+    batch of groups of a locality: nothing of a child passes through Python), the totals returned by it."""
     by_locality: dict[int, list[int]] = defaultdict(list)
     for group_id in sorted(terms):
         by_locality[terms[group_id].locality_id].append(group_id)
+    organisation_of = {pk: o for o, pk in ids.items()}
     written = 0
     for locality_id, group_ids in sorted(by_locality.items()):
         reasons = sorted(paid.get(locality_id, frozenset()))
         for start in range(0, len(group_ids), batch):
-            written += calc.regular_rows_insert_sql(
+            sums = calc.regular_rows_insert_sql(
                 month=month, terms=terms, statement_ids=ids, paid=reasons,
                 group_ids=group_ids[start : start + batch],
             )  # fmt: skip
-    organisation_of = {pk: o for o, pk in ids.items()}
-    sums = (
-        StatementRow.objects.filter(statement_id__in=list(ids.values()), kind="regular")
-        .values("statement_id", "group_id", "rate_id")
-        .annotate(children=Count("id"), paid_days=Sum("paid_days"), amount=Sum("amount"))
-        .values_list("statement_id", "group_id", "rate_id", "children", "paid_days", "amount")
-    )
-    for statement_id, group_id, rate_id, children, paid_days, amount in sums:
-        t = totals[organisation_of[statement_id]]
-        t.children += children
-        t.paid_days += paid_days or 0
-        t.amount += amount or ZERO
-        if rate_id is None:
-            t.missing.add(group_id)
+            for statement_id, group_id, rate_id, children, paid_days, amount in sums:
+                t = totals[organisation_of[statement_id]]
+                t.children += children
+                t.paid_days += paid_days or 0
+                t.amount += amount or ZERO
+                t.groups.add((group_id, month, rate_id))
+                if rate_id is None:
+                    t.missing.add(group_id)
+                written += children
     return written
 
 
@@ -558,6 +591,7 @@ def _correction_rows(
                 rows.append(_refund(old, ids, earlier, totals))
             rows.append(_row(ids[cm.organisation_id], "correction", earlier, cm, cm.amount))
             totals[cm.organisation_id].corrections += cm.amount
+            totals[cm.organisation_id].groups.add((cm.group_id, earlier, cm.rate_id))
         for enrollment_id, old in effective.items():
             if enrollment_id not in seen:
                 rows.append(_refund(old, ids, earlier, totals))
@@ -577,6 +611,7 @@ def _refund(
         paid_absence_days=paid_absent, rate_id=rate_id, normative=normative, amount=amount,
     )  # fmt: skip
     totals[organisation_id].corrections -= amount
+    totals[organisation_id].groups.add((group_id, earlier, rate_id))
     return _row(ids[organisation_id], "refund", earlier, cm, -amount, row_id)
 
 

@@ -23,6 +23,7 @@ from kezek.core import clock
 from kezek.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kezek.facilities.locks import group_lock
 from kezek.facilities.models import Group
+from kezek.funding.selectors import max_parental_fee
 from kezek.ledger.services import ledger_append
 from kezek.placement import locks as placement_locks
 from kezek.placement.models import Enrollment
@@ -207,7 +208,8 @@ def child_file_contract_set(
     *, file: ChildFile, by_staff: User, number: str, signed_on: dt.date, monthly_fee: object
 ) -> ChildFile:
     """E3: the contract with the parents — its number, date (not in the future, not after the file was
-    closed) and the monthly fee. Setting it again replaces it; each is a ledger event."""
+    closed) and the monthly fee, at most the locality's maximum parental fee on that date (E21). Setting it
+    again replaces it; each is a ledger event."""
     _allowed(by_staff, CONTRACT_WRITERS)
     number = number.strip()
     if not number or len(number) > CONTRACT_NUMBER_MAX:
@@ -215,6 +217,13 @@ def child_file_contract_set(
     if signed_on > clock.today():
         raise ValidationFailed(_("The contract's date cannot be in the future."), code="contract_date_future")
     fee = _fee(monthly_fee)
+    cap = max_parental_fee(locality=file.organisation.locality, on=signed_on)
+    if cap is not None and fee > cap:
+        raise ValidationFailed(
+            _("The monthly fee is above the maximum parental fee on the contract's date: %(max)s tenge.")
+            % {"max": f"{cap:,.2f}"},
+            code="fee_above_cap",
+        )
     with transaction.atomic():
         file = locks.child_file_lock(file.pk)
         _open_checked(file)
