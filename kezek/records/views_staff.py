@@ -137,7 +137,15 @@ def contract(request: HttpRequest, file_id: int) -> HttpResponse:
             return _to_file(request, file, _("The contract is saved."))
 
         done, status = form_posted(
-            form, save, field=_field({"contract_date_future": "signed_on", "fee_invalid": "monthly_fee"})
+            form,
+            save,
+            field=_field(
+                {
+                    "contract_date_future": "signed_on",
+                    "fee_invalid": "monthly_fee",
+                    "fee_above_cap": "monthly_fee",
+                }
+            ),
         )
         if done is not None:
             return done
