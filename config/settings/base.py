@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "kezek.records",
     "kezek.attendance",
     "kezek.funding",
+    "kezek.infection",
 ]
 
 MIDDLEWARE = [

@@ -118,6 +118,11 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
             {"number", "valid_until"},
             gettext_lazy("Kezek: application No. %(number)s is extended"),
         ),
+        _template(
+            "quarantine_contact",
+            {"organisation", "group", "infection", "watch", "until"},
+            gettext_lazy("Kezek: quarantine in your child's group"),
+        ),
     ]
 )
 

@@ -41,6 +41,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "application_reassigned": {"number": 4021},
     "access_request_approved": {"request": 12},
     "access_request_rejected": {"request": 12, "reason": "the document is unreadable"},
+    "quarantine_contact": {
+        "organisation": "Детский сад «Лада»",
+        "group": "Солнышко",
+        "infection": "ветряная оспа",
+        "watch": "сыпь, температура.",
+        "until": dt.date(2026, 12, 28),
+    },
 }
 PHONE_CODE = (
     "Kezek: your confirmation code is %(code)s, valid %(minutes)s minute. Do not tell it to anyone.",
