@@ -49,7 +49,9 @@ class Infection(models.Model):
                 & Q(quarantine_days__gte=1, quarantine_days__lte=DAYS_MAX),
                 name="infection_days_range",
             ),
-            models.CheckConstraint(condition=Q(counting__in=["calendar", "working"]), name="infection_counting"),
+            models.CheckConstraint(
+                condition=Q(counting__in=["calendar", "working"]), name="infection_counting"
+            ),
             models.CheckConstraint(condition=~Q(source=""), name="infection_source_required"),
         ]
 
@@ -106,7 +108,9 @@ class Case(models.Model):
                 name="infection_case_window",
             ),
             models.CheckConstraint(
-                condition=Q(subject="child", enrollment__isnull=False, child__isnull=False, staff__isnull=True)
+                condition=Q(
+                    subject="child", enrollment__isnull=False, child__isnull=False, staff__isnull=True
+                )
                 | Q(subject="staff", enrollment__isnull=True, child__isnull=True, staff__isnull=False),
                 name="infection_case_subject",
             ),

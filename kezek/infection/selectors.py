@@ -17,7 +17,9 @@ from .models import Case, Contact, Infection, Quarantine
 Exposure = dict[int, set[dt.date]]  # group id → the days the case was there
 
 
-def contagious_window(infection: Infection, *, onset_on: dt.date, isolated_on: dt.date) -> tuple[dt.date, dt.date]:
+def contagious_window(
+    infection: Infection, *, onset_on: dt.date, isolated_on: dt.date
+) -> tuple[dt.date, dt.date]:
     """E52: from the longest incubation before the onset to the isolation, both included."""
     return onset_on - dt.timedelta(days=infection.incubation_days), isolated_on
 
@@ -197,6 +199,8 @@ def department_counts(scope: Scope, *, today: dt.date) -> list[Counts]:
     ids = set(cases) | set(total)
     names = dict(scope.organisations().filter(pk__in=ids).values_list("pk", "name_ru"))
     return [
-        Counts(names.get(pk, str(pk)), cases.get(pk, 0), contacts.get(pk, 0), total.get(pk, 0), now.get(pk, 0))
+        Counts(
+            names.get(pk, str(pk)), cases.get(pk, 0), contacts.get(pk, 0), total.get(pk, 0), now.get(pk, 0)
+        )
         for pk in sorted(ids, key=lambda pk: names.get(pk, ""))
     ]

@@ -32,11 +32,12 @@ from .models import Case, CaseRead, Contact, Infection, Quarantine
 HEALTH_ROLES = (Role.NURSE, Role.KINDERGARTEN_HEAD)
 
 
-def _health_profile(user: User) -> StaffProfile:
+def _health_profile(user: User) -> tuple[StaffProfile, int]:
+    """The nurse's or the head's profile and their kindergarten (E56); anyone else: 403."""
     profile = staff_profile(user)
     if profile is None or profile.role not in HEALTH_ROLES or profile.organisation_id is None:
         raise PermissionDenied(_("Only the kindergarten's nurse or head may do this."), code="role")
-    return profile
+    return profile, profile.organisation_id
 
 
 def person_digest(case: Case) -> str:
@@ -45,7 +46,9 @@ def person_digest(case: Case) -> str:
     return salted_hmac("kezek.infection.case", who, algorithm="sha256").hexdigest()
 
 
-def _event(kind: str, subject_type: str, subject_id: int, organisation: Organisation, /, **payload: object) -> None:
+def _event(
+    kind: str, subject_type: str, subject_id: int, organisation: Organisation, /, **payload: object
+) -> None:
     ledger_append(
         kind=kind,
         subject_type=subject_type,
@@ -76,7 +79,9 @@ def _enrollment_checked(enrollment: Enrollment, organisation_id: int, onset_on: 
     enrollment = Enrollment.objects.select_related("group").get(pk=enrollment.pk)
     if enrollment.group.organisation_id != organisation_id:
         raise NotFound(_("Not found."))
-    if enrollment.enrolled_on > onset_on or (enrollment.left_on is not None and enrollment.left_on < onset_on):
+    if enrollment.enrolled_on > onset_on or (
+        enrollment.left_on is not None and enrollment.left_on < onset_on
+    ):
         raise ValidationFailed(
             _("The child was not enrolled in the kindergarten on the day of the onset."), code="not_enrolled"
         )
@@ -101,24 +106,24 @@ def case_record(
     """E51–E55: the nurse (or the head) records a case of a child or of a staff member. Bad input — an
     unknown infection, isolation before the onset or in the future, a child not enrolled on the onset,
     another kindergarten's person — is refused and nothing is written."""
-    profile = _health_profile(by_staff)
-    organisation_id = int(profile.organisation_id or 0)
+    _profile, organisation_id = _health_profile(by_staff)
     infection = _infection(infection_code)
     _dates_checked(onset_on, isolated_on)
-    if (enrollment is None) == (staff is None):
-        raise ValidationFailed(_("Choose the child or the staff member who fell ill."), code="subject_required")
     first, last = selectors.contagious_window(infection, onset_on=onset_on, isolated_on=isolated_on)
-    if enrollment is not None:
+    if enrollment is not None and staff is None:
         enrollment = _enrollment_checked(enrollment, organisation_id, onset_on)
         exposure = selectors.child_exposure(child_id=enrollment.child_id, first=first, last=last)
         children = selectors.child_contacts(exposure, except_child=enrollment.child_id)
         adults = selectors.staff_contacts(exposure)
-    else:
-        assert staff is not None
+    elif staff is not None and enrollment is None:
         staff = _staff_checked(staff, organisation_id)
         exposure = selectors.staff_exposure(profile_id=staff.pk, first=first, last=last)
         children = selectors.child_contacts(exposure)
         adults = selectors.staff_contacts(exposure, except_profile=staff.pk)
+    else:
+        raise ValidationFailed(
+            _("Choose the child or the staff member who fell ill."), code="subject_required"
+        )
     with transaction.atomic():
         groups = groups_lock(exposure)
         case = Case.objects.create(
@@ -149,7 +154,11 @@ def case_record(
             ]
             + [
                 Contact(
-                    case=case, group_id=c.group_id, staff_id=c.profile_id, first_day=c.first_day, last_day=c.last_day
+                    case=case,
+                    group_id=c.group_id,
+                    staff_id=c.profile_id,
+                    first_day=c.first_day,
+                    last_day=c.last_day,
                 )
                 for c in adults
             ]
@@ -278,8 +287,9 @@ def _parents_tell(quarantine: Quarantine) -> None:
     language, what to watch for and until when — the group, the infection and the last day only, never who
     fell ill. Once per parent and last day (an extension tells them the new date)."""
     children = set(
-        Contact.objects.filter(case__in=quarantine.cases.all(), group=quarantine.group, child__isnull=False)
-        .values_list("child_id", flat=True)
+        Contact.objects.filter(
+            case__in=quarantine.cases.all(), group=quarantine.group, child__isnull=False
+        ).values_list("child_id", flat=True)
     )
     applicants = {
         application.applicant_id: application.applicant
@@ -318,7 +328,9 @@ def enrolment_into_quarantine_refused(*, group_id: int, days: tuple[dt.date, ...
 
 
 def on_enrollment_created(*, enrollment: Enrollment, **__: object) -> None:
-    enrolment_into_quarantine_refused(group_id=enrollment.group_id, days=(enrollment.enrolled_on, clock.today()))
+    enrolment_into_quarantine_refused(
+        group_id=enrollment.group_id, days=(enrollment.enrolled_on, clock.today())
+    )
 
 
 def on_enrollment_transferred(*, enrollment: Enrollment, on: dt.date, **__: object) -> None:
@@ -328,9 +340,9 @@ def on_enrollment_transferred(*, enrollment: Enrollment, on: dt.date, **__: obje
 def case_read_log(*, user: User, what: str, case: Case | None = None) -> None:
     """E56: one read of infection data by the nurse or the head — who, when, what; a child's case is also
     a read of the child's file's health data (`records.SensitiveRead`, shown to the head on the file)."""
-    profile = _health_profile(user)
+    profile, organisation_id = _health_profile(user)
     CaseRead.objects.create(
-        organisation_id=profile.organisation_id,
+        organisation_id=organisation_id,
         case=case,
         user=user,
         role=profile.role,

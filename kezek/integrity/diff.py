@@ -17,6 +17,7 @@ from kezek.core.masking import mask_iin
 from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import Group, Locality
 from kezek.funding.integrity import funding_findings
+from kezek.infection.integrity import live_cases, live_quarantines
 from kezek.ledger.hashing import person_digest
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
@@ -132,6 +133,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_timesheets(state, chunk_size=chunk_size)
         findings += [Finding(*found) for found in funding_findings(chunk_size=chunk_size)]  # E28
         findings += diff_vouchers(state, chunk_size=chunk_size)
+        findings += diff_infection(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
 
@@ -505,6 +507,8 @@ def diff_timesheets(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator
         yield from _compare("timesheet", name, ("state", "sheet_sha256"), expected[2:], [row_state, sha])
         if live[pk] != expected[3]:
             yield Finding("timesheet.sheet", name, f"sheet sha256 {expected[3]}", f"marks hash to {live[pk]}")
+
+
 def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
     """E38: the vouchers (application, state, deadlines, waiting list, direction) against their events."""
     rows = (
@@ -530,3 +534,17 @@ def diff_vouchers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[F
         .iterator(chunk_size=chunk_size)
     )
     yield from _diff_rows("voucher", "voucher", state.vouchers, r.VOUCHER_FIELDS, rows)
+
+
+def diff_infection(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E58: every case (infection, who and when as a digest, its contacts) and quarantine (group,
+    infection, days, ended) against its events."""
+    cases = live_cases(chunk_size=chunk_size)
+    yield from _diff_rows("infection_case", "infection case", state.infection_cases, r.CASE_FIELDS, cases)
+    yield from _diff_rows(
+        "quarantine",
+        "quarantine",
+        state.quarantines,
+        r.QUARANTINE_FIELDS,
+        live_quarantines(chunk_size=chunk_size),
+    )

@@ -79,6 +79,12 @@ FILE_FIELDS = ("enrollment", "status", "contract", "health", "stays")
 DOC_FILE, DOC_KIND, DOC_SHA256 = range(3)
 DOCUMENT_FIELDS = ("file", "kind", "sha256")
 
+# Infection case (E58): [infection code, person digest, child contacts, staff contacts]
+CASE_FIELDS = ("infection", "person", "children", "staff")
+# Quarantine (E58): [group, infection code, first day (ISO), last day (ISO), ended]
+Q_GROUP, Q_INFECTION, Q_FIRST, Q_LAST, Q_ENDED = range(5)
+QUARANTINE_FIELDS = ("group", "infection", "first_day", "last_day", "ended")
+
 LIVE_DIRECTION = ("benefit_confirmation", "awaiting_enrollment")
 # Voucher (E38): [application, state, confirm_until (ms), contract_until (ms), waiting organisation,
 #                 direction]
@@ -113,6 +119,8 @@ class State:
     documents: dict[int, list[Any]] = field(default_factory=dict)
     timesheets: dict[int, list[Any]] = field(default_factory=dict)  # id → [group, month, state, sha256]
     vouchers: dict[int, list[Any]] = field(default_factory=dict)
+    infection_cases: dict[int, list[Any]] = field(default_factory=dict)
+    quarantines: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -462,6 +470,8 @@ def record_closed(state: State, event: Event) -> None:
     row = _file(state, event)
     if row is not None:
         row[F_STATUS] = "closed"
+
+
 # --- attendance timesheets (E15) ----------------------------------------------------------------------
 
 
@@ -499,6 +509,8 @@ def timesheet_answered(state: State, event: Event) -> None:
         state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} before submission"))
     elif row[3] != event.payload["sheet_sha256"]:
         state.anomalies.append((event.seq, f"timesheet {pk}", f"{event.kind} names another sheet"))
+
+
 # --- vouchers (E38) ---------------------------------------------------------------------------------
 
 
@@ -521,6 +533,46 @@ def voucher_changed(state: State, event: Event) -> None:
     row[V_CONTRACT] = moment_ms(p.get("contract_until")) or -1
     row[V_WAITING] = p.get("waiting_organisation") or 0
     row[V_DIRECTION] = p.get("direction") or 0
+
+
+# --- infection control (E58) ------------------------------------------------------------------------
+
+
+def infection_case_recorded(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.infection_cases, pk):
+        state.infection_cases[pk] = [p["infection"], p["person"], p["children"], p["staff"]]
+
+
+def quarantine_set(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.quarantines, pk):
+        state.quarantines[pk] = [p["group"], p["infection"], day(p["first_day"]), day(p["last_day"]), False]
+
+
+def _quarantine(state: State, event: Event) -> list[Any] | None:
+    row = state.quarantines.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append(
+            (event.seq, f"quarantine {event.subject_id}", f"{event.kind} before it was set")
+        )
+    elif row[Q_ENDED]:
+        state.anomalies.append((event.seq, f"quarantine {event.subject_id}", f"{event.kind} after its end"))
+        return None
+    return row
+
+
+def quarantine_extended(state: State, event: Event) -> None:
+    """A new case moves the last day forward, never back (E53)."""
+    row = _quarantine(state, event)
+    if row is not None and _later(state, event, row[Q_LAST], day(event.payload["last_day"])):
+        row[Q_LAST] = day(event.payload["last_day"])
+
+
+def quarantine_ended(state: State, event: Event) -> None:
+    row = _quarantine(state, event)
+    if row is not None:
+        row[Q_ENDED] = True
 
 
 def recorded_only(state: State, event: Event) -> None:
@@ -605,6 +657,10 @@ RULES: dict[str, Rule] = {
     "voucher.extended": voucher_changed,
     "voucher.waiting": voucher_changed,
     "voucher.contract_signed": voucher_changed,
+    "infection.case_recorded": infection_case_recorded,
+    "quarantine.set": quarantine_set,
+    "quarantine.extended": quarantine_extended,
+    "quarantine.ended": quarantine_ended,
 }
 
 

@@ -52,6 +52,8 @@ _VOUCHER = (  # every voucher event (vouchers._event, E38)
     "waiting_organisation", "direction",
 )  # fmt: skip
 
+_QUARANTINE = ("quarantine", "group", "organisation", "last_day")  # every quarantine event (E58)
+
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
 
@@ -172,6 +174,12 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "voucher.extended": (*_VOUCHER, "days"),
     "voucher.waiting": _VOUCHER,
     "voucher.contract_signed": (*_VOUCHER, "group", "organisation"),
+    # infection control (E58): a group's quarantine and its days only — never a child, a staff member, the
+    # infection, a date of a case or a count of contacts
+    "infection.case_recorded": ("organisation", "quarantines"),
+    "quarantine.set": (*_QUARANTINE, "first_day"),
+    "quarantine.extended": (*_QUARANTINE, "previous_last_day"),
+    "quarantine.ended": (*_QUARANTINE, "by"),  # by: "system"
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -181,7 +189,7 @@ PUBLIC_SUBJECTS = frozenset(
         "application", "direction", "publication", "enrollment", "group", "organisation", "locality",
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
-        "voucher",
+        "voucher", "quarantine",
     }
 )  # fmt: skip
 
