@@ -3,14 +3,17 @@ timesheet, the quarantine in force on a day, the nurse's lists and the departmen
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from kezek.attendance.models import Correction, Mark, TeacherAssignment
 from kezek.core.workdays import add_working_days
+from kezek.staff.models import StaffProfile
 from kezek.staff.selectors import Scope
+from kezek.waitlist.models import Child
 
 from .models import Case, Contact, Infection, Quarantine
 
@@ -197,10 +200,78 @@ def department_counts(scope: Scope, *, today: dt.date) -> list[Counts]:
         .values_list("organisation", "n")
     )
     ids = set(cases) | set(total)
-    names = dict(scope.organisations().filter(pk__in=ids).values_list("pk", "name_ru"))
+    names = {o.pk: o.name for o in scope.organisations().filter(pk__in=ids)}
     return [
         Counts(
             names.get(pk, str(pk)), cases.get(pk, 0), contacts.get(pk, 0), total.get(pk, 0), now.get(pk, 0)
         )
         for pk in sorted(ids, key=lambda pk: names.get(pk, ""))
     ]
+
+
+# --- the report for the sanitary service (E57) -----------------------------------------------------------
+
+REPORT_HEADER = [
+    _("record"),
+    _("case"),
+    _("infection"),
+    _("person"),
+    _("birth date"),
+    _("group"),
+    _("from"),
+    _("until"),
+]
+
+
+def _person(child: Child | None, staff: StaffProfile | None) -> tuple[str, str]:
+    if child is not None:
+        return (
+            f"{child.last_name} {child.first_name} {child.middle_name}".strip(),
+            child.birth_date.isoformat(),
+        )
+    if staff is None:  # never: a CHECK constraint wants a child or a staff member
+        return "", ""
+    return staff.user.get_full_name() or staff.user.username, ""
+
+
+def report_rows(scope: Scope) -> Iterator[list[str]]:
+    """E57: a line per case (onset, isolation), per contact (first and last day of contact) and per
+    quarantine (its days), oldest first."""
+    for case in cases_of(scope).order_by("isolated_on", "pk"):
+        name, born = _person(case.child, case.staff)
+        group = case.enrollment.group.name if case.enrollment is not None else ""
+        infection = case.infection.name
+        yield [
+            str(_("case")),
+            str(case.pk),
+            infection,
+            name,
+            born,
+            group,
+            str(case.onset_on),
+            str(case.isolated_on),
+        ]
+        for contact in contacts_of(case):
+            name, born = _person(contact.child, contact.staff)
+            yield [
+                str(_("contact")),
+                str(case.pk),
+                infection,
+                name,
+                born,
+                contact.group.name,
+                str(contact.first_day),
+                str(contact.last_day),
+            ]
+    for quarantine in quarantines_of(scope).order_by("first_day", "pk"):
+        cases = " ".join(str(pk) for pk in quarantine.cases.order_by("pk").values_list("pk", flat=True))
+        yield [
+            str(_("quarantine")),
+            cases,
+            quarantine.infection.name,
+            "",
+            "",
+            quarantine.group.name,
+            str(quarantine.first_day),
+            str(quarantine.last_day),
+        ]

@@ -1,5 +1,6 @@
 from kezek.attendance import views as attendance
 from kezek.funding import views as funding
+from kezek.infection import views as infection
 from kezek.records import views_staff as records
 
 from .views import auth, campaigns, desk, home, kindergarten, ledger, organisations, reports, settings
@@ -19,4 +20,5 @@ urlpatterns = [
     *records.urlpatterns,
     *attendance.urlpatterns,
     *funding.urlpatterns,
+    *infection.urlpatterns,
 ]
