@@ -2,6 +2,7 @@
 group) with a nurse, and a helper to record a case on a given day."""
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -9,7 +10,7 @@ import time_machine
 from django.contrib.auth.models import User
 
 from kezek.infection import services
-from kezek.infection.models import Case
+from kezek.infection.models import Case, Infection
 from kezek.placement.models import Enrollment
 from kezek.staff.models import Role
 from tests.attendance.conftest import Kindergarten, at, make_kindergarten
@@ -51,3 +52,10 @@ def record(
             isolated_on=isolated or on,
             enrollment=enrollment or c.kg.enrollments[0],
         )
+
+
+def infections_seeded() -> None:
+    """The data migration's infections, again: a transactional test (the browser's) flushes them."""
+    seeded = importlib.import_module("kezek.infection.migrations.0002_infections")
+    for values in seeded.INFECTIONS:
+        Infection.objects.update_or_create(code=values["code"], defaults=values)
