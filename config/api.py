@@ -18,6 +18,7 @@ from kezek.core.errors import DomainError, TooManyRequests
 from kezek.facilities.api import router as facilities_router
 from kezek.feedback.api import router as feedback_router
 from kezek.funding.api import router as funding_router
+from kezek.infection.api import router as infection_router
 from kezek.integrity.api import router as integrity_router
 from kezek.opendata.api import router as opendata_router
 from kezek.placement.api import router as placement_router
@@ -104,3 +105,4 @@ api.add_router("/", records_router)
 api.add_router("/", attendance_router)
 api.add_router("/", funding_router)
 api.add_router("/", vouchers_router)
+api.add_router("/", infection_router)

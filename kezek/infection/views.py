@@ -51,15 +51,20 @@ def _user(request: HttpRequest) -> User:
 def _choices(scope: Scope) -> dict[str, list[tuple[Any, str]]]:
     since = clock.today() - dt.timedelta(days=RECENT_DAYS)
     children = (
-        Enrollment.objects.filter(group__organisation_id=scope.organisation_id)
+        scope.filter(
+            Enrollment.objects.all(),
+            locality="group__organisation__locality",
+            organisation="group__organisation",
+        )
         .filter(Q(left_on__isnull=True) | Q(left_on__gte=since))
         .select_related("child", "group")
         .order_by("child__last_name", "child__first_name", "pk")
     )
     staff = (
-        StaffProfile.objects.filter(
-            organisation_id=scope.organisation_id, role__in=ORGANISATION_ROLES, is_active=True
+        scope.filter(
+            StaffProfile.objects.all(), locality="organisation__locality", organisation="organisation"
         )
+        .filter(role__in=ORGANISATION_ROLES, is_active=True)
         .select_related("user")
         .order_by("user__last_name", "user__username")
     )

@@ -175,6 +175,7 @@ OBJECTS: dict[str, Callable[[World], Any]] = {
     "campaign_id": lambda w: w.campaign.pk,
     "file_id": lambda w: w.document.file_id,
     "document_id": lambda w: w.document.pk,
+    "case_id": lambda w: infection_case(w),
 }
 # Generic kwarg names ("pk", "number") name different models on different URLs: each URL says which.
 PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
@@ -228,6 +229,23 @@ def funding_rate(world: World) -> int:
         locality=world.locality, ownership="state", group_kind="general", age_from=0, age_to=8,
         stay_mode="full_day", valid_from=dt.date(2026, 1, 1),
         defaults={"amount": "60000.00", "decision_number": "1", "changed_at": MONDAY},
+    )  # fmt: skip
+    return found.pk
+
+
+def infection_case(world: World) -> int:
+    """A case of the enrolled child (E51), made on first use (as a row: no timesheet, no contacts)."""
+    from kezek.infection.models import Case, Infection
+
+    day = MONDAY.date()
+    found, _created = Case.objects.get_or_create(
+        enrollment=world.enrollment,
+        defaults={
+            "organisation": world.organisation, "infection": Infection.objects.get(code="chickenpox"),
+            "subject": "child", "child_id": world.enrollment.child_id, "onset_on": day, "isolated_on": day,
+            "window_first": day, "window_last": day, "recorded_at": MONDAY,
+            "recorded_by": User.objects.get(username=f"officer-{world.locality.pk}"),
+        },
     )  # fmt: skip
     return found.pk
 
@@ -339,6 +357,7 @@ API_ROLES: dict[str, set[str]] = {
     "record-health": {Role.KINDERGARTEN_HEAD, Role.NURSE},
     "attendance": TIMESHEET_SIDE,
     "funding": {*DEPARTMENT_ROLES, Role.ADMINISTRATOR},
+    "infection": {Role.KINDERGARTEN_HEAD, Role.NURSE},  # health data (E56)
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "access-requests": {
@@ -370,6 +389,12 @@ API_BODIES: dict[str, dict[str, Any]] = {
         "decision_number": "7",
         "max_parent_fee": "15000.00",
         "paid_reasons": [],
+    },
+    "infection": {
+        "infection": "chickenpox",
+        "enrollment": 1,
+        "onset_on": "2026-12-14",
+        "isolated_on": "2026-12-14",
     },
 }
 
