@@ -112,7 +112,7 @@ def _out(case: Case) -> CaseOut:
     "/staff/infection/cases",
     response={201: CaseOut, **SIGNED_IN_ERRORS},
     auth=staff_auth,
-    summary="Kindergarten nurse: record a case; contacts, quarantine and parents' messages follow",
+    summary="Kindergarten nurse: record a case; contacts, quarantine and parents' messages follow (a read)",
 )
 def case_create(request: HttpRequest, data: CaseIn) -> Status[CaseOut]:
     scope = _scope(request)
@@ -133,7 +133,9 @@ def case_create(request: HttpRequest, data: CaseIn) -> Status[CaseOut]:
         enrollment=enrollment,
         staff=staff,
     )
-    return Status(201, _out(selectors.case_of(scope, case.pk)))
+    case = selectors.case_of(scope, case.pk)
+    services.case_read_log(user=_user(request), what=CaseRead.What.CASE, case=case)  # E56: its contacts
+    return Status(201, _out(case))
 
 
 @router.get(

@@ -171,6 +171,7 @@ def case_record(
             Organisation.objects.select_related("locality").get(pk=organisation_id),
             case=case.pk,
             infection=infection.code,
+            figures=[infection.incubation_days, infection.quarantine_days, infection.counting],
             subject=case.subject,
             person=person_digest(case),
             children=len(children),

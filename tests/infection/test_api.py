@@ -55,7 +55,7 @@ def test_the_nurse_records_and_reads_a_case(clinic: Clinic) -> None:
     assert body["quarantines"][0]["last_day"] == "2026-10-02"  # type: ignore[index]
     read = nurse.get(f"{URL}/{body['id']}")
     assert read.status_code == 200
-    assert CaseRead.objects.filter(what="case").count() == 1
+    assert CaseRead.objects.filter(what="case").count() == 2  # the answer to the POST, and the GET
 
 
 def test_bad_input_is_a_translated_4xx(clinic: Clinic) -> None:

@@ -1,6 +1,7 @@
 """E50: the common infections of a kindergarten, with the figures their quarantine is computed from and the
-source of each figure. Where no source could be checked the figure says "unverified" — the department may
-correct it (the admin), and every case keeps the figures it was computed with in its ledger event."""
+source of each figure. Where no source could be checked the figure says "unverified"; a correction is a
+later data migration (reviewed code), and every case keeps the figures it was computed with in its ledger
+event."""
 
 from django.db import migrations
 
