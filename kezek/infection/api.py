@@ -140,7 +140,7 @@ def case_create(request: HttpRequest, data: CaseIn) -> Status[CaseOut]:
 
 @router.get(
     "/staff/infection/cases/{case_id}",
-    response={200: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=staff_auth,
     summary="Kindergarten nurse or head: one case with its contacts and quarantines (the read logged)",
 )
