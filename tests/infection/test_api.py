@@ -11,6 +11,7 @@ from django.test import Client
 
 from kezek.infection.models import Case, CaseRead
 from kezek.ledger.models import LedgerEvent
+from kezek.staff.models import StaffProfile
 from tests.attendance.conftest import at
 from tests.factories import staff_login
 
@@ -70,7 +71,10 @@ def test_bad_input_is_a_translated_4xx(clinic: Clinic) -> None:
     )
     assert (status, body["code"]) == (422, "isolation_before_onset")
     assert body["detail"] == "The isolation cannot be before the onset of the illness."
-    status, body = post(nurse, infection="plague", staff=1, onset_on="2026-09-11", isolated_on="2026-09-11")
+    teacher = StaffProfile.objects.get(user=clinic.kg.teacher).pk
+    status, body = post(
+        nurse, infection="plague", staff=teacher, onset_on="2026-09-11", isolated_on="2026-09-11"
+    )
     assert (status, body["code"]) == (422, "infection_unknown")
     status, body = post(
         nurse, infection="measles", enrollment=999999, onset_on="2026-09-11", isolated_on="2026-09-11"
