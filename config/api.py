@@ -19,6 +19,7 @@ from kezek.exchange.api import router as exchange_router
 from kezek.facilities.api import router as facilities_router
 from kezek.feedback.api import router as feedback_router
 from kezek.funding.api import router as funding_router
+from kezek.infection.api import router as infection_router
 from kezek.integrity.api import router as integrity_router
 from kezek.monitoring.api import router as monitoring_router
 from kezek.opendata.api import router as opendata_router
@@ -110,3 +111,4 @@ api.add_router("/", vouchers_router)
 api.add_router("/", exchange_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", schooltransfer_router)
+api.add_router("/", infection_router)

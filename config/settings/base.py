@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kezek.exchange",
     "kezek.monitoring",
     "kezek.schooltransfer",
+    "kezek.infection",
 ]
 
 MIDDLEWARE = [

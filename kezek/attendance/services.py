@@ -639,29 +639,47 @@ def closure_add(
     if group is not None and group.organisation_id != organisation.pk:
         raise NotFound(_("Group not found."))
     with transaction.atomic():
-        closure = Closure.objects.create(
-            organisation=organisation,
-            group=group,
-            first_day=first_day,
-            last_day=last_day,
-            kind=kind,
-            created_at=clock.now(),
-            created_by=by_staff,
-        )
-        ledger_append(
-            kind="closure.added",
-            subject_type="closure",
-            subject_id=str(closure.pk),
-            locality_code=organisation.locality.code,
-            payload={
-                "organisation": organisation.pk,
-                "group": group.pk if group else None,
-                "first_day": first_day,
-                "last_day": last_day,
-                "kind": kind,
-                "by": by_staff.pk,
-            },
-        )
+        return _closure_create(organisation, group, first_day, last_day, kind, by_staff)
+
+
+def closure_quarantine_add(*, group: Group, first_day: dt.date, last_day: dt.date, by_staff: User) -> Closure:
+    """E12, E54: the quarantine days of one group, set by infection control (`kezek.infection`) inside its
+    own transaction; the caller (the nurse's case, E51) has checked the role and the dates."""
+    organisation = Organisation.objects.select_related("locality").get(pk=group.organisation_id)
+    return _closure_create(organisation, group, first_day, last_day, Closure.Kind.QUARANTINE, by_staff)
+
+
+def _closure_create(
+    organisation: Organisation,
+    group: Group | None,
+    first_day: dt.date,
+    last_day: dt.date,
+    kind: str,
+    by_staff: User,
+) -> Closure:
+    closure = Closure.objects.create(
+        organisation=organisation,
+        group=group,
+        first_day=first_day,
+        last_day=last_day,
+        kind=kind,
+        created_at=clock.now(),
+        created_by=by_staff,
+    )
+    ledger_append(
+        kind="closure.added",
+        subject_type="closure",
+        subject_id=str(closure.pk),
+        locality_code=organisation.locality.code,
+        payload={
+            "organisation": organisation.pk,
+            "group": group.pk if group else None,
+            "first_day": first_day,
+            "last_day": last_day,
+            "kind": kind,
+            "by": by_staff.pk,
+        },
+    )
     return closure
 
 

@@ -65,6 +65,7 @@ from .generate import (
     plan_locality,
     plan_region,
 )
+from .infection import demo_infection_delete, demo_infection_load
 from .monitoring import demo_monitoring_delete, demo_monitoring_load
 from .queue import (
     DOCUMENT_NAME,
@@ -207,6 +208,7 @@ def demo_delete() -> int:
     _refuse_in_production()  # before anything is touched
     try:
         with transaction.atomic():
+            demo_infection_delete()  # cases hold enrolments and staff (E59)
             demo_funding_delete()
             demo_monitoring_delete()
             demo_attendance_delete()
@@ -371,6 +373,7 @@ def demo_load(
         result.attendance = demo_attendance_load(seed=seed)
         demo_monitoring_load(seed=seed)  # part of the demo teachers' children's cards at the start point
         result.funding = demo_funding_load()  # after the attendance demo: statements of its locked months
+        demo_infection_load()  # E59: one past quarantine, from the attendance demo's marks
         result.counts.published_places = _publish_free_seats()
         say(f"free places published ({time.perf_counter() - started:.1f} s)")
         enrolled = demo_records_load(seed=seed)  # most seats of a few kindergartens, through the services

@@ -22,6 +22,7 @@ from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import BaseFee, Group, Locality, Organisation
 from kezek.feedback.models import Feedback
 from kezek.funding.integrity import funding_findings
+from kezek.infection.integrity import live_cases, live_quarantines
 from kezek.ledger.hashing import person_digest
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
@@ -148,6 +149,7 @@ def integrity_check(*, chunk_size: int = CHUNK_SIZE) -> Report:
         findings += diff_feedback(state, chunk_size=chunk_size)
         findings += diff_monitoring(state, chunk_size=chunk_size)  # E47
         findings += diff_school_transfers(state, chunk_size=chunk_size)
+        findings += diff_infection(state, chunk_size=chunk_size)
     return Report(events=state.events, findings=findings)
 
 
@@ -762,4 +764,15 @@ def diff_school_transfers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> It
         rows.append((pk, file_id, transfer_state, sha256))
     yield from _diff_rows(
         "school_transfer", "school transfer", state.school_transfers, r.SCHOOL_TRANSFER_FIELDS, iter(rows)
+def diff_infection(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
+    """E58: every case (infection, who and when as a digest, its contacts) and quarantine (group,
+    infection, days, ended) against its events."""
+    cases = live_cases(chunk_size=chunk_size)
+    yield from _diff_rows("infection_case", "infection case", state.infection_cases, r.CASE_FIELDS, cases)
+    yield from _diff_rows(
+        "quarantine",
+        "quarantine",
+        state.quarantines,
+        r.QUARANTINE_FIELDS,
+        live_quarantines(chunk_size=chunk_size),
     )

@@ -80,6 +80,12 @@ FILE_FIELDS = ("enrollment", "status", "contract", "health", "stays")
 DOC_FILE, DOC_KIND, DOC_SHA256 = range(3)
 DOCUMENT_FIELDS = ("file", "kind", "sha256")
 
+# Infection case (E58): [infection code, person digest, child contacts, staff contacts]
+CASE_FIELDS = ("infection", "person", "children", "staff")
+# Quarantine (E58): [group, infection code, first day (ISO), last day (ISO), ended]
+Q_GROUP, Q_INFECTION, Q_FIRST, Q_LAST, Q_ENDED = range(5)
+QUARANTINE_FIELDS = ("group", "infection", "first_day", "last_day", "ended")
+
 LIVE_DIRECTION = ("benefit_confirmation", "awaiting_enrollment")
 # Voucher (E38): [application, state, confirm_until (ms), contract_until (ms), waiting organisation,
 #                 direction]
@@ -173,6 +179,8 @@ class State:
     monitoring_points: dict[int, list[Any]] = field(default_factory=dict)
     monitoring_dates: dict[str, list[Any]] = field(default_factory=dict)
     school_transfers: dict[int, list[Any]] = field(default_factory=dict)
+    infection_cases: dict[int, list[Any]] = field(default_factory=dict)
+    quarantines: dict[int, list[Any]] = field(default_factory=dict)
     anomalies: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, object, what)
     # D1: the acts with a written basis — (seq, kind, subject type, subject id, basis hash)
     bases: list[tuple[int, str, str, str, str]] = field(default_factory=list)
@@ -646,6 +654,31 @@ def _exchange(state: State, event: Event) -> list[Any] | None:
         state.anomalies.append(
             (event.seq, f"exchange {event.subject_id}", f"{event.kind} when {row[X_STATUS]}")
         )
+
+
+# --- infection control (E58) ------------------------------------------------------------------------
+
+
+def infection_case_recorded(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.infection_cases, pk):
+        state.infection_cases[pk] = [p["infection"], p["person"], p["children"], p["staff"]]
+
+
+def quarantine_set(state: State, event: Event) -> None:
+    p, pk = event.payload, int(event.subject_id)
+    if _new(state, event, state.quarantines, pk):
+        state.quarantines[pk] = [p["group"], p["infection"], day(p["first_day"]), day(p["last_day"]), False]
+
+
+def _quarantine(state: State, event: Event) -> list[Any] | None:
+    row = state.quarantines.get(int(event.subject_id))
+    if row is None:
+        state.anomalies.append(
+            (event.seq, f"quarantine {event.subject_id}", f"{event.kind} before it was set")
+        )
+    elif row[Q_ENDED]:
+        state.anomalies.append((event.seq, f"quarantine {event.subject_id}", f"{event.kind} after its end"))
         return None
     return row
 
@@ -898,6 +931,19 @@ def school_transfer_changed(state: State, event: Event) -> None:
         row[ST_SHA256] = event.payload["sha256"]
 
 
+def quarantine_extended(state: State, event: Event) -> None:
+    """A new case moves the last day forward, never back (E53)."""
+    row = _quarantine(state, event)
+    if row is not None and _later(state, event, row[Q_LAST], day(event.payload["last_day"])):
+        row[Q_LAST] = day(event.payload["last_day"])
+
+
+def quarantine_ended(state: State, event: Event) -> None:
+    row = _quarantine(state, event)
+    if row is not None:
+        row[Q_ENDED] = True
+
+
 def recorded_only(state: State, event: Event) -> None:
     """An event that changes nothing this check compares (attendance marks — whose months are hashed by
     the timesheet events — and funding, diffed by `kezek.funding.integrity`): it is on the chain, verified
@@ -998,6 +1044,10 @@ RULES: dict[str, Rule] = {
     "school_transfer.completed": school_transfer_changed,
     "school_transfer.resigned": school_transfer_changed,
     "application.archived": application_stop_list_ended,
+    "infection.case_recorded": infection_case_recorded,
+    "quarantine.set": quarantine_set,
+    "quarantine.extended": quarantine_extended,
+    "quarantine.ended": quarantine_ended,
 }
 
 

@@ -47,6 +47,8 @@ SECTIONS = (
     Section(
         "staff:funding_statements", _("Funding statements"), (Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR)
     ),
+    Section("staff:infection", _("Infection control"), (Role.KINDERGARTEN_HEAD, Role.NURSE)),  # E56
+    Section("staff:infection_department", _("Infection control"), DEPARTMENT_READ),  # E57: counts
 )
 
 

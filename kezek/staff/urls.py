@@ -1,5 +1,6 @@
 from kezek.attendance import views as attendance
 from kezek.funding import views as funding
+from kezek.infection import views as infection
 from kezek.records import views_staff as records
 from kezek.schooltransfer.urls import staff_urlpatterns as school_transfers
 
@@ -21,4 +22,5 @@ urlpatterns = [
     *attendance.urlpatterns,
     *funding.urlpatterns,
     *school_transfers,
+    *infection.urlpatterns,
 ]

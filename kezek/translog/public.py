@@ -55,6 +55,7 @@ _VOUCHER = (  # every voucher event (vouchers._event, E38)
 _EXCHANGE = ("exchange", "round", "status")  # every exchange event (exchange._exchange_spec, E79)
 _MONITORING = ("point", "group", "organisation", "school_year", "period", "template")  # E47
 _SCHOOL_TRANSFER = ("transfer", "file", "organisation", "state")  # every transfer event (E67)
+_QUARANTINE = ("quarantine", "group", "organisation", "last_day")  # every quarantine event (E58)
 
 # A key is either published as it is (a name) or, for a dict of changes, as (name, the public sub-keys).
 PublicKey = str | tuple[str, tuple[str, ...]]
@@ -207,6 +208,12 @@ PUBLIC_KEYS: dict[str, tuple[PublicKey, ...]] = {
     "school_transfer.completed": (*_SCHOOL_TRANSFER, "left_on", "applications"),
     "school_transfer.resigned": (*_SCHOOL_TRANSFER, "left_on"),
     "application.archived": (*_APPLICATION, "reason"),  # reason: a code
+    # infection control (E58): a group's quarantine and its days only — never a child, a staff member, the
+    # infection, a date of a case or a count of contacts
+    "infection.case_recorded": ("organisation", "quarantines"),
+    "quarantine.set": (*_QUARANTINE, "first_day"),
+    "quarantine.extended": (*_QUARANTINE, "previous_last_day"),
+    "quarantine.ended": (*_QUARANTINE, "by"),  # by: "system"
 }
 
 # Subject types whose ids are public (numbers of applications, directions, groups…); any other subject's
@@ -217,6 +224,7 @@ PUBLIC_SUBJECTS = frozenset(
         "access_request", "medical_indication", "campaign", "feedback", "child_file", "timesheet",
         "funding_rate", "funding_terms", "funding_statement",
         "voucher", "exchange_offer", "exchange_round", "exchange", "monitoring_point", "school_transfer",
+        "quarantine",
     }
 )  # fmt: skip
 

@@ -56,6 +56,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "organisation": "Детский сад «Лада»",
         "direction": 77,
         "until": dt.datetime(2026, 12, 15, tzinfo=dt.UTC),
+    "quarantine_contact": {
+        "organisation": "Детский сад «Лада»",
+        "group": "Солнышко",
+        "infection": "ветряная оспа",
+        "watch": "сыпь, температура.",
+        "until": dt.date(2026, 12, 28),
     },
 }
 PHONE_CODE = (

@@ -295,6 +295,24 @@ WRITES: list[Write] = [
         ok=(201,),
         api=True,
     ),
+    # Infection control (E51): a case of the enrolled child (no marks yet: no contacts, no quarantine).
+    Write(
+        "infection_case_new",
+        KG,
+        lambda w: {
+            "infection": "chickenpox",
+            "enrollment": w.enrollment.pk,
+            "onset_on": TODAY,
+            "isolated_on": TODAY,
+        },
+    ),
+    Write(
+        "api:infection",
+        KG,
+        lambda w: {**API_BODIES["infection"], "enrollment": w.enrollment.pk},
+        ok=(201,),
+        api=True,
+    ),
 ]
 
 

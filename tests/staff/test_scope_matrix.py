@@ -177,6 +177,7 @@ OBJECTS: dict[str, Callable[[World], Any]] = {
     "file_id": lambda w: w.document.file_id,
     "document_id": lambda w: w.document.pk,
     "transfer_id": lambda w: school_transfer(w),
+    "case_id": lambda w: infection_case(w),
 }
 # Generic kwarg names ("pk", "number") name different models on different URLs: each URL says which.
 PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
@@ -255,6 +256,22 @@ def school_transfer(world: World) -> int:
         found.verification_code, found.receipt_digest = f"v{found.pk}", f"{found.pk:064d}"
         found.issued_at, found.receipt_until, found.state = MONDAY, MONDAY, "issued"
         found.save()
+
+
+def infection_case(world: World) -> int:
+    """A case of the enrolled child (E51), made on first use (as a row: no timesheet, no contacts)."""
+    from kezek.infection.models import Case, Infection
+
+    day = MONDAY.date()
+    found, _created = Case.objects.get_or_create(
+        enrollment=world.enrollment,
+        defaults={
+            "organisation": world.organisation, "infection": Infection.objects.get(code="chickenpox"),
+            "subject": "child", "child_id": world.enrollment.child_id, "onset_on": day, "isolated_on": day,
+            "window_first": day, "window_last": day, "recorded_at": MONDAY,
+            "recorded_by": User.objects.get(username=f"officer-{world.locality.pk}"),
+        },
+    )  # fmt: skip
     return found.pk
 
 
@@ -366,6 +383,7 @@ API_ROLES: dict[str, set[str]] = {
     "attendance": TIMESHEET_SIDE,
     "funding": {*DEPARTMENT_ROLES, Role.ADMINISTRATOR},
     "school-transfers": {*KINDERGARTEN_ROLES, Role.ADMINISTRATOR},  # issuing: the head only (E68)
+    "infection": {Role.KINDERGARTEN_HEAD, Role.NURSE},  # health data (E56)
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "access-requests": {
@@ -398,6 +416,12 @@ API_BODIES: dict[str, dict[str, Any]] = {
         "decision_number": "7",
         "max_parent_fee": "15000.00",
         "paid_reasons": [],
+    },
+    "infection": {
+        "infection": "chickenpox",
+        "enrollment": 1,
+        "onset_on": "2026-12-14",
+        "isolated_on": "2026-12-14",
     },
 }
 
