@@ -764,6 +764,9 @@ def diff_school_transfers(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> It
         rows.append((pk, file_id, transfer_state, sha256))
     yield from _diff_rows(
         "school_transfer", "school transfer", state.school_transfers, r.SCHOOL_TRANSFER_FIELDS, iter(rows)
+    )
+
+
 def diff_infection(state: r.State, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
     """E58: every case (infection, who and when as a digest, its contacts) and quarantine (group,
     infection, days, ended) against its events."""

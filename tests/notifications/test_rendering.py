@@ -56,6 +56,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "organisation": "Детский сад «Лада»",
         "direction": 77,
         "until": dt.datetime(2026, 12, 15, tzinfo=dt.UTC),
+    },
     "quarantine_contact": {
         "organisation": "Детский сад «Лада»",
         "group": "Солнышко",
