@@ -137,6 +137,8 @@ MESSAGE_TEMPLATES: dict[str, MessageTemplate] = dict(
             "voucher_served",
             {"number", "voucher", "organisation", "direction", "until"},
             gettext_lazy("Kezek: a place for voucher No. %(voucher)s, application No. %(number)s"),
+        ),
+        _template(
             "quarantine_contact",
             {"organisation", "group", "infection", "watch", "until"},
             gettext_lazy("Kezek: quarantine in your child's group"),
