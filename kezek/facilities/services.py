@@ -34,7 +34,7 @@ ORGANISATION_FIELDS = (
     "duty_group",
     "extra_equipment",
 )
-GROUP_FIELDS = ("name", "language", "kind", "age_from", "age_to")
+GROUP_FIELDS = ("name", "language", "kind", "age_from", "age_to", "stay_mode")  # stay_mode: E20
 Fee = tuple[int, int, int]  # age from, age to (exclusive), monthly fee
 
 
@@ -194,7 +194,7 @@ def group_created_payload(group: Group, *, by: int | None) -> dict[str, Any]:
 
 
 def group_update(*, group: Group, by_staff: AbstractBaseUser, **fields: Any) -> Group:
-    """Edit a group's name, language, kind or age range (not its capacity: `placement.services.
+    """Edit a group's name, language, kind, age range or stay mode (not its capacity: `placement.services.
     group_capacity_change`; not a closed group). Nothing changed → no event."""
     unknown = set(fields) - set(GROUP_FIELDS)
     if unknown:

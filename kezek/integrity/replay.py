@@ -70,7 +70,12 @@ E_GROUP, E_DIRECTION, E_LEFT, E_STAFF_CHILD = range(4)
 ENROLLMENT_FIELDS = ("group", "direction", "left_on", "staff_child")
 # Group: [capacity, active, organisation, name, language, kind, age_from, age_to, academic_year]
 G_CAPACITY, G_ACTIVE = range(2)
-GROUP_PASSPORT = ("organisation", "name", "language", "kind", "age_from", "age_to", "academic_year")
+GROUP_PASSPORT = (
+    "organisation", "name", "language", "kind", "age_from", "age_to", "academic_year", "stay_mode",
+)  # fmt: skip
+# What a `group.created` event written before a field joined its payload implies: the model's default then
+# (a group's stay mode, E20, could not be set before it was on the ledger).
+GROUP_PASSPORT_BEFORE = {"stay_mode": "full_day"}
 GROUP_FIELDS = ("capacity", "active", *GROUP_PASSPORT)
 # Child's file (E9): [enrollment, status, contract (number, date, fee) or None, health digest or None,
 #                    groups of its stays in order (tuple)]
@@ -451,7 +456,9 @@ def group_created(state: State, event: Event) -> None:
     if not _new(state, event, state.groups, int(event.subject_id)):
         return
     p = event.payload
-    state.groups[int(event.subject_id)] = [p["capacity"], True, *(p.get(name) for name in GROUP_PASSPORT)]
+    state.groups[int(event.subject_id)] = [
+        p["capacity"], True, *(p.get(name, GROUP_PASSPORT_BEFORE.get(name)) for name in GROUP_PASSPORT)
+    ]  # fmt: skip
 
 
 def group_updated(state: State, event: Event) -> None:

@@ -88,7 +88,7 @@ FeeFormSet = forms.formset_factory(FeeForm, extra=0, min_num=FEE_ROWS, max_num=F
 
 
 class GroupForm(forms.ModelForm):
-    """A group's name, language, kind and age range (its capacity changes through its own form)."""
+    """A group's name, language, kind, age range and stay mode (its capacity changes through its own form)."""
 
     class Meta:
         model = Group

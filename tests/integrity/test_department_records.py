@@ -95,7 +95,9 @@ def lived(world: World) -> Lived:
         facilities.organisation_update(
             organisation=organisation, by_staff=world.operator, name_ru="Балапан-2", fees=[(1, 4, 22_000)]
         )
-        facilities.group_update(group=world.group, by_staff=world.operator, name="Айгөлек", language="ru")
+        facilities.group_update(
+            group=world.group, by_staff=world.operator, name="Айгөлек", language="ru", stay_mode="half_day"
+        )
         teacher = staff_user(role=Role.TEACHER, organisation=world.group.organisation)
         profile = StaffProfile.objects.get(user=teacher)
         assignment = attendance.teacher_assign(
@@ -221,6 +223,11 @@ TAMPERINGS: dict[str, tuple[Callable[[Lived], object], str]] = {
         "organisation.fees",
     ),
     "a group's language changed": (lambda x: edit(Group, x.world.group.pk, language="kk"), "group.language"),
+    # E20: the stay mode selects the per-capita normative
+    "a group's stay mode changed": (
+        lambda x: edit(Group, x.world.group.pk, stay_mode="full_day"),
+        "group.stay_mode",
+    ),
     "a group's ages changed": (
         lambda x: edit(Group, x.world.group.pk, age_from=5, age_to=6),
         "group.age_from",

@@ -35,6 +35,7 @@ NEW_GROUP = {
     "name": "Балапан",
     "language": "ru",
     "kind": "general",
+    "stay_mode": "full_day",
     "age_from": "3",
     "age_to": "4",
     "capacity": "20",

@@ -218,6 +218,7 @@ WRITES: list[Write] = [
             "edit-name": "Солнышко",
             "edit-language": "ru",
             "edit-kind": "general",
+            "edit-stay_mode": "full_day",
             "edit-age_from": str(w.group.age_from),
             "edit-age_to": str(w.group.age_to),
         },

@@ -198,6 +198,7 @@ def test_edit_a_group(group: Group) -> None:
         "edit-name": "Солнышко",
         "edit-language": "ru",
         "edit-kind": "general",
+        "edit-stay_mode": "half_day",
         "edit-age_from": "2",
         "edit-age_to": "4",
         "edit-capacity": "60",  # not a field of this form: ignored
@@ -207,6 +208,7 @@ def test_edit_a_group(group: Group) -> None:
     assert (group.name, group.language, group.age_to, group.capacity) == ("Солнышко", "ru", 4, 3)
     event = LedgerEvent.objects.filter(kind="group.updated").get()
     assert event.payload["changed"]["age_to"] == [3, 4]
+    assert event.payload["changed"]["stay_mode"] == ["full_day", "half_day"]  # E20
     assert client.post(url, {**data, "edit-age_to": "9"}).status_code == 422
 
 
