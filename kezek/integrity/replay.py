@@ -661,6 +661,8 @@ def _exchange(state: State, event: Event) -> list[Any] | None:
         state.anomalies.append(
             (event.seq, f"exchange {event.subject_id}", f"{event.kind} when {row[X_STATUS]}")
         )
+        return None
+    return row
 
 
 # --- infection control (E58) ------------------------------------------------------------------------

@@ -256,6 +256,7 @@ def school_transfer(world: World) -> int:
         found.verification_code, found.receipt_digest = f"v{found.pk}", f"{found.pk:064d}"
         found.issued_at, found.receipt_until, found.state = MONDAY, MONDAY, "issued"
         found.save()
+    return found.pk
 
 
 def infection_case(world: World) -> int:
