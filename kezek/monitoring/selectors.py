@@ -225,7 +225,7 @@ def development_summary(*, child_id: int) -> dict[str, Any]:
     rows = (
         CardMark.objects.filter(card__child_id=child_id, card__point__state=Point.State.LOCKED)
         .values(
-            "card__point__school_year", "card__point__period", "indicator__area__position",
+            "card__point__group__academic_year", "card__point__period", "indicator__area__position",
             "indicator__area__code", "indicator__area__name_kk", "indicator__area__name_ru",
             "level__score", "level__code", "level__name_kk", "level__name_ru",
         )
@@ -235,7 +235,7 @@ def development_summary(*, child_id: int) -> dict[str, Any]:
     order = {period: index for index, period in enumerate(PERIODS)}
     points: dict[tuple[int, int, str], dict[tuple[int, str], dict[str, Any]]] = defaultdict(dict)
     for row in sorted(rows, key=lambda r: -r["level__score"]):
-        year, period = row["card__point__school_year"], row["card__point__period"]
+        year, period = row["card__point__group__academic_year"], row["card__point__period"]
         point = (year, order[period], period)
         area = points[point].setdefault(
             (row["indicator__area__position"], row["indicator__area__code"]),

@@ -23,6 +23,9 @@ OCTOBER = dt.date(2026, 10, 1)
 
 
 def fits_the_phone(page: Page) -> None:
+    """Measured once the page and its stylesheets have loaded: a layout read before attendance.css arrives
+    (a busy live server) sizes each select by its longest Kazakh option (seen: 408 px in CI)."""
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
