@@ -146,6 +146,8 @@ class SeedResult:
     confirmation_answers: int = 0  # answers to the demo's running yearly confirmation
     attendance: dict[str, int] = field(default_factory=dict)  # the demo's timesheets (kezek.demo.attendance)
     funding: tuple[int, int] = (0, 0)  # per-capita rates written, statements frozen (kezek.demo.funding)
+    enrolled: int = 0  # children enrolled through the queue's directions (kezek.demo.records)
+    vouchers: dict[str, int] = field(default_factory=dict)  # the voucher locality's, by state
 
     def summary(self) -> str:
         c = self.counts
@@ -169,11 +171,23 @@ class SeedResult:
                 else ""
             )
             + (
+                f"; {self.enrolled} children enrolled from the queue through directions, with their files"
+                if self.enrolled
+                else ""
+            )
+            + (
+                "; vouchers: " + ", ".join(f"{n} {state}" for state, n in sorted(self.vouchers.items()))
+                if self.vouchers
+                else ""
+            )
+            + (
                 f"; timesheets: {self.attendance.get('marks', 0)} marks of "
-                f"{self.attendance.get('enrolled', 0)} children, teachers demo-teacher and demo-teacher-2"
+                f"{self.attendance.get('enrolled', 0)} children in {self.attendance.get('groups', 0)} groups, "
+                f"teachers demo-teacher and demo-teacher-2"
                 if self.attendance.get("marks")
                 else ""
             )
+            + (f"; {self.funding[1]} statements frozen" if self.funding[1] else "")
         )
 
 
@@ -361,14 +375,18 @@ def demo_load(
                 say=lambda message: say(f"{message} ({time.perf_counter() - started:.1f} s)"),
             )
         result.staff_accounts = demo_staff_load()
+        say(f"staff accounts ({time.perf_counter() - started:.1f} s)")
+        # The history before today (kezek.demo.history): seats published, directions, enrolments, vouchers.
+        result.enrolled, result.vouchers = demo_records_load(seed=seed)
+        say(f"{result.enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
         result.confirmation_answers = demo_confirmation_load(seed=seed)
         result.attendance = demo_attendance_load(seed=seed)
+        say(f"timesheets ({time.perf_counter() - started:.1f} s)")
         result.funding = demo_funding_load()  # after the attendance demo: statements of its locked months
-        result.counts.published_places = _publish_free_seats()
-        say(f"free places published ({time.perf_counter() - started:.1f} s)")
-        enrolled = demo_records_load(seed=seed)  # most seats of a few kindergartens, through the services
+        say(f"rates and statements ({time.perf_counter() - started:.1f} s)")
+        _publish_free_seats()  # what the history left unaccounted for (all of it without enrolments)
         result.counts.published_places = Place.objects.filter(status=Place.Status.OPEN).count()
-        say(f"{enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
+        say(f"free places published ({time.perf_counter() - started:.1f} s)")
         _analyze()
         say(f"committing ({time.perf_counter() - started:.1f} s)")
     result.seconds = time.perf_counter() - started
