@@ -182,8 +182,8 @@ class SeedResult:
             )
             + (
                 f"; timesheets: {self.attendance.get('marks', 0)} marks of "
-                f"{self.attendance.get('enrolled', 0)} children in {self.attendance.get('groups', 0)} groups, "
-                f"teachers demo-teacher and demo-teacher-2"
+                f"{self.attendance.get('enrolled', 0)} children in {self.attendance.get('groups', 0)} "
+                "groups, teachers demo-teacher and demo-teacher-2"
                 if self.attendance.get("marks")
                 else ""
             )
