@@ -40,7 +40,7 @@ from kezek.staff.models import Role, StaffProfile
 from kezek.waitlist.models import Application
 
 from . import catalogue as cat
-from .staff import DEMO_PASSWORD
+from .staff import demo_user_create
 
 TEACHERS = ("demo-teacher", "demo-teacher-2")
 STAFF_CHILDREN_PER_GROUP = 1  # in each of the demo teachers' groups (P7: the feature shown, not the rule)
@@ -111,10 +111,8 @@ def demo_attendance_load(*, seed: int) -> dict[str, int]:
             if not enrollments:
                 continue
             login = index < len(TEACHERS)
-            user = User.objects.create_user(
-                TEACHERS[index] if login else f"demo-teacher-{index + 1}",
-                password=DEMO_PASSWORD if login else None,  # the others sign in nowhere: their marks only
-            )
+            # The others sign in nowhere: their marks only.
+            user = demo_user_create(TEACHERS[index] if login else f"demo-teacher-{index + 1}", login=login)
             profile = StaffProfile.objects.create(user=user, role=Role.TEACHER, organisation=organisation)
             services.teacher_assign(profile=profile, group=group, since=start, by_staff=head)
             counts["teachers"] += login

@@ -100,14 +100,20 @@ def demo_records_load(*, seed: int) -> tuple[int, dict[str, int]]:
         # P1: every seat published as free since the day before: the priority window is over (P2), the seats
         # are in general access, taken in queue order (Q4) by the applications at the head of the line.
         placement.unaccounted_seats_publish(freed_at=clock.now() - dt.timedelta(days=2))
-        for group in groups:
-            if vouchered is not None and group.organisation.locality_id == vouchered.pk:
-                continue
-            for application in placement_selectors.eligible_in_order(
-                group=group, limit=wanted[group.pk] + 5, on=days.published
-            ):
-                if not _take(application, group, wanted):
-                    break
+        # In two rounds (half the seats, then the rest), so that where children of an age are few every
+        # kindergarten gets some, not the first ones all.
+        windowed = [g for g in groups if vouchered is None or g.organisation.locality_id != vouchered.pk]
+        for share in (0.5, 1.0):
+            upto = {group.pk: round(wanted[group.pk] * share) for group in windowed}
+            for group in windowed:
+                short = upto[group.pk] - history.directed(group.pk)
+                if short <= 0:
+                    continue
+                for application in placement_selectors.eligible_in_order(
+                    group=group, limit=short + 5, on=days.published
+                ):
+                    if not _take(application, group, upto):
+                        break
         if vouchered is not None:
             demo_vouchers.demo_vouchers_history(
                 locality=vouchered,
