@@ -40,6 +40,7 @@ from kezek.staff.models import Role, StaffProfile
 from kezek.waitlist.models import Application
 
 from . import catalogue as cat
+from .records import contract_sign
 from .staff import demo_user_create
 
 TEACHERS = ("demo-teacher", "demo-teacher-2")
@@ -158,11 +159,11 @@ def _enrol(group: Group, *, head: User, on: dt.date) -> list[Enrollment]:
         )
         try:
             with transaction.atomic():
-                enrollments.append(
-                    placement.enrollment_staff_child(
-                        group=group, child_iin=application.child.iin, by_staff=head, basis=basis, on=on
-                    )
+                enrollment = placement.enrollment_staff_child(
+                    group=group, child_iin=application.child.iin, by_staff=head, basis=basis, on=on
                 )
+                contract_sign(enrollment, head=head)
+                enrollments.append(enrollment)
         except DomainError:  # a child the rules refuse (age on the day, no seat): the next one
             continue
     return enrollments

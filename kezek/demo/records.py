@@ -58,15 +58,31 @@ def demo_records_delete() -> None:
         model._base_manager.all().delete()
 
 
-def _fee(organisation: Organisation, group: Group) -> Decimal:
+@cache
+def _fee(group_id: int) -> Decimal:
+    """The monthly fee of the group's age by its organisation's base fees (0 where there are none)."""
+    group = Group.objects.get(pk=group_id)
     fee = (
         BaseFee.objects.filter(
-            organisation=organisation, age_from__lte=group.age_from, age_to__gt=group.age_from
+            organisation_id=group.organisation_id, age_from__lte=group.age_from, age_to__gt=group.age_from
         )
         .values_list("monthly_fee", flat=True)
         .first()
     )
     return Decimal(fee or 0)
+
+
+def contract_sign(enrollment: Enrollment, *, head: User) -> ChildFile:
+    """The head signs the child's contract on the enrolment day, with the group's fee (E1)."""
+    file = ChildFile.objects.select_related("organisation__locality").get(enrollment=enrollment)
+    records.child_file_contract_set(
+        file=file,
+        by_staff=head,
+        number=f"{file.organisation_id}-{enrollment.pk}/{enrollment.enrolled_on.year}",
+        signed_on=enrollment.enrolled_on,
+        monthly_fee=_fee(enrollment.group_id),
+    )
+    return file
 
 
 def demo_records_load(*, seed: int) -> tuple[int, dict[str, int]]:
@@ -93,16 +109,18 @@ def demo_records_load(*, seed: int) -> tuple[int, dict[str, int]]:
         .order_by("pk")
     )
     wanted = {group.pk: group.capacity - free_seats(group.capacity, rng) for group in groups}
-    with history.travel(days.published, 9):
-        by = User.objects.filter(username="demo-admin").first()
-        vouchered = demo_vouchers.demo_voucher_policy_set(by=by)
+    locality = demo_vouchers.voucher_locality()
+    vouchered = [g for g in groups if locality is not None and g.organisation.locality_id == locality.pk]
+    if vouchered:
+        with history.travel(days.published, 9):
+            demo_vouchers.demo_voucher_policy_set(by=User.objects.filter(username="demo-admin").first())
     with history.travel(days.published):
         # P1: every seat published as free since the day before: the priority window is over (P2), the seats
         # are in general access, taken in queue order (Q4) by the applications at the head of the line.
         placement.unaccounted_seats_publish(freed_at=clock.now() - dt.timedelta(days=2))
         # In two rounds (half the seats, then the rest), so that where children of an age are few every
         # kindergarten gets some, not the first ones all.
-        windowed = [g for g in groups if vouchered is None or g.organisation.locality_id != vouchered.pk]
+        windowed = [g for g in groups if g not in vouchered]
         for share in (0.5, 1.0):
             upto = {group.pk: round(wanted[group.pk] * share) for group in windowed}
             for group in windowed:
@@ -114,16 +132,13 @@ def demo_records_load(*, seed: int) -> tuple[int, dict[str, int]]:
                 ):
                     if not _take(application, group, upto):
                         break
-        if vouchered is not None:
-            demo_vouchers.demo_vouchers_history(
-                locality=vouchered,
-                groups=[g for g in groups if g.organisation.locality_id == vouchered.pk],
-                wanted=wanted,
-                days=days,
-            )
+        if vouchered and locality is not None:
+            demo_vouchers.demo_vouchers_history(locality=locality, groups=vouchered, wanted=wanted, days=days)
     enrolled = enrol_directed(groups, head=head, nurse=nurse, on=days.enrolled, rng=rng)
     vouchers = (
-        demo_vouchers.demo_vouchers_recent(locality=vouchered, days=days, seed=seed) if vouchered else {}
+        demo_vouchers.demo_vouchers_recent(locality=locality, days=days, seed=seed)
+        if vouchered and locality is not None
+        else {}
     )
     return enrolled, vouchers
 
@@ -148,25 +163,15 @@ def enrol_directed(groups: list[Group], *, head: User, nurse: User, on: dt.date,
     nurse adds documents and health notes to a few files of the demo kindergarten."""
     enrolled = 0
     files: list[ChildFile] = []
-    fees: dict[int, Decimal] = {}
+    _fee.cache_clear()  # group ids of an earlier load may be reused
     with history.travel(on, 9):
         for direction in Direction.objects.filter(
             group__in=groups, state=Direction.State.AWAITING_ENROLLMENT
         ).order_by("pk"):
-            group = next(g for g in groups if g.pk == direction.group_id)
             enrollment = placement.direction_enroll(direction=direction, by_staff=head, on=on)
             enrolled += 1
-            file = ChildFile.objects.select_related("organisation__locality").get(enrollment=enrollment)
-            if group.pk not in fees:
-                fees[group.pk] = _fee(group.organisation, group)
-            records.child_file_contract_set(
-                file=file,
-                by_staff=head,
-                number=f"{group.organisation_id}-{enrollment.pk}/{on.year}",
-                signed_on=on,
-                monthly_fee=fees[group.pk],
-            )
-            if group.organisation_id == groups[0].organisation_id and len(files) < DOCUMENTED_FILES:
+            file = contract_sign(enrollment, head=head)
+            if file.organisation_id == groups[0].organisation_id and len(files) < DOCUMENTED_FILES:
                 files.append(file)
         for file in files:
             _document(file, nurse=nurse, head=head, rng=rng, today=on)

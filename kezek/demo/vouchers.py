@@ -36,14 +36,13 @@ def voucher_locality() -> Locality | None:
     return Locality.objects.filter(code=VOUCHER_LOCALITY).first()
 
 
-def demo_voucher_policy_set(*, by: User | None) -> Locality | None:
+def demo_voucher_policy_set(*, by: User | None) -> None:
     """The voucher district takes the voucher policy (before its seats are published)."""
     locality = voucher_locality()
     if locality is not None:
         placement.placement_settings_update(
             locality=locality, by_staff=by, distribution_policy=Policy.VOUCHER
         )
-    return locality
 
 
 def _sign(voucher: Voucher, organisations: list[Organisation], wanted: dict[int, int], on: dt.date) -> bool:
