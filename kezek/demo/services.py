@@ -78,6 +78,7 @@ from .queue import (
 )
 from .records import demo_records_delete, demo_records_load
 from .staff import DEMO_PASSWORD, demo_staff_delete, demo_staff_load
+from .vouchers import demo_vouchers_delete
 from .writers import registry_writer
 
 REGISTRY_CHUNK_CHILDREN = 20_000
@@ -220,6 +221,7 @@ def demo_delete() -> int:
         with transaction.atomic():
             demo_funding_delete()
             demo_attendance_delete()
+            demo_vouchers_delete()  # they hold directions and applications
             demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
             demo_confirmation_delete()
             demo_staff_delete()

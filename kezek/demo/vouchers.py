@@ -23,13 +23,21 @@ from kezek.core.errors import DomainError
 from kezek.core.workdays import add_working_days
 from kezek.facilities.models import Group, Locality, Organisation
 from kezek.placement import services as placement
-from kezek.placement.models import Place, Policy
+from kezek.placement.models import Place, PlacementSettings, Policy
 from kezek.vouchers import selectors, services
 from kezek.vouchers.models import Voucher
 
+from . import catalogue as cat
 from . import history
 
 VOUCHER_LOCALITY = "glubokoe"  # the small scale's voucher district (`generate.SCALES`)
+
+
+def demo_vouchers_delete() -> None:
+    """The demo localities' vouchers and distribution settings (before their directions and localities go)."""
+    localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)
+    Voucher.objects.filter(locality__in=localities).delete()
+    PlacementSettings.objects.filter(locality__in=localities).delete()
 
 
 def voucher_locality() -> Locality | None:
