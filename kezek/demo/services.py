@@ -4,7 +4,9 @@
 localities, education departments, organisations, groups and base fees), the local registry (persons,
 kinship links, benefits), which only the demo fills (rule I3), and the queue (applicants, children,
 applications, benefit claims, stop-list, cohort counters, Fenwick rank nodes) with its ledger events, and
-the publications of the groups' free seats (P1: published by the seat sweep, with their ledger events).
+the publications of the groups' free seats (P1: published by the seat sweep, with their ledger events),
+and the demo's history written through the services at past moments (`kezek.demo.history`): directions,
+enrolments and the children's files, the voucher district's vouchers, timesheets and statements.
 
 The ledger and resets. Every seeded queue entry has its `application.registered` event (and the events of
 its demo history: benefit decision, last yearly confirmation, stop-listing), hash-chained with the same
