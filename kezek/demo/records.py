@@ -29,6 +29,7 @@ from kezek.waitlist.models import Application
 from . import catalogue as cat
 from . import history
 from . import vouchers as demo_vouchers
+from .funding import MAX_PARENT_FEE
 
 ENROL_ORGANISATIONS: int | None = None  # kindergartens that get children, by pk (None: all; 0: none)
 FREE_SHARE = (0.08, 0.16)  # of each group's seats left free and published
@@ -60,7 +61,8 @@ def demo_records_delete() -> None:
 
 @cache
 def _fee(group_id: int) -> Decimal:
-    """The monthly fee of the group's age by its organisation's base fees (0 where there are none)."""
+    """The monthly fee of the group's age by its organisation's base fees (0 where there are none), within
+    the demo's maximum parental fee."""
     group = Group.objects.get(pk=group_id)
     fee = (
         BaseFee.objects.filter(
@@ -69,7 +71,7 @@ def _fee(group_id: int) -> Decimal:
         .values_list("monthly_fee", flat=True)
         .first()
     )
-    return Decimal(fee or 0)
+    return min(Decimal(fee or 0), MAX_PARENT_FEE)  # E21: never above the maximum parental fee
 
 
 def contract_sign(enrollment: Enrollment, *, head: User) -> ChildFile:
