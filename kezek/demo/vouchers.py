@@ -54,23 +54,21 @@ def demo_voucher_policy_set(*, by: User | None) -> None:
 
 
 def _sign(voucher: Voucher, organisations: list[Organisation], wanted: dict[int, int], on: dt.date) -> bool:
-    """Confirm the voucher and sign in a kindergarten with room in a group the child fits (under `wanted`):
-    the full one first (`organisations[-1]`, filled up), else the emptiest; False (nothing done) when none
-    has room."""
-    room: list[tuple[bool, float, int, Organisation]] = []
+    """Confirm the voucher and sign in the kindergarten whose group the child fits is the emptiest against
+    `wanted` (the last kindergarten's groups are wanted full); False (nothing done) when none has room."""
+    room: list[tuple[float, int, Organisation]] = []
     for organisation in organisations:
         fitting = selectors.fitting_groups(application=voucher.application, organisation=organisation, on=on)
         for group in fitting:
             directed = history.directed(group.pk)
             if directed < wanted[group.pk]:
-                full = organisation.pk == organisations[-1].pk
-                room.append((not full, directed / group.capacity, organisation.pk, organisation))
+                room.append((directed / wanted[group.pk], organisation.pk, organisation))
     if not room:
         return False
     applicant = voucher.application.applicant
     try:
         voucher = services.voucher_confirm(voucher=voucher, applicant=applicant)
-        services.voucher_sign(voucher=voucher, applicant=applicant, organisation=min(room)[3])
+        services.voucher_sign(voucher=voucher, applicant=applicant, organisation=min(room)[2])
     except DomainError:
         return False
     return True
