@@ -1,6 +1,7 @@
-"""Demo timesheets (issue #18, E10–E19): teacher accounts keeping two groups of the first demo
-kindergarten, its children enrolled on the first day of the month before last (by the head's order,
-outside the queue: the demo has no earlier enrolments to use), and their marks since.
+"""Demo timesheets (issue #18, E10–E19): a teacher for every group of the first demo kindergarten (the
+first two sign in: `TEACHERS`), its children — enrolled from the queue before the month before last
+(`kezek.demo.records`), and a staff child by the head's order in each of the first two groups — and
+their marks since the first day of the month before last.
 
 The month before last is locked (approvals, one dispute resolved, the rest unconfirmed), last month is
 submitted (or locked, from day 8), the current month is open up to yesterday: today is left for the
@@ -39,10 +40,11 @@ from kezek.staff.models import Role, StaffProfile
 from kezek.waitlist.models import Application
 
 from . import catalogue as cat
-from .staff import DEMO_PASSWORD
+from .records import contract_sign
+from .staff import demo_user_create
 
 TEACHERS = ("demo-teacher", "demo-teacher-2")
-CHILDREN_PER_GROUP = 8
+STAFF_CHILDREN_PER_GROUP = 1  # in each of the demo teachers' groups (P7: the feature shown, not the rule)
 MODELS = (Dispute, Correction, ChildMonth, Mark, TimesheetMonth, Closure, DutyDay, TeacherAssignment)
 # Absences drawn for the demo: mostly illness, some leave, a few unexcused.
 REASONS = [AbsenceReason.ILLNESS_CERTIFIED] * 3 + [
@@ -78,7 +80,9 @@ def _month_back(month: dt.date) -> dt.date:
 
 
 def demo_attendance_load(*, seed: int) -> dict[str, int]:
-    """Teachers, enrolments and a couple of months of marks in the first demo kindergarten."""
+    """Teachers and a couple of months of marks for every group of the first demo kindergarten: the
+    children the queue's directions enrolled there before the month before last (`kezek.demo.records`), and
+    a staff child in each of the first two groups (P7, the head's order)."""
     if getattr(settings, "IS_PRODUCTION", False):
         return {}
     locality = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES).order_by("pk").first()
@@ -93,23 +97,31 @@ def demo_attendance_load(*, seed: int) -> dict[str, int]:
     today = clock.today()
     current = selectors.month_start(today)
     start = _month_back(_month_back(current))
-    groups = list(
-        Group.objects.filter(organisation=organisation, is_active=True).order_by("age_from", "pk")[:2]
-    )
+    groups = list(Group.objects.filter(organisation=organisation, is_active=True).order_by("age_from", "pk"))
     rng = random.Random(seed)
-    counts = {"teachers": 0, "enrolled": 0, "marks": 0, "months": 0}
+    counts = {"teachers": 0, "groups": 0, "enrolled": 0, "staff_children": 0, "marks": 0, "months": 0}
     with transaction.atomic():
-        for username, group in zip(TEACHERS, groups, strict=False):
-            user = User.objects.create_user(username, password=DEMO_PASSWORD)
+        for index, group in enumerate(groups):
+            enrollments = list(
+                Enrollment.objects.filter(group=group, left_on=None, enrolled_on__lte=start).order_by("pk")
+            )
+            if index < len(TEACHERS):
+                staff_children = _enrol(group, head=head, on=start)
+                counts["staff_children"] += len(staff_children)
+                enrollments += staff_children
+            if not enrollments:
+                continue
+            login = index < len(TEACHERS)
+            # The others sign in nowhere: their marks only.
+            user = demo_user_create(TEACHERS[index] if login else f"demo-teacher-{index + 1}", login=login)
             profile = StaffProfile.objects.create(user=user, role=Role.TEACHER, organisation=organisation)
             services.teacher_assign(profile=profile, group=group, since=start, by_staff=head)
-            counts["teachers"] += 1
-        for group in groups:
-            enrollments = _enrol(group, head=head, on=start)
+            counts["teachers"] += login
+            counts["groups"] += 1
             counts["enrolled"] += len(enrollments)
             month = start
             while month <= current:
-                marks = _marks(group, enrollments, month=month, today=today, rng=rng, head=head)
+                marks = _marks(group, enrollments, month=month, today=today, rng=rng, teacher=user)
                 counts["marks"] += marks
                 if month < current and marks:
                     _close(group, month, today=today, head=head, rng=rng)
@@ -136,8 +148,8 @@ def _enrol(group: Group, *, head: User, on: dt.date) -> list[Enrollment]:
     )
     enrollments: list[Enrollment] = []
     seen: set[int] = set()
-    for application in applications[: CHILDREN_PER_GROUP * 3]:
-        if len(enrollments) >= min(CHILDREN_PER_GROUP, group.capacity - 1) or application.child_id in seen:
+    for application in applications[: STAFF_CHILDREN_PER_GROUP * 3]:
+        if len(enrollments) >= STAFF_CHILDREN_PER_GROUP or application.child_id in seen:
             continue
         seen.add(application.child_id)
         basis = Basis(
@@ -147,11 +159,11 @@ def _enrol(group: Group, *, head: User, on: dt.date) -> list[Enrollment]:
         )
         try:
             with transaction.atomic():
-                enrollments.append(
-                    placement.enrollment_staff_child(
-                        group=group, child_iin=application.child.iin, by_staff=head, basis=basis, on=on
-                    )
+                enrollment = placement.enrollment_staff_child(
+                    group=group, child_iin=application.child.iin, by_staff=head, basis=basis, on=on
                 )
+                contract_sign(enrollment, head=head)
+                enrollments.append(enrollment)
         except DomainError:  # a child the rules refuse (age on the day, no seat): the next one
             continue
     return enrollments
@@ -164,10 +176,9 @@ def _marks(
     month: dt.date,
     today: dt.date,
     rng: random.Random,
-    head: User,
+    teacher: User,
 ) -> int:
     """Every working day of the month before today, everyone enrolled: mostly present."""
-    teacher = User.objects.filter(username__in=TEACHERS).order_by("username").first() or head
     rows = []
     days = [d for d in selectors.working_days(group=group, month=month) if d < today]
     for day in days:

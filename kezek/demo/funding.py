@@ -27,6 +27,7 @@ NORMATIVES = {
 }
 KIND_FACTOR = {"general": Decimal("1"), "correctional": Decimal("1.5"), "sanatorium": Decimal("1.5")}
 PAID_REASONS = ["illness_certified", "quarantine", "closed"]
+MAX_PARENT_FEE = Decimal("18500.00")  # E21: the demo contracts' fees stay within it (kezek.demo.records)
 
 
 def _localities() -> QuerySet[Locality]:
@@ -61,7 +62,7 @@ def demo_funding_load(*, by: User | None = None) -> tuple[int, int]:
                     )  # fmt: skip
                     rates += 1
         services.terms_set(
-            locality=locality, max_parent_fee=Decimal("18500.00"), paid_reasons=PAID_REASONS,
+            locality=locality, max_parent_fee=MAX_PARENT_FEE, paid_reasons=PAID_REASONS,
             valid_from=since, decision_number="№ 112/2025", by_staff=by,
         )  # fmt: skip
     return rates, demo_statements(by=by)

@@ -79,8 +79,8 @@ SCALES: dict[str, ScaleSpec] = {
     # `make run` loads this one on every fresh start: two localities, a few thousand children.
     "small": ScaleSpec(
         "small",
-        (("ust-kamenogorsk", 18), ("ridder", 6)),
-        children=3_000,
+        (("ust-kamenogorsk", 18), ("ridder", 6), ("glubokoe", 2)),  # glubokoe: vouchers (kezek.demo.vouchers)
+        children=8_000,  # most seats taken (kezek.demo.records), a queue of thousands left
         kazakh_share=0.55,
     ),
     # About one Kazakh city (cf. the INDIGO figures for Ust-Kamenogorsk: 344 organisations, 108 344

@@ -1,12 +1,11 @@
-"""The demo's kindergartens with children in them (issue #18): in the first demo locality's first few
-kindergartens (the demo kindergarten's staff see theirs), most seats are taken by the queue's children
-through the real services — a direction taken from the published places, then the enrolment, which opens
-the child's file — and the rest stay free and published. The files get contracts, a few documents and
-health notes, by the demo head and nurse.
+"""The demo's kindergartens with children in them (issue #18): most seats of every demo kindergarten are
+taken by the queue's children through the real services, at the moments of the demo's history
+(`kezek.demo.history`): the seat sweep publishes the seats, the priority window's holders take directions,
+then the queue's next in general access, and the head enrols them, which opens the child's file. The rest
+stay free and published. The files get contracts by the head; a few of the demo kindergarten's, documents
+and health notes by the nurse."""
 
-Bounded (`ENROL_ORGANISATIONS`) so `seed_demo --scale small` stays quick: each enrolment is two real
-service transactions with their ledger events."""
-
+import contextlib
 import datetime as dt
 import random
 from decimal import Decimal
@@ -19,18 +18,22 @@ from fpdf import FPDF
 
 from kezek.core import clock
 from kezek.core.errors import DomainError
-from kezek.facilities.models import BaseFee, Group, Locality, Organisation
+from kezek.facilities.models import BaseFee, Group, Organisation
 from kezek.placement import selectors as placement_selectors
 from kezek.placement import services as placement
 from kezek.placement.models import Direction, Enrollment
 from kezek.records import services as records
 from kezek.records.models import ChildDocument, ChildFile, GroupStay, HealthNote, SensitiveRead
+from kezek.waitlist.models import Application
 
 from . import catalogue as cat
+from . import history
+from . import vouchers as demo_vouchers
+from .funding import MAX_PARENT_FEE
 
-ENROL_ORGANISATIONS = 2  # kindergartens of the first demo locality that get children (the demo one first)
-ENROL_SHARE = 0.85  # of each of their groups' seats; the rest stay free and published
-DOCUMENTED_FILES = 12  # files per kindergarten with documents and health notes
+ENROL_ORGANISATIONS: int | None = None  # kindergartens that get children, by pk (None: all; 0: none)
+FREE_SHARE = (0.08, 0.16)  # of each group's seats left free and published
+DOCUMENTED_FILES = 12  # files of the demo kindergarten with documents and health notes
 ALLERGIES = ["", "", "", "орехи", "цитрусовые", "лактоза", "мёд"]
 DIETS = ["", "", "без сахара", "без глютена", "щадящая диета"]
 
@@ -56,68 +59,124 @@ def demo_records_delete() -> None:
         model._base_manager.all().delete()
 
 
-def _fee(organisation: Organisation, group: Group) -> Decimal:
+@cache
+def _fee(group_id: int) -> Decimal:
+    """The monthly fee of the group's age by its organisation's base fees (0 where there are none), within
+    the demo's maximum parental fee."""
+    group = Group.objects.get(pk=group_id)
     fee = (
         BaseFee.objects.filter(
-            organisation=organisation, age_from__lte=group.age_from, age_to__gt=group.age_from
+            organisation_id=group.organisation_id, age_from__lte=group.age_from, age_to__gt=group.age_from
         )
         .values_list("monthly_fee", flat=True)
         .first()
     )
-    return Decimal(fee or 0)
+    return min(Decimal(fee or 0), MAX_PARENT_FEE)  # E21: never above the maximum parental fee
 
 
-def demo_records_load(*, seed: int) -> int:
-    """Enrol children in most seats of the first kindergartens and fill their files; returns the children
-    enrolled."""
+def contract_sign(enrollment: Enrollment, *, head: User) -> ChildFile:
+    """The head signs the child's contract on the enrolment day, with the group's fee (E1)."""
+    file = ChildFile.objects.select_related("organisation__locality").get(enrollment=enrollment)
+    records.child_file_contract_set(
+        file=file,
+        by_staff=head,
+        number=f"{file.organisation_id}-{enrollment.pk}/{enrollment.enrolled_on.year}",
+        signed_on=enrollment.enrolled_on,
+        monthly_fee=_fee(enrollment.group_id),
+    )
+    return file
+
+
+def demo_records_load(*, seed: int) -> tuple[int, dict[str, int]]:
+    """Enrol children in most seats of every demo kindergarten through the services, at the moments of the
+    demo's history (`kezek.demo.history`), and fill their files; returns the children enrolled.
+
+    The seat sweep publishes every seat (P1) with a priority window: its holders take directions in queue
+    order (P2), the next working day the queue's next take the seats left (general access), two working days
+    later the head enrols them. A few seats of each group stay free and published. The voucher locality's
+    seats go through vouchers instead (`kezek.demo.vouchers`). Returns the children enrolled and the
+    vouchers by state."""
     head = User.objects.filter(username="demo-kindergarten").first()
     nurse = User.objects.filter(username="demo-nurse").first()
-    locality = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES).order_by("pk").first()
-    if head is None or nurse is None or locality is None:
-        return 0
-    rng = random.Random(seed)
-    today = clock.today()
-    # The attendance demo's children (enrolled earlier by the head's order) get their contracts too.
-    for file in ChildFile.objects.filter(contract_number="").select_related(
-        "enrollment__group", "organisation__locality"
-    ):
-        group = file.enrollment.group
-        records.child_file_contract_set(
-            file=file,
-            by_staff=head,
-            number=f"{group.organisation_id}-{file.enrollment_id}/{today.year}",
-            signed_on=file.enrollment.enrolled_on,
-            monthly_fee=_fee(group.organisation, group),
-        )
+    if head is None or nurse is None or ENROL_ORGANISATIONS == 0:
+        return 0, {}
+    days = history.history_days()
+    rng = random.Random(f"kezek-demo:{seed}:enrolments")
+    organisations = Organisation.objects.filter(
+        locality__region__code__in=cat.DEMO_REGION_CODES, is_active=True
+    ).order_by("pk")[:ENROL_ORGANISATIONS]
+    groups = list(
+        Group.objects.filter(organisation__in=organisations, is_active=True)
+        .select_related("organisation__locality")
+        .order_by("pk")
+    )
+    wanted = {group.pk: group.capacity - free_seats(group.capacity, rng) for group in groups}
+    locality = demo_vouchers.voucher_locality()
+    vouchered = [g for g in groups if locality is not None and g.organisation.locality_id == locality.pk]
+    if vouchered:
+        with history.travel(days.published, 9):
+            demo_vouchers.demo_voucher_policy_set(by=User.objects.filter(username="demo-admin").first())
+    with history.travel(days.published):
+        # P1: every seat published as free since the day before: the priority window is over (P2), the seats
+        # are in general access, taken in queue order (Q4) by the applications at the head of the line.
+        placement.unaccounted_seats_publish(freed_at=clock.now() - dt.timedelta(days=2))
+        # In two rounds (half the seats, then the rest), so that where children of an age are few every
+        # kindergarten gets some, not the first ones all.
+        windowed = [g for g in groups if g not in vouchered]
+        for share in (0.5, 1.0):
+            upto = {group.pk: round(wanted[group.pk] * share) for group in windowed}
+            for group in windowed:
+                short = upto[group.pk] - history.directed(group.pk)
+                if short <= 0:
+                    continue
+                for application in placement_selectors.eligible_in_order(
+                    group=group, limit=short + 5, on=days.published
+                ):
+                    if not _take(application, group, upto):
+                        break
+        if vouchered and locality is not None:
+            demo_vouchers.demo_vouchers_history(locality=locality, groups=vouchered, wanted=wanted, days=days)
+    enrolled = enrol_directed(groups, head=head, nurse=nurse, on=days.enrolled, rng=rng)
+    vouchers = (
+        demo_vouchers.demo_vouchers_recent(locality=locality, days=days, seed=seed)
+        if vouchered and locality is not None
+        else {}
+    )
+    return enrolled, vouchers
+
+
+def free_seats(capacity: int, rng: random.Random) -> int:
+    """The seats of a group left free and published: about one in eight, at least one."""
+    return max(1, round(capacity * rng.uniform(*FREE_SHARE)))
+
+
+def _take(application: Application, group: Group, wanted: dict[int, int]) -> bool:
+    """The parent takes a place of the group for the application (P2–P4, twins with it: P6) unless the group
+    has its children already; False when it has."""
+    if history.directed(group.pk) >= wanted[group.pk]:
+        return False
+    with contextlib.suppress(DomainError):  # a twin's place missing, say (P6): the next application
+        placement.direction_take(application=application, group=group, applicant=application.applicant)
+    return True
+
+
+def enrol_directed(groups: list[Group], *, head: User, nurse: User, on: dt.date, rng: random.Random) -> int:
+    """At `on` the head enrols every direction of `groups` awaiting enrolment and signs the contracts; the
+    nurse adds documents and health notes to a few files of the demo kindergarten."""
     enrolled = 0
-    organisations = Organisation.objects.filter(locality=locality, is_active=True).order_by("pk")
-    for organisation in organisations[:ENROL_ORGANISATIONS]:
-        files: list[ChildFile] = []
-        for group in Group.objects.filter(organisation=organisation, is_active=True).order_by("pk"):
-            wanted = int(group.capacity * ENROL_SHARE)
-            fee = _fee(organisation, group)
-            for application in placement_selectors.eligible_in_order(group=group, limit=wanted, on=today):
-                try:
-                    direction = placement.direction_take(
-                        application=application, group=group, applicant=application.applicant
-                    )
-                    if direction.state != Direction.State.AWAITING_ENROLLMENT:
-                        continue  # waits for its benefit to be confirmed: a live direction, as in life
-                    enrollment = placement.direction_enroll(direction=direction, by_staff=head)
-                except DomainError:
-                    continue  # a twin took the seat with its sibling, or the group filled up
-                enrolled += 1
-                file = ChildFile.objects.select_related("organisation__locality").get(enrollment=enrollment)
-                records.child_file_contract_set(
-                    file=file,
-                    by_staff=head,
-                    number=f"{organisation.pk}-{enrollment.pk}/{today.year}",
-                    signed_on=today,
-                    monthly_fee=fee,
-                )
+    files: list[ChildFile] = []
+    _fee.cache_clear()  # group ids of an earlier load may be reused
+    with history.travel(on, 9):
+        for direction in Direction.objects.filter(
+            group__in=groups, state=Direction.State.AWAITING_ENROLLMENT
+        ).order_by("pk"):
+            enrollment = placement.direction_enroll(direction=direction, by_staff=head, on=on)
+            enrolled += 1
+            file = contract_sign(enrollment, head=head)
+            if file.organisation_id == groups[0].organisation_id and len(files) < DOCUMENTED_FILES:
                 files.append(file)
-        for file in files[:DOCUMENTED_FILES]:
-            _document(file, nurse=nurse, head=head, rng=rng, today=today)
+        for file in files:
+            _document(file, nurse=nurse, head=head, rng=rng, today=on)
     return enrolled
 
 

@@ -4,7 +4,9 @@
 localities, education departments, organisations, groups and base fees), the local registry (persons,
 kinship links, benefits), which only the demo fills (rule I3), and the queue (applicants, children,
 applications, benefit claims, stop-list, cohort counters, Fenwick rank nodes) with its ledger events, and
-the publications of the groups' free seats (P1: published by the seat sweep, with their ledger events).
+the publications of the groups' free seats (P1: published by the seat sweep, with their ledger events),
+and the demo's history written through the services at past moments (`kezek.demo.history`): directions,
+enrolments and the children's files, the voucher district's vouchers, timesheets and statements.
 
 The ledger and resets. Every seeded queue entry has its `application.registered` event (and the events of
 its demo history: benefit decision, last yearly confirmation, stop-listing), hash-chained with the same
@@ -82,6 +84,7 @@ from .queue import (
 from .records import demo_records_delete, demo_records_load
 from .schooltransfer import demo_schooltransfer_delete, demo_schooltransfer_load
 from .staff import DEMO_PASSWORD, demo_staff_delete, demo_staff_load
+from .vouchers import demo_vouchers_delete
 from .writers import registry_writer
 
 REGISTRY_CHUNK_CHILDREN = 20_000
@@ -150,6 +153,8 @@ class SeedResult:
     confirmation_answers: int = 0  # answers to the demo's running yearly confirmation
     attendance: dict[str, int] = field(default_factory=dict)  # the demo's timesheets (kezek.demo.attendance)
     funding: tuple[int, int] = (0, 0)  # per-capita rates written, statements frozen (kezek.demo.funding)
+    enrolled: int = 0  # children enrolled through the queue's directions (kezek.demo.records)
+    vouchers: dict[str, int] = field(default_factory=dict)  # the voucher locality's, by state
 
     def summary(self) -> str:
         c = self.counts
@@ -173,11 +178,23 @@ class SeedResult:
                 else ""
             )
             + (
+                f"; {self.enrolled} children enrolled from the queue through directions, with their files"
+                if self.enrolled
+                else ""
+            )
+            + (
+                "; vouchers: " + ", ".join(f"{n} {state}" for state, n in sorted(self.vouchers.items()))
+                if self.vouchers
+                else ""
+            )
+            + (
                 f"; timesheets: {self.attendance.get('marks', 0)} marks of "
-                f"{self.attendance.get('enrolled', 0)} children, teachers demo-teacher and demo-teacher-2"
+                f"{self.attendance.get('enrolled', 0)} children in {self.attendance.get('groups', 0)} "
+                "groups, teachers demo-teacher and demo-teacher-2"
                 if self.attendance.get("marks")
                 else ""
             )
+            + (f"; {self.funding[1]} statements frozen" if self.funding[1] else "")
         )
 
 
@@ -214,6 +231,7 @@ def demo_delete() -> int:
             demo_attendance_delete()
             demo_exchange_delete()  # offers and exchanges name enrolments
             demo_schooltransfer_delete()
+            demo_vouchers_delete()  # they hold directions and applications
             demo_records_delete()  # files, enrolments, directions: they hold places, staff, applications
             demo_confirmation_delete()
             demo_staff_delete()
@@ -369,16 +387,20 @@ def demo_load(
                 say=lambda message: say(f"{message} ({time.perf_counter() - started:.1f} s)"),
             )
         result.staff_accounts = demo_staff_load()
+        say(f"staff accounts ({time.perf_counter() - started:.1f} s)")
+        # The history before today (kezek.demo.history): seats published, directions, enrolments, vouchers.
+        result.enrolled, result.vouchers = demo_records_load(seed=seed)
+        say(f"{result.enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
         result.confirmation_answers = demo_confirmation_load(seed=seed)
         result.attendance = demo_attendance_load(seed=seed)
+        say(f"timesheets ({time.perf_counter() - started:.1f} s)")
         demo_monitoring_load(seed=seed)  # part of the demo teachers' children's cards at the start point
         result.funding = demo_funding_load()  # after the attendance demo: statements of its locked months
+        say(f"rates and statements ({time.perf_counter() - started:.1f} s)")
         demo_infection_load()  # E59: one past quarantine, from the attendance demo's marks
-        result.counts.published_places = _publish_free_seats()
-        say(f"free places published ({time.perf_counter() - started:.1f} s)")
-        enrolled = demo_records_load(seed=seed)  # most seats of a few kindergartens, through the services
+        _publish_free_seats()  # what the history left unaccounted for (all of it without enrolments)
         result.counts.published_places = Place.objects.filter(status=Place.Status.OPEN).count()
-        say(f"{enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
+        say(f"free places published ({time.perf_counter() - started:.1f} s)")
         say(f"{demo_exchange_load()} place exchange offers, one exchange proposed")  # kezek.demo.exchange
         demo_schooltransfer_load()  # one consent, one issued school package (E69)
         _analyze()

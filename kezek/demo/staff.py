@@ -3,7 +3,10 @@
 Each signs in with the demo password and, the first time, enrols an authenticator app (QR code).
 """
 
+from functools import cache
+
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db.models import Model, Q, QuerySet
 
@@ -13,6 +16,20 @@ from kezek.staff.models import Role, StaffProfile
 from . import catalogue as cat
 
 DEMO_PASSWORD = "kezek-demo-2026"  # noqa: S105  (demo accounts only; refused in production)
+
+
+@cache
+def demo_password_hash() -> str:
+    """The demo password hashed once for every demo account (hashing is slow on purpose: about half a
+    second each with production's iterations)."""
+    return make_password(DEMO_PASSWORD)
+
+
+def demo_user_create(username: str, *, login: bool = True, **fields: object) -> User:
+    """A demo account that signs in with the demo password (`login`), else with none."""
+    return User.objects.create(
+        username=username, password=demo_password_hash() if login else make_password(None), **fields
+    )
 
 
 def _demo_scope() -> Q:
@@ -58,9 +75,7 @@ def demo_staff_load() -> list[tuple[str, str]]:
     created = []
     for username, role, scope in accounts:
         administrator = role == Role.ADMINISTRATOR
-        user = User.objects.create_user(
-            username, password=DEMO_PASSWORD, is_staff=administrator, is_superuser=administrator
-        )
+        user = demo_user_create(username, is_staff=administrator, is_superuser=administrator)
         StaffProfile.objects.create(user=user, role=role, **scope)
         created.append((username, str(role.label)))
     return created

@@ -86,17 +86,21 @@ def children() -> list[RegistryPerson]:
 def test_small_scale_loads_with_expected_counts() -> None:
     out = seed()  # --scale small is the default
     assert out.startswith("seed_demo scale=small seed=2026: ")
-    assert "3000 children" in out
+    assert "8000 children" in out
     assert Region.objects.get().code == "vko"
-    assert sorted(Locality.objects.values_list("code", flat=True)) == ["ridder", "ust-kamenogorsk"]
-    assert EducationDepartment.objects.count() == 2
-    assert Organisation.objects.count() == sum(count for _code, count in SMALL.organisations) == 24
-    assert 24 * 2 <= Group.objects.count() <= 24 * 8
+    assert sorted(Locality.objects.values_list("code", flat=True)) == [
+        "glubokoe",
+        "ridder",
+        "ust-kamenogorsk",
+    ]
+    assert EducationDepartment.objects.count() == 3
+    assert Organisation.objects.count() == sum(count for _code, count in SMALL.organisations) == 26
+    assert 26 * 2 <= Group.objects.count() <= 26 * 8
     kids = children()
-    assert len(kids) == 3000
+    assert len(kids) == 8000
     parents = RegistryPerson.objects.filter(birth_date__lte=PARENT_BIRTH_LAST).count()
     assert parents + len(kids) == RegistryPerson.objects.count()
-    assert 1.1 * 3000 / 1.6 <= parents <= 2 * 3000  # 1–2 parents per family of 1–3 children
+    assert 1.1 * 8000 / 1.6 <= parents <= 2 * 8000  # 1–2 parents per family of 1–3 children
     benefit_children = RegistryBenefit.objects.values("person").distinct().count()
     assert 0.06 <= benefit_children / len(kids) <= 0.16  # about 12 %
     assert f"{Organisation.objects.count()} organisations" in out
@@ -274,7 +278,7 @@ def test_second_run_refuses_and_changes_nothing() -> None:
 
 
 def test_if_empty_skips_when_loaded_and_loads_when_empty() -> None:
-    assert "3000 children" in seed("--if-empty")
+    assert "8000 children" in seed("--if-empty")
     before = digest()
     assert "nothing loaded" in seed("--if-empty")
     assert digest() == before
@@ -285,8 +289,8 @@ def test_reset_replaces_the_demo_data() -> None:
     seed()
     seed("--reset")
     assert Region.objects.count() == 1
-    assert Organisation.objects.count() == 24
-    assert RegistryPerson.objects.filter(birth_date__gte=CHILD_BIRTH_FIRST).count() == 3000
+    assert Organisation.objects.count() == 26
+    assert RegistryPerson.objects.filter(birth_date__gte=CHILD_BIRTH_FIRST).count() == 8000
 
 
 def test_existing_registry_rows_count_as_demo_data() -> None:

@@ -19,8 +19,10 @@ class Command(BaseCommand):
     help = """Load deterministic demo data: the same --scale and --seed always give the same rows.
 
 scales:
-  small    2 localities of East Kazakhstan, 24 organisations, 3 000 children (what `make run` loads),
-           a queue of every child under 7 (~2 700 applications)
+  small    3 localities of East Kazakhstan, 26 organisations, 8 000 children (what `make run` loads),
+           a queue of every child under 7 (~7 200 applications); its history: most seats of every
+           kindergarten taken from the queue (directions, enrolments, files), vouchers in Glubokoe,
+           timesheets and statements in the first kindergarten
   region   about one city (Ust-Kamenogorsk and its districts): 350 organisations, ~2 000 groups,
            110 000 children and their parents in the local registry, ~100 000 applications
   country  every region of Kazakhstan: 12 000 organisations, 2 000 000 children, 1 000 000
