@@ -1,6 +1,6 @@
-"""The demo's place exchange (E70–E77): in the first demo locality, children of the two kindergartens the
-records demo filled offer their seats through the real services — two families of the same age group and
-language want each other's kindergarten, a third wants the same as the first, a fourth a kindergarten
+"""The demo's place exchange (E70–E77): in the first demo locality, children of its first two kindergartens
+offer their seats through the real services — two families of the same age group and language want each
+other's kindergarten, a third wants the same as the first, a fourth a kindergarten
 nobody leaves — and this week's round proposes their exchange; the demo head accepts its own step, so the
 exchange waits for the other kindergarten's head (until it lapses)."""
 
@@ -15,7 +15,6 @@ from kezek.facilities.models import Locality, Organisation
 from kezek.placement.models import Enrollment
 
 from . import catalogue as cat
-from .records import ENROL_ORGANISATIONS
 
 
 def demo_exchange_delete() -> None:
@@ -33,7 +32,7 @@ def demo_exchange_load() -> int:
     if locality is None or head is None:
         return 0
     organisations = list(Organisation.objects.filter(locality=locality, is_active=True).order_by("pk")[:3])
-    if len(organisations) < ENROL_ORGANISATIONS + 1:
+    if len(organisations) < 3:  # two that exchange, a third that one of them also wants
         return 0
     first, second, third = organisations
     children: dict[tuple[int, int, int, str], list[Enrollment]] = defaultdict(list)
