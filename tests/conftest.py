@@ -117,6 +117,17 @@ def sessions_without_timeout(settings: Any) -> None:
     settings.CABINET_SESSION_IDLE_SECONDS = 10 * 365 * 86400
 
 
+@pytest.fixture(autouse=True)
+def demo_history_of_two_kindergartens(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that seeds the demo for its own feature gets the demo's history (seats taken from the queue,
+    files, timesheets) in its first two kindergartens only: the whole history costs about 50 s on SQLite
+    and 3 min on PostgreSQL per seed, and tests/demo/test_seeded_demo.py checks it once (`FULL_DEMO`)."""
+    if not getattr(request.module, "FULL_DEMO", False):
+        monkeypatch.setattr("kezek.demo.records.ENROL_ORGANISATIONS", 2)
+
+
 @pytest.fixture
 def admin_client(db: None) -> Client:
     """pytest-django's admin client, as the admin now requires: an administrator whose second factor is

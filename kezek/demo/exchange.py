@@ -8,10 +8,12 @@ from collections import defaultdict
 
 from django.contrib.auth.models import User
 
+from kezek.core import clock
 from kezek.core.errors import DomainError
 from kezek.exchange import services
 from kezek.exchange.models import Exchange, ExchangeChoice, ExchangeMove, ExchangeOffer, ExchangeRound
-from kezek.facilities.models import Locality, Organisation
+from kezek.facilities.models import Group, Locality, Organisation
+from kezek.placement import selectors as placement_selectors
 from kezek.placement.models import Enrollment
 
 from . import catalogue as cat
@@ -39,8 +41,13 @@ def demo_exchange_load() -> int:
     enrolled = Enrollment.objects.filter(
         group__organisation__in=(first, second), left_on__isnull=True, direction__isnull=False
     ).select_related("group", "direction__application__applicant")
-    for enrollment in enrolled.order_by("pk"):
+    today = clock.today()
+    for enrollment in enrolled.select_related("child").order_by("pk"):
         group = enrollment.group
+        if group.kind != Group.Kind.GENERAL or not placement_selectors.child_fits_group(
+            birth_date=enrollment.child.birth_date, group=group, on=today
+        ):
+            continue  # E72: only a child who still fits their general group's ages offers its seat
         children[(group.organisation_id, group.age_from, group.age_to, group.language)].append(enrollment)
     pairs = [
         (mine, children.get((second.pk, *key[1:]), []))
