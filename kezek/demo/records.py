@@ -32,6 +32,7 @@ from . import vouchers as demo_vouchers
 from .funding import MAX_PARENT_FEE
 
 ENROL_ORGANISATIONS: int | None = None  # kindergartens that get children, by pk (None: all; 0: none)
+LARGE_SCALE_ORGANISATIONS = 2  # beyond the small scale (benchmarks' data): the history of the first two only
 FREE_SHARE = (0.08, 0.16)  # of each group's seats left free and published
 DOCUMENTED_FILES = 12  # files of the demo kindergarten with documents and health notes
 ALLERGIES = ["", "", "", "орехи", "цитрусовые", "лактоза", "мёд"]
@@ -87,7 +88,7 @@ def contract_sign(enrollment: Enrollment, *, head: User) -> ChildFile:
     return file
 
 
-def demo_records_load(*, seed: int) -> tuple[int, dict[str, int]]:
+def demo_records_load(*, seed: int, small: bool = True) -> tuple[int, dict[str, int]]:
     """Enrol children in most seats of every demo kindergarten through the services, at the moments of the
     demo's history (`kezek.demo.history`), and fill their files; returns the children enrolled.
 
@@ -104,7 +105,9 @@ def demo_records_load(*, seed: int) -> tuple[int, dict[str, int]]:
     rng = random.Random(f"kezek-demo:{seed}:enrolments")
     organisations = Organisation.objects.filter(
         locality__region__code__in=cat.DEMO_REGION_CODES, is_active=True
-    ).order_by("pk")[:ENROL_ORGANISATIONS]
+    ).order_by("pk")[
+        : ENROL_ORGANISATIONS if ENROL_ORGANISATIONS is not None or small else LARGE_SCALE_ORGANISATIONS
+    ]
     groups = list(
         Group.objects.filter(organisation__in=organisations, is_active=True)
         .select_related("organisation__locality")

@@ -389,7 +389,7 @@ def demo_load(
         result.staff_accounts = demo_staff_load()
         say(f"staff accounts ({time.perf_counter() - started:.1f} s)")
         # The history before today (kezek.demo.history): seats published, directions, enrolments, vouchers.
-        result.enrolled, result.vouchers = demo_records_load(seed=seed)
+        result.enrolled, result.vouchers = demo_records_load(seed=seed, small=scale == "small")
         say(f"{result.enrolled} children enrolled, with their files ({time.perf_counter() - started:.1f} s)")
         result.confirmation_answers = demo_confirmation_load(seed=seed)
         result.attendance = demo_attendance_load(seed=seed)
