@@ -26,26 +26,36 @@ from pytest_django import Settings
 from kezek.cabinet.models import AccessRequest
 from kezek.confirmation import services as confirmation
 from kezek.confirmation.models import Campaign
-from kezek.facilities.models import Group
+from kezek.exchange import services as exchange
+from kezek.exchange.models import Exchange
+from kezek.facilities.models import Group, Organisation
 from kezek.feedback.models import Feedback
 from kezek.ledger.models import LedgerEvent
 from kezek.ledger.selectors import ledger_verify
+from kezek.monitoring import selectors as monitoring
+from kezek.monitoring import services as monitoring_services
+from kezek.monitoring.models import Indicator
 from kezek.placement import services as placement
 from kezek.placement.models import Direction, Enrollment
+from kezek.records.models import ChildFile
+from kezek.schooltransfer import services as schooltransfer
+from kezek.schooltransfer.models import SchoolTransfer
 from kezek.staff.models import Role
 from kezek.waitlist import services as waitlist
 from kezek.waitlist.models import Application, BenefitClaim, Child, StopListEntry
 from tests.factories import (
     EducationDepartmentFactory,
     GroupFactory,
+    OrganisationFactory,
     RegistryPersonFactory,
     basis,
     basis_form_data,
+    register_application,
     staff_login,
     staff_user,
 )
 from tests.factories.facilities import sequence_bin
-from tests.staff.conftest import NEW_GROUP, SETTINGS, passport
+from tests.staff.conftest import NEW_GROUP, SETTINGS, passport, toddler
 
 from .test_scope_matrix import (
     API_BODIES,
@@ -102,7 +112,8 @@ class Write:
     ok: tuple[int, ...] = (302,)
     label: str = ""
     api: bool = False
-    kwargs: Callable[[World], dict[str, Any]] | None = None  # instead of the scope matrix's registry
+    # The URL's (or the API path's) kwargs, instead of the scope matrix's registry.
+    kwargs: Callable[[World], dict[str, Any]] | None = None
     by_rule: set[str] = field(default_factory=set)  # an application field the rules change (P5: tier)
 
     @property
@@ -112,6 +123,21 @@ class Write:
 
 def officer(world: World) -> User:
     return User.objects.get(username=f"officer-{world.locality.pk}")
+
+
+def head(organisation: Organisation) -> User:
+    return staff_user(role=Role.KINDERGARTEN_HEAD, organisation=organisation)
+
+
+def enrolled(application: Application, group: Group) -> Enrollment:
+    """`application`'s child directed to `group` (its seats published) and enrolled today."""
+    placement.places_publish(group=group)
+    direction = placement.direction_take(
+        application=application, group=group, applicant=application.applicant
+    )
+    return placement.direction_enroll(
+        direction=direction, by_staff=head(group.organisation), on=MONDAY.date()
+    )
 
 
 def queued(world: World) -> dict[str, Any]:
@@ -157,6 +183,84 @@ def launched(world: World) -> None:
 
 def running_campaign(world: World) -> dict[str, Any]:
     return {"campaign_id": Campaign.objects.get(locality=world.locality, swept_at__isnull=True).pk}
+
+
+def final_year_consent(world: World) -> None:
+    """A child in the final preschool year (6 on 1 September 2027, E60) enrolled in the world's kindergarten,
+    whose parent consented to the transfer to school (E61): the head may issue its package (E62)."""
+    group = GroupFactory.create(
+        organisation=world.organisation, age_from=5, age_to=7, capacity=2, name="Senior"
+    )
+    application = register_application(
+        locality=world.locality, child=RegistryPersonFactory.create(birth_date=dt.date(2021, 3, 10))
+    )
+    schooltransfer.transfer_consent(
+        file=ChildFile.objects.get(enrollment=enrolled(application, group)),
+        applicant=application.applicant,
+        school_name="School No. 1",
+    )
+
+
+def consented_transfer(world: World) -> dict[str, Any]:
+    return {
+        "transfer_id": SchoolTransfer.objects.get(
+            organisation=world.organisation, state=SchoolTransfer.State.CONSENTED
+        ).pk
+    }
+
+
+def proposed_exchange(world: World) -> None:
+    """Another kindergarten of the locality with a child of the world's group's ages; each child's parent
+    offers the other kindergarten, and this week's round proposes the swap (E70–E73): the world's head
+    decides on the child it receives (E74)."""
+    other = OrganisationFactory.create(locality=world.locality)
+    group = GroupFactory.create(
+        organisation=other,
+        age_from=world.group.age_from,
+        age_to=world.group.age_to,
+        language=world.group.language,
+        capacity=2,  # held in its priority window for the queue's first two: the queued child, this one
+    )
+    application = register_application(locality=world.locality, child=toddler(6))
+    theirs = enrolled(application, group)
+    mine = world.enrollment
+    assert mine.direction is not None
+    exchange.offer_make(
+        applicant=mine.direction.application.applicant, enrollment_id=mine.pk, kindergartens=[other.pk]
+    )
+    exchange.offer_make(
+        applicant=application.applicant, enrollment_id=theirs.pk, kindergartens=[world.organisation.pk]
+    )
+    exchange.exchange_round_run(locality=world.locality)
+
+
+def the_exchange(world: World) -> dict[str, Any]:
+    return {"exchange_id": Exchange.objects.get(round__locality=world.locality).pk}
+
+
+PERIOD = "start"  # the first monitoring point of the school year, started in September (E42)
+
+
+def all_marks(world: World) -> dict[str, str]:
+    """A level for every indicator of the world's group's age band (E43)."""
+    template = monitoring.template_current(MONDAY.date())
+    rows = Indicator.objects.filter(area__template=template, age=monitoring.band_of(world.group))
+    return dict.fromkeys(rows.values_list("code", flat=True), "medium")
+
+
+def card_path(world: World) -> dict[str, Any]:
+    return {"group_id": world.group.pk, "period": PERIOD, "enrollment_id": world.enrollment.pk}
+
+
+def card_saved(world: World) -> None:
+    """The enrolled child's card at the point (E43): the head may lock it (E44)."""
+    monitoring_services.card_save(
+        group=world.group,
+        period=PERIOD,
+        enrollment_id=world.enrollment.pk,
+        marks=all_marks(world),
+        by_staff=head(world.organisation),
+    )
 
 
 OP, HEAD, KG = Role.OPERATOR, Role.DEPARTMENT_HEAD, Role.KINDERGARTEN_HEAD
@@ -314,6 +418,48 @@ WRITES: list[Write] = [
         ok=(201,),
         api=True,
     ),
+    # The transfer to school (E62–E66): the package of a consented final-year child issued (the receipt
+    # code shown once, 200); the world's child leaves for school (its transfer resigned in December).
+    Write(
+        "school_transfer_issue",
+        KG,
+        lambda w: {},
+        prepare=final_year_consent,
+        kwargs=consented_transfer,
+        ok=(200,),
+    ),
+    Write("school_transfer_depart", KG, lambda w: {"left_on": TODAY}),
+    Write(
+        "api:school-transfers",
+        KG,
+        lambda w: {},
+        prepare=final_year_consent,
+        kwargs=consented_transfer,
+        ok=(201,),
+        api=True,
+    ),
+    # Place exchanges (E74): the receiving head accepts (the other head has not: nothing moves yet).
+    Write(
+        "api:exchanges", KG, lambda w: {}, prepare=proposed_exchange, kwargs=the_exchange, ok=(200,), api=True
+    ),
+    # Development monitoring (E43–E44): the enrolled child's card saved; a point with a card locked.
+    Write(
+        "api:monitoring",
+        KG,
+        lambda w: {"marks": [{"indicator": code, "level": level} for code, level in all_marks(w).items()]},
+        kwargs=card_path,
+        ok=(200,),
+        api=True,
+    ),
+    Write(
+        "api:monitoring-locks",
+        KG,
+        lambda w: {},
+        prepare=card_saved,
+        kwargs=lambda w: {"group_id": w.group.pk, "period": PERIOD},
+        ok=(200,),
+        api=True,
+    ),
 ]
 
 
@@ -383,8 +529,8 @@ def test_forbidden_fields_are_ignored_and_nothing_changes(write: Write) -> None:
             area = write.url.removeprefix("api:")
             method, template = next((m, path) for m, path, a in staff_api() if a == area and m != "GET")
             body = {**FORBIDDEN, **write.data(world)}
-            assert set(API_BODIES[area]) <= set(body)
-            path = api_path(template, area, world)
+            assert set(API_BODIES.get(area, {})) <= set(body)
+            path = template.format(**write.kwargs(world)) if write.kwargs else api_path(template, area, world)
             if area == "record-documents":  # an upload: multipart
                 response = client.post(path, {**body, "document": scan()})
             else:
