@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kezek.core import clock
 from kezek.core.bulk import table_writer
-from kezek.core.errors import Conflict, PermissionDenied, ValidationFailed
+from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.workdays import add_working_days
 from kezek.facilities.locks import group_lock, groups_lock
 from kezek.facilities.models import Group, Language, Locality, Organisation
@@ -490,11 +490,8 @@ def exchange_decide(*, exchange_id: int, organisation_id: int, by_staff: User, a
         .order_by("position")
     )
     mine = [move for move in moves if move.to_group.organisation_id == organisation_id]
-    if not mine:
-        raise PermissionDenied(
-            _("Only the head of a kindergarten receiving a child of this exchange decides on it."),
-            code="not_receiving",
-        )
+    if not mine:  # another kindergarten's exchange answers like a missing one (E74)
+        raise NotFound(_("No such exchange."), code="exchange_not_found")
     with transaction.atomic():
         groups = groups_lock({g for m in moves for g in (m.from_group_id, m.to_group_id)}) if accept else {}
         exchange = locks.exchange_lock(exchange_id)

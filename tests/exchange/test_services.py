@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from kezek.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kezek.core.errors import Conflict, NotFound, ValidationFailed
 from kezek.core.tick import tick_run
 from kezek.exchange import services
 from kezek.exchange.models import Exchange, ExchangeChoice, ExchangeOffer, ExchangeRound
@@ -164,7 +164,7 @@ def test_a_decline_drops_the_cycle_and_the_round_runs_again_without_it(three: li
         tick_run()
         (pair,) = Exchange.objects.all()
         assert pair.length == 2
-        with pytest.raises(PermissionDenied):  # C receives nobody in this exchange
+        with pytest.raises(NotFound):  # C receives nobody in this exchange: not its exchange (E74)
             services.exchange_decide(
                 exchange_id=pair.pk, organisation_id=c.organisation.pk, by_staff=c.head, accept=False
             )

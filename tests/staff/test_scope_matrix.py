@@ -178,6 +178,7 @@ OBJECTS: dict[str, Callable[[World], Any]] = {
     "document_id": lambda w: w.document.pk,
     "transfer_id": lambda w: school_transfer(w),
     "case_id": lambda w: infection_case(w),
+    "exchange_id": lambda w: proposed_exchange(w),
 }
 # Generic kwarg names ("pk", "number") name different models on different URLs: each URL says which.
 PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
@@ -199,6 +200,9 @@ PER_URL: dict[tuple[str, str], Callable[[World], Any]] = {
     ("funding_kindergarten_statement", "pk"): lambda w: funding_statement(w),
     ("api:funding", "rate_id"): lambda w: funding_rate(w),
     ("api:funding", "month"): lambda w: "2026-11-01",
+    # Development monitoring (E43–E44): the group's first point, with the enrolled child's card saved.
+    ("api:monitoring", "period"): lambda w: monitoring_card(w),
+    ("api:monitoring-locks", "period"): lambda w: monitoring_card(w),
 }
 # Kwargs that name no object (nothing to scope): a fixed valid value.
 PLAIN: dict[tuple[str, str], str] = {
@@ -274,6 +278,34 @@ def infection_case(world: World) -> int:
         },
     )  # fmt: skip
     return found.pk
+
+
+def proposed_exchange(world: World) -> int:
+    """An exchange proposed to the world's head (E70–E74): the swap of the enrolled child with a child of
+    another kindergarten of the locality, made on first use (as tests/staff/test_immutability.py does)."""
+    from kezek.exchange.models import Exchange
+
+    from .test_immutability import proposed_exchange as propose
+
+    found = Exchange.objects.filter(round__locality=world.locality).first()
+    if found is None:
+        with time_machine.travel(MONDAY, tick=False):
+            propose(world)
+        found = Exchange.objects.get(round__locality=world.locality)
+    return found.pk
+
+
+def monitoring_card(world: World) -> str:
+    """The period of the group's point at which the enrolled child's card is saved (E43), made on first
+    use (as tests/staff/test_immutability.py does)."""
+    from kezek.monitoring.models import Card
+
+    from .test_immutability import PERIOD, card_saved
+
+    if not Card.objects.filter(point__group=world.group, point__period=PERIOD).exists():
+        with time_machine.travel(MONDAY, tick=False):
+            card_saved(world)
+    return PERIOD
 
 
 class Unfillable(Exception):
@@ -385,6 +417,10 @@ API_ROLES: dict[str, set[str]] = {
     "funding": {*DEPARTMENT_ROLES, Role.ADMINISTRATOR},
     "school-transfers": {*KINDERGARTEN_ROLES, Role.ADMINISTRATOR},  # issuing: the head only (E68)
     "infection": {Role.KINDERGARTEN_HEAD, Role.NURSE},  # health data (E56)
+    "exchanges": {Role.KINDERGARTEN_HEAD},  # the receiving kindergarten's head decides (E74)
+    # Reading a point and a card; saving a card: the group's teacher, the head (E43).
+    "monitoring": {Role.TEACHER, Role.KINDERGARTEN_HEAD, Role.KINDERGARTEN_STAFF, Role.ADMINISTRATOR},
+    "monitoring-locks": {Role.KINDERGARTEN_HEAD, Role.ADMINISTRATOR},  # the head locks a point (E44)
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "access-requests": {
@@ -424,6 +460,9 @@ API_BODIES: dict[str, dict[str, Any]] = {
         "onset_on": "2026-12-14",
         "isolated_on": "2026-12-14",
     },
+    "exchanges": {},
+    "monitoring": {"marks": [{"indicator": "?", "level": "medium"}]},
+    "monitoring-locks": {},
 }
 
 
