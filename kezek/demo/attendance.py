@@ -14,7 +14,7 @@ import random
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import transaction
 
 from kezek.attendance import selectors, services
 from kezek.attendance.models import (
@@ -33,7 +33,6 @@ from kezek.core.errors import DomainError
 from kezek.discretion.basis import Basis
 from kezek.discretion.models import DiscretionBasis
 from kezek.facilities.models import Group, Locality, Organisation
-from kezek.ledger.guards import ledger_emptying
 from kezek.placement import services as placement
 from kezek.placement.models import Enrollment
 from kezek.staff.models import Role, StaffProfile
@@ -42,6 +41,7 @@ from kezek.waitlist.models import Application
 from . import catalogue as cat
 from .records import contract_sign
 from .staff import demo_user_create
+from .writers import frozen_tables_empty
 
 TEACHERS = ("demo-teacher", "demo-teacher-2")
 STAFF_CHILDREN_PER_GROUP = 1  # in each of the demo teachers' groups (P7: the feature shown, not the rule)
@@ -57,16 +57,7 @@ REASONS = [AbsenceReason.ILLNESS_CERTIFIED] * 3 + [
 def demo_attendance_delete() -> None:
     """Empty the timesheet tables (the demo's reset: every timesheet is demo data, as the queue is).
     PostgreSQL: TRUNCATE (row triggers do not fire); SQLite: DELETE while the database is being emptied."""
-    if connection.vendor == "postgresql":
-        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in MODELS)
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on these tables
-            cursor.execute(f"TRUNCATE {tables} CASCADE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    else:
-        with ledger_emptying():
-            for model in MODELS:
-                model.objects.all().delete()
+    frozen_tables_empty(MODELS, cascade=True)
     # The bases of the demo's enrolments by the head's order; the enrolments themselves go with their
     # children's files (`demo_records_delete`, next).
     localities = Locality.objects.filter(region__code__in=cat.DEMO_REGION_CODES)

@@ -7,15 +7,16 @@ import random
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import transaction
 
 from kezek.attendance.models import TeacherAssignment
 from kezek.attendance.selectors import enrolled_on_day
 from kezek.core import clock
 from kezek.core.errors import DomainError
-from kezek.ledger.guards import ledger_emptying
 from kezek.monitoring import selectors, services
 from kezek.monitoring.models import Card, CardMark, CardRead, Indicator, Period, Point, PointDates
+
+from .writers import frozen_tables_empty
 
 MODELS = (CardRead, CardMark, Card, Point, PointDates)
 LEVELS = ["high", "medium", "medium", "low"]  # drawn for the demo: mostly medium
@@ -24,16 +25,7 @@ LEVELS = ["high", "medium", "medium", "low"]  # drawn for the demo: mostly mediu
 def demo_monitoring_delete() -> None:
     """Empty the monitoring tables (the template stays). PostgreSQL: TRUNCATE (row triggers do not fire);
     SQLite: DELETE while the database is being emptied (the locked points' triggers allow it then)."""
-    if connection.vendor == "postgresql":
-        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in MODELS)
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on these tables
-            cursor.execute(f"TRUNCATE {tables}")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    else:
-        with ledger_emptying():
-            for model in MODELS:
-                model.objects.all().delete()
+    frozen_tables_empty(MODELS)
 
 
 def demo_monitoring_load(*, seed: int) -> int:

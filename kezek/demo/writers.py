@@ -8,8 +8,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
-from django.db import connection
+from django.db import connection, models
 
+from kezek.ledger.guards import ledger_emptying
 from kezek.registry.models import RegistryBenefit, RegistryKinship, RegistryPerson
 
 from .generate import PersonRow
@@ -118,3 +119,19 @@ def registry_writer(*, use_copy: bool | None = None) -> RegistryWriter:
     if use_copy and connection.vendor != "postgresql":
         raise ValueError("COPY needs PostgreSQL")
     return CopyRegistryWriter() if use_copy else OrmRegistryWriter()
+
+
+def frozen_tables_empty(tables: Sequence[type[models.Model]], *, cascade: bool = False) -> None:
+    """Empty tables whose rows triggers freeze (the demo's reset): TRUNCATE on PostgreSQL (row triggers do
+    not fire; `cascade` takes the tables that reference them too), DELETE while the database is being
+    emptied on SQLite (`ledger_emptying`: the triggers allow it then)."""
+    if connection.vendor == "postgresql":
+        names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on these tables
+            cursor.execute(f"TRUNCATE {names}{' CASCADE' if cascade else ''}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    else:
+        with ledger_emptying():
+            for model in tables:
+                model._default_manager.all().delete()
